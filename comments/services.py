@@ -1,0 +1,120 @@
+"""The only door for writes to comments."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from consult.models import Consultation, Section
+from consult.selectors import round_current
+from plenary.text import render_markdown
+from stakeholders.models import Organisation
+from stakeholders.selectors import organisations_for_behalf
+
+from . import permissions
+from .models import Comment, CommentRevision
+from .receipts import new_receipt
+
+
+def _validate_body(body: str) -> None:
+    limit = settings.PLENARY_COMMENT_MAX_CHARS
+    if not body or not body.strip():
+        raise ValidationError({"body": _("Write your comment before sending it.")})
+    if len(body) > limit:
+        raise ValidationError(
+            {
+                "body": _(
+                    "A comment can be at most %(limit)d characters long; this one has %(n)d."
+                )
+                % {"limit": limit, "n": len(body)}
+            }
+        )
+    if "\x00" in body:
+        raise ValidationError({"body": _("The text contains a NUL character, which cannot be stored.")})
+
+
+def _unused_receipt() -> str:
+    while True:
+        receipt = new_receipt()
+        if not Comment.objects.filter(receipt=receipt).exists():
+            return receipt
+
+
+@transaction.atomic
+def comment_create(
+    *,
+    actor,
+    consultation: Consultation,
+    body: str,
+    section_key: str | None = None,
+    parent: Comment | None = None,
+    on_behalf_of: Organisation | None = None,
+    visibility: str = Comment.Visibility.PUBLIC,
+    channel: str = Comment.Channel.WEB,
+) -> Comment:
+    """Post a comment on a section of the current draft, or a reply to ``parent``.
+
+    Refuses (ValidationError naming the field, or PermissionDenied) when the
+    round is closed, the body is empty or too long, the section key is
+    unknown, the parent belongs to another consultation, or the actor may not
+    speak for ``on_behalf_of``.  Writes the comment and its first revision.
+    """
+    permissions.require_can_comment(actor, consultation)
+    round_ = round_current(consultation=consultation)
+    if round_ is None or not round_.is_open():
+        raise ValidationError({"round": _("Comments are closed: no round of this consultation is open.")})
+    _validate_body(body)
+    if visibility not in Comment.Visibility.values:
+        raise ValidationError({"visibility": _("Choose public or private.")})
+
+    section: Section | None = None
+    if section_key:
+        section = Section.objects.filter(
+            version_id=round_.document_version_id, key=section_key
+        ).first()
+        if section is None:
+            raise ValidationError(
+                {"section": _("The current draft has no section “%(key)s”.") % {"key": section_key}}
+            )
+    root = None
+    if parent is not None:
+        if parent.consultation_id != consultation.pk:
+            raise ValidationError(
+                {"parent": _("You can only reply to a comment of this consultation.")}
+            )
+        if not permissions.can_see_text(actor, parent):
+            raise ValidationError({"parent": _("This comment cannot be replied to.")})
+        if section is not None and parent.section_id != section.pk:
+            raise ValidationError(
+                {"section": _("A reply belongs to the section of the comment it answers.")}
+            )
+        section = parent.section
+        root = parent.root or parent
+    if on_behalf_of is not None and not organisations_for_behalf(user=actor).filter(
+        pk=on_behalf_of.pk
+    ).exists():
+        raise ValidationError(
+            {
+                "on_behalf_of": _(
+                    "You can speak for an organisation only once the secretariat has "
+                    "verified your affiliation with it."
+                )
+            }
+        )
+
+    comment = Comment.objects.create(
+        receipt=_unused_receipt(),
+        consultation=consultation,
+        round=round_,
+        section=section,
+        parent=parent,
+        root=root,
+        author=actor,
+        on_behalf_of=on_behalf_of,
+        body=body,
+        body_html=render_markdown(body),
+        visibility=visibility,
+        channel=channel,
+    )
+    CommentRevision.objects.create(comment=comment, number=1, body=body, created_by=actor)
+    return comment

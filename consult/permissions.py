@@ -1,0 +1,63 @@
+"""Who may do what to a consultation.
+
+Roles are django-guardian object permissions on the Consultation (see
+``ROLE_PERMISSIONS``), granted and revoked only by
+``consult.services.consultation_role_grant``/``_revoke``.  Every service
+calls a ``require_*`` function here; views only call the helpers to decide
+what to show.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
+
+from .models import Consultation
+
+
+def _has(user, codename: str, consultation: Consultation) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and user.is_active
+        and user.has_perm(f"consult.{codename}", consultation)
+    )
+
+
+def can_create_consultation(user) -> bool:
+    return bool(user.is_authenticated and user.has_perm("consult.add_consultation"))
+
+
+def can_run(user, consultation: Consultation) -> bool:
+    """Secretariat of this consultation: edit it, open rounds, decide dispositions."""
+    return _has(user, "run_consultation", consultation)
+
+
+def can_moderate(user, consultation: Consultation) -> bool:
+    return _has(user, "moderate_consultation", consultation)
+
+
+def can_analyse(user, consultation: Consultation) -> bool:
+    return _has(user, "analyse_consultation", consultation)
+
+
+def is_staff_of(user, consultation: Consultation) -> bool:
+    """Any role on the consultation (sees private comments and the triage list)."""
+    return can_run(user, consultation) or can_moderate(user, consultation) or can_analyse(
+        user, consultation
+    )
+
+
+def require_can_create_consultation(user) -> None:
+    if not can_create_consultation(user):
+        raise PermissionDenied(_("Only convenors can create consultations."))
+
+
+def require_can_run(user, consultation: Consultation) -> None:
+    if not can_run(user, consultation):
+        raise PermissionDenied(_("Only this consultation's secretariat can do this."))
+
+
+def require_can_view(user, consultation: Consultation) -> None:
+    if consultation.status != Consultation.Status.PUBLISHED and not is_staff_of(
+        user, consultation
+    ):
+        raise PermissionDenied(_("This consultation is not published."))

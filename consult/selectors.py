@@ -1,0 +1,53 @@
+"""Reads for consultations, rounds and drafts."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from .models import Consultation, DocumentVersion, Round, Section
+
+
+def consultation_list_public() -> QuerySet[Consultation]:
+    now = timezone.now()
+    return (
+        Consultation.objects.filter(status=Consultation.Status.PUBLISHED)
+        .prefetch_related(
+            Prefetch("rounds", queryset=Round.objects.order_by("number"), to_attr="round_list")
+        )
+        .annotate(
+            open_round_count=Count(
+                "rounds", filter=Q(rounds__opens_at__lte=now, rounds__closes_at__gt=now)
+            )
+        )
+        .order_by("-open_round_count", "-published_at")
+    )
+
+
+def round_current(*, consultation: Consultation, now=None) -> Round | None:
+    """The round open now, else the most recent one that has opened."""
+    now = now or timezone.now()
+    return (
+        Round.objects.filter(consultation=consultation, opens_at__lte=now)
+        .select_related("document_version")
+        .order_by("-opens_at", "-number")
+        .first()
+    )
+
+
+def version_current(*, consultation: Consultation, now=None) -> DocumentVersion | None:
+    """The draft readers see: the current round's version, else the latest published one."""
+    current = round_current(consultation=consultation, now=now)
+    if current and current.document_version_id:
+        return current.document_version
+    return (
+        DocumentVersion.objects.filter(consultation=consultation, published_at__isnull=False)
+        .order_by("-number")
+        .first()
+    )
+
+
+def version_latest(*, consultation: Consultation) -> DocumentVersion | None:
+    return DocumentVersion.objects.filter(consultation=consultation).order_by("-number").first()
+
+
+def sections_of(*, version: DocumentVersion) -> QuerySet[Section]:
+    return Section.objects.filter(version=version).order_by("ordinal")

@@ -1,0 +1,124 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from comments.models import Comment
+from consult.models import Consultation, Section
+
+
+class Status(models.TextChoices):
+    ACCEPTED = "accepted", _("accepted")
+    PARTLY_ACCEPTED = "partly_accepted", _("partly accepted")
+    NOT_ACCEPTED = "not_accepted", _("not accepted")
+    NOTED = "noted", _("noted")
+    OUT_OF_SCOPE = "out_of_scope", _("out of scope")
+    DUPLICATE = "duplicate", _("duplicate")
+
+
+# Statuses that need a rationale: a participant is owed a reason whenever
+# their input was not simply taken up or acknowledged.
+RATIONALE_REQUIRED = frozenset(
+    {Status.PARTLY_ACCEPTED, Status.NOT_ACCEPTED, Status.OUT_OF_SCOPE, Status.DUPLICATE}
+)
+
+# The status lifecycle, in one place.  Key: the current published status
+# (None while a comment awaits a response); value: the statuses a new ledger
+# entry may record.  A published decision can be revised (a new entry that
+# supersedes it), but never withdrawn back to "awaiting response", and a
+# revision must change the status or the rationale (checked in the service).
+TRANSITIONS: dict[str | None, frozenset[str]] = {
+    None: frozenset(Status.values),
+    **{status: frozenset(Status.values) for status in Status.values},
+}
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The disposition ledger is append-only: entries are never updated.")
+
+    def delete(self):
+        raise TypeError("The disposition ledger is append-only: entries are never deleted.")
+
+
+class DispositionEntry(models.Model):
+    """One published decision on one comment: a row of the append-only ledger.
+
+    The current disposition of a comment is its entry with the highest
+    ``sequence``.  ``sequence`` numbers a consultation's entries 1, 2, 3...
+    in publication order.  Rows are never updated or deleted: this model
+    refuses it, and a database trigger (migration 0002) refuses it too.
+    """
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.PROTECT, related_name="ledger"
+    )
+    sequence = models.PositiveIntegerField()
+    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="dispositions")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    rationale = models.TextField(blank=True)
+    target_section = models.ForeignKey(
+        Section,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text="The section of a later version this input changed.",
+    )
+    duplicate_of = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField()
+    published_at = models.DateTimeField()
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["consultation", "sequence"]
+        verbose_name_plural = "disposition entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "sequence"], name="ledger_sequence_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["comment", "-sequence"], name="ledger_comment_latest_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id}#{self.sequence} {self.comment_id} {self.status}"
+
+    def save(self, *args, **kwargs):
+        # A guard, not business logic: the ledger is append-only.
+        if not self._state.adding:
+            raise TypeError("The disposition ledger is append-only: entries are never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The disposition ledger is append-only: entries are never deleted.")
+
+
+class DispositionDraft(models.Model):
+    """The secretariat's working decision on a comment, not yet published.
+
+    Mutable on purpose: it is the workbench, not the record.  Publishing it
+    appends a DispositionEntry and removes the draft.
+    """
+
+    comment = models.OneToOneField(Comment, on_delete=models.CASCADE, related_name="draft")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    rationale = models.TextField(blank=True)
+    target_section = models.ForeignKey(
+        Section, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    duplicate_of = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    drafted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"draft {self.comment_id} {self.status}"

@@ -1,0 +1,12 @@
+"""The Celery application.  Tasks take ids and call one service (STYLE.md)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plenary.settings")
+
+app = Celery("plenary")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+app.autodiscover_tasks(["plenary.outbox"])

@@ -1,0 +1,64 @@
+"""Safe rich text: Markdown rendered by markdown-it-py, sanitised by nh3.
+
+One renderer serves drafts and comments, so what a participant previews is
+what everyone sees.  Raw HTML in the source is escaped by markdown-it (html
+disabled) and nh3 strips anything unsafe that remains; links get
+``rel="nofollow ugc noopener"``.
+"""
+
+import nh3
+from markdown_it import MarkdownIt
+
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
+    "table"
+)
+
+_ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "del", "em", "h2", "h3", "h4", "h5", "h6",
+    "hr", "i", "li", "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr",
+    "ul",
+}
+_ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}}
+
+
+def render_markdown(source: str) -> str:
+    html = _md.render(source)
+    return nh3.clean(
+        html,
+        tags=_ALLOWED_TAGS,
+        attributes=_ALLOWED_ATTRIBUTES,
+        link_rel="nofollow ugc noopener",
+        url_schemes={"http", "https", "mailto"},
+    )
+
+
+def markdown_blocks(source: str) -> list[tuple[str, str]]:
+    """Split Markdown into top-level blocks, each paired with the heading above it.
+
+    Returns ``[(heading, block_source), ...]``.  Headings themselves are not
+    blocks; horizontal rules are dropped.  Block sources are exact slices of
+    the input lines, so nothing the author wrote is rewritten.
+    """
+    lines = source.splitlines()
+    tokens = _md.parse(source)
+    blocks: list[tuple[str, str]] = []
+    heading = ""
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        if token.level != 0 or token.nesting == -1:
+            i += 1
+            continue
+        if token.type == "heading_open":
+            heading = tokens[i + 1].content.strip()
+            i += 3
+            continue
+        if token.type == "hr" or token.map is None:
+            i += 1
+            continue
+        start, end = token.map
+        text = "\n".join(lines[start:end]).strip("\n")
+        if text.strip():
+            blocks.append((heading, text))
+        i += 1
+    return blocks

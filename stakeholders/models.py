@@ -1,0 +1,153 @@
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email, password, **extra):
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email, password=None, **extra):
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email, password=None, **extra):
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create(email, password, **extra)
+
+
+class User(AbstractUser):
+    """An account.  Signs in with email; everything public comes from Participant."""
+
+    username = None
+    first_name = None
+    last_name = None
+    email = models.EmailField(_("email address"), unique=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+    objects = UserManager()
+
+    def __str__(self) -> str:
+        return self.email
+
+
+class StakeholderGroup(models.Model):
+    """One of the multistakeholder groups (six defaults, editable per site)."""
+
+    slug = models.SlugField(unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.TextField(_("description"), blank=True)
+    ordinal = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["ordinal", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Organisation(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    group = models.ForeignKey(StakeholderGroup, on_delete=models.PROTECT, related_name="+")
+    country = CountryField(_("country"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    verification_note = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(Lower("name"), name="organisation_name_ci_unique")]
+        permissions = [("verify_organisation", "Can verify organisations and affiliations")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+
+class Participant(models.Model):
+    """The public face of an account: display name or pseudonym, group, country.
+
+    Only ``display_name``, ``group`` and ``country`` are ever shown publicly;
+    ``gender`` is optional, self-described and visible to the secretariat only
+    (for balance statistics).
+    """
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="participant")
+    display_name = models.CharField(
+        _("display name or pseudonym"),
+        max_length=80,
+        help_text=_("Shown publicly next to your comments. A pseudonym is welcome."),
+    )
+    group = models.ForeignKey(
+        StakeholderGroup,
+        on_delete=models.PROTECT,
+        related_name="participants",
+        verbose_name=_("stakeholder group"),
+    )
+    country = CountryField(_("country"))
+    gender = models.CharField(
+        _("gender (optional, self-described)"),
+        max_length=60,
+        blank=True,
+        help_text=_("Seen only by the secretariat, for participation balance statistics."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(Lower("display_name"), name="participant_display_name_ci_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Affiliation(models.Model):
+    """A participant's link to an organisation; only a verified one allows "on behalf of"."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("requested")
+        VERIFIED = "verified", _("verified")
+        REFUSED = "refused", _("refused")
+
+    participant = models.ForeignKey(
+        Participant, on_delete=models.CASCADE, related_name="affiliations"
+    )
+    organisation = models.ForeignKey(
+        Organisation, on_delete=models.CASCADE, related_name="affiliations"
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.REQUESTED)
+    decided_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["participant", "organisation"], name="affiliation_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.participant} @ {self.organisation} ({self.status})"

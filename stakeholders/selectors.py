@@ -1,0 +1,14 @@
+from django.db.models import QuerySet
+
+from .models import Affiliation, Organisation, User
+
+
+def organisations_for_behalf(*, user: User) -> QuerySet[Organisation]:
+    """Organisations this user may speak for: verified ones with a verified affiliation."""
+    if not user.is_authenticated:
+        return Organisation.objects.none()
+    return Organisation.objects.filter(
+        verified_at__isnull=False,
+        affiliations__participant__user=user,
+        affiliations__status=Affiliation.Status.VERIFIED,
+    ).distinct()

@@ -1,0 +1,68 @@
+"""Shared fixtures.  Tests run on whatever DATABASE_URL names (SQLite by default,
+PostgreSQL in CI); background tasks run inline unless a test starts a worker."""
+
+import os
+
+import pytest
+
+from consult.models import Role
+from consult import services as consult_services
+from tests.consult.factories import open_consultation
+from tests.stakeholders.factories import ParticipantFactory, UserFactory, convenor
+
+
+@pytest.fixture(autouse=True)
+def _inline_tasks(settings):
+    settings.PLENARY_TASKS_INLINE = True
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture
+def secretariat(db):
+    return convenor(email="secretariat@example.org")
+
+
+@pytest.fixture
+def consultation(secretariat):
+    return open_consultation(secretariat=secretariat)
+
+
+@pytest.fixture
+def stakeholder(db):
+    return ParticipantFactory(display_name="Wanjiru", user__email="wanjiru@example.org").user
+
+
+@pytest.fixture
+def other_stakeholder(db):
+    return ParticipantFactory(display_name="Rafael", user__email="rafael@example.org").user
+
+
+@pytest.fixture
+def moderator(consultation, secretariat):
+    user = ParticipantFactory(display_name="Moderator", user__email="mod@example.org").user
+    consult_services.consultation_role_grant(
+        actor=secretariat, consultation=consultation, user=user, role=Role.MODERATOR
+    )
+    return user
+
+
+@pytest.fixture
+def other_secretariat(db):
+    """Secretariat of a different consultation."""
+    user = convenor(email="elsewhere@example.org")
+    open_consultation(secretariat=user, title="Another consultation")
+    return user
+
+
+@pytest.fixture
+def anonymous_user():
+    from django.contrib.auth.models import AnonymousUser
+
+    return AnonymousUser()
+
+
+def pytest_report_header(config):
+    return f"DATABASE_URL={os.environ.get('DATABASE_URL', '(unset: SQLite)')} REDIS_URL={os.environ.get('REDIS_URL', '(unset)')}"
+
+
+__all__ = ["UserFactory"]

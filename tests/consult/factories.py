@@ -1,0 +1,41 @@
+from datetime import timedelta
+
+from django.utils import timezone
+
+from consult import services
+from consult.models import Consultation
+
+DRAFT = """# Draft policy on open data
+
+## 1. Purpose
+This policy sets out how public bodies publish the data they hold.
+
+Open data supports accountability and lets people build useful services.
+
+## 2. Scope
+It applies to every ministry, agency and regulator.
+
+## 3. Licensing
+Data is published under an open licence that allows reuse.
+"""
+
+
+def open_consultation(*, secretariat, title: str = "Open data policy", draft: str = DRAFT,
+                      days: int = 30) -> Consultation:
+    """A published consultation with a draft and a round open now, built through services."""
+    consultation = services.consultation_create(
+        actor=secretariat,
+        title=title,
+        summary="A consultation on how public bodies publish data.",
+        goals="Hear every stakeholder group on the draft.",
+        ground_rules="Be civil. Stay on topic.",
+    )
+    services.draft_import(actor=secretariat, consultation=consultation, source=draft)
+    services.round_open(
+        actor=secretariat,
+        consultation=consultation,
+        closes_at=timezone.now() + timedelta(days=days),
+        title="Draft review",
+    )
+    consultation.refresh_from_db()
+    return consultation

@@ -1,0 +1,50 @@
+import factory
+from django.contrib.auth.models import Permission
+
+from stakeholders.models import Organisation, Participant, StakeholderGroup, User
+
+PASSWORD = "a-long-test-passphrase-42"
+
+
+def group(slug: str = "civil-society") -> StakeholderGroup:
+    return StakeholderGroup.objects.get(slug=slug)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    email = factory.Sequence(lambda n: f"person{n}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+
+    @factory.post_generation
+    def save_password(obj, create, extracted, **kwargs):
+        if create:
+            obj.save()
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Participant
+
+    user = factory.SubFactory(UserFactory)
+    display_name = factory.Sequence(lambda n: f"Participant {n}")
+    group = factory.LazyFunction(group)
+    country = "KE"
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    group = factory.LazyFunction(lambda: group("civil-society"))
+    country = "BR"
+
+
+def convenor(**kwargs) -> User:
+    """A user allowed to create consultations (and so to become their secretariat)."""
+    user = UserFactory(**kwargs)
+    user.user_permissions.add(Permission.objects.get(codename="add_consultation"))
+    return User.objects.get(pk=user.pk)  # fresh permission cache
