@@ -1,3 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("c/<slug:slug>/s/<slug:key>/", views.section_thread, name="section"),
+    path("r/", views.receipt_lookup, name="receipt_lookup"),
+    path("r/<str:receipt>/", views.receipt_detail, name="receipt"),
+    path("me/input/", views.my_input, name="my_input"),
+]

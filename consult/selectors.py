@@ -3,6 +3,9 @@
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from comments.models import Comment
+
+from . import permissions
 from .models import Consultation, DocumentVersion, Round, Section
 
 
@@ -51,3 +54,44 @@ def version_latest(*, consultation: Consultation) -> DocumentVersion | None:
 
 def sections_of(*, version: DocumentVersion) -> QuerySet[Section]:
     return Section.objects.filter(version=version).order_by("ordinal")
+
+
+def consultation_for_viewer(*, slug: str, user) -> Consultation | None:
+    """The consultation, if ``user`` may see it: published, or ``user`` is its staff."""
+    consultation = (
+        Consultation.objects.filter(slug=slug)
+        .prefetch_related(
+            Prefetch("rounds", queryset=Round.objects.order_by("number"), to_attr="round_list")
+        )
+        .first()
+    )
+    if consultation is None:
+        return None
+    if consultation.status != Consultation.Status.PUBLISHED and not permissions.is_staff_of(
+        user, consultation
+    ):
+        return None
+    return consultation
+
+
+def sections_with_comment_counts(*, version: DocumentVersion) -> QuerySet[Section]:
+    """Sections of ``version`` with ``comment_count``: public, visible comments (one query)."""
+    return sections_of(version=version).annotate(
+        comment_count=Count(
+            "comments",
+            filter=Q(
+                comments__visibility=Comment.Visibility.PUBLIC,
+                comments__moderation=Comment.Moderation.VISIBLE,
+            ),
+        )
+    )
+
+
+def section_by_key(*, consultation: Consultation, key: str) -> Section | None:
+    """The section with ``key`` in the latest version of the consultation that has it."""
+    return (
+        Section.objects.filter(version__consultation=consultation, key=key)
+        .select_related("version")
+        .order_by("-version__number")
+        .first()
+    )

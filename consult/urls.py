@@ -1,3 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("c/<slug:slug>/", views.consultation_detail, name="consultation"),
+    path("staff/", views.staff_home, name="staff_home"),
+    path("staff/consultations/new/", views.staff_consultation_new, name="staff_consultation_new"),
+    path("staff/c/<slug:slug>/", views.staff_consultation, name="staff_consultation"),
+    path("staff/c/<slug:slug>/draft/", views.staff_draft_import, name="staff_draft_import"),
+    path("staff/c/<slug:slug>/rounds/new/", views.staff_round_new, name="staff_round_new"),
+    path("staff/c/<slug:slug>/team/", views.staff_team, name="staff_team"),
+]

@@ -1,6 +1,6 @@
 """Reads of the ledger.  The current disposition is the latest entry, by sequence."""
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from comments.models import Comment
 from consult.models import Consultation
@@ -46,3 +46,38 @@ def ledger_entries(*, consultation: Consultation) -> QuerySet[DispositionEntry]:
         .select_related("comment", "target_section", "duplicate_of")
         .order_by("sequence")
     )
+
+
+def status_counts(*, consultation: Consultation) -> dict[str, int]:
+    """Comments per current status (plus "awaiting"), in one query."""
+    rows = (
+        with_disposition(Comment.objects.filter(consultation=consultation))
+        .values("disposition_status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {row["disposition_status"] or "awaiting": row["n"] for row in rows}
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def with_disposition_detail(comments: QuerySet[Comment]) -> QuerySet[Comment]:
+    """``with_disposition`` plus ``disposition_target_section`` (a section key) and
+    ``disposition_duplicate_of`` (a receipt), still one query for the whole list."""
+    latest = DispositionEntry.objects.filter(comment=OuterRef("pk")).order_by("-sequence")
+    return with_disposition(comments).annotate(
+        disposition_target_section=Subquery(latest.values("target_section__key")[:1]),
+        disposition_duplicate_of=Subquery(latest.values("duplicate_of__receipt")[:1]),
+    )
+
+
+def ledger_comments(*, consultation: Consultation) -> QuerySet[Comment]:
+    """Every comment of the consultation with its current disposition, for the public ledger.
+
+    The caller decides what of a non-public comment it may show (receipt and status).
+    """
+    return with_disposition(
+        Comment.objects.filter(consultation=consultation).select_related(
+            "section", "author__participant__group", "on_behalf_of"
+        )
+    ).order_by("created_at", "pk")

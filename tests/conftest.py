@@ -12,9 +12,14 @@ from tests.stakeholders.factories import ParticipantFactory, UserFactory, conven
 
 
 @pytest.fixture(autouse=True)
-def _inline_tasks(settings):
+def _test_settings(settings):
     settings.PLENARY_TASKS_INLINE = True
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # Tests need no collectstatic run: serve static files from the source tree.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
 
 
 @pytest.fixture

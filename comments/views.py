@@ -1,0 +1,135 @@
+"""Threads on a section, the receipt page and "my input".  Each write is one service call."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from consult import permissions as consult_permissions
+from consult.models import Consultation, Section
+from consult.selectors import round_current
+from feedback.selectors import disposition_history
+from plenary.forms import add_service_errors
+from stakeholders.models import Organisation
+from stakeholders.selectors import organisations_for_behalf
+
+from . import permissions, selectors, services
+from .forms import CommentForm, ReceiptLookupForm
+from .models import Comment
+from .receipts import RECEIPT_RE, normalise
+
+THREADS_PER_PAGE = 50
+
+
+def section_thread(request, slug: str, key: str):
+    consultation = get_object_or_404(Consultation, slug=slug)
+    consult_permissions.require_can_view(request.user, consultation)
+    current_round = round_current(consultation=consultation)
+    round_is_open = bool(current_round and current_round.is_open())
+    version_id = current_round.document_version_id if current_round else None
+    section = get_object_or_404(
+        Section.objects.select_related("version__consultation"),
+        version__consultation=consultation,
+        key=key,
+        **({"version_id": version_id} if version_id else {}),
+    )
+    organisations = list(organisations_for_behalf(user=request.user))
+    form = CommentForm(request.POST or None, organisations=organisations)
+
+    if request.method == "POST":
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                parent = None
+                if data["parent"]:
+                    parent = Comment.objects.filter(receipt=normalise(data["parent"])).first()
+                    if parent is None:
+                        raise ValidationError({"parent": _("The comment you reply to was not found.")})
+                organisation = (
+                    Organisation.objects.filter(pk=data["on_behalf_of"]).first()
+                    if data["on_behalf_of"]
+                    else None
+                )
+                comment = services.comment_create(
+                    actor=request.user,
+                    consultation=consultation,
+                    section_key=None if parent else section.key,
+                    parent=parent,
+                    on_behalf_of=organisation,
+                    body=data["body"],
+                    visibility=data["visibility"],
+                    channel=Comment.Channel.WEB,
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Thank you. Your comment is recorded with receipt number %(receipt)s.")
+                    % {"receipt": comment.receipt},
+                )
+                return redirect("receipt", receipt=comment.receipt)
+
+    is_staff = consult_permissions.is_staff_of(request.user, consultation)
+    threads = selectors.section_threads(section=section, viewer=request.user, is_staff=is_staff)
+    page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    reply_to = request.POST.get("parent") if request.method == "POST" else ""
+    return render(
+        request,
+        "comments/section_thread.html",
+        {
+            "consultation": consultation,
+            "section": section,
+            "round": current_round,
+            "round_is_open": round_is_open,
+            "page": page,
+            "form": form,
+            "reply_to": reply_to,
+            "has_profile": permissions.has_profile(request.user),
+            "organisations": organisations,
+        },
+    )
+
+
+def receipt_lookup(request):
+    form = ReceiptLookupForm(request.GET or None)
+    if form.is_valid():
+        receipt = normalise(form.cleaned_data["receipt"])
+        if RECEIPT_RE.match(receipt) and Comment.objects.filter(receipt=receipt).exists():
+            return redirect("receipt", receipt=receipt)
+        form.add_error("receipt", _("No comment has this receipt number. Check it and try again."))
+    return render(request, "comments/receipt_lookup.html", {"form": form})
+
+
+def receipt_detail(request, receipt: str):
+    normalised = normalise(receipt)
+    if normalised != receipt:
+        return redirect("receipt", receipt=normalised)
+    comment = selectors.comment_by_receipt(receipt=receipt)
+    if comment is None:
+        raise Http404(_("No comment has this receipt number."))
+    return render(
+        request,
+        "comments/receipt_detail.html",
+        {
+            "comment": comment,
+            "can_see_text": permissions.can_see_text(request.user, comment),
+            "history": disposition_history(comment=comment),
+        },
+    )
+
+
+@login_required
+def my_input(request):
+    page = Paginator(selectors.comments_of_author(user=request.user), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "comments/my_input.html", {"page": page})

@@ -1,0 +1,53 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Role
+
+
+class ConsultationForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    summary = forms.CharField(
+        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What the consultation is about, in a few sentences. Markdown allowed."),
+    )
+    goals = forms.CharField(
+        label=_("Goals"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        help_text=_("What the secretariat wants to learn, and how input will be used."),
+    )
+    ground_rules = forms.CharField(
+        label=_("Ground rules"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        help_text=_("How participants are expected to take part."),
+    )
+
+
+class DraftImportForm(forms.Form):
+    source = forms.CharField(
+        label=_("Draft in Markdown"),
+        widget=forms.Textarea(attrs={"rows": 20, "spellcheck": "true"}),
+        help_text=_(
+            "Paste the draft. Each paragraph, list or quote becomes a section that "
+            "participants can comment on; headings (#, ##) group them."
+        ),
+    )
+    changelog = forms.CharField(
+        label=_("What changed (optional)"), widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
+
+
+class RoundForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    opens_at = forms.DateTimeField(
+        label=_("Opens at"), required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Leave empty to open now. Times are in UTC."),
+    )
+    closes_at = forms.DateTimeField(
+        label=_("Closes at"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+
+
+class RoleGrantForm(forms.Form):
+    email = forms.EmailField(label=_("Email of an existing account"))
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices)

@@ -1,0 +1,223 @@
+"""Public consultation pages and the secretariat's staff pages.  Each write is one service call."""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from guardian.shortcuts import get_objects_for_user, get_users_with_perms
+
+from plenary.forms import add_service_errors
+
+from . import permissions, selectors, services
+from .forms import ConsultationForm, DraftImportForm, RoleGrantForm, RoundForm
+from .models import ROLE_PERMISSIONS, Consultation, Role
+
+
+def _consultation_for(request, slug: str) -> Consultation:
+    consultation = get_object_or_404(Consultation, slug=slug)
+    permissions.require_can_view(request.user, consultation)
+    return consultation
+
+
+def home(request):
+    return render(
+        request, "consult/home.html", {"consultations": selectors.consultation_list_public()}
+    )
+
+
+def consultation_detail(request, slug: str):
+    consultation = _consultation_for(request, slug)
+    current_round = selectors.round_current(consultation=consultation)
+    version = selectors.version_current(consultation=consultation)
+    sections = []
+    if version is not None:
+        sections = selectors.sections_with_comment_counts(version=version)
+    return render(
+        request,
+        "consult/consultation_detail.html",
+        {
+            "consultation": consultation,
+            "round": current_round,
+            "round_is_open": bool(current_round and current_round.is_open()),
+            "version": version,
+            "sections": sections,
+            "rounds": consultation.rounds.order_by("number"),
+            "is_staff": permissions.is_staff_of(request.user, consultation),
+        },
+    )
+
+
+# --- staff pages -------------------------------------------------------------
+
+
+def _staff_consultation(request, slug: str) -> Consultation:
+    consultation = get_object_or_404(Consultation, slug=slug)
+    if not permissions.is_staff_of(request.user, consultation):
+        raise PermissionDenied(_("Only this consultation's team can open this page."))
+    return consultation
+
+
+@login_required
+def staff_home(request):
+    consultations = get_objects_for_user(
+        request.user,
+        [f"consult.{codename}" for codename in ROLE_PERMISSIONS[Role.SECRETARIAT]],
+        klass=Consultation,
+        any_perm=True,
+        accept_global_perms=False,
+    ).order_by("-created_at")
+    return render(
+        request,
+        "consult/staff/home.html",
+        {
+            "consultations": consultations,
+            "can_create": permissions.can_create_consultation(request.user),
+        },
+    )
+
+
+@login_required
+def staff_consultation_new(request):
+    permissions.require_can_create_consultation(request.user)
+    form = ConsultationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consultation = services.consultation_create(actor=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Consultation created. Next, paste the draft."))
+            return redirect("staff_draft_import", slug=consultation.slug)
+    return render(request, "consult/staff/consultation_form.html", {"form": form})
+
+
+@login_required
+def staff_consultation(request, slug: str):
+    consultation = _staff_consultation(request, slug)
+    can_run = permissions.can_run(request.user, consultation)
+    form = ConsultationForm(
+        request.POST or None,
+        initial={
+            "title": consultation.title,
+            "summary": consultation.summary,
+            "goals": consultation.goals,
+            "ground_rules": consultation.ground_rules,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.consultation_update(
+                actor=request.user, consultation=consultation, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("staff_consultation", slug=consultation.slug)
+    return render(
+        request,
+        "consult/staff/consultation.html",
+        {
+            "consultation": consultation,
+            "form": form,
+            "can_run": can_run,
+            "versions": consultation.versions.annotate(section_count=Count("sections")).order_by(
+                "-number"
+            ),
+            "rounds": consultation.rounds.select_related("document_version").order_by("number"),
+        },
+    )
+
+
+@login_required
+def staff_draft_import(request, slug: str):
+    consultation = _staff_consultation(request, slug)
+    permissions.require_can_run(request.user, consultation)
+    form = DraftImportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            version = services.draft_import(
+                actor=request.user, consultation=consultation, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                _("Version %(n)d imported with %(count)d sections.")
+                % {"n": version.number, "count": version.sections.count()},
+            )
+            return redirect("staff_consultation", slug=consultation.slug)
+    return render(
+        request, "consult/staff/draft_form.html", {"consultation": consultation, "form": form}
+    )
+
+
+@login_required
+def staff_round_new(request, slug: str):
+    consultation = _staff_consultation(request, slug)
+    permissions.require_can_run(request.user, consultation)
+    form = RoundForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.round_open(
+                actor=request.user,
+                consultation=consultation,
+                title=form.cleaned_data["title"],
+                opens_at=form.cleaned_data["opens_at"],
+                closes_at=form.cleaned_data["closes_at"],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("The round is scheduled."))
+            return redirect("staff_consultation", slug=consultation.slug)
+    return render(
+        request,
+        "consult/staff/round_form.html",
+        {"consultation": consultation, "form": form,
+         "latest_version": selectors.version_latest(consultation=consultation)},
+    )
+
+
+@login_required
+def staff_team(request, slug: str):
+    consultation = _staff_consultation(request, slug)
+    permissions.require_can_run(request.user, consultation)
+    form = RoleGrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = get_user_model().objects.filter(email__iexact=form.cleaned_data["email"]).first()
+        if user is None:
+            form.add_error("email", _("No account uses this email address."))
+        else:
+            try:
+                services.consultation_role_grant(
+                    actor=request.user,
+                    consultation=consultation,
+                    user=user,
+                    role=form.cleaned_data["role"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, _("Role granted."))
+                return redirect("staff_team", slug=consultation.slug)
+    members = get_users_with_perms(
+        consultation, attach_perms=True, with_superusers=False, with_group_users=False
+    )
+    team = [
+        (
+            member,
+            [role.label for role in Role if set(ROLE_PERMISSIONS[role]) <= set(perms)
+             and not (role != Role.SECRETARIAT and "run_consultation" in perms)],
+        )
+        for member, perms in members.items()
+    ]
+    return render(
+        request,
+        "consult/staff/team.html",
+        {"consultation": consultation, "form": form, "team": team},
+    )
