@@ -15,6 +15,8 @@ from tests.stakeholders.factories import ParticipantFactory, UserFactory, conven
 def _test_settings(settings):
     settings.PLENARY_TASKS_INLINE = True
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # PBKDF2 takes ~0.4 s per password on this hardware; tests need no strength.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests need no collectstatic run: serve static files from the source tree.
     settings.STORAGES = {
         **settings.STORAGES,

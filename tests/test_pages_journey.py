@@ -10,8 +10,9 @@ from django.utils import timezone
 from comments.models import Comment
 from consult.models import Consultation
 from feedback.models import DispositionEntry
-from stakeholders.models import Participant, StakeholderGroup
+from stakeholders.models import Participant
 from tests.stakeholders.factories import PASSWORD
+from tests.stakeholders.factories import group as stakeholder_group
 
 DRAFT = """# Community networks
 
@@ -53,7 +54,7 @@ def test_whole_loop_through_pages(client, secretariat, other_stakeholder):
         {"email": "amina@example.org", "password1": PASSWORD, "password2": PASSWORD},
     )
     assert response.status_code == 302 and response.url == reverse("profile")
-    group = StakeholderGroup.objects.get(slug="technical-community")
+    group = stakeholder_group("technical-community")
     response = client.post(
         reverse("profile"),
         {"display_name": "Amina", "group": group.pk, "country": "KE", "gender": ""},

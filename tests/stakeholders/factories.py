@@ -1,12 +1,16 @@
 import factory
 from django.contrib.auth.models import Permission
 
+from stakeholders.defaults import ensure_default_groups
 from stakeholders.models import Organisation, Participant, StakeholderGroup, User
 
 PASSWORD = "a-long-test-passphrase-42"
 
 
 def group(slug: str = "civil-society") -> StakeholderGroup:
+    # Transactional tests flush the database, data migrations included: restore the groups.
+    if not StakeholderGroup.objects.filter(slug=slug).exists():
+        ensure_default_groups(StakeholderGroup)
     return StakeholderGroup.objects.get(slug=slug)
 
 
