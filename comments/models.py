@@ -81,8 +81,7 @@ class Comment(models.Model):
     @property
     def is_public(self) -> bool:
         return (
-            self.visibility == self.Visibility.PUBLIC
-            and self.moderation == self.Moderation.VISIBLE
+            self.visibility == self.Visibility.PUBLIC and self.moderation == self.Moderation.VISIBLE
         )
 
 

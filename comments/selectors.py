@@ -70,8 +70,9 @@ def section_threads(*, section: Section, viewer, is_staff: bool) -> QuerySet[Com
     Two queries per page of threads (plus the paginator's count), whatever
     the number of comments or replies.
     """
-    readable = visible_to(viewer=viewer, consultation=section.version.consultation,
-                          is_staff=is_staff)
+    readable = visible_to(
+        viewer=viewer, consultation=section.version.consultation, is_staff=is_staff
+    )
     replies = _with_related(Comment.objects.filter(readable)).order_by("created_at", "pk")
     return (
         _with_related(Comment.objects.filter(readable, section=section, root__isnull=True))

@@ -23,14 +23,14 @@ def _validate_body(body: str) -> None:
     if len(body) > limit:
         raise ValidationError(
             {
-                "body": _(
-                    "A comment can be at most %(limit)d characters long; this one has %(n)d."
-                )
+                "body": _("A comment can be at most %(limit)d characters long; this one has %(n)d.")
                 % {"limit": limit, "n": len(body)}
             }
         )
     if "\x00" in body:
-        raise ValidationError({"body": _("The text contains a NUL character, which cannot be stored.")})
+        raise ValidationError(
+            {"body": _("The text contains a NUL character, which cannot be stored.")}
+        )
 
 
 def _unused_receipt() -> str:
@@ -62,7 +62,9 @@ def comment_create(
     permissions.require_can_comment(actor, consultation)
     round_ = round_current(consultation=consultation)
     if round_ is None or not round_.is_open():
-        raise ValidationError({"round": _("Comments are closed: no round of this consultation is open.")})
+        raise ValidationError(
+            {"round": _("Comments are closed: no round of this consultation is open.")}
+        )
     _validate_body(body)
     if visibility not in Comment.Visibility.values:
         raise ValidationError({"visibility": _("Choose public or private.")})
@@ -90,9 +92,10 @@ def comment_create(
             )
         section = parent.section
         root = parent.root or parent
-    if on_behalf_of is not None and not organisations_for_behalf(user=actor).filter(
-        pk=on_behalf_of.pk
-    ).exists():
+    if (
+        on_behalf_of is not None
+        and not organisations_for_behalf(user=actor).filter(pk=on_behalf_of.pk).exists()
+    ):
         raise ValidationError(
             {
                 "on_behalf_of": _(

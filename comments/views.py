@@ -50,7 +50,9 @@ def section_thread(request, slug: str, key: str):
                 if data["parent"]:
                     parent = Comment.objects.filter(receipt=normalise(data["parent"])).first()
                     if parent is None:
-                        raise ValidationError({"parent": _("The comment you reply to was not found.")})
+                        raise ValidationError(
+                            {"parent": _("The comment you reply to was not found.")}
+                        )
                 organisation = (
                     Organisation.objects.filter(pk=data["on_behalf_of"]).first()
                     if data["on_behalf_of"]

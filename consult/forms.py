@@ -7,15 +7,20 @@ from .models import Role
 class ConsultationForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     summary = forms.CharField(
-        label=_("Summary"), widget=forms.Textarea(attrs={"rows": 4}),
+        label=_("Summary"),
+        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What the consultation is about, in a few sentences. Markdown allowed."),
     )
     goals = forms.CharField(
-        label=_("Goals"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        label=_("Goals"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
         help_text=_("What the secretariat wants to learn, and how input will be used."),
     )
     ground_rules = forms.CharField(
-        label=_("Ground rules"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+        label=_("Ground rules"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
         help_text=_("How participants are expected to take part."),
     )
 
@@ -30,7 +35,8 @@ class DraftImportForm(forms.Form):
         ),
     )
     changelog = forms.CharField(
-        label=_("What changed (optional)"), widget=forms.Textarea(attrs={"rows": 3}),
+        label=_("What changed (optional)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
     )
 
@@ -38,7 +44,8 @@ class DraftImportForm(forms.Form):
 class RoundForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     opens_at = forms.DateTimeField(
-        label=_("Opens at"), required=False,
+        label=_("Opens at"),
+        required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("Leave empty to open now. Times are in UTC."),
     )

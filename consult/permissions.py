@@ -41,8 +41,10 @@ def can_analyse(user, consultation: Consultation) -> bool:
 
 def is_staff_of(user, consultation: Consultation) -> bool:
     """Any role on the consultation (sees private comments and the triage list)."""
-    return can_run(user, consultation) or can_moderate(user, consultation) or can_analyse(
-        user, consultation
+    return (
+        can_run(user, consultation)
+        or can_moderate(user, consultation)
+        or can_analyse(user, consultation)
     )
 
 
@@ -57,7 +59,5 @@ def require_can_run(user, consultation: Consultation) -> None:
 
 
 def require_can_view(user, consultation: Consultation) -> None:
-    if consultation.status != Consultation.Status.PUBLISHED and not is_staff_of(
-        user, consultation
-    ):
+    if consultation.status != Consultation.Status.PUBLISHED and not is_staff_of(user, consultation):
         raise PermissionDenied(_("This consultation is not published."))

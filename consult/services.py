@@ -177,9 +177,12 @@ def round_open(
             errors["document_version"] = _("Import a draft before opening a review round.")
         elif document_version.consultation_id != consultation.pk:
             errors["document_version"] = _("This draft belongs to another consultation.")
-    if not errors and consultation.rounds.filter(
-        Q(opens_at__lt=closes_at) & Q(closes_at__gt=opens_at)
-    ).exists():
+    if (
+        not errors
+        and consultation.rounds.filter(
+            Q(opens_at__lt=closes_at) & Q(closes_at__gt=opens_at)
+        ).exists()
+    ):
         errors["opens_at"] = _("This round would overlap another round of the consultation.")
     if errors:
         raise ValidationError(errors)

@@ -178,8 +178,11 @@ def staff_round_new(request, slug: str):
     return render(
         request,
         "consult/staff/round_form.html",
-        {"consultation": consultation, "form": form,
-         "latest_version": selectors.version_latest(consultation=consultation)},
+        {
+            "consultation": consultation,
+            "form": form,
+            "latest_version": selectors.version_latest(consultation=consultation),
+        },
     )
 
 
@@ -211,8 +214,12 @@ def staff_team(request, slug: str):
     team = [
         (
             member,
-            [role.label for role in Role if set(ROLE_PERMISSIONS[role]) <= set(perms)
-             and not (role != Role.SECRETARIAT and "run_consultation" in perms)],
+            [
+                role.label
+                for role in Role
+                if set(ROLE_PERMISSIONS[role]) <= set(perms)
+                and not (role != Role.SECRETARIAT and "run_consultation" in perms)
+            ],
         )
         for member, perms in members.items()
     ]

@@ -5,7 +5,9 @@ from .models import Status
 
 
 class DispositionForm(forms.Form):
-    status = forms.ChoiceField(label=_("Decision"), choices=Status.choices, widget=forms.RadioSelect)
+    status = forms.ChoiceField(
+        label=_("Decision"), choices=Status.choices, widget=forms.RadioSelect
+    )
     rationale = forms.CharField(
         label=_("Rationale"),
         widget=forms.Textarea(attrs={"rows": 5}),

@@ -49,9 +49,7 @@ class DispositionEntry(models.Model):
     refuses it, and a database trigger (migration 0002) refuses it too.
     """
 
-    consultation = models.ForeignKey(
-        Consultation, on_delete=models.PROTECT, related_name="ledger"
-    )
+    consultation = models.ForeignKey(Consultation, on_delete=models.PROTECT, related_name="ledger")
     sequence = models.PositiveIntegerField()
     comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="dispositions")
     status = models.CharField(max_length=20, choices=Status.choices)

@@ -45,7 +45,10 @@ def _validate(
             errors["duplicate_of"] = _("The duplicated comment must be in the same consultation.")
     elif duplicate_of is not None:
         errors["duplicate_of"] = _("Only a “duplicate” decision names a duplicated comment.")
-    if target_section is not None and target_section.version.consultation_id != comment.consultation_id:
+    if (
+        target_section is not None
+        and target_section.version.consultation_id != comment.consultation_id
+    ):
         errors["target_section"] = _("The changed section must belong to this consultation.")
     if errors:
         raise ValidationError(errors)
@@ -94,8 +97,10 @@ def disposition_publish(*, actor, comment: Comment) -> DispositionEntry:
     current_status = current.status if current else None
     if draft.status not in TRANSITIONS[current_status]:
         raise ValidationError(
-            {"status": _("A “%(from)s” decision cannot become “%(to)s”.")
-             % {"from": current_status, "to": draft.status}}
+            {
+                "status": _("A “%(from)s” decision cannot become “%(to)s”.")
+                % {"from": current_status, "to": draft.status}
+            }
         )
     if current and current.status == draft.status and current.rationale == draft.rationale:
         raise ValidationError({"status": _("This decision is already published.")})

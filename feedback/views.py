@@ -141,4 +141,3 @@ def decide(request, receipt: str):
             "history": selectors.disposition_history(comment=comment),
         },
     )
-

@@ -1,3 +1,45 @@
-from django.urls import path  # noqa: F401
+"""The JSON API, mounted at /api/v1/ (paths are a contract: see DESIGN.md §5)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from comments.api import views as comments
+from consult.api import views as consult
+from feedback.api import views as feedback
+from stakeholders.api import views as stakeholders
+
+urlpatterns = [
+    path("auth/token/", stakeholders.TokenView.as_view(), name="api-token"),
+    path("consultations/", consult.ConsultationListView.as_view(), name="api-consultations"),
+    path(
+        "consultations/<slug:slug>/",
+        consult.ConsultationDetailView.as_view(),
+        name="api-consultation",
+    ),
+    path(
+        "consultations/<slug:slug>/sections/",
+        consult.SectionListView.as_view(),
+        name="api-sections",
+    ),
+    path(
+        "consultations/<slug:slug>/comments/",
+        comments.ConsultationCommentsView.as_view(),
+        name="api-consultation-comments",
+    ),
+    path(
+        "consultations/<slug:slug>/ledger.csv",
+        feedback.LedgerCSVView.as_view(),
+        name="api-ledger-csv",
+    ),
+    path(
+        "consultations/<slug:slug>/ledger.json",
+        feedback.LedgerJSONView.as_view(),
+        name="api-ledger-json",
+    ),
+    path("comments/<str:receipt>/", comments.CommentDetailView.as_view(), name="api-comment"),
+    path(
+        "comments/<str:receipt>/dispositions/",
+        feedback.DispositionCreateView.as_view(),
+        name="api-dispositions",
+    ),
+    path("me/comments/", comments.MyCommentsView.as_view(), name="api-my-comments"),
+]

@@ -194,6 +194,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # Two different "status" choice sets: name them instead of hashing.
+    "ENUM_NAME_OVERRIDES": {
+        "ConsultationStatusEnum": "consult.models.Consultation.Status",
+        "DispositionStatusEnum": "feedback.models.Status",
+    },
 }
 
 # Product rules.

@@ -26,12 +26,15 @@ def readyz(request):
         import redis
 
         try:
-            redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1).ping()
+            redis.Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
+            ).ping()
             checks["broker"] = "ok"
         except Exception as exc:
             checks["broker"] = f"error: {exc.__class__.__name__}"
     else:
         checks["broker"] = "inline (no broker configured)"
     ready = all(not v.startswith("error") for v in checks.values())
-    return JsonResponse({"status": "ok" if ready else "unavailable", **checks},
-                        status=200 if ready else 503)
+    return JsonResponse(
+        {"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503
+    )

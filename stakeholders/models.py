@@ -113,7 +113,9 @@ class Participant(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(Lower("display_name"), name="participant_display_name_ci_unique")
+            models.UniqueConstraint(
+                Lower("display_name"), name="participant_display_name_ci_unique"
+            )
         ]
 
     def __str__(self) -> str:

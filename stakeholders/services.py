@@ -51,8 +51,9 @@ def participant_save_profile(
 def organisation_create(
     *, name: str, group: StakeholderGroup, country: str = "", website: str = ""
 ) -> Organisation:
-    organisation = Organisation(name=" ".join(name.split()), group=group, country=country,
-                                website=website)
+    organisation = Organisation(
+        name=" ".join(name.split()), group=group, country=country, website=website
+    )
     organisation.full_clean()
     organisation.save()
     return organisation

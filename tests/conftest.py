@@ -5,8 +5,8 @@ import os
 
 import pytest
 
-from consult.models import Role
 from consult import services as consult_services
+from consult.models import Role
 from tests.consult.factories import open_consultation
 from tests.stakeholders.factories import ParticipantFactory, UserFactory, convenor
 
@@ -69,7 +69,8 @@ def anonymous_user():
 
 
 def pytest_report_header(config):
-    return f"DATABASE_URL={os.environ.get('DATABASE_URL', '(unset: SQLite)')} REDIS_URL={os.environ.get('REDIS_URL', '(unset)')}"
+    database = os.environ.get("DATABASE_URL", "(unset: SQLite)")
+    return f"DATABASE_URL={database} REDIS_URL={os.environ.get('REDIS_URL', '(unset)')}"
 
 
 __all__ = ["UserFactory"]

@@ -32,8 +32,12 @@ def test_whole_loop_through_pages(client, secretariat, other_stakeholder):
     client.force_login(secretariat)
     response = client.post(
         reverse("staff_consultation_new"),
-        {"title": "Community networks", "summary": "How should community networks be licensed?",
-         "goals": "Hear all groups.", "ground_rules": "Be civil."},
+        {
+            "title": "Community networks",
+            "summary": "How should community networks be licensed?",
+            "goals": "Hear all groups.",
+            "ground_rules": "Be civil.",
+        },
     )
     consultation = Consultation.objects.get(title="Community networks")
     assert response.url == reverse("staff_draft_import", args=[consultation.slug])
@@ -64,7 +68,9 @@ def test_whole_loop_through_pages(client, secretariat, other_stakeholder):
     page = client.get(reverse("consultation", args=[consultation.slug]))
     assert b"Comment on paragraph 2" in page.content
     section_url = reverse("section", args=[consultation.slug, sections[1].key])
-    response = client.post(section_url, {"body": "60 days is too long; say 30.", "visibility": "public"})
+    response = client.post(
+        section_url, {"body": "60 days is too long; say 30.", "visibility": "public"}
+    )
     comment = Comment.objects.get(body="60 days is too long; say 30.")
     assert response.url == reverse("receipt", args=[comment.receipt])
     receipt_page = client.get(response.url)

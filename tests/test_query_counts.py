@@ -21,18 +21,28 @@ def add_comments(consultation, secretariat, n: int) -> None:
     authors = [ParticipantFactory().user for _ in range(5)]
     made = Comment.objects.bulk_create(
         Comment(
-            receipt=new_receipt(), consultation=consultation, round=round_,
-            section=sections[i % len(sections)], author=authors[i % 5],
-            body=f"Comment {i}", body_html=f"<p>Comment {i}</p>",
+            receipt=new_receipt(),
+            consultation=consultation,
+            round=round_,
+            section=sections[i % len(sections)],
+            author=authors[i % 5],
+            body=f"Comment {i}",
+            body_html=f"<p>Comment {i}</p>",
         )
         for i in range(n)
     )
     parents = made[::3]
     Comment.objects.bulk_create(
         Comment(
-            receipt=new_receipt(), consultation=consultation, round=round_,
-            section=parent.section, parent=parent, root=parent, author=authors[0],
-            body="A reply", body_html="<p>A reply</p>",
+            receipt=new_receipt(),
+            consultation=consultation,
+            round=round_,
+            section=parent.section,
+            parent=parent,
+            root=parent,
+            author=authors[0],
+            body="A reply",
+            body_html="<p>A reply</p>",
         )
         for parent in parents
     )
@@ -40,8 +50,13 @@ def add_comments(consultation, secretariat, n: int) -> None:
     now = timezone.now()
     DispositionEntry.objects.bulk_create(
         DispositionEntry(
-            consultation=consultation, sequence=start + k + 1, comment=comment,
-            status="noted", decided_by=secretariat, decided_at=now, published_at=now,
+            consultation=consultation,
+            sequence=start + k + 1,
+            comment=comment,
+            status="noted",
+            decided_by=secretariat,
+            decided_at=now,
+            published_at=now,
         )
         for k, comment in enumerate(made[::5])
     )

@@ -14,16 +14,24 @@ def test_loop_through_services(consultation, stakeholder, other_stakeholder, sec
     sections = list(consultation.versions.get().sections.order_by("ordinal"))
     assert [s.key for s in sections] == ["1-purpose-1", "1-purpose-2", "2-scope-1", "3-licensing-1"]
     comment = comment_services.comment_create(
-        actor=stakeholder, consultation=consultation, section_key=sections[1].key,
+        actor=stakeholder,
+        consultation=consultation,
+        section_key=sections[1].key,
         body="Please name the **licence**.",
     )
     reply = comment_services.comment_create(
-        actor=other_stakeholder, consultation=consultation, parent=comment, body="Agreed.",
+        actor=other_stakeholder,
+        consultation=consultation,
+        parent=comment,
+        body="Agreed.",
     )
     assert reply.section == comment.section and reply.root == comment
     entry = feedback_services.disposition_record(
-        actor=secretariat, comment=comment, status="partly_accepted",
-        rationale="We will name a licence family.", publish=True,
+        actor=secretariat,
+        comment=comment,
+        status="partly_accepted",
+        rationale="We will name a licence family.",
+        publish=True,
     )
     assert isinstance(entry, DispositionEntry) and entry.sequence == 1
     assert current_disposition(comment=comment) == entry

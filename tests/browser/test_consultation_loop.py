@@ -61,7 +61,9 @@ def test_secretariat_and_stakeholder_close_the_loop(
 
     # Someone else has already commented on paragraph 2.
     earlier = comment_services.comment_create(
-        actor=other_stakeholder, consultation=consultation, section_key="licensing-2",
+        actor=other_stakeholder,
+        consultation=consultation,
+        section_key="licensing-2",
         body="Sixty days is reasonable for rural applicants.",
     )
 

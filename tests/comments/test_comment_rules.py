@@ -24,7 +24,8 @@ def second_key(consultation):
 
 def close_round(consultation):
     Round.objects.filter(consultation=consultation).update(
-        opens_at=timezone.now() - timedelta(days=30), closes_at=timezone.now() - timedelta(seconds=1)
+        opens_at=timezone.now() - timedelta(days=30),
+        closes_at=timezone.now() - timedelta(seconds=1),
     )
 
 
@@ -36,8 +37,12 @@ def close_round(consultation):
 def test_bad_body_is_refused_and_nothing_stored(consultation, stakeholder, body, field):
     before = snapshot()
     with pytest.raises(ValidationError) as exc:
-        services.comment_create(actor=stakeholder, consultation=consultation,
-                                section_key=second_key(consultation), body=body)
+        services.comment_create(
+            actor=stakeholder,
+            consultation=consultation,
+            section_key=second_key(consultation),
+            body=body,
+        )
     assert field in exc.value.message_dict
     assert snapshot() == before
 
@@ -46,8 +51,12 @@ def test_comment_on_closed_round_is_refused(consultation, stakeholder):
     close_round(consultation)
     before = snapshot()
     with pytest.raises(ValidationError) as exc:
-        services.comment_create(actor=stakeholder, consultation=consultation,
-                                section_key=second_key(consultation), body="Too late?")
+        services.comment_create(
+            actor=stakeholder,
+            consultation=consultation,
+            section_key=second_key(consultation),
+            body="Too late?",
+        )
     assert "closed" in exc.value.message_dict["round"][0]
     assert snapshot() == before
 
@@ -55,8 +64,12 @@ def test_comment_on_closed_round_is_refused(consultation, stakeholder):
 def test_unknown_section_key_is_refused(consultation, stakeholder):
     before = snapshot()
     with pytest.raises(ValidationError) as exc:
-        services.comment_create(actor=stakeholder, consultation=consultation,
-                                section_key="no-such-paragraph", body="Hello")
+        services.comment_create(
+            actor=stakeholder,
+            consultation=consultation,
+            section_key="no-such-paragraph",
+            body="Hello",
+        )
     assert "no-such-paragraph" in exc.value.message_dict["section"][0]
     assert snapshot() == before
 
@@ -65,12 +78,17 @@ def test_reply_to_comment_of_another_consultation_is_refused(
     consultation, secretariat, stakeholder, other_stakeholder
 ):
     elsewhere = open_consultation(secretariat=secretariat, title="Elsewhere")
-    foreign = services.comment_create(actor=other_stakeholder, consultation=elsewhere,
-                                      section_key=second_key(elsewhere), body="Over here")
+    foreign = services.comment_create(
+        actor=other_stakeholder,
+        consultation=elsewhere,
+        section_key=second_key(elsewhere),
+        body="Over here",
+    )
     before = snapshot()
     with pytest.raises(ValidationError) as exc:
-        services.comment_create(actor=stakeholder, consultation=consultation, parent=foreign,
-                                body="Replying across")
+        services.comment_create(
+            actor=stakeholder, consultation=consultation, parent=foreign, body="Replying across"
+        )
     assert "parent" in exc.value.message_dict
     assert snapshot() == before
 
@@ -79,9 +97,13 @@ def test_on_behalf_of_needs_verified_affiliation(consultation, stakeholder):
     organisation = OrganisationFactory()
     before = snapshot()
     with pytest.raises(ValidationError) as exc:
-        services.comment_create(actor=stakeholder, consultation=consultation,
-                                section_key=second_key(consultation), body="For my org",
-                                on_behalf_of=organisation)
+        services.comment_create(
+            actor=stakeholder,
+            consultation=consultation,
+            section_key=second_key(consultation),
+            body="For my org",
+            on_behalf_of=organisation,
+        )
     assert "on_behalf_of" in exc.value.message_dict
     assert snapshot() == before
 
@@ -90,20 +112,28 @@ def test_account_without_profile_cannot_comment(consultation):
     from tests.stakeholders.factories import UserFactory
 
     with pytest.raises(PermissionDenied):
-        services.comment_create(actor=UserFactory(), consultation=consultation,
-                                section_key=second_key(consultation), body="Hi")
+        services.comment_create(
+            actor=UserFactory(),
+            consultation=consultation,
+            section_key=second_key(consultation),
+            body="Hi",
+        )
     assert Comment.objects.count() == 0
 
 
 def test_body_is_stored_exactly_as_written(consultation, stakeholder):
     body = "  <script>alert(1)</script>\n\n**bold** [x](javascript:alert(1))  \r\n"
-    comment = services.comment_create(actor=stakeholder, consultation=consultation,
-                                      section_key=second_key(consultation), body=body)
+    comment = services.comment_create(
+        actor=stakeholder,
+        consultation=consultation,
+        section_key=second_key(consultation),
+        body=body,
+    )
     comment.refresh_from_db()
     assert comment.body == body
     assert comment.revisions.get().body == body
     assert "<script" not in comment.body_html
-    assert "href=\"javascript" not in comment.body_html
+    assert 'href="javascript' not in comment.body_html
 
 
 @pytest.mark.parametrize("case", ["empty", "oversized", "closed"])

@@ -20,8 +20,9 @@ Data is published under an open licence that allows reuse.
 """
 
 
-def open_consultation(*, secretariat, title: str = "Open data policy", draft: str = DRAFT,
-                      days: int = 30) -> Consultation:
+def open_consultation(
+    *, secretariat, title: str = "Open data policy", draft: str = DRAFT, days: int = 30
+) -> Consultation:
     """A published consultation with a draft and a round open now, built through services."""
     consultation = services.consultation_create(
         actor=secretariat,

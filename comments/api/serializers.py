@@ -1,0 +1,147 @@
+from django.conf import settings
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from comments import permissions
+from comments.models import Comment
+from feedback.api.serializers import DispositionSerializer
+from stakeholders.models import Organisation
+
+from .fields import ReceiptField
+
+
+class AuthorSerializer(serializers.Serializer):
+    display_name = serializers.CharField(help_text=_("Display name or pseudonym."))
+    group = serializers.CharField(help_text=_("Stakeholder group."))
+
+
+class OrganisationSerializer(serializers.ModelSerializer):
+    verified = serializers.BooleanField(source="is_verified", read_only=True)
+
+    class Meta:
+        model = Organisation
+        fields = ["id", "name", "verified"]
+
+
+class CommentSerializer(serializers.ModelSerializer):
+    """A comment as a reader sees it.
+
+    Expects the selectors' annotations (``disposition_*``).  The text, author
+    and organisation of a comment the viewer may not read are null: its
+    status is public, its text is not.  The view passes ``is_staff`` (whether
+    the viewer is staff of the consultation) in the context.
+    """
+
+    url = serializers.SerializerMethodField(help_text=_("The comment's public status page."))
+    consultation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    round = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    section = serializers.SlugRelatedField(
+        slug_field="key", read_only=True, help_text=_("Key of the section commented on.")
+    )
+    parent = serializers.SlugRelatedField(
+        slug_field="receipt", read_only=True, help_text=_("Receipt of the comment replied to.")
+    )
+    body = serializers.SerializerMethodField(help_text=_("Exactly what the author wrote."))
+    body_html = serializers.SerializerMethodField(help_text=_("Sanitised HTML rendering."))
+    author = serializers.SerializerMethodField()
+    on_behalf_of = serializers.SerializerMethodField()
+    disposition = serializers.SerializerMethodField(
+        help_text=_("The current published decision; null while awaiting a response.")
+    )
+
+    class Meta:
+        model = Comment
+        fields = [
+            "receipt",
+            "url",
+            "consultation",
+            "round",
+            "section",
+            "parent",
+            "body",
+            "body_html",
+            "author",
+            "on_behalf_of",
+            "visibility",
+            "moderation",
+            "channel",
+            "created_at",
+            "disposition",
+        ]
+
+    def _readable(self, comment: Comment) -> bool:
+        request = self.context["request"]
+        return permissions.can_see_text(
+            request.user, comment, is_staff=self.context.get("is_staff", False)
+        )
+
+    def get_url(self, comment: Comment) -> str:
+        return settings.SITE_URL + reverse("receipt", args=[comment.receipt])
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_body(self, comment: Comment) -> str | None:
+        return comment.body if self._readable(comment) else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_body_html(self, comment: Comment) -> str | None:
+        return comment.body_html if self._readable(comment) else None
+
+    @extend_schema_field(AuthorSerializer(allow_null=True))
+    def get_author(self, comment: Comment) -> dict | None:
+        if not self._readable(comment):
+            return None
+        participant = getattr(comment.author, "participant", None)
+        if participant is None:
+            return None
+        return {"display_name": participant.display_name, "group": participant.group.name}
+
+    @extend_schema_field(OrganisationSerializer(allow_null=True))
+    def get_on_behalf_of(self, comment: Comment) -> dict | None:
+        if comment.on_behalf_of is None or not self._readable(comment):
+            return None
+        return OrganisationSerializer(comment.on_behalf_of).data
+
+    @extend_schema_field(DispositionSerializer(allow_null=True))
+    def get_disposition(self, comment: Comment) -> dict | None:
+        return DispositionSerializer.from_annotations(comment)
+
+
+class CommentCreateSerializer(serializers.Serializer):
+    """Input for a new comment.  The rules (open round, length, affiliation) are the service's."""
+
+    section = serializers.CharField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=64,
+        help_text=_("Key of a section of the current draft; omit for the whole draft or a reply."),
+    )
+    # Stored exactly as sent: no trimming here; the service checks it.
+    body = serializers.CharField(allow_blank=True, trim_whitespace=False)
+    parent = ReceiptField(
+        required=False, allow_null=True, help_text=_("Receipt of the comment to reply to.")
+    )
+    on_behalf_of = serializers.PrimaryKeyRelatedField(
+        queryset=Organisation.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text=_("Id of an organisation you have a verified affiliation with."),
+    )
+    visibility = serializers.ChoiceField(
+        choices=Comment.Visibility.choices, default=Comment.Visibility.PUBLIC
+    )
+
+
+class CommentDetailSerializer(CommentSerializer):
+    history = serializers.SerializerMethodField(
+        help_text=_("Every published decision on this comment, oldest first.")
+    )
+
+    class Meta(CommentSerializer.Meta):
+        fields = [*CommentSerializer.Meta.fields, "history"]
+
+    @extend_schema_field(DispositionSerializer(many=True))
+    def get_history(self, comment: Comment) -> list:
+        return DispositionSerializer(self.context["history"], many=True).data

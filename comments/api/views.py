@@ -1,0 +1,117 @@
+"""Comments over the API.  Each view: parse with a serializer, call one service, serialize."""
+
+import django_filters
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from comments import selectors, services
+from comments.models import Comment
+from consult.api.views import consultation_or_404
+from consult.permissions import is_staff_of
+from feedback.selectors import disposition_history
+
+from .serializers import CommentCreateSerializer, CommentDetailSerializer, CommentSerializer
+
+
+def comment_or_404(receipt: str) -> Comment:
+    comment = selectors.comment_by_receipt(receipt=receipt)
+    if comment is None:
+        raise Http404(_("No comment has the receipt “%(receipt)s”.") % {"receipt": receipt})
+    return comment
+
+
+class CommentFilter(django_filters.FilterSet):
+    section = django_filters.CharFilter(
+        field_name="section__key", help_text=_("Only comments on the section with this key.")
+    )
+    round = django_filters.NumberFilter(
+        field_name="round__number", help_text=_("Only comments made in this round.")
+    )
+
+    class Meta:
+        model = Comment
+        fields = ["section", "round"]
+
+
+class ConsultationCommentsView(generics.ListAPIView):
+    """Comments on a consultation (GET), or post a new one or a reply (POST)."""
+
+    serializer_class = CommentSerializer
+    filterset_class = CommentFilter
+    queryset = Comment.objects.none()  # for the schema; get_queryset is per viewer
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if getattr(self, "swagger_fake_view", False):
+            return
+        self.consultation = consultation_or_404(slug=kwargs["slug"], user=request.user)
+        self.is_staff = is_staff_of(request.user, self.consultation)
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "is_staff": getattr(self, "is_staff", False)}
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Comment.objects.none()
+        return selectors.comment_list_for_viewer(
+            consultation=self.consultation, viewer=self.request.user, is_staff=self.is_staff
+        )
+
+    @extend_schema(request=CommentCreateSerializer, responses={201: CommentSerializer})
+    def post(self, request: Request, slug: str) -> Response:
+        data = CommentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = services.comment_create(
+            actor=request.user,
+            consultation=self.consultation,
+            section_key=data.validated_data.get("section") or None,
+            parent=data.validated_data.get("parent"),
+            on_behalf_of=data.validated_data.get("on_behalf_of"),
+            body=data.validated_data["body"],
+            visibility=data.validated_data["visibility"],
+            channel=Comment.Channel.API,
+        )
+        comment = comment_or_404(comment.receipt)
+        return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)
+
+
+class CommentDetailView(generics.GenericAPIView):
+    """A comment by receipt, with its current disposition and the history of decisions.
+
+    Anyone holding the receipt sees the status; the text and author of a
+    private or hidden comment only show to its author and the consultation's staff.
+    """
+
+    serializer_class = CommentDetailSerializer
+    queryset = Comment.objects.none()
+    lookup_field = "receipt"
+    filter_backends: list = []
+
+    def get(self, request: Request, receipt: str) -> Response:
+        comment = comment_or_404(receipt)
+        is_staff = (not comment.is_public) and is_staff_of(request.user, comment.consultation)
+        context = {
+            **self.get_serializer_context(),
+            "is_staff": is_staff,
+            "history": disposition_history(comment=comment),
+        }
+        return Response(self.get_serializer(comment, context=context).data)
+
+
+class MyCommentsView(generics.ListAPIView):
+    """Everything I wrote, in every consultation, newest first, with what happened to it."""
+
+    serializer_class = CommentSerializer
+    queryset = Comment.objects.none()
+    permission_classes = [permissions.IsAuthenticated]
+    filter_backends: list = []
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Comment.objects.none()
+        return selectors.comments_of_author(user=self.request.user)
