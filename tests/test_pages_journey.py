@@ -1,6 +1,7 @@
 """The journey through the server-rendered pages (Django test client, no JavaScript)."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 import pytest
 from django.core import mail
@@ -52,22 +53,28 @@ def test_whole_loop_through_pages(client, secretariat, other_stakeholder):
     assert response.status_code == 302
     client.logout()
 
-    # 2. A stakeholder signs up, fills the profile, comments on the second paragraph.
+    # 2. A stakeholder signs up from the paragraph they want to comment on, fills the
+    #    profile, and lands back on that paragraph.
+    section_url = reverse("section", args=[consultation.slug, sections[1].key])
     response = client.post(
-        reverse("account_signup"),
+        f"{reverse('account_signup')}?{urlencode({'next': section_url})}",
         {"email": "amina@example.org", "password1": PASSWORD, "password2": PASSWORD},
     )
-    assert response.status_code == 302 and response.url == reverse("profile")
+    assert response.status_code == 302 and response.url == section_url
+    # The paragraph page asks for the profile first and links to it, keeping the way back.
+    profile_url = f"{reverse('profile')}?next={section_url}"
+    page = client.get(section_url).content.decode()
+    assert "Complete your profile" in page
+    assert f'href="{profile_url}"' in page
     group = stakeholder_group("technical-community")
     response = client.post(
-        reverse("profile"),
+        profile_url,
         {"display_name": "Amina", "group": group.pk, "country": "KE", "gender": ""},
     )
-    assert response.status_code == 302
+    assert response.status_code == 302 and response.url == section_url
     assert Participant.objects.get(display_name="Amina").group == group
     page = client.get(reverse("consultation", args=[consultation.slug]))
     assert b"Comment on paragraph 2" in page.content
-    section_url = reverse("section", args=[consultation.slug, sections[1].key])
     response = client.post(
         section_url, {"body": "60 days is too long; say 30.", "visibility": "public"}
     )
