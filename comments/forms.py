@@ -2,7 +2,20 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from stakeholders.models import Organisation
+
 from .models import Comment
+from .receipts import normalise
+
+
+def comment_from_receipt(receipt: str, missing_message: str) -> Comment | None:
+    """Resolve a typed receipt number to its comment; blank gives None."""
+    if not receipt or not receipt.strip():
+        return None
+    comment = Comment.objects.filter(receipt=normalise(receipt)).first()
+    if comment is None:
+        raise forms.ValidationError(missing_message)
+    return comment
 
 
 class CommentForm(forms.Form):
@@ -33,6 +46,17 @@ class CommentForm(forms.Form):
         self.fields["on_behalf_of"].choices = choices
         if len(choices) == 1:
             self.fields["on_behalf_of"].widget = forms.HiddenInput()
+
+    def clean_parent(self) -> Comment | None:
+        """The comment replied to (the cleaned value is the comment, or None)."""
+        return comment_from_receipt(
+            self.cleaned_data["parent"], _("The comment you reply to was not found.")
+        )
+
+    def clean_on_behalf_of(self) -> Organisation | None:
+        """The organisation (whether the author may speak for it is the service's rule)."""
+        pk = self.cleaned_data["on_behalf_of"]
+        return Organisation.objects.filter(pk=pk).first() if pk else None
 
 
 class ReceiptLookupForm(forms.Form):

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -13,8 +12,7 @@ from consult import permissions as consult_permissions
 from consult.models import Consultation, Section
 from consult.selectors import round_current
 from feedback.selectors import disposition_history
-from plenary.forms import add_service_errors
-from stakeholders.models import Organisation
+from plenary.forms import NOT_DONE, submit
 from stakeholders.selectors import organisations_for_behalf
 
 from . import permissions, selectors, services
@@ -43,42 +41,24 @@ def section_thread(request, slug: str, key: str):
     if request.method == "POST":
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                parent = None
-                if data["parent"]:
-                    parent = Comment.objects.filter(receipt=normalise(data["parent"])).first()
-                    if parent is None:
-                        raise ValidationError(
-                            {"parent": _("The comment you reply to was not found.")}
-                        )
-                organisation = (
-                    Organisation.objects.filter(pk=data["on_behalf_of"]).first()
-                    if data["on_behalf_of"]
-                    else None
-                )
-                comment = services.comment_create(
-                    actor=request.user,
-                    consultation=consultation,
-                    section_key=None if parent else section.key,
-                    parent=parent,
-                    on_behalf_of=organisation,
-                    body=data["body"],
-                    visibility=data["visibility"],
-                    channel=Comment.Channel.WEB,
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            except PermissionDenied as exc:
-                form.add_error(None, str(exc))
-            else:
-                messages.success(
-                    request,
-                    _("Thank you. Your comment is recorded with receipt number %(receipt)s.")
-                    % {"receipt": comment.receipt},
-                )
-                return redirect("receipt", receipt=comment.receipt)
+        comment = submit(
+            request,
+            form,
+            lambda data: services.comment_create(
+                actor=request.user,
+                consultation=consultation,
+                section_key=None if data["parent"] else section.key,
+                channel=Comment.Channel.WEB,
+                **data,
+            ),
+        )
+        if comment is not NOT_DONE:
+            messages.success(
+                request,
+                _("Thank you. Your comment is recorded with receipt number %(receipt)s.")
+                % {"receipt": comment.receipt},
+            )
+            return redirect("receipt", receipt=comment.receipt)
 
     is_staff = consult_permissions.is_staff_of(request.user, consultation)
     threads = selectors.section_threads(section=section, viewer=request.user, is_staff=is_staff)

@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from .models import Role
@@ -58,3 +59,10 @@ class RoundForm(forms.Form):
 class RoleGrantForm(forms.Form):
     email = forms.EmailField(label=_("Email of an existing account"))
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices)
+
+    def clean_email(self):
+        """The account with this email (the cleaned value is the user)."""
+        user = get_user_model().objects.filter(email__iexact=self.cleaned_data["email"]).first()
+        if user is None:
+            raise forms.ValidationError(_("No account uses this email address."))
+        return user

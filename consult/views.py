@@ -1,15 +1,14 @@
 """Public consultation pages and the secretariat's staff pages.  Each write is one service call."""
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
-from plenary.forms import add_service_errors
+from plenary.forms import NOT_DONE, submit
 
 from . import permissions, selectors, services
 from .forms import ConsultationForm, DraftImportForm, RoleGrantForm, RoundForm
@@ -83,14 +82,12 @@ def staff_home(request):
 def staff_consultation_new(request):
     permissions.require_can_create_consultation(request.user)
     form = ConsultationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            consultation = services.consultation_create(actor=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Consultation created. Next, paste the draft."))
-            return redirect("staff_draft_import", slug=consultation.slug)
+    consultation = submit(
+        request, form, lambda data: services.consultation_create(actor=request.user, **data)
+    )
+    if consultation is not NOT_DONE:
+        messages.success(request, _("Consultation created. Next, paste the draft."))
+        return redirect("staff_draft_import", slug=consultation.slug)
     return render(request, "consult/staff/consultation_form.html", {"form": form})
 
 
@@ -107,16 +104,16 @@ def staff_consultation(request, slug: str):
             "ground_rules": consultation.ground_rules,
         },
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.consultation_update(
-                actor=request.user, consultation=consultation, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("staff_consultation", slug=consultation.slug)
+    updated = submit(
+        request,
+        form,
+        lambda data: services.consultation_update(
+            actor=request.user, consultation=consultation, **data
+        ),
+    )
+    if updated is not NOT_DONE:
+        messages.success(request, _("Saved."))
+        return redirect("staff_consultation", slug=consultation.slug)
     return render(
         request,
         "consult/staff/consultation.html",
@@ -137,20 +134,18 @@ def staff_draft_import(request, slug: str):
     consultation = _staff_consultation(request, slug)
     permissions.require_can_run(request.user, consultation)
     form = DraftImportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            version = services.draft_import(
-                actor=request.user, consultation=consultation, **form.cleaned_data
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(
-                request,
-                _("Version %(n)d imported with %(count)d sections.")
-                % {"n": version.number, "count": version.sections.count()},
-            )
-            return redirect("staff_consultation", slug=consultation.slug)
+    version = submit(
+        request,
+        form,
+        lambda data: services.draft_import(actor=request.user, consultation=consultation, **data),
+    )
+    if version is not NOT_DONE:
+        messages.success(
+            request,
+            _("Version %(n)d imported with %(count)d sections.")
+            % {"n": version.number, "count": version.sections.count()},
+        )
+        return redirect("staff_consultation", slug=consultation.slug)
     return render(
         request, "consult/staff/draft_form.html", {"consultation": consultation, "form": form}
     )
@@ -161,20 +156,14 @@ def staff_round_new(request, slug: str):
     consultation = _staff_consultation(request, slug)
     permissions.require_can_run(request.user, consultation)
     form = RoundForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.round_open(
-                actor=request.user,
-                consultation=consultation,
-                title=form.cleaned_data["title"],
-                opens_at=form.cleaned_data["opens_at"],
-                closes_at=form.cleaned_data["closes_at"],
-            )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("The round is scheduled."))
-            return redirect("staff_consultation", slug=consultation.slug)
+    round_ = submit(
+        request,
+        form,
+        lambda data: services.round_open(actor=request.user, consultation=consultation, **data),
+    )
+    if round_ is not NOT_DONE:
+        messages.success(request, _("The round is scheduled."))
+        return redirect("staff_consultation", slug=consultation.slug)
     return render(
         request,
         "consult/staff/round_form.html",
@@ -191,23 +180,16 @@ def staff_team(request, slug: str):
     consultation = _staff_consultation(request, slug)
     permissions.require_can_run(request.user, consultation)
     form = RoleGrantForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = get_user_model().objects.filter(email__iexact=form.cleaned_data["email"]).first()
-        if user is None:
-            form.add_error("email", _("No account uses this email address."))
-        else:
-            try:
-                services.consultation_role_grant(
-                    actor=request.user,
-                    consultation=consultation,
-                    user=user,
-                    role=form.cleaned_data["role"],
-                )
-            except ValidationError as exc:
-                add_service_errors(form, exc)
-            else:
-                messages.success(request, _("Role granted."))
-                return redirect("staff_team", slug=consultation.slug)
+    granted = submit(
+        request,
+        form,
+        lambda data: services.consultation_role_grant(
+            actor=request.user, consultation=consultation, user=data["email"], role=data["role"]
+        ),
+    )
+    if granted is not NOT_DONE:
+        messages.success(request, _("Role granted."))
+        return redirect("staff_team", slug=consultation.slug)
     members = get_users_with_perms(
         consultation, attach_perms=True, with_superusers=False, with_group_users=False
     )

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from comments.forms import comment_from_receipt
+
 from .models import Status
 
 
@@ -20,3 +22,9 @@ class DispositionForm(forms.Form):
     duplicate_of = forms.CharField(
         label=_("Duplicate of (receipt number)"), required=False, max_length=20
     )
+
+    def clean_duplicate_of(self):
+        """The duplicated comment (the cleaned value is the comment, or None)."""
+        return comment_from_receipt(
+            self.cleaned_data["duplicate_of"], _("No comment has this receipt number.")
+        )

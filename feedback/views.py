@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -10,10 +10,9 @@ from django.utils.translation import gettext as _
 
 from comments import selectors as comment_selectors
 from comments.models import Comment
-from comments.receipts import normalise
 from consult import permissions as consult_permissions
 from consult.models import Consultation
-from plenary.forms import add_service_errors
+from plenary.forms import NOT_DONE, submit
 
 from . import permissions, selectors, services
 from .forms import DispositionForm
@@ -99,38 +98,24 @@ def decide(request, receipt: str):
             "duplicate_of": draft.duplicate_of.receipt if draft.duplicate_of else "",
         }
     form = DispositionForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            duplicate_of = None
-            if data["duplicate_of"]:
-                duplicate_of = Comment.objects.filter(
-                    receipt=normalise(data["duplicate_of"])
-                ).first()
-                if duplicate_of is None:
-                    raise ValidationError(
-                        {"duplicate_of": _("No comment has this receipt number.")}
-                    )
-            services.disposition_record(
-                actor=request.user,
-                comment=comment,
-                status=data["status"],
-                rationale=data["rationale"],
-                duplicate_of=duplicate_of,
-                publish="publish" in request.POST,
+    publish = "publish" in request.POST
+    decision = submit(
+        request,
+        form,
+        lambda data: services.disposition_record(
+            actor=request.user, comment=comment, publish=publish, **data
+        ),
+    )
+    if decision is not NOT_DONE:
+        if publish:
+            messages.success(
+                request,
+                _("Decision on %(receipt)s published; the commenter is notified.")
+                % {"receipt": comment.receipt},
             )
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            if "publish" in request.POST:
-                messages.success(
-                    request,
-                    _("Decision on %(receipt)s published; the commenter is notified.")
-                    % {"receipt": comment.receipt},
-                )
-                return redirect("staff_triage", slug=comment.consultation.slug)
-            messages.success(request, _("Draft decision saved. It is not public yet."))
-            return redirect("staff_decide", receipt=comment.receipt)
+            return redirect("staff_triage", slug=comment.consultation.slug)
+        messages.success(request, _("Draft decision saved. It is not public yet."))
+        return redirect("staff_decide", receipt=comment.receipt)
     return render(
         request,
         "feedback/decide.html",

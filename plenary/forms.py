@@ -1,7 +1,12 @@
 """Form helpers shared by the server-rendered pages."""
 
+from collections.abc import Callable
+from typing import Any
+
 from django import forms
 from django.core.exceptions import ValidationError
+
+NOT_DONE = object()
 
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
@@ -11,3 +16,19 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, exc.messages)
+
+
+def submit(request, form: forms.Form, action: Callable[[dict], Any]) -> Any:
+    """Run ``action(form.cleaned_data)`` (one service call) for a valid POST.
+
+    Returns what the service returned, or ``NOT_DONE`` when there was nothing
+    to do (a GET, an invalid form) or the service refused: its messages are
+    then on the form, beside their fields, for the page to show again.
+    """
+    if request.method != "POST" or not form.is_valid():
+        return NOT_DONE
+    try:
+        return action(form.cleaned_data)
+    except ValidationError as exc:
+        add_service_errors(form, exc)
+        return NOT_DONE

@@ -1,11 +1,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
-from plenary.forms import add_service_errors
+from plenary.forms import NOT_DONE, submit
 
 from . import services
 from .forms import ProfileForm
@@ -26,14 +25,14 @@ def profile(request):
             "gender": participant.gender,
         }
     form = ProfileForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.participant_save_profile(user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, _("Your profile is saved."))
-            return redirect(next_url or "home")
+    saved = submit(
+        request,
+        form,
+        lambda data: services.participant_save_profile(user=request.user, **data),
+    )
+    if saved is not NOT_DONE:
+        messages.success(request, _("Your profile is saved."))
+        return redirect(next_url or "home")
     return render(
         request,
         "stakeholders/profile.html",

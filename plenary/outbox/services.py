@@ -100,9 +100,7 @@ def _relay_inline(*, batch_size: int) -> int:
     return OutboxMessage.objects.filter(pk__in=ids, published_at__isnull=False).count()
 
 
-def send_mail_once(
-    *, key: str, to: str, subject: str, text: str, html: str | None = None
-) -> bool:
+def send_mail_once(*, key: str, to: str, subject: str, text: str, html: str | None = None) -> bool:
     """Send one mail unless a mail with this idempotency key was already sent.
 
     The key row is written in the same transaction as the send: if sending
@@ -110,7 +108,7 @@ def send_mail_once(
     re-run of the task finds the row and sends nothing.
     """
     with transaction.atomic():
-        delivery, created = MailDelivery.objects.select_for_update().get_or_create(
+        _delivery, created = MailDelivery.objects.select_for_update().get_or_create(
             key=key, defaults={"recipient": to, "subject": subject[:300]}
         )
         if not created:
