@@ -156,3 +156,14 @@ def test_page_shows_why_and_keeps_what_was_typed(client, consultation, stakehold
         if case == "oversized":
             assert body in text  # nothing the participant wrote is lost
     assert Comment.objects.count() == 0
+
+
+def test_page_reply_to_unknown_receipt_says_so(client, consultation, stakeholder):
+    client.force_login(stakeholder)
+    url = reverse("section", args=[consultation.slug, second_key(consultation)])
+    response = client.post(
+        url, {"body": "A reply", "parent": "ZZZZZ-ZZZZZ", "visibility": "public"}
+    )
+    assert response.status_code == 200
+    assert "The comment you reply to was not found." in response.content.decode()
+    assert Comment.objects.count() == 0
