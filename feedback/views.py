@@ -38,6 +38,11 @@ def ledger(request, slug: str):
         status = ""
     page = Paginator(comments, PER_PAGE).get_page(request.GET.get("page"))
     is_staff = consult_permissions.is_staff_of(request.user, consultation)
+    counts = selectors.status_counts(consultation=consultation)
+    status_rows = [
+        (value, label, counts.get(value, 0))
+        for value, label in [("awaiting", _("awaiting response")), *Status.choices]
+    ]
     return render(
         request,
         "feedback/ledger.html",
@@ -45,8 +50,8 @@ def ledger(request, slug: str):
             "consultation": consultation,
             "page": page,
             "status": status,
-            "statuses": Status.choices,
-            "counts": selectors.status_counts(consultation=consultation),
+            "status_rows": status_rows,
+            "counts": counts,
             "is_staff": is_staff,
         },
     )
