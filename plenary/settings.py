@@ -215,6 +215,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("PLENARY_LOG_LEVEL", default="INFO")},
-    # One line per task run is noise in the console when tasks run inline.
-    "loggers": {"celery.app.trace": {"level": "WARNING"}},
+    # One line per task run is noise in the web console when tasks run inline;
+    # a real worker keeps logging every task.
+    "loggers": ({"celery.app.trace": {"level": "WARNING"}} if PLENARY_TASKS_INLINE else {}),
 }

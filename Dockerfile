@@ -1,0 +1,35 @@
+# Plenary web, worker, beat and relay image (see docker-compose.yml).
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+
+# WeasyPrint (PDF outcome reports) needs Pango, HarfBuzz and fontconfig, and a font.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends \
+        libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libfontconfig1 fonts-dejavu-core \
+    && rm -rf /var/lib/apt/lists/*
+
+WORKDIR /app
+
+# Dependencies first, in their own layer, pinned by the constraints file.
+COPY pyproject.toml ./
+COPY requirements/constraints.txt requirements/constraints.txt
+RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']))" \
+        > /tmp/requirements.txt \
+    && pip install -c requirements/constraints.txt -r /tmp/requirements.txt
+
+# Then the project itself.  Installed in place (-e) so that settings.BASE_DIR,
+# templates and static files all resolve to /app.
+COPY . .
+RUN pip install -c requirements/constraints.txt --no-deps -e . \
+    && DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput --verbosity 0 \
+    && useradd --system --create-home --home-dir /home/plenary plenary \
+    && mkdir -p /app/media \
+    && chown plenary /app/media
+
+USER plenary
+EXPOSE 8000
+CMD ["gunicorn", "plenary.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

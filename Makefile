@@ -1,0 +1,77 @@
+# Plenary — everyday commands.  Needs GNU make, python3 and python3-venv;
+# everything else is installed into ./.venv with the pinned versions in
+# requirements/constraints.txt.
+#
+#   make run     demo on http://127.0.0.1:8000 (SQLite, tasks in-process, demo data)
+#   make test    the whole test suite (extra pytest arguments: PYTEST_ARGS="...")
+#   make lint    ruff check + ruff format --check
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+VENV := .venv
+BIN := $(VENV)/bin
+CONSTRAINTS := requirements/constraints.txt
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check -c $(CONSTRAINTS)
+# Stamps: reinstall only when the project's dependencies change.
+STAMP_RUN := $(VENV)/.installed-run
+STAMP_DEV := $(VENV)/.installed-dev
+# collectstatic compresses every file (about half a minute): redo it only when
+# the static sources or the installed packages change.
+STATIC_MANIFEST := staticfiles/staticfiles.json
+STATIC_SOURCES := $(shell find static -type f 2>/dev/null)
+
+.PHONY: help run test lint install install-dev clean
+
+help:
+	@echo "make run    start the demo on http://127.0.0.1:$(PORT) (PORT=... to change)"
+	@echo "make test   run the test suite (PYTEST_ARGS=\"-k receipt -x\" to pass arguments)"
+	@echo "make lint   ruff check and ruff format --check"
+	@echo "make clean  remove the virtualenv stamps and collected static files"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP_RUN): $(BIN)/python pyproject.toml $(CONSTRAINTS)
+	$(PIP_INSTALL) -e .
+	@touch $@
+
+$(STAMP_DEV): $(BIN)/python pyproject.toml $(CONSTRAINTS)
+	$(PIP_INSTALL) -e '.[dev]'
+	@touch $@ $(STAMP_RUN)
+
+install: $(STAMP_RUN)
+
+install-dev: $(STAMP_DEV)
+
+$(STATIC_MANIFEST): $(STAMP_RUN) $(STATIC_SOURCES)
+	@echo "Collecting and compressing static files (about half a minute, only when they change)"
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+
+# DEBUG stays off, as in production: WhiteNoise serves the collected,
+# fingerprinted static files, so the demo looks exactly like a deployment.
+run: $(STAMP_RUN) $(STATIC_MANIFEST)
+	$(BIN)/python manage.py migrate --noinput --verbosity 0
+	$(BIN)/python manage.py seed_demo --quiet-mail
+	@echo
+	@echo "Plenary is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
+	@echo "  secretariat@example.org / plenary-demo   secretariat of the demo consultations"
+	@echo "  moderator@example.org   / plenary-demo   moderator"
+	@echo "  stakeholder@example.org / plenary-demo   participant"
+	@echo "  API: http://127.0.0.1:$(PORT)/api/docs/   admin: http://127.0.0.1:$(PORT)/admin/"
+	@echo
+	$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
+
+test: $(STAMP_DEV)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP_DEV)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+clean:
+	rm -rf staticfiles $(STAMP_RUN) $(STAMP_DEV)
