@@ -46,7 +46,10 @@ class DispositionEntry(models.Model):
     The current disposition of a comment is its entry with the highest
     ``sequence``.  ``sequence`` numbers a consultation's entries 1, 2, 3...
     in publication order.  Rows are never updated or deleted: this model
-    refuses it, and a database trigger (migration 0002) refuses it too.
+    refuses it, and on PostgreSQL a database trigger (migration 0003) refuses
+    it too.  Each entry is hash-chained to the one before it (feedback/chain.py)
+    so that ``manage.py verify_ledger`` can name any entry rewritten behind the
+    application's back.
     """
 
     consultation = models.ForeignKey(Consultation, on_delete=models.PROTECT, related_name="ledger")
@@ -70,6 +73,17 @@ class DispositionEntry(models.Model):
     )
     decided_at = models.DateTimeField()
     published_at = models.DateTimeField()
+    # The appeal this entry answers, if any (the answer is itself a ledger entry).
+    appeal = models.ForeignKey(
+        "Appeal", null=True, blank=True, on_delete=models.PROTECT, related_name="answers"
+    )
+    # The publication this entry was part of: one notification digest per batch.
+    batch = models.ForeignKey(
+        "PublicationBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
+    # The hash chain (feedback/chain.py): SHA-256 over the entry and the previous hash.
+    previous_hash = models.CharField(max_length=64)
+    entry_hash = models.CharField(max_length=64, unique=True)
 
     objects = AppendOnlyQuerySet.as_manager()
 
@@ -112,6 +126,14 @@ class DispositionDraft(models.Model):
     duplicate_of = models.ForeignKey(
         Comment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    appeal = models.ForeignKey(
+        "Appeal",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The appeal this decision will answer.",
+    )
     drafted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -120,3 +142,67 @@ class DispositionDraft(models.Model):
 
     def __str__(self) -> str:
         return f"draft {self.comment_id} {self.status}"
+
+
+class PublicationBatch(models.Model):
+    """Decisions published together; each affected commenter gets one digest mail."""
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.PROTECT, related_name="+")
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    published_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} of {self.consultation_id}"
+
+
+class Appeal(models.Model):
+    """A commenter's request to reconsider a published decision.
+
+    Never updated: it is answered by a new DispositionEntry whose ``appeal``
+    points here, due by ``answer_due_at``.
+    """
+
+    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="appeals")
+    entry = models.ForeignKey(
+        DispositionEntry,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+        help_text="The decision appealed against.",
+    )
+    appellant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    created_at = models.DateTimeField()
+    answer_due_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["answer_due_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"appeal {self.pk} on {self.comment_id}"
+
+
+class RationaleSnippet(models.Model):
+    """Reusable rationale text a consultation's secretariat picks when deciding."""
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="rationale_snippets"
+    )
+    title = models.CharField(_("title"), max_length=120)
+    text = models.TextField(_("text"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["consultation", "title"], name="snippet_title_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.title

@@ -23,6 +23,14 @@ def with_disposition(comments: QuerySet[Comment]) -> QuerySet[Comment]:
     )
 
 
+def latest_entry_ids(*, comment_ids: list[int]) -> QuerySet:
+    """Ids of the current (latest) entry of each of these comments, as a subquery."""
+    latest = DispositionEntry.objects.filter(comment=OuterRef("comment")).order_by("-sequence")
+    return DispositionEntry.objects.filter(
+        comment_id__in=comment_ids, pk=Subquery(latest.values("pk")[:1])
+    ).values("pk")
+
+
 def current_disposition(*, comment: Comment) -> DispositionEntry | None:
     return (
         DispositionEntry.objects.filter(comment=comment)

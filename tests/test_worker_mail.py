@@ -53,7 +53,7 @@ BASE_DIR = Path(settings.BASE_DIR)
 WORKER_READY_TIMEOUT = 30.0
 MAIL_TIMEOUT = 30.0
 DOWN_BROKER_URL = "redis://127.0.0.1:6390/0"  # nothing listens there
-TASK = "feedback.tasks.notify_disposition"
+TASK = "feedback.tasks.notify_batch"
 # Under pytest-xdist every xdist worker has its own test database, so it needs its own
 # Celery queue too, or one Celery worker would take another's tasks.
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
@@ -380,7 +380,7 @@ def test_disposition_mail_is_sent_once_by_the_worker_after_commit(
     # The request path: commit the decision, record the work, touch no broker, send nothing.
     with no_broker_contact():
         entry, publish_seconds = timed(_publish, comment, secretariat)
-    message = OutboxMessage.objects.get(task_name=TASK, kwargs={"entry_id": entry.pk})
+    message = OutboxMessage.objects.get(task_name=TASK, kwargs={"batch_id": entry.batch_id})
     assert message.published_at is None and message.attempts == 0
     assert smtp_sink.messages == [] and django_mail.outbox == []
     assert not MailDelivery.objects.exists()
@@ -392,18 +392,19 @@ def test_disposition_mail_is_sent_once_by_the_worker_after_commit(
     assert message.published_at is not None and message.attempts == 1
     started = time.monotonic()
     outcome = celery_worker.task_outcome(f"outbox-{message.pk}-0", MAIL_TIMEOUT)
-    assert "succeeded" in outcome and outcome.endswith(": True"), outcome
+    assert "succeeded" in outcome and outcome.endswith(": 1"), outcome
     sent = _only_mail_to(smtp_sink, address, comment.receipt)
     delivered_seconds = time.monotonic() - started
-    assert MailDelivery.objects.filter(key=f"disposition-{entry.pk}").count() == 1
+    key = f"batch-{entry.batch_id}-to-{comment.author_id}"
+    assert MailDelivery.objects.filter(key=key).count() == 1
     _show(sent, "first delivery")
 
     # Idempotent: nothing left to relay, and the same task run again sends nothing.
     assert outbox.relay() == 0
     again = f"again-{uuid.uuid4().hex[:8]}"
-    app.send_task(TASK, kwargs={"entry_id": entry.pk}, task_id=again, queue=QUEUE)
+    app.send_task(TASK, kwargs={"batch_id": entry.batch_id}, task_id=again, queue=QUEUE)
     outcome = celery_worker.task_outcome(again, MAIL_TIMEOUT)
-    assert "succeeded" in outcome and outcome.endswith(": False"), outcome
+    assert "succeeded" in outcome and outcome.endswith(": 0"), outcome
     time.sleep(0.5)  # a straggling SMTP session would have arrived by now
     assert len(smtp_sink.messages) == 1
     assert MailDelivery.objects.count() == 1
@@ -428,7 +429,7 @@ def test_a_down_broker_neither_blocks_publishing_nor_loses_the_mail(
         with no_broker_contact():
             entry, publish_seconds = timed(_publish, comment, secretariat)
         assert publish_seconds < settings.CELERY_BROKER_CONNECTION_TIMEOUT
-        message = OutboxMessage.objects.get(task_name=TASK, kwargs={"entry_id": entry.pk})
+        message = OutboxMessage.objects.get(task_name=TASK, kwargs={"batch_id": entry.batch_id})
         assert message.published_at is None
 
         # The relay fails fast, keeps the row and says why.
@@ -447,12 +448,13 @@ def test_a_down_broker_neither_blocks_publishing_nor_loses_the_mail(
     message.refresh_from_db()
     assert message.published_at is not None and message.attempts == 2
     outcome = celery_worker.task_outcome(f"outbox-{message.pk}-1", MAIL_TIMEOUT)
-    assert "succeeded" in outcome and outcome.endswith(": True"), outcome
+    assert "succeeded" in outcome and outcome.endswith(": 1"), outcome
     sent = _only_mail_to(smtp_sink, address, comment.receipt)
     assert outbox.relay() == 0
     time.sleep(0.5)
     assert len(smtp_sink.messages) == 1
-    assert MailDelivery.objects.filter(key=f"disposition-{entry.pk}").count() == 1
+    key = f"batch-{entry.batch_id}-to-{comment.author_id}"
+    assert MailDelivery.objects.filter(key=key).count() == 1
     _show(sent, "after the outage")
     print(
         f"[timings] publish with broker down {publish_seconds * 1000:.0f} ms, "
