@@ -1,10 +1,11 @@
 """Reads of comments.  Lists carry their current disposition and cost one query."""
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from consult import permissions as consult_permissions
 from consult.models import Consultation, Section
-from feedback.selectors import with_disposition_detail
+from feedback.models import DispositionEntry
+from feedback.selectors import with_disposition, with_disposition_detail
 
 from .models import Comment
 from .receipts import normalise
@@ -50,6 +51,44 @@ def comments_of_author(*, user) -> QuerySet[Comment]:
     if not user.is_authenticated:
         return Comment.objects.none()
     return _with_related(Comment.objects.filter(author=user)).order_by("-created_at", "-pk")
+
+
+def comments_of_author_with_history(*, user) -> QuerySet[Comment]:
+    """Everything ``user`` wrote, grouped by consultation and round, with every decision.
+
+    The consultation the user wrote in most recently comes first; inside it the
+    latest round, then the newest comment.  ``published_history`` lists the
+    comment's ledger entries oldest first (the ledger holds published decisions
+    only: the secretariat's drafts are a separate table and never shown here).
+    Two queries per page, plus the paginator's count.
+    """
+    if not user.is_authenticated:
+        return Comment.objects.none()
+    latest_here = (
+        Comment.objects.filter(author=user, consultation=OuterRef("consultation"))
+        .order_by("-created_at")
+        .values("created_at")[:1]
+    )
+    history = DispositionEntry.objects.select_related("target_section", "duplicate_of").order_by(
+        "sequence"
+    )
+    return (
+        _with_related(Comment.objects.filter(author=user))
+        .annotate(last_in_consultation=Subquery(latest_here))
+        .prefetch_related(Prefetch("dispositions", queryset=history, to_attr="published_history"))
+        .order_by(
+            "-last_in_consultation", "consultation_id", "-round__number", "-created_at", "-pk"
+        )
+    )
+
+
+def author_summary(*, user) -> dict[str, int]:
+    """How many comments ``user`` wrote and how many still await a response, in one query."""
+    if not user.is_authenticated:
+        return {"total": 0, "awaiting": 0}
+    return with_disposition(Comment.objects.filter(author=user)).aggregate(
+        total=Count("pk"), awaiting=Count("pk", filter=Q(disposition_status__isnull=True))
+    )
 
 
 def visible_to(*, viewer, consultation: Consultation, is_staff: bool | None = None) -> Q:

@@ -3,10 +3,13 @@
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from consult.models import Consultation, Section
 from consult.selectors import round_current
+from plenary.outbox import services as outbox
 from plenary.text import render_markdown
 from stakeholders.models import Organisation
 from stakeholders.selectors import organisations_for_behalf
@@ -120,4 +123,36 @@ def comment_create(
         channel=channel,
     )
     CommentRevision.objects.create(comment=comment, number=1, body=body, created_by=actor)
+    # Same transaction: a refused or rolled-back comment never mails a receipt.
+    outbox.enqueue("comments.tasks.send_receipt", comment_id=comment.pk)
     return comment
+
+
+def comment_receipt_send(*, comment_id: int) -> bool:
+    """Mail the author the receipt of their comment; True if a mail was sent.
+
+    Idempotent: the key ``receipt-<id>`` makes a re-run (task retry, relay
+    published twice) send nothing.  The mail carries what the author needs to
+    follow the comment without signing in: the receipt and its /r/ link.
+    """
+    comment = Comment.objects.select_related(
+        "consultation", "round", "section", "parent", "author"
+    ).get(pk=comment_id)
+    if not comment.author.email:
+        return False
+    subject = _("[%(consultation)s] Your comment was received: %(receipt)s") % {
+        "consultation": comment.consultation.title[:80],
+        "receipt": comment.receipt,
+    }
+    return outbox.send_mail_once(
+        key=f"receipt-{comment.pk}",
+        to=comment.author.email,
+        subject=subject,
+        text=render_to_string(
+            "comments/email/receipt.txt",
+            {
+                "comment": comment,
+                "link": settings.SITE_URL + reverse("receipt", args=[comment.receipt]),
+            },
+        ),
+    )

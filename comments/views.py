@@ -6,12 +6,20 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from consult import permissions as consult_permissions
 from consult.models import Consultation, Section
 from consult.selectors import round_current
-from feedback.selectors import disposition_history
+from feedback import permissions as feedback_permissions
+from feedback import services as feedback_services
+from feedback.forms import AppealForm
+from feedback.selectors import (
+    appeal_window_closes_at,
+    current_disposition,
+    disposition_history_with_appeals,
+)
 from plenary.forms import NOT_DONE, submit
 from stakeholders.selectors import organisations_for_behalf
 
@@ -21,6 +29,7 @@ from .models import Comment
 from .receipts import RECEIPT_RE, normalise
 
 THREADS_PER_PAGE = 50
+MY_INPUT_PER_PAGE = 50
 
 
 def section_thread(request, slug: str, key: str):
@@ -91,7 +100,7 @@ def receipt_lookup(request):
     return render(request, "comments/receipt_lookup.html", {"form": form})
 
 
-def receipt_detail(request, receipt: str):
+def receipt_detail(request, receipt: str, appeal_form: AppealForm | None = None):
     normalised = normalise(receipt)
     if normalised != receipt:
         return redirect("receipt", receipt=normalised)
@@ -104,14 +113,58 @@ def receipt_detail(request, receipt: str):
         {
             "comment": comment,
             "can_see_text": permissions.can_see_text(request.user, comment),
-            "history": disposition_history(comment=comment),
+            "history": disposition_history_with_appeals(comment=comment),
+            **_appeal_context(request, comment, appeal_form),
         },
     )
 
 
+def _appeal_context(request, comment: Comment, appeal_form: AppealForm | None) -> dict:
+    """The appeal form for the author within the window; the window's end for everyone."""
+    current = current_disposition(comment=comment)
+    closes_at = appeal_window_closes_at(entry=current) if current else None
+    if appeal_form is None and feedback_permissions.can_appeal(request.user, comment):
+        appeal_form = AppealForm()
+    return {
+        "appeal_form": appeal_form,
+        "appeal_closes_at": closes_at,
+        "appeal_window_open": bool(closes_at and timezone.now() <= closes_at),
+    }
+
+
+@login_required
+def receipt_appeal(request, receipt: str):
+    """POST: the author appeals the comment's current decision (feedback.services.appeal_file)."""
+    comment = selectors.comment_by_receipt(receipt=receipt)
+    if comment is None:
+        raise Http404(_("No comment has this receipt number."))
+    if request.method != "POST":
+        return redirect("receipt", receipt=comment.receipt)
+    form = AppealForm(request.POST)
+    appeal = submit(
+        request,
+        form,
+        lambda data: feedback_services.appeal_file(
+            actor=request.user, comment=comment, reason=data["reason"]
+        ),
+    )
+    if appeal is NOT_DONE:
+        return receipt_detail(request, comment.receipt, appeal_form=form)
+    messages.success(
+        request,
+        _("Your appeal is recorded. The secretariat must answer it by %(date)s.")
+        % {"date": formats.date_format(timezone.localtime(appeal.answer_due_at), "j F Y")},
+    )
+    return redirect("receipt", receipt=comment.receipt)
+
+
 @login_required
 def my_input(request):
-    page = Paginator(selectors.comments_of_author(user=request.user), 50).get_page(
-        request.GET.get("page")
+    page = Paginator(
+        selectors.comments_of_author_with_history(user=request.user), MY_INPUT_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "comments/my_input.html",
+        {"page": page, "summary": selectors.author_summary(user=request.user)},
     )
-    return render(request, "comments/my_input.html", {"page": page})

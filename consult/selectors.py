@@ -2,6 +2,7 @@
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
+from guardian.shortcuts import get_users_with_perms
 
 from comments.models import Comment
 
@@ -94,4 +95,15 @@ def section_by_key(*, consultation: Consultation, key: str) -> Section | None:
         .select_related("version")
         .order_by("-version__number")
         .first()
+    )
+
+
+def secretariat_members(*, consultation: Consultation):
+    """Active users holding the secretariat role (run_consultation) on the consultation."""
+    return (
+        get_users_with_perms(
+            consultation, only_with_perms_in=["run_consultation"], with_group_users=True
+        )
+        .filter(is_active=True)
+        .order_by("pk")
     )

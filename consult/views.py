@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
+from feedback import selectors as feedback_selectors
 from plenary.forms import NOT_DONE, submit
 
 from . import permissions, selectors, services
@@ -125,6 +126,7 @@ def staff_consultation(request, slug: str):
                 "-number"
             ),
             "rounds": consultation.rounds.select_related("document_version").order_by("number"),
+            "open_appeals": feedback_selectors.appeals_open_count(consultation=consultation),
         },
     )
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from stakeholders.admin import ReadOnlyAdmin
 
-from .models import DispositionDraft, DispositionEntry
+from .models import Appeal, DispositionDraft, DispositionEntry
 
 
 @admin.register(DispositionEntry)
@@ -19,3 +19,13 @@ class DispositionEntryAdmin(ReadOnlyAdmin):
 class DispositionDraftAdmin(ReadOnlyAdmin):
     list_display = ["comment", "status", "drafted_by", "updated_at"]
     list_select_related = ["comment", "drafted_by"]
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdmin):
+    """Appeals are filed by commenters and answered by a ledger entry, never edited here."""
+
+    list_display = ["comment", "appellant", "created_at", "answer_due_at"]
+    list_filter = ["comment__consultation"]
+    search_fields = ["comment__receipt", "reason"]
+    list_select_related = ["comment", "appellant"]

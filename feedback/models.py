@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from comments.models import Comment
@@ -157,11 +158,23 @@ class PublicationBatch(models.Model):
         return f"batch {self.pk} of {self.consultation_id}"
 
 
+# The longest appeal reason accepted.
+APPEAL_REASON_MAX_CHARS = 5000
+
+
+class AppealStatus(models.TextChoices):
+    OPEN = "open", _("awaiting an answer")
+    OVERDUE = "overdue", _("overdue")
+    ANSWERED = "answered", _("answered")
+
+
 class Appeal(models.Model):
     """A commenter's request to reconsider a published decision.
 
     Never updated: it is answered by a new DispositionEntry whose ``appeal``
-    points here, due by ``answer_due_at``.
+    points here, due by ``answer_due_at``.  Its state is derived, never
+    stored: answered once such an entry exists, overdue when unanswered past
+    ``answer_due_at``.
     """
 
     comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="appeals")
@@ -183,6 +196,24 @@ class Appeal(models.Model):
 
     def __str__(self) -> str:
         return f"appeal {self.pk} on {self.comment_id}"
+
+    def status_at(self, now) -> str:
+        """``AppealStatus`` at ``now``.  Uses the ``answered_at`` annotation of
+        ``feedback.selectors.with_appeal_answer`` when present (no query)."""
+        if hasattr(self, "answered_at"):
+            answered = self.answered_at is not None
+        else:
+            answered = self.answers.exists()
+        if answered:
+            return AppealStatus.ANSWERED
+        return AppealStatus.OVERDUE if now > self.answer_due_at else AppealStatus.OPEN
+
+    @property
+    def status(self) -> str:
+        return self.status_at(timezone.now())
+
+    def get_status_display(self) -> str:
+        return str(AppealStatus(self.status).label)
 
 
 class RationaleSnippet(models.Model):

@@ -1,10 +1,16 @@
-"""Who may decide dispositions.  The rule lives in consult.permissions (secretariat)."""
+"""Who may decide dispositions (the secretariat, per consult.permissions) and who may
+appeal one (the commenter, within the window, one open appeal at a time)."""
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from comments.models import Comment
 from consult import permissions as consult_permissions
 from consult.models import Consultation
+
+from . import selectors
+from .models import DispositionEntry
 
 
 def can_decide(user, consultation: Consultation) -> bool:
@@ -14,3 +20,42 @@ def can_decide(user, consultation: Consultation) -> bool:
 def require_can_decide(user, consultation: Consultation) -> None:
     if not can_decide(user, consultation):
         raise PermissionDenied(_("Only this consultation's secretariat can record dispositions."))
+
+
+def require_can_appeal(user, comment: Comment, *, now=None) -> DispositionEntry:
+    """Refuse unless ``user`` may appeal the comment's decision now; return that decision.
+
+    PermissionDenied for anyone but the comment's author; ValidationError on
+    ``comment`` when there is nothing to appeal, the window has closed, or an
+    appeal is already waiting for its answer.
+    """
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise PermissionDenied(_("Sign in to appeal a decision on your comment."))
+    if comment.author_id != user.pk:
+        raise PermissionDenied(_("Only the author of a comment can appeal its decision."))
+    entry = selectors.current_disposition(comment=comment)
+    if entry is None:
+        raise ValidationError(
+            {"comment": _("There is no published decision on this comment to appeal yet.")}
+        )
+    closes_at = selectors.appeal_window_closes_at(entry=entry)
+    if (now or timezone.now()) > closes_at:
+        raise ValidationError(
+            {
+                "comment": _("The time to appeal this decision ended on %(date)s.")
+                % {"date": formats.date_format(timezone.localtime(closes_at), "j F Y H:i e")}
+            }
+        )
+    if selectors.appeal_open_exists(comment=comment):
+        raise ValidationError(
+            {"comment": _("Your appeal on this comment is still waiting for its answer.")}
+        )
+    return entry
+
+
+def can_appeal(user, comment: Comment, *, now=None) -> bool:
+    try:
+        require_can_appeal(user, comment, now=now)
+    except (PermissionDenied, ValidationError):
+        return False
+    return True

@@ -41,5 +41,10 @@ urlpatterns = [
         feedback.DispositionCreateView.as_view(),
         name="api-dispositions",
     ),
+    path(
+        "comments/<str:receipt>/appeals/",
+        feedback.AppealCreateView.as_view(),
+        name="api-appeals",
+    ),
     path("me/comments/", comments.MyCommentsView.as_view(), name="api-my-comments"),
 ]

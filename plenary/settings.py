@@ -9,6 +9,7 @@ Every variable is listed in README.md.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -163,6 +164,16 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "plenary.outbox.tasks.relay", "schedule": 5.0},
+    # Daily at 06:00 (PLENARY_TIME_ZONE); idempotent per consultation per day.
+    "remind-overdue-comments": {
+        "task": "feedback.tasks.remind_overdue_comments",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    # Idempotent (one mail per appeal and kind), so running it often is harmless.
+    "remind-appeal-deadlines": {
+        "task": "feedback.tasks.remind_appeal_deadlines",
+        "schedule": 6 * 60 * 60.0,
+    },
 }
 
 CACHES = {
@@ -203,6 +214,14 @@ SPECTACULAR_SETTINGS = {
 
 # Product rules.
 PLENARY_COMMENT_MAX_CHARS = env.int("PLENARY_COMMENT_MAX_CHARS", default=10_000)
+# Days within which every comment should get a published decision; the
+# secretariat is reminded daily of comments waiting longer.
+PLENARY_RESPONSE_TARGET_DAYS = env.int("PLENARY_RESPONSE_TARGET_DAYS", default=30)
+# Appeals: how long after a decision is published its commenter may appeal it,
+# how long the secretariat has to answer, and how early it is reminded.
+PLENARY_APPEAL_WINDOW_DAYS = env.int("PLENARY_APPEAL_WINDOW_DAYS", default=14)
+PLENARY_APPEAL_ANSWER_DAYS = env.int("PLENARY_APPEAL_ANSWER_DAYS", default=21)
+PLENARY_APPEAL_REMINDER_DAYS = env.int("PLENARY_APPEAL_REMINDER_DAYS", default=3)
 
 if not DEBUG:
     SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)

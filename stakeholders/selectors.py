@@ -1,6 +1,6 @@
 from django.db.models import QuerySet
 
-from .models import Affiliation, Organisation, User
+from .models import Affiliation, Organisation, StakeholderGroup, User
 
 
 def organisations_for_behalf(*, user: User) -> QuerySet[Organisation]:
@@ -12,3 +12,8 @@ def organisations_for_behalf(*, user: User) -> QuerySet[Organisation]:
         affiliations__participant__user=user,
         affiliations__status=Affiliation.Status.VERIFIED,
     ).distinct()
+
+
+def stakeholder_groups() -> QuerySet[StakeholderGroup]:
+    """The stakeholder groups in their display order."""
+    return StakeholderGroup.objects.order_by("ordinal", "name")

@@ -83,6 +83,9 @@ def test_whole_loop_through_pages(client, secretariat, other_stakeholder):
     receipt_page = client.get(response.url)
     assert comment.receipt.encode() in receipt_page.content
     assert b"awaiting response" in receipt_page.content.lower()
+    receipt_mails = [m for m in mail.outbox if "was received" in m.subject]
+    assert [m.to for m in receipt_mails] == [["amina@example.org"]]
+    assert f"/r/{comment.receipt}/" in receipt_mails[0].body
 
     # ...and another stakeholder replies.
     client.force_login(other_stakeholder)
@@ -101,7 +104,9 @@ def test_whole_loop_through_pages(client, secretariat, other_stakeholder):
     assert response.status_code == 302
     entry = DispositionEntry.objects.get(comment=comment)
     assert entry.status == "partly_accepted"
-    decision_mails = [m for m in mail.outbox if comment.receipt in m.subject]
+    decision_mails = [
+        m for m in mail.outbox if "decision" in m.subject and comment.receipt in m.subject
+    ]
     assert [m.to for m in decision_mails] == [["amina@example.org"]]
     assert reverse("receipt", args=[comment.receipt]) in decision_mails[0].body
 

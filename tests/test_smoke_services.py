@@ -35,6 +35,9 @@ def test_loop_through_services(consultation, stakeholder, other_stakeholder, sec
     )
     assert isinstance(entry, DispositionEntry) and entry.sequence == 1
     assert current_disposition(comment=comment) == entry
-    assert len(mail.outbox) == 1
-    assert comment.receipt in mail.outbox[0].body
-    assert mail.outbox[0].to == ["wanjiru@example.org"]
+    receipts = [m for m in mail.outbox if "was received" in m.subject]
+    assert [m.to for m in receipts] == [["wanjiru@example.org"], ["rafael@example.org"]]
+    decision_mails = [m for m in mail.outbox if "decision" in m.subject]
+    assert len(decision_mails) == 1 and len(mail.outbox) == 3
+    assert comment.receipt in decision_mails[0].body
+    assert decision_mails[0].to == ["wanjiru@example.org"]

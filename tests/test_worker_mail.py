@@ -4,6 +4,8 @@ Issue requirement: "The commenter gets an email (sent by a Celery task),
 enqueued only after the transaction commits, and never blocks the request on
 the broker."
 
+* Submitting the comment records the receipt task in the outbox (no broker);
+  the relay publishes it and the worker mails the receipt once.
 * The service call only writes an outbox row (no broker, no mail).
 * The relay publishes the row; a real ``celery worker`` subprocess runs the
   task and sends one mail to a real SMTP server (an aiosmtpd sink in this
@@ -54,6 +56,7 @@ WORKER_READY_TIMEOUT = 30.0
 MAIL_TIMEOUT = 30.0
 DOWN_BROKER_URL = "redis://127.0.0.1:6390/0"  # nothing listens there
 TASK = "feedback.tasks.notify_batch"
+RECEIPT_TASK = "comments.tasks.send_receipt"
 # Under pytest-xdist every xdist worker has its own test database, so it needs its own
 # Celery queue too, or one Celery worker would take another's tasks.
 XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
@@ -180,10 +183,10 @@ class Worker:
                 )
             time.sleep(0.1)
 
-    def task_outcome(self, task_id: str, timeout: float) -> str:
+    def task_outcome(self, task_id: str, timeout: float, *, task: str = TASK) -> str:
         """Wait until the worker logged the end of ``task_id``; return its log line."""
         found = self.wait_for_log(
-            rf"Task {re.escape(TASK)}\[{re.escape(task_id)}\] (succeeded|raised|retry).*",
+            rf"Task {re.escape(task)}\[{re.escape(task_id)}\] (succeeded|raised|retry).*",
             timeout,
             what=f"task {task_id} to finish",
         )
@@ -320,18 +323,35 @@ def timed(fn: Callable, *args, **kwargs):
     return result, time.perf_counter() - started
 
 
-def _loop(commenter_email: str):
-    """Consultation, one comment; return (comment, secretariat)."""
+def _loop(commenter_email: str, worker: Worker, sink: SmtpSink):
+    """Consultation, one comment, its receipt mailed by the worker; return (comment, secretariat).
+
+    Leaves the sink empty and no outbox row pending.
+    """
     secretariat = convenor(email=f"secretariat-{uuid.uuid4().hex[:6]}@example.org")
     consultation = open_consultation(secretariat=secretariat)
     commenter = ParticipantFactory(display_name="Wanjiru", user__email=commenter_email).user
     section = consultation.versions.get().sections.order_by("ordinal").first()
-    comment = comment_services.comment_create(
-        actor=commenter,
-        consultation=consultation,
-        section_key=section.key,
-        body="Please name the **licence**.",
-    )
+    with no_broker_contact():
+        comment = comment_services.comment_create(
+            actor=commenter,
+            consultation=consultation,
+            section_key=section.key,
+            body="Please name the **licence**.",
+        )
+    message = OutboxMessage.objects.get(task_name=RECEIPT_TASK)
+    assert message.kwargs == {"comment_id": comment.pk}
+    assert message.published_at is None and sink.messages == []
+    assert outbox.relay() == 1
+    outcome = worker.task_outcome(f"outbox-{message.pk}-0", MAIL_TIMEOUT, task=RECEIPT_TASK)
+    assert "succeeded" in outcome and outcome.endswith(": True"), outcome
+    mails = sink.wait_for(1, MAIL_TIMEOUT)
+    assert len(mails) == 1, f"expected the receipt alone, the sink got {len(mails)}"
+    assert mails[0].rcpt_tos == (commenter_email,)
+    assert mails[0].subject.endswith(f"Your comment was received: {comment.receipt}")
+    assert f"http://testserver/r/{comment.receipt}/" in mails[0].text
+    assert list(MailDelivery.objects.values_list("key", flat=True)) == [f"receipt-{comment.pk}"]
+    sink.clear()
     return comment, secretariat
 
 
@@ -350,7 +370,7 @@ def _only_mail_to(sink: SmtpSink, address: str, receipt: str):
     assert len(mails) == 1, f"expected one mail, the sink got {len(mails)}"
     sent = mails[0]
     assert sent.rcpt_tos == (address,)
-    assert receipt in sent.subject
+    assert receipt in sent.subject and "decision" in sent.subject
     assert receipt in sent.text
     assert f"http://testserver/r/{receipt}/" in sent.text
     return sent
@@ -375,7 +395,7 @@ def test_disposition_mail_is_sent_once_by_the_worker_after_commit(
 
     smtp_sink.clear()
     address = "wanjiru@example.org"
-    comment, secretariat = _loop(address)
+    comment, secretariat = _loop(address, celery_worker, smtp_sink)
 
     # The request path: commit the decision, record the work, touch no broker, send nothing.
     with no_broker_contact():
@@ -383,7 +403,7 @@ def test_disposition_mail_is_sent_once_by_the_worker_after_commit(
     message = OutboxMessage.objects.get(task_name=TASK, kwargs={"batch_id": entry.batch_id})
     assert message.published_at is None and message.attempts == 0
     assert smtp_sink.messages == [] and django_mail.outbox == []
-    assert not MailDelivery.objects.exists()
+    assert list(MailDelivery.objects.values_list("key", flat=True)) == [f"receipt-{comment.pk}"]
 
     # The relay publishes; the worker sends the mail.
     published, relay_seconds = timed(outbox.relay)
@@ -407,7 +427,7 @@ def test_disposition_mail_is_sent_once_by_the_worker_after_commit(
     assert "succeeded" in outcome and outcome.endswith(": 0"), outcome
     time.sleep(0.5)  # a straggling SMTP session would have arrived by now
     assert len(smtp_sink.messages) == 1
-    assert MailDelivery.objects.count() == 1
+    assert MailDelivery.objects.count() == 2  # the receipt and this decision
     print(
         f"[timings] publish {publish_seconds * 1000:.0f} ms (no broker), "
         f"relay {relay_seconds * 1000:.0f} ms, relay->mail {delivered_seconds:.2f}s; "
@@ -422,7 +442,7 @@ def test_a_down_broker_neither_blocks_publishing_nor_loses_the_mail(
     require_real_stack()
     smtp_sink.clear()
     address = "rafael@example.org"
-    comment, secretariat = _loop(address)
+    comment, secretariat = _loop(address, celery_worker, smtp_sink)
 
     with broker_url(DOWN_BROKER_URL):
         # Publishing a decision while Redis is unreachable: succeeds, and quickly.

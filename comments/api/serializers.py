@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from comments import permissions
 from comments.models import Comment
-from feedback.api.serializers import DispositionSerializer
+from feedback.api.serializers import AppealSerializer, DispositionSerializer
 from stakeholders.models import Organisation
 
 from .fields import ReceiptField
@@ -37,11 +37,11 @@ class CommentSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text=_("The comment's public status page."))
     consultation = serializers.SlugRelatedField(slug_field="slug", read_only=True)
     round = serializers.SlugRelatedField(slug_field="number", read_only=True)
-    section = serializers.SlugRelatedField(
-        slug_field="key", read_only=True, help_text=_("Key of the section commented on.")
+    section = serializers.SerializerMethodField(
+        help_text=_("Key of the section commented on (null for the whole draft, or when hidden).")
     )
-    parent = serializers.SlugRelatedField(
-        slug_field="receipt", read_only=True, help_text=_("Receipt of the comment replied to.")
+    parent = serializers.SerializerMethodField(
+        help_text=_("Receipt of the comment replied to (null when hidden).")
     )
     body = serializers.SerializerMethodField(help_text=_("Exactly what the author wrote."))
     body_html = serializers.SerializerMethodField(help_text=_("Sanitised HTML rendering."))
@@ -80,6 +80,15 @@ class CommentSerializer(serializers.ModelSerializer):
     def get_url(self, comment: Comment) -> str:
         return settings.SITE_URL + reverse("receipt", args=[comment.receipt])
 
+    # Where a private or hidden comment was made is not shown either (as in the ledger).
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_section(self, comment: Comment) -> str | None:
+        return comment.section.key if comment.section and self._readable(comment) else None
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_parent(self, comment: Comment) -> str | None:
+        return comment.parent.receipt if comment.parent and self._readable(comment) else None
+
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_body(self, comment: Comment) -> str | None:
         return comment.body if self._readable(comment) else None
@@ -105,7 +114,10 @@ class CommentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(DispositionSerializer(allow_null=True))
     def get_disposition(self, comment: Comment) -> dict | None:
-        return DispositionSerializer.from_annotations(comment)
+        disposition = DispositionSerializer.from_annotations(comment)
+        if disposition is not None and not self._readable(comment):
+            disposition["rationale"] = None  # it may quote the text (as in the ledger exports)
+        return disposition
 
 
 class CommentCreateSerializer(serializers.Serializer):
@@ -138,10 +150,23 @@ class CommentDetailSerializer(CommentSerializer):
     history = serializers.SerializerMethodField(
         help_text=_("Every published decision on this comment, oldest first.")
     )
+    appeals = serializers.SerializerMethodField(
+        help_text=_("The author's appeals against its decisions, oldest first, with their state.")
+    )
 
     class Meta(CommentSerializer.Meta):
-        fields = [*CommentSerializer.Meta.fields, "history"]
+        fields = [*CommentSerializer.Meta.fields, "history", "appeals"]
 
     @extend_schema_field(DispositionSerializer(many=True))
     def get_history(self, comment: Comment) -> list:
-        return DispositionSerializer(self.context["history"], many=True).data
+        history = DispositionSerializer(self.context["history"], many=True).data
+        if not self._readable(comment):
+            for entry in history:
+                entry["rationale"] = None  # it may quote the text (as in the ledger exports)
+        return history
+
+    @extend_schema_field(AppealSerializer(many=True))
+    def get_appeals(self, comment: Comment) -> list:
+        # An appeal's reason is the author's text: shown where the comment's text is.
+        context = {"can_see_text": self._readable(comment)}
+        return AppealSerializer(self.context["appeals"], many=True, context=context).data

@@ -12,7 +12,7 @@ from comments import selectors, services
 from comments.models import Comment
 from consult.api.views import consultation_or_404
 from consult.permissions import is_staff_of
-from feedback.selectors import disposition_history
+from feedback.selectors import appeals_of_comment, disposition_history
 
 from .serializers import CommentCreateSerializer, CommentDetailSerializer, CommentSerializer
 
@@ -99,6 +99,7 @@ class CommentDetailView(generics.GenericAPIView):
             **self.get_serializer_context(),
             "is_staff": is_staff,
             "history": disposition_history(comment=comment),
+            "appeals": appeals_of_comment(comment=comment),
         }
         return Response(self.get_serializer(comment, context=context).data)
 

@@ -5,7 +5,13 @@ from rest_framework import serializers
 from comments.api.fields import ReceiptField
 from consult.models import Consultation
 from consult.selectors import section_by_key
-from feedback.models import DispositionEntry, Status
+from feedback.models import (
+    APPEAL_REASON_MAX_CHARS,
+    Appeal,
+    AppealStatus,
+    DispositionEntry,
+    Status,
+)
 
 
 def _status_label(status: str) -> str:
@@ -20,7 +26,10 @@ class DispositionSerializer(serializers.Serializer):
     )
     status = serializers.ChoiceField(choices=Status.choices)
     status_label = serializers.SerializerMethodField()
-    rationale = serializers.CharField()
+    rationale = serializers.CharField(
+        allow_null=True,
+        help_text=_("Why; null on a private or hidden comment to anyone who cannot read it."),
+    )
     published_at = serializers.DateTimeField()
     target_section = serializers.CharField(
         source="target_section.key",
@@ -87,6 +96,22 @@ class DispositionRecordSerializer(serializers.Serializer):
         default=None,
         help_text=_("Receipt of the comment this one duplicates."),
     )
+    appeal = serializers.IntegerField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "Id of the commenter's appeal this decision answers (a rationale is then due)."
+        ),
+    )
+
+    def validate_appeal(self, appeal_id):
+        if appeal_id is None:
+            return None
+        appeal = Appeal.objects.filter(pk=appeal_id).first()
+        if appeal is None:
+            raise serializers.ValidationError(_("No appeal has the id %(id)d.") % {"id": appeal_id})
+        return appeal
 
     def validate_target_section(self, key):
         if not key:
@@ -112,6 +137,9 @@ class RecordedDispositionSerializer(serializers.Serializer):
     published_at = serializers.SerializerMethodField()
     target_section = serializers.CharField(source="target_section.key", allow_null=True)
     duplicate_of = serializers.CharField(source="duplicate_of.receipt", allow_null=True)
+    appeal = serializers.IntegerField(
+        source="appeal_id", allow_null=True, help_text=_("Id of the appeal this decision answers.")
+    )
 
     def get_status_label(self, decision) -> str:
         return _status_label(decision.status)
@@ -128,3 +156,45 @@ class RecordedDispositionSerializer(serializers.Serializer):
         if not isinstance(decision, DispositionEntry):
             return None
         return serializers.DateTimeField().to_representation(decision.published_at)
+
+
+class AppealSerializer(serializers.Serializer):
+    """An appeal against a published decision, with its state.
+
+    ``reason`` is null where the viewer may not read the comment's text
+    (``can_see_text`` in the context, default true).  Expects the
+    ``answered_at`` annotation of ``feedback.selectors.with_appeal_answer``.
+    """
+
+    id = serializers.IntegerField()
+    receipt = serializers.CharField(source="comment.receipt")
+    reason = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    answer_due_at = serializers.DateTimeField(
+        help_text=_("The secretariat must answer (publish a new decision) by then.")
+    )
+    status = serializers.ChoiceField(
+        choices=AppealStatus.choices,
+        help_text=_("open: awaiting an answer; overdue: unanswered past the due date; answered."),
+    )
+    answered_at = serializers.DateTimeField(allow_null=True, required=False, default=None)
+    answer_sequence = serializers.IntegerField(
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text=_("Ledger sequence of the decision that answered it."),
+    )
+
+    @extend_schema_field(serializers.CharField(allow_null=True))
+    def get_reason(self, appeal) -> str | None:
+        return appeal.reason if self.context.get("can_see_text", True) else None
+
+
+class AppealCreateSerializer(serializers.Serializer):
+    # Stored exactly as sent: no trimming here; the service checks it is not blank.
+    reason = serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=APPEAL_REASON_MAX_CHARS,
+        help_text=_("Why the decision should be reconsidered."),
+    )

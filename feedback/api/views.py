@@ -17,9 +17,16 @@ from rest_framework.views import APIView
 from comments.api.views import comment_or_404
 from comments.models import Comment
 from consult.api.views import consultation_or_404
-from feedback import selectors, services
+from consult.models import Consultation
+from feedback import chain, selectors, services
+from feedback.models import DispositionEntry
 
-from .serializers import DispositionRecordSerializer, RecordedDispositionSerializer
+from .serializers import (
+    AppealCreateSerializer,
+    AppealSerializer,
+    DispositionRecordSerializer,
+    RecordedDispositionSerializer,
+)
 
 LEDGER_COLUMNS = [
     "receipt",
@@ -57,34 +64,59 @@ class DispositionCreateView(APIView):
             publish=data.validated_data["publish"],
             target_section=data.validated_data["target_section"],
             duplicate_of=data.validated_data["duplicate_of"],
+            appeal=data.validated_data["appeal"],
         )
         return Response(
             RecordedDispositionSerializer(decision).data, status=status.HTTP_201_CREATED
         )
 
 
-def _ledger_row(comment: Comment) -> dict:
-    """One ledger row.  A private or hidden comment shows only its receipt and status."""
-    row = dict.fromkeys(LEDGER_COLUMNS)
-    row["receipt"] = comment.receipt
-    row["status"] = comment.disposition_status or AWAITING
-    if not comment.is_public:
-        return row
-    participant = getattr(comment.author, "participant", None)
-    row.update(
-        section=comment.section.key if comment.section else None,
-        author=participant.display_name if participant else None,
-        group=participant.group.name if participant else None,
-        organisation=comment.on_behalf_of.name if comment.on_behalf_of else None,
-        created_at=comment.created_at.isoformat(),
-        rationale=comment.disposition_rationale,
-        published_at=(
-            comment.disposition_published_at.isoformat()
-            if comment.disposition_published_at
-            else None
-        ),
-    )
-    return row
+class AppealCreateView(APIView):
+    """The comment's author appeals its current published decision, with a reason.
+
+    Allowed within the appeal window after the decision's publication, one
+    open appeal at a time; the secretariat must answer by ``answer_due_at``.
+    """
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=AppealCreateSerializer, responses={201: AppealSerializer})
+    def post(self, request: Request, receipt: str) -> Response:
+        comment = comment_or_404(receipt)
+        data = AppealCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        appeal = services.appeal_file(
+            actor=request.user, comment=comment, reason=data.validated_data["reason"]
+        )
+        appeal = selectors.appeals_of_comment(comment=comment).get(pk=appeal.pk)
+        return Response(AppealSerializer(appeal).data, status=status.HTTP_201_CREATED)
+
+
+def _ledger_row(comment: dict) -> list[str | None]:
+    """One ledger row, in ``LEDGER_COLUMNS`` order, from ``selectors.ledger_export_rows``.
+
+    A private or hidden comment (``Comment.is_public`` false) shows only its
+    receipt and status.  A list, not a dict: this runs once per comment of
+    the largest exports (bench/ledger_csv.py).
+    """
+    status = comment["disposition_status"] or AWAITING
+    if (
+        comment["visibility"] != Comment.Visibility.PUBLIC
+        or comment["moderation"] != Comment.Moderation.VISIBLE
+    ):
+        return [comment["receipt"], None, None, None, None, None, status, None, None]
+    published_at = comment["disposition_published_at"]
+    return [
+        comment["receipt"],
+        comment["section_key"],
+        comment["author_name"],
+        comment["group_name"],
+        comment["organisation_name"],
+        comment["created_at"].isoformat(),
+        status,
+        comment["disposition_rationale"],
+        published_at.isoformat() if published_at else None,
+    ]
 
 
 class _Echo:
@@ -95,14 +127,26 @@ class _Echo:
 
 
 # Cells a spreadsheet would run as a formula; prefixed with ' in the CSV only.
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_START = frozenset("=+-@\t\r")
 
 
-def _csv_cell(value) -> str:
-    if value is None:
+def _csv_cell(text: str | None) -> str:
+    if not text:
         return ""
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if text[0] in _FORMULA_START else text
+
+
+def _batched(pieces: Iterator[str], size: int = 256) -> Iterator[str]:
+    """Join ``size`` pieces (rows) per chunk: a response chunk per row would cost
+    more than the row itself (encoding, the WSGI write), with memory still flat."""
+    batch: list[str] = []
+    for piece in pieces:
+        batch.append(piece)
+        if len(batch) == size:
+            yield "".join(batch)
+            batch.clear()
+    if batch:
+        yield "".join(batch)
 
 
 class _FirstRenderer(BaseContentNegotiation):
@@ -120,15 +164,17 @@ class _LedgerView(APIView):
     filename_suffix = ""
     content_type = ""
 
-    def stream(self, rows: Iterator[dict]) -> Iterator[str]:
+    def stream(self, rows: Iterator[list], *, consultation: Consultation) -> Iterator[str]:
         raise NotImplementedError
 
     def get(self, request: Request, slug: str) -> StreamingHttpResponse:
         consultation = consultation_or_404(slug=slug, user=request.user)
         # A server-side cursor on PostgreSQL: memory stays flat however long the ledger.
-        comments = selectors.ledger_comments(consultation=consultation).iterator(chunk_size=2000)
-        rows = (_ledger_row(comment) for comment in comments)
-        response = StreamingHttpResponse(self.stream(rows), content_type=self.content_type)
+        comments = selectors.ledger_export_rows(consultation=consultation).iterator(chunk_size=2000)
+        rows = map(_ledger_row, comments)
+        response = StreamingHttpResponse(
+            _batched(self.stream(rows, consultation=consultation)), content_type=self.content_type
+        )
         response["Content-Disposition"] = (
             f'attachment; filename="{consultation.slug}-ledger.{self.filename_suffix}"'
         )
@@ -145,11 +191,11 @@ class LedgerCSVView(_LedgerView):
     filename_suffix = "csv"
     content_type = "text/csv; charset=utf-8"
 
-    def stream(self, rows: Iterator[dict]) -> Iterator[str]:
+    def stream(self, rows: Iterator[list], *, consultation: Consultation) -> Iterator[str]:
         writer = csv.writer(_Echo())
         yield writer.writerow(LEDGER_COLUMNS)
         for row in rows:
-            yield writer.writerow([_csv_cell(row[c]) for c in LEDGER_COLUMNS])
+            yield writer.writerow([_csv_cell(cell) for cell in row])
 
 
 @extend_schema(
@@ -157,15 +203,65 @@ class LedgerCSVView(_LedgerView):
     responses={(200, "application/json"): OpenApiResponse(OpenApiTypes.ANY)},
 )
 class LedgerJSONView(_LedgerView):
-    """A JSON array, one object per comment (private ones: receipt and status only)."""
+    """The ledger as one JSON object that lets anyone check its hash chain.
+
+    ``{"consultation", "format", "hash_algorithm", "comments", "entries", "head"}``:
+    ``comments`` has one object per comment with its current status (private
+    or hidden ones: receipt and status only); ``entries`` has every published
+    decision in ``sequence`` order, each with the fields its hash covers, its
+    ``entry_hash`` and, where the comment is public, its ``rationale`` text
+    (``null`` otherwise: ``rationale_sha256`` still stands for it); ``head``
+    is the last ``entry_hash`` (64 zeros when there is none).
+
+    To verify, for each entry in order, starting with ``previous`` = 64 zeros:
+    check ``sequence`` counts 1, 2, 3... and ``previous_hash == previous``;
+    build the object of its ``sequence, receipt, status, rationale_sha256,
+    target_section, duplicate_of, appeal, decided_at, published_at,
+    previous_hash`` plus the top-level ``format`` and ``consultation``;
+    serialise it as JSON with sorted keys, no spaces, non-ASCII unescaped,
+    UTF-8; its SHA-256 in hex must equal ``entry_hash``; where ``rationale`` is
+    given, its UTF-8 SHA-256 must equal ``rationale_sha256``; then
+    ``previous = entry_hash``.  At the end ``previous == head``.  A head noted
+    earlier must still appear among the entry hashes.  README ("Verifying the
+    ledger") has the same recipe as a Python script.
+    """
 
     filename_suffix = "json"
     content_type = "application/json"
 
-    def stream(self, rows: Iterator[dict]) -> Iterator[str]:
-        yield "["
+    def stream(self, rows: Iterator[list], *, consultation: Consultation) -> Iterator[str]:
+        # Keys in streaming order: "head" is known only once every entry is out.
+        yield json.dumps(
+            {
+                "consultation": consultation.slug,
+                "format": chain.FORMAT,
+                "hash_algorithm": "sha256",
+            },
+            ensure_ascii=False,
+        )[:-1]
+        yield ',\n"comments": ['
         separator = "\n"
         for row in rows:
-            yield separator + json.dumps(row, ensure_ascii=False)
+            yield separator + json.dumps(
+                dict(zip(LEDGER_COLUMNS, row, strict=True)), ensure_ascii=False
+            )
             separator = ",\n"
-        yield "\n]\n"
+        yield '\n],\n"entries": ['
+        head = chain.GENESIS
+        separator = "\n"
+        entries = selectors.ledger_chain(consultation=consultation).iterator(chunk_size=2000)
+        for entry in entries:
+            yield separator + json.dumps(_ledger_entry(entry), ensure_ascii=False)
+            separator = ",\n"
+            head = entry.entry_hash
+        yield f'\n],\n"head": {json.dumps(head)}}}\n'
+
+
+def _ledger_entry(entry: DispositionEntry) -> dict:
+    """An entry as ledger.json gives it: what its hash covers, the hash, the public text."""
+    document = chain.document_for(entry, previous_hash=entry.previous_hash)
+    # Said once at the top of ledger.json rather than on every entry.
+    del document["format"], document["consultation"]
+    document["entry_hash"] = entry.entry_hash
+    document["rationale"] = entry.rationale if entry.comment.is_public else None
+    return document

@@ -99,7 +99,7 @@ def test_comment_reply_disposition_and_ledger_through_the_api(
 
     ledger = APIClient().get(f"/api/v1/consultations/{consultation.slug}/ledger.json")
     assert ledger.status_code == 200
-    rows = {row["receipt"]: row for row in streamed_json(ledger)}
+    rows = {row["receipt"]: row for row in streamed_json(ledger)["comments"]}
     assert rows[receipt]["status"] == "partly_accepted"
     assert rows[receipt]["author"] == "Wanjiru"
     assert rows[receipt]["section"] == second
@@ -113,9 +113,16 @@ def test_comment_reply_disposition_and_ledger_through_the_api(
     assert csv_rows[receipt]["status"] == "partly_accepted"
     assert csv_rows[receipt]["rationale"] == "We will name a licence family."
 
-    assert len(mail.outbox) == 1
-    assert mail.outbox[0].to == ["wanjiru@example.org"]
-    assert receipt in mail.outbox[0].body
+    # One receipt per comment, then one decision mail to the commenter decided on.
+    receipts = [m for m in mail.outbox if "was received" in m.subject]
+    assert [(m.to, receipt in m.subject) for m in receipts] == [
+        (["wanjiru@example.org"], True),
+        (["rafael@example.org"], False),
+    ]
+    decision_mails = [m for m in mail.outbox if "decision" in m.subject]
+    assert len(decision_mails) == 1 and len(mail.outbox) == 3
+    assert decision_mails[0].to == ["wanjiru@example.org"]
+    assert receipt in decision_mails[0].body
 
 
 @pytest.mark.django_db
@@ -178,6 +185,6 @@ def test_private_comment_shows_status_but_not_text_to_others(
     assert client_for(moderator).get(listing).json()["count"] == 1
 
     ledger = client_for(None).get(f"/api/v1/consultations/{consultation.slug}/ledger.json")
-    (row,) = streamed_json(ledger)
+    (row,) = streamed_json(ledger)["comments"]
     assert row["receipt"] == receipt and row["status"] == "awaiting"
     assert row["author"] is None and row["section"] is None

@@ -87,12 +87,14 @@ def test_comment_list_and_ledger_cost_constant_queries(
     add_comments(until=10, **grow)
     small = measure()
     _n, ledger = _queries(client, urls["ledger.json"][0], streaming=True)
-    assert len(ledger) == 10
+    assert len(ledger["comments"]) == 10
+    assert len(ledger["entries"]) == 3  # comments 0, 4 and 8 have a published decision
 
     add_comments(until=60, **grow)
     large = measure()
     _n, ledger = _queries(client, urls["ledger.json"][0], streaming=True)
-    assert len(ledger) == 60
+    assert len(ledger["comments"]) == 60
+    assert len(ledger["entries"]) == 15
     _n, page = _queries(client, urls["comments"][0])
     assert len(page["results"]) == min(page["count"], 50) and page["count"] > 40
 

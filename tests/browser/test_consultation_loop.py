@@ -101,15 +101,17 @@ def test_secretariat_and_stakeholder_close_the_loop(
     staff.get_by_role("button", name="Publish and notify the commenter").click()
     assert "published" in staff.get_by_role("status").inner_text()
     assert DispositionEntry.objects.filter(comment=comment, status="partly_accepted").count() == 1
-    decision_mails = [m for m in mail.outbox if comment.receipt in m.subject]
+    decision_mails = [
+        m for m in mail.outbox if "decision" in m.subject and comment.receipt in m.subject
+    ]
     assert [m.to for m in decision_mails] == [["amina@example.org"]]
     assert f"/r/{comment.receipt}/" in decision_mails[0].body
 
     # 4. The commenter sees it on /me/input/; anyone sees it at /r/ and in the ledger.
     person.goto(f"{base}/me/input/")
-    row = person.get_by_role("row").filter(has_text=comment.receipt)
-    assert "partly accepted" in row.inner_text()
-    assert "we say 45" in row.inner_text()
+    mine = person.get_by_role("article").filter(has_text=comment.receipt)
+    assert "partly accepted" in mine.inner_text()
+    assert "we say 45" in mine.inner_text()
     anyone = new_page()
     anyone.goto(f"{base}/r/{comment.receipt}/")
     assert "partly accepted" in anyone.content()

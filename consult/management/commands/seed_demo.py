@@ -46,8 +46,9 @@ class Command(BaseCommand):
             "--quiet-mail",
             action="store_true",
             help=(
-                "Keep the notification mails about the demo decisions in memory instead of "
-                "sending them through EMAIL_URL (by default the console). Has no effect when "
+                "Keep the mails about the demo comments (receipts) and decisions in memory "
+                "instead of sending them through EMAIL_URL (by default the console). Has no "
+                "effect when "
                 "a Celery worker sends the mails (REDIS_URL set)."
             ),
         )

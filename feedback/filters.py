@@ -1,0 +1,106 @@
+"""The triage list's filters: a GET form that works without JavaScript.
+
+Themes and campaign clusters are not filters yet: they arrive with the
+comments' thematic analysis, and will be added here as two more filters.
+"""
+
+import django_filters
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils.translation import gettext_lazy as _
+
+from comments.models import Comment
+from consult import selectors as consult_selectors
+from consult.models import Consultation
+from stakeholders.models import StakeholderGroup
+
+from .models import Status
+
+AWAITING, DRAFTED, ALL = "awaiting", "drafted", "all"
+
+
+def status_choices() -> list[tuple[str, str]]:
+    return [
+        (AWAITING, _("Awaiting a published decision")),
+        (DRAFTED, _("Drafted, not published")),
+        *[
+            (value, _("Published: %(status)s") % {"status": label})
+            for value, label in Status.choices
+        ],
+        (ALL, _("All")),
+    ]
+
+
+class TriageFilter(django_filters.FilterSet):
+    """Round (number), section (key), the commenter's stakeholder group and status.
+
+    ``status`` defaults to "awaiting"; the older ``?show=`` tab parameter is
+    still understood.  A value that is not a choice is reported beside its
+    field and that filter is left out, so the list still shows.
+    """
+
+    round = django_filters.ChoiceFilter(
+        label=_("Round"), field_name="round__number", empty_label=_("All rounds")
+    )
+    section = django_filters.ChoiceFilter(
+        label=_("Section"), field_name="section__key", empty_label=_("All sections")
+    )
+    group = django_filters.ModelChoiceFilter(
+        label=_("Stakeholder group"),
+        field_name="author__participant__group",
+        to_field_name="slug",
+        queryset=StakeholderGroup.objects.order_by("ordinal", "name"),
+        empty_label=_("All groups"),
+    )
+    status = django_filters.ChoiceFilter(
+        label=_("Status"), method="filter_status", empty_label=None, choices=status_choices
+    )
+
+    class Meta:
+        model = Comment
+        fields: list[str] = []
+
+    def __init__(self, data=None, *args, consultation: Consultation, **kwargs):
+        data = data.copy() if data is not None else QueryDict(mutable=True)
+        if not data.get("status"):
+            data["status"] = data.get("show") or AWAITING
+        super().__init__(data, *args, **kwargs)
+        self.consultation = consultation
+        self.filters["round"].extra["choices"] = [
+            (str(number), _("Round %(n)d") % {"n": number} + (f": {title}" if title else ""))
+            for number, title in consultation.rounds.order_by("number").values_list(
+                "number", "title"
+            )
+        ]
+        version = consult_selectors.version_current(consultation=consultation)
+        sections = consult_selectors.sections_of(version=version) if version else []
+        self.filters["section"].extra["choices"] = [
+            (
+                section.key,
+                f"§{section.ordinal} {section.heading}".strip()
+                if section.heading
+                else f"§{section.ordinal}",
+            )
+            for section in sections
+        ]
+
+    @property
+    def chosen_status(self) -> str:
+        """The status shown (the default when the submitted one was not a choice)."""
+        self.form.is_valid()
+        return self.form.cleaned_data.get("status") or AWAITING
+
+    def filter_status(self, queryset: QuerySet[Comment], name: str, value: str):
+        if value == AWAITING:
+            return queryset.filter(disposition_status__isnull=True)
+        if value == DRAFTED:
+            return queryset.filter(draft__isnull=False)
+        if value in Status.values:
+            return queryset.filter(disposition_status=value)
+        return queryset
+
+    def filter_queryset(self, queryset):
+        # An invalid status must not fall back to "everything": show the awaiting ones.
+        if "status" in self.form.errors:
+            queryset = queryset.filter(disposition_status__isnull=True)
+        return super().filter_queryset(queryset)
