@@ -25,11 +25,16 @@ RATIONALE_REQUIRED = frozenset(
 # The status lifecycle, in one place.  Key: the current published status
 # (None while a comment awaits a response); value: the statuses a new ledger
 # entry may record.  A published decision can be revised (a new entry that
-# supersedes it), but never withdrawn back to "awaiting response", and a
-# revision must change the status or the rationale (checked in the service).
+# supersedes it, always with a reason: see feedback.services), but never
+# withdrawn back to "awaiting response".  "Noted" acknowledges input without
+# deciding on it, so a later decision may supersede it; once a comment has a
+# decision (accepted, partly accepted, not accepted, out of scope, duplicate)
+# it cannot be downgraded to a mere acknowledgement.
+_DECISIONS = frozenset(Status.values) - {Status.NOTED}
 TRANSITIONS: dict[str | None, frozenset[str]] = {
     None: frozenset(Status.values),
-    **{status: frozenset(Status.values) for status in Status.values},
+    Status.NOTED: frozenset(Status.values),
+    **{status: _DECISIONS for status in _DECISIONS},
 }
 
 

@@ -115,3 +115,43 @@ def test_database_refuses_update_and_delete_behind_the_application(secretariat, 
                 cursor.execute(sql, [entry.pk])
     entry.refresh_from_db()
     assert entry.rationale == ""
+
+
+def test_transition_table_covers_every_state():
+    from feedback.models import TRANSITIONS
+
+    assert set(TRANSITIONS) == {None, *Status.values}
+    assert all(targets <= set(Status.values) for targets in TRANSITIONS.values())
+
+
+@pytest.mark.parametrize(
+    ("first", "then", "allowed"),
+    [
+        (Status.NOTED, Status.ACCEPTED, True),
+        (Status.NOTED, Status.NOTED, True),  # a new rationale for the same acknowledgement
+        (Status.NOT_ACCEPTED, Status.PARTLY_ACCEPTED, True),
+        (Status.ACCEPTED, Status.NOT_ACCEPTED, True),
+        (Status.ACCEPTED, Status.NOTED, False),
+        (Status.OUT_OF_SCOPE, Status.NOTED, False),
+        (Status.NOT_ACCEPTED, Status.NOTED, False),
+    ],
+)
+def test_status_transitions(secretariat, comment, first, then, allowed):
+    publish(secretariat, comment, first, rationale="First reason.")
+    if allowed:
+        entry = publish(secretariat, comment, then, rationale="Revised: new facts.")
+        assert current_disposition(comment=comment) == entry
+    else:
+        with pytest.raises(ValidationError) as exc:
+            publish(secretariat, comment, then, rationale="Revised: new facts.")
+        assert "cannot become" in exc.value.message_dict["status"][0]
+        assert DispositionEntry.objects.count() == 1
+        assert DispositionDraft.objects.count() == 0  # the refused draft is rolled back
+
+
+def test_revising_a_published_decision_needs_a_reason(secretariat, comment):
+    publish(secretariat, comment, Status.NOTED, rationale="")
+    with pytest.raises(ValidationError) as exc:
+        publish(secretariat, comment, Status.ACCEPTED, rationale="")
+    assert "rationale" in exc.value.message_dict
+    assert DispositionEntry.objects.count() == 1
