@@ -4,7 +4,7 @@
 #
 #   make run     demo on http://127.0.0.1:8000 (SQLite, tasks in-process, demo data)
 #   make test    the whole test suite (extra pytest arguments: PYTEST_ARGS="...")
-#   make lint    ruff check + ruff format --check
+#   make lint    ruff check + ruff format --check + bandit (high severity)
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -12,6 +12,8 @@ SHELL := /bin/bash
 PYTHON ?= python3
 PORT ?= 8000
 PYTEST_ARGS ?=
+# bandit fails lint on any high-severity finding in the application code.
+BANDIT_PATHS := plenary consult comments feedback stakeholders
 
 VENV := .venv
 BIN := $(VENV)/bin
@@ -30,7 +32,7 @@ STATIC_SOURCES := $(shell find static -type f 2>/dev/null)
 help:
 	@echo "make run    start the demo on http://127.0.0.1:$(PORT) (PORT=... to change)"
 	@echo "make test   run the test suite (PYTEST_ARGS=\"-k receipt -x\" to pass arguments)"
-	@echo "make lint   ruff check and ruff format --check"
+	@echo "make lint   ruff check, ruff format --check and bandit (high severity)"
 	@echo "make clean  remove the virtualenv stamps and collected static files"
 
 $(BIN)/python:
@@ -72,6 +74,7 @@ test: $(STAMP_DEV)
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/bandit --quiet --recursive --severity-level high $(BANDIT_PATHS)
 
 clean:
 	rm -rf staticfiles $(STAMP_RUN) $(STAMP_DEV)

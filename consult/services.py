@@ -11,6 +11,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
+from plenary.audit.models import Event
+from plenary.audit.services import audit_record
 from plenary.text import markdown_blocks, render_markdown
 
 from . import permissions
@@ -76,6 +78,13 @@ def consultation_role_grant(*, actor, consultation: Consultation, user, role: st
     if role not in ROLE_PERMISSIONS:
         raise ValidationError({"role": _("Unknown role.")})
     _grant(consultation=consultation, user=user, role=role)
+    audit_record(
+        event=Event.ROLE_GRANTED,
+        actor=actor,
+        consultation=consultation,
+        target=user.email,
+        role=role,
+    )
 
 
 @transaction.atomic
@@ -93,6 +102,13 @@ def consultation_role_revoke(*, actor, consultation: Consultation, user, role: s
     for codename in ROLE_PERMISSIONS[role]:
         if codename not in kept:
             remove_perm(f"consult.{codename}", user, consultation)
+    audit_record(
+        event=Event.ROLE_REVOKED,
+        actor=actor,
+        consultation=consultation,
+        target=user.email,
+        role=role,
+    )
 
 
 def _section_keys(blocks: list[tuple[str, str]]) -> list[str]:

@@ -16,6 +16,8 @@ from django.utils.translation import ngettext
 from comments.models import Comment
 from consult.models import Consultation, Section
 from consult.selectors import secretariat_members
+from plenary.audit.models import Event
+from plenary.audit.services import audit_record
 from plenary.outbox import services as outbox
 
 from . import chain, permissions, selectors
@@ -250,6 +252,14 @@ def disposition_publish_drafts(
         entries.append(entry)
     DispositionEntry.objects.bulk_create(entries)
     DispositionDraft.objects.filter(pk__in=[d.pk for d in drafts]).delete()
+    audit_record(
+        event=Event.DISPOSITION_PUBLISHED,
+        actor=actor,
+        consultation=consultation,
+        target=f"batch {batch.pk}",
+        count=len(entries),
+        receipts=[draft.comment.receipt for draft in drafts],
+    )
     outbox.enqueue("feedback.tasks.notify_batch", batch_id=batch.pk)
     return batch
 
@@ -568,6 +578,13 @@ def appeal_file(*, actor, comment: Comment, reason: str) -> Appeal:
     )
     appeal.full_clean()
     appeal.save()
+    audit_record(
+        event=Event.APPEAL_FILED,
+        actor=actor,
+        consultation=comment.consultation_id,
+        target=comment.receipt,
+        appeal=appeal.pk,
+    )
     outbox.enqueue("feedback.tasks.notify_appeal_filed", appeal_id=appeal.pk)
     return appeal
 

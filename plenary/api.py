@@ -1,8 +1,12 @@
-"""API plumbing shared by every app: the error format."""
+"""API plumbing shared by every app: the error format, and its place in the schema."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.openapi import AutoSchema as DrfSpectacularAutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
@@ -21,3 +25,48 @@ def exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied(str(exc) or None)
     return drf_exception_handler(exc, context)
+
+
+class _ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField(help_text=_("Why the request was refused."))
+
+    class Meta:
+        ref_name = "Error"
+
+
+class AutoSchema(DrfSpectacularAutoSchema):
+    """drf-spectacular's AutoSchema, also documenting the JSON errors a view can return.
+
+    An operation documents only its success codes unless told otherwise; clients
+    (and schemathesis) must know the errors too.  Added where they can happen:
+    400 for writes and filtered lists, 401 wherever authentication runs (an
+    invalid token is refused even on public endpoints), 403 for writes (a
+    service's PermissionDenied, or a missing CSRF token with session
+    authentication), 404 for paths naming an object and paginated lists (a
+    page past the end).  Explicit ``@extend_schema`` responses win.
+    """
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        view = self.view
+        writes = self.method not in ("GET", "HEAD", "OPTIONS")
+        errors = {}
+        if writes or getattr(view, "filterset_class", None):
+            errors["400"] = (OpenApiTypes.OBJECT, _("Invalid input: messages by field name."))
+        if view.get_authenticators():
+            errors["401"] = (_ErrorSerializer, _("Not signed in, or an invalid token."))
+        if writes and view.get_authenticators():
+            errors["403"] = (_ErrorSerializer, _("Not allowed."))
+        if "{" in self.path or (self._is_list_view() and getattr(view, "paginator", None)):
+            errors["404"] = (_ErrorSerializer, _("No such object, or not visible to you."))
+        for code, (serializer, description) in errors.items():
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    OpenApiResponse(serializer, description=description),
+                    code,
+                    ("application/json",),
+                    direction,
+                )
+        return responses

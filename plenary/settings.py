@@ -44,7 +44,10 @@ INSTALLED_APPS = [
     "guardian",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "csp",
     "plenary.outbox",
+    "plenary.audit",
     "stakeholders",
     "consult",
     "comments",
@@ -53,6 +56,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -62,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "plenary.mfa.StaffMFAMiddleware",
 ]
 
 ROOT_URLCONF = "plenary.urls"
@@ -117,6 +122,11 @@ ACCOUNT_EMAIL_VERIFICATION = env.str("PLENARY_EMAIL_VERIFICATION", default="opti
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "stakeholders.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+# Two-factor sign-in with an authenticator app (TOTP), at /accounts/2fa/.
+MFA_SUPPORTED_TYPES = ["totp"]
+MFA_TOTP_ISSUER = env.str("PLENARY_MFA_ISSUER", default="Plenary")
+# Staff pages (/staff/...) need a TOTP authenticator (plenary/mfa.py).
+PLENARY_STAFF_REQUIRE_MFA = env.bool("PLENARY_STAFF_REQUIRE_MFA", default=False)
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("fr", "Français"), ("es", "Español"), ("pt", "Português")]
@@ -190,7 +200,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "plenary.api.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -223,11 +233,48 @@ PLENARY_APPEAL_WINDOW_DAYS = env.int("PLENARY_APPEAL_WINDOW_DAYS", default=14)
 PLENARY_APPEAL_ANSWER_DAYS = env.int("PLENARY_APPEAL_ANSWER_DAYS", default=21)
 PLENARY_APPEAL_REMINDER_DAYS = env.int("PLENARY_APPEAL_REMINDER_DAYS", default=3)
 
+# Served over TLS (PLENARY_HTTPS=true): secure cookies, HSTS, redirect to
+# https, and trust the proxy's X-Forwarded-Proto.  Off by default so the
+# embedded http://127.0.0.1:8000 demo keeps working.
+PLENARY_HTTPS = env.bool("PLENARY_HTTPS", default=False)
 if not DEBUG:
-    SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=False)
+    SESSION_COOKIE_SECURE = env.bool("DJANGO_SECURE_COOKIES", default=PLENARY_HTTPS)
     CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=PLENARY_HTTPS)
+SECURE_HSTS_SECONDS = env.int(
+    "DJANGO_SECURE_HSTS_SECONDS", default=31_536_000 if PLENARY_HTTPS else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool(
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=PLENARY_HTTPS
+)
+SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=PLENARY_HTTPS)
+if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=PLENARY_HTTPS):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# /healthz and /readyz answer load balancers' plain-http probes.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy (django-csp 4): no inline scripts or styles
+# anywhere.  The only exception is the API docs page (plenary/urls.py), which
+# may use inline styles (Swagger UI's own), never inline scripts.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from plenary.audit.models import Event
+from plenary.audit.services import audit_record
+
 from . import permissions
 from .models import Affiliation, Organisation, Participant, StakeholderGroup, User
 
@@ -68,6 +71,12 @@ def organisation_verify(*, actor: User, organisation: Organisation, note: str) -
     organisation.verified_by = actor
     organisation.verification_note = note.strip()
     organisation.save(update_fields=["verified_at", "verified_by", "verification_note"])
+    audit_record(
+        event=Event.ORGANISATION_VERIFIED,
+        actor=actor,
+        target=organisation.name,
+        organisation=organisation.pk,
+    )
     return organisation
 
 
@@ -91,4 +100,11 @@ def affiliation_decide(
     affiliation.decided_at = timezone.now()
     affiliation.reason = reason.strip()
     affiliation.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+    audit_record(
+        event=Event.AFFILIATION_DECIDED,
+        actor=actor,
+        target=f"{affiliation.participant_id} / {affiliation.organisation_id}",
+        affiliation=affiliation.pk,
+        status=affiliation.status,
+    )
     return affiliation

@@ -20,6 +20,8 @@ from consult.api.views import consultation_or_404
 from consult.models import Consultation
 from feedback import chain, selectors, services
 from feedback.models import DispositionEntry
+from plenary.audit.models import Event
+from plenary.audit.services import audit_record
 
 from .serializers import (
     AppealCreateSerializer,
@@ -169,6 +171,13 @@ class _LedgerView(APIView):
 
     def get(self, request: Request, slug: str) -> StreamingHttpResponse:
         consultation = consultation_or_404(slug=slug, user=request.user)
+        audit_record(
+            event=Event.EXPORT_DOWNLOADED,
+            actor=request.user,
+            consultation=consultation,
+            target=f"ledger.{self.filename_suffix}",
+            request=request,
+        )
         # A server-side cursor on PostgreSQL: memory stays flat however long the ledger.
         comments = selectors.ledger_export_rows(consultation=consultation).iterator(chunk_size=2000)
         rows = map(_ledger_row, comments)

@@ -1,0 +1,75 @@
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Event(models.TextChoices):
+    SIGN_IN = "sign_in", _("Signed in")
+    SIGN_IN_FAILED = "sign_in_failed", _("Failed sign-in")
+    SIGN_OUT = "sign_out", _("Signed out")
+    ROLE_GRANTED = "role_granted", _("Role granted")
+    ROLE_REVOKED = "role_revoked", _("Role revoked")
+    DISPOSITION_PUBLISHED = "disposition_published", _("Decisions published")
+    EXPORT_DOWNLOADED = "export_downloaded", _("Ledger exported")
+    APPEAL_FILED = "appeal_filed", _("Appeal filed")
+    ORGANISATION_VERIFIED = "organisation_verified", _("Organisation verified")
+    AFFILIATION_DECIDED = "affiliation_decided", _("Affiliation decided")
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("The audit log is append-only: events are never updated.")
+
+    def delete(self):
+        raise TypeError("The audit log is append-only: events are never deleted.")
+
+
+class AuditEvent(models.Model):
+    """One security-relevant event.  Append-only: never updated or deleted."""
+
+    created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    # Kept beside the foreign key: the log outlives an erased account, and a
+    # failed sign-in has an attempted address but no user.
+    actor_email = models.CharField(_("actor email"), max_length=254, blank=True)
+    event = models.CharField(_("event"), max_length=32, choices=Event.choices, db_index=True)
+    consultation = models.ForeignKey(
+        "consult.Consultation",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("consultation"),
+    )
+    target = models.CharField(_("target"), max_length=500, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["consultation", "-created_at"], name="audit_consultation_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.event} {self.actor_email}"
+
+    def save(self, *args, **kwargs):
+        # A guard, not business logic: the audit log is append-only.
+        if not self._state.adding:
+            raise TypeError("The audit log is append-only: events are never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise TypeError("The audit log is append-only: events are never deleted.")

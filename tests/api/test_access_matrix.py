@@ -1,0 +1,237 @@
+"""Who may read and write what through the API: an access matrix over every endpoint (IDOR).
+
+The endpoints come from ``plenary.api_urls`` itself, not from a list here:
+an endpoint without a rule in ``MATRIX`` fails ``test_every_endpoint_has_a_rule``.
+Each rule gives, per (method, target object), the expected status for each of
+``ACTORS``.  The objects: a published consultation, an unpublished one (its
+staff only; 404 for everyone else), a public comment and a private comment by
+``owner`` (the private one's text and author: owner and staff only), a
+published decision on the public comment (so its author may appeal).
+
+Every response is also searched for what its reader must not see: the private
+comment's text, the unpublished consultation's title, and on ``/me/comments/``
+any comment of somebody else.  A refused write (anything not 2xx) must change
+nothing.
+"""
+
+import json
+
+import pytest
+from django.urls import URLPattern, URLResolver, reverse
+
+from comments import services as comment_services
+from comments.models import Comment
+from consult import services as consult_services
+from feedback import services as feedback_services
+from feedback.models import Appeal, DispositionDraft, DispositionEntry, Status
+from plenary import api_urls
+from tests.consult.factories import DRAFT, open_consultation
+from tests.stakeholders.factories import ParticipantFactory
+
+pytestmark = pytest.mark.django_db
+
+ACTORS = ("anonymous", "other", "owner", "moderator", "other_secretariat", "secretariat")
+SECRET = "Confidential: our budget is 3.2 million"
+HIDDEN_TITLE = "Unannounced consultation on spectrum"
+
+
+def row(anonymous, other, owner, moderator, other_secretariat, secretariat) -> dict[str, int]:
+    values = (anonymous, other, owner, moderator, other_secretariat, secretariat)
+    return dict(zip(ACTORS, values, strict=True))
+
+
+EVERYONE = row(200, 200, 200, 200, 200, 200)
+ITS_STAFF = row(404, 404, 404, 404, 404, 200)  # the unpublished consultation: secretariat only
+
+# endpoint name -> {(method, target): expected status per actor}
+MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
+    # No object: exchanges one's own credentials; see test_token_needs_the_password.
+    "api-token": {},
+    "api-consultations": {("GET", "none"): EVERYONE},
+    "api-consultation": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
+    "api-sections": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
+    "api-consultation-comments": {
+        ("GET", "published"): EVERYONE,
+        ("GET", "unpublished"): ITS_STAFF,
+        # Anyone signed in with a complete profile may comment while a round is open.
+        ("POST", "published"): row(401, 201, 201, 201, 201, 201),
+        # Unpublished: hidden from all but its staff, and no round is open for them either.
+        ("POST", "unpublished"): row(401, 404, 404, 404, 404, 400),
+    },
+    "api-ledger-csv": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
+    "api-ledger-json": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
+    # Anyone with the receipt sees the status; text and author are checked below.
+    "api-comment": {("GET", "public_comment"): EVERYONE, ("GET", "private_comment"): EVERYONE},
+    "api-dispositions": {
+        ("POST", "public_comment"): row(401, 403, 403, 403, 403, 201),
+        ("POST", "private_comment"): row(401, 403, 403, 403, 403, 201),
+    },
+    "api-appeals": {
+        ("POST", "public_comment"): row(401, 403, 201, 403, 403, 403),
+        # Nothing decided yet: even its author has nothing to appeal.
+        ("POST", "private_comment"): row(401, 403, 400, 403, 403, 403),
+    },
+    "api-my-comments": {("GET", "none"): row(401, 200, 200, 200, 200, 200)},
+}
+
+# Who may read the private comment's text (its author and the consultation's staff).
+PRIVATE_READERS = {"owner", "moderator", "secretariat"}
+# Who may see that the unpublished consultation exists.
+HIDDEN_READERS = {"secretariat"}
+
+PAYLOADS = {
+    "api-consultation-comments": {"section": "1-purpose-2", "body": "A comment from the matrix."},
+    "api-dispositions": {"status": "not_accepted", "rationale": "Still no.", "publish": True},
+    "api-appeals": {"reason": "An appeal from the matrix."},
+}
+
+
+def _api_endpoints(patterns=None, prefix="") -> dict[str, str]:
+    """Every named URL pattern of the API, as ``{name: route}``, found by walking the resolver."""
+    endpoints = {}
+    for pattern in api_urls.urlpatterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            endpoints |= _api_endpoints(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            assert pattern.name, f"API route {prefix}{pattern.pattern} has no name"
+            endpoints[pattern.name] = prefix + str(pattern.pattern)
+    return endpoints
+
+
+ENDPOINTS = _api_endpoints()
+
+
+def _counts() -> dict[str, int]:
+    return {
+        "comments": Comment.objects.count(),
+        "decisions": DispositionEntry.objects.count(),
+        "drafts": DispositionDraft.objects.count(),
+        "appeals": Appeal.objects.count(),
+    }
+
+
+@pytest.fixture
+def world(consultation, secretariat, stakeholder, other_stakeholder, moderator, other_secretariat):
+    # Staff with complete profiles too, so that the matrix tests access, not profiles.
+    ParticipantFactory(user=secretariat, display_name="Secretariat")
+    ParticipantFactory(user=other_secretariat, display_name="Elsewhere")
+    hidden = consult_services.consultation_create(
+        actor=secretariat, title=HIDDEN_TITLE, summary="Not announced yet."
+    )
+    consult_services.draft_import(actor=secretariat, consultation=hidden, source=DRAFT)
+    public = comment_services.comment_create(
+        actor=stakeholder, consultation=consultation, section_key="1-purpose-2", body="Say more."
+    )
+    private = comment_services.comment_create(
+        actor=stakeholder,
+        consultation=consultation,
+        section_key="2-scope-1",
+        body=SECRET,
+        visibility=Comment.Visibility.PRIVATE,
+    )
+    comment_services.comment_create(
+        actor=other_stakeholder, consultation=consultation, section_key="1-purpose-2", body="Hi."
+    )
+    feedback_services.disposition_record(
+        actor=secretariat,
+        comment=public,
+        status=Status.NOT_ACCEPTED,
+        rationale="Out of mandate.",
+        publish=True,
+    )
+    # The other secretariat's consultation gets a comment too (see /me/comments/).
+    elsewhere = open_consultation(secretariat=other_secretariat, title="Yet another")
+    comment_services.comment_create(
+        actor=other_stakeholder, consultation=elsewhere, section_key="1-purpose-2", body="There."
+    )
+    return {
+        "users": {
+            "anonymous": None,
+            "other": other_stakeholder,
+            "owner": stakeholder,
+            "moderator": moderator,
+            "other_secretariat": other_secretariat,
+            "secretariat": secretariat,
+        },
+        "kwargs": {
+            "none": {},
+            "published": {"slug": consultation.slug},
+            "unpublished": {"slug": hidden.slug},
+            "public_comment": {"receipt": public.receipt},
+            "private_comment": {"receipt": private.receipt},
+        },
+    }
+
+
+def _text(response) -> str:
+    if getattr(response, "streaming", False):
+        return b"".join(response.streaming_content).decode()
+    return response.content.decode()
+
+
+def test_every_endpoint_has_a_rule():
+    missing, stale = set(ENDPOINTS) - set(MATRIX), set(MATRIX) - set(ENDPOINTS)
+    assert not missing, f"API endpoints without a rule in MATRIX: {sorted(missing)}"
+    assert not stale, f"Rules in MATRIX for no endpoint: {sorted(stale)}"
+
+
+def test_every_object_endpoint_has_cells():
+    for name, route in ENDPOINTS.items():
+        if "<" in route:
+            assert MATRIX[name], f"{name} ({route}) names an object but has no cells"
+
+
+@pytest.mark.parametrize("name", sorted(ENDPOINTS))
+def test_access_matrix(name, world, client_for):
+    failures = []
+    for (method, target), expected in MATRIX[name].items():
+        url = reverse(name, kwargs=world["kwargs"][target])
+        for actor in ACTORS:
+            user = world["users"][actor]
+            before = _counts()
+            client = client_for(user)
+            if method == "GET":
+                response = client.get(url)
+            else:
+                response = client.post(url, PAYLOADS[name], format="json")
+            text = _text(response)
+            cell = f"{method} {url} as {actor}"
+            if response.status_code != expected[actor]:
+                failures.append(
+                    f"{cell}: {response.status_code}, expected {expected[actor]}: {text[:200]}"
+                )
+            if actor not in PRIVATE_READERS and SECRET in text:
+                failures.append(f"{cell}: shows the private comment's text")
+            if actor not in HIDDEN_READERS and HIDDEN_TITLE in text:
+                failures.append(f"{cell}: shows the unpublished consultation")
+            if method != "GET" and not 200 <= response.status_code < 300 and _counts() != before:
+                failures.append(f"{cell}: refused ({response.status_code}) yet changed {_counts()}")
+            if name == "api-my-comments" and response.status_code == 200:
+                receipts = {c["receipt"] for c in json.loads(text)["results"]}
+                own = set(Comment.objects.filter(author=user).values_list("receipt", flat=True))
+                if receipts != own:
+                    failures.append(f"{cell}: lists {sorted(receipts)}, owns {sorted(own)}")
+    assert not failures, "\n".join(failures)
+
+
+def test_private_comment_detail_shows_text_and_author_to_owner_and_staff_only(world, client_for):
+    url = reverse("api-comment", kwargs=world["kwargs"]["private_comment"])
+    for actor, user in world["users"].items():
+        body = client_for(user).get(url).json()
+        if actor in PRIVATE_READERS:
+            assert body["body"] == SECRET, actor
+            assert body["author"] is not None, actor
+        else:
+            assert body["body"] is None, actor
+            assert body["author"] is None, actor
+
+
+def test_token_needs_the_password(world, client_for):
+    """The one endpoint without an object: another user's email alone yields no token."""
+    response = client_for(None).post(
+        reverse("api-token"),
+        {"email": world["users"]["owner"].email, "password": "guessed"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert "token" not in response.json()

@@ -1,0 +1,121 @@
+"""axe-core (bundled by axe-playwright-python) on every public page and the main staff
+pages of the seeded demo: no serious or critical violations.
+
+One test visits every page on one seeded database (seeding is the slow part); it
+prints a per-page summary of violations by impact so CI logs show the figures,
+and fails listing every serious or critical violation it found.
+"""
+
+from urllib.parse import urlsplit
+
+import pytest
+from django.core.management import call_command
+
+from comments.models import Comment
+from consult.management.commands import _demo_content as demo
+from consult.models import Consultation
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+BLOCKING = {"serious", "critical"}
+IMPACTS = ("critical", "serious", "moderate", "minor")
+
+
+def sign_in(page, base, email, password=demo.DEMO_PASSWORD):
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)
+
+
+def demo_paths():
+    """The pages to check, from the seeded demo: (who, path) pairs."""
+    consultation = Consultation.objects.get(slug=demo.MAIN_SLUG)
+    slug = consultation.slug
+    comment = (
+        Comment.objects.filter(
+            consultation=consultation, author__email=demo.STAKEHOLDER_EMAIL, parent=None
+        )
+        .order_by("pk")
+        .first()
+    )
+    section_key = comment.section.key
+    public = [
+        "/",
+        f"/c/{slug}/",
+        f"/c/{slug}/s/{section_key}/",
+        f"/c/{slug}/ledger/",
+        "/r/",
+        f"/r/{comment.receipt}/",
+        "/accounts/login/",
+        "/accounts/signup/",
+    ]
+    participant = [
+        f"/c/{slug}/s/{section_key}/",  # now with the comment form and reply boxes
+        f"/c/{slug}/s/{section_key}/#errors",  # ... and sent empty
+        f"/r/{comment.receipt}/",  # the owner's view (appeal form)
+        "/me/input/",
+        "/me/profile/",
+    ]
+    staff = [
+        "/staff/",
+        f"/staff/c/{slug}/",
+        f"/staff/c/{slug}/triage/",
+        f"/staff/comments/{comment.receipt}/decide/",
+        f"/staff/c/{slug}/appeals/",
+        f"/staff/c/{slug}/coverage/",
+    ]
+    return (
+        [(None, p) for p in public]
+        + [(demo.STAKEHOLDER_EMAIL, p) for p in participant]
+        + [(demo.SECRETARIAT_EMAIL, p) for p in staff]
+    )
+
+
+def test_axe_finds_no_serious_or_critical_violations(live_server, new_page):
+    from axe_playwright_python.sync_playwright import Axe
+
+    call_command("seed_demo", "--quiet-mail")
+    axe = Axe()
+    base = live_server.url
+    pages = {}
+    rows, blocking, requested = [], [], []
+    for who, path in demo_paths():
+        if who not in pages:
+            pages[who] = new_page()
+            pages[who].on("request", lambda request: requested.append(request.url))
+            if who:
+                sign_in(pages[who], base, who)
+        page = pages[who]
+        if path.endswith("#errors"):  # the comment form sent empty: errors beside the field
+            page.goto(f"{base}{path}")
+            page.get_by_role("button", name="Send comment").click()
+            body = page.get_by_label("Your comment")
+            assert body.get_attribute("aria-invalid") == "true"
+            described = (body.get_attribute("aria-describedby") or "").split()
+            assert any("error" in id_ for id_ in described), described
+        else:
+            response = page.goto(f"{base}{path}")
+            assert response.status == 200, f"{path} as {who or 'anonymous'}: {response.status}"
+        violations = axe.run(page).response["violations"]
+        counts = {impact: 0 for impact in IMPACTS}
+        for violation in violations:
+            counts[violation["impact"] or "minor"] += len(violation["nodes"])
+            if violation["impact"] in BLOCKING:
+                targets = [node["target"] for node in violation["nodes"][:3]]
+                blocking.append(
+                    f"{path} ({who or 'anonymous'}): {violation['id']} ({violation['impact']}) "
+                    f"{violation['help']} at {targets}"
+                )
+        rows.append((who or "anonymous", path, counts, [v["id"] for v in violations]))
+
+    print("\naxe-core results (nodes per impact):")
+    for who, path, counts, ids in rows:
+        figures = " ".join(f"{impact}={counts[impact]}" for impact in IMPACTS)
+        print(f"  {who:<26} {path:<66} {figures} {','.join(ids)}")
+    host = urlsplit(base).netloc
+    elsewhere = sorted({url for url in requested if urlsplit(url).netloc != host})
+    print(f"{len(requested)} requests, {len(elsewhere)} not to {host}")
+    assert not elsewhere, f"third-party requests: {elsewhere}"
+    assert not blocking, "serious or critical axe violations:\n" + "\n".join(blocking)
