@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comments.models import Comment
 from consult.models import Consultation, Section
+from plenary.append_only import AppendOnlyModel
 
 
 class Status(models.TextChoices):
@@ -38,15 +39,7 @@ TRANSITIONS: dict[str | None, frozenset[str]] = {
 }
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("The disposition ledger is append-only: entries are never updated.")
-
-    def delete(self):
-        raise TypeError("The disposition ledger is append-only: entries are never deleted.")
-
-
-class DispositionEntry(models.Model):
+class DispositionEntry(AppendOnlyModel):
     """One published decision on one comment: a row of the append-only ledger.
 
     The current disposition of a comment is its entry with the highest
@@ -91,8 +84,6 @@ class DispositionEntry(models.Model):
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["consultation", "sequence"]
         verbose_name_plural = "disposition entries"
@@ -105,15 +96,6 @@ class DispositionEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consultation_id}#{self.sequence} {self.comment_id} {self.status}"
-
-    def save(self, *args, **kwargs):
-        # A guard, not business logic: the ledger is append-only.
-        if not self._state.adding:
-            raise TypeError("The disposition ledger is append-only: entries are never updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("The disposition ledger is append-only: entries are never deleted.")
 
 
 class DispositionDraft(models.Model):

@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from plenary.append_only import AppendOnlyModel
+
 
 class Event(models.TextChoices):
     SIGN_IN = "sign_in", _("Signed in")
@@ -16,15 +18,7 @@ class Event(models.TextChoices):
     AFFILIATION_DECIDED = "affiliation_decided", _("Affiliation decided")
 
 
-class AuditEventQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("The audit log is append-only: events are never updated.")
-
-    def delete(self):
-        raise TypeError("The audit log is append-only: events are never deleted.")
-
-
-class AuditEvent(models.Model):
+class AuditEvent(AppendOnlyModel):
     """One security-relevant event.  Append-only: never updated or deleted."""
 
     created_at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
@@ -52,8 +46,6 @@ class AuditEvent(models.Model):
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
     detail = models.JSONField(_("detail"), default=dict, blank=True)
 
-    objects = AuditEventQuerySet.as_manager()
-
     class Meta:
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
@@ -64,12 +56,3 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.event} {self.actor_email}"
-
-    def save(self, *args, **kwargs):
-        # A guard, not business logic: the audit log is append-only.
-        if not self._state.adding:
-            raise TypeError("The audit log is append-only: events are never updated.")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("The audit log is append-only: events are never deleted.")
