@@ -34,3 +34,10 @@ def can_see_text(user, comment: Comment, *, is_staff: bool | None = None) -> boo
     if is_staff is None:
         is_staff = consult_permissions.is_staff_of(user, comment.consultation)
     return is_staff
+
+
+def can_view_receipt(user, comment: Comment) -> bool:
+    """A receipt resolves only in a published consultation, except for its staff."""
+    if comment.consultation.status == comment.consultation.Status.PUBLISHED:
+        return True
+    return consult_permissions.is_staff_of(user, comment.consultation)

@@ -105,7 +105,7 @@ def receipt_detail(request, receipt: str, appeal_form: AppealForm | None = None)
     if normalised != receipt:
         return redirect("receipt", receipt=normalised)
     comment = selectors.comment_by_receipt(receipt=receipt)
-    if comment is None:
+    if comment is None or not permissions.can_view_receipt(request.user, comment):
         raise Http404(_("No comment has this receipt number."))
     return render(
         request,
@@ -136,7 +136,7 @@ def _appeal_context(request, comment: Comment, appeal_form: AppealForm | None) -
 def receipt_appeal(request, receipt: str):
     """POST: the author appeals the comment's current decision (feedback.services.appeal_file)."""
     comment = selectors.comment_by_receipt(receipt=receipt)
-    if comment is None:
+    if comment is None or not permissions.can_view_receipt(request.user, comment):
         raise Http404(_("No comment has this receipt number."))
     if request.method != "POST":
         return redirect("receipt", receipt=comment.receipt)

@@ -8,6 +8,7 @@ from rest_framework import generics, permissions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from comments import permissions as comment_permissions
 from comments import selectors, services
 from comments.models import Comment
 from consult.api.views import consultation_or_404
@@ -17,9 +18,9 @@ from feedback.selectors import appeals_of_comment, disposition_history
 from .serializers import CommentCreateSerializer, CommentDetailSerializer, CommentSerializer
 
 
-def comment_or_404(receipt: str) -> Comment:
+def comment_or_404(receipt: str, user) -> Comment:
     comment = selectors.comment_by_receipt(receipt=receipt)
-    if comment is None:
+    if comment is None or not comment_permissions.can_view_receipt(user, comment):
         raise Http404(_("No comment has the receipt “%(receipt)s”.") % {"receipt": receipt})
     return comment
 
@@ -76,7 +77,7 @@ class ConsultationCommentsView(generics.ListAPIView):
             visibility=data.validated_data["visibility"],
             channel=Comment.Channel.API,
         )
-        comment = comment_or_404(comment.receipt)
+        comment = comment_or_404(comment.receipt, request.user)
         return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)
 
 
@@ -93,7 +94,7 @@ class CommentDetailView(generics.GenericAPIView):
     filter_backends: list = []
 
     def get(self, request: Request, receipt: str) -> Response:
-        comment = comment_or_404(receipt)
+        comment = comment_or_404(receipt, request.user)
         is_staff = (not comment.is_public) and is_staff_of(request.user, comment.consultation)
         context = {
             **self.get_serializer_context(),

@@ -53,7 +53,7 @@ class DispositionCreateView(APIView):
         request=DispositionRecordSerializer, responses={201: RecordedDispositionSerializer}
     )
     def post(self, request: Request, receipt: str) -> Response:
-        comment = comment_or_404(receipt)
+        comment = comment_or_404(receipt, request.user)
         data = DispositionRecordSerializer(
             data=request.data, context={"consultation": comment.consultation}
         )
@@ -84,7 +84,7 @@ class AppealCreateView(APIView):
 
     @extend_schema(request=AppealCreateSerializer, responses={201: AppealSerializer})
     def post(self, request: Request, receipt: str) -> Response:
-        comment = comment_or_404(receipt)
+        comment = comment_or_404(receipt, request.user)
         data = AppealCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         appeal = services.appeal_file(
