@@ -1,14 +1,8 @@
-from celery import shared_task
+from plenary.outbox.tasks import retrying_task
 
 from . import services
 
 
-@shared_task(
-    name="comments.tasks.send_receipt",
-    ignore_result=True,
-    autoretry_for=(Exception,),
-    retry_backoff=True,
-    max_retries=8,
-)
+@retrying_task("comments.tasks.send_receipt")
 def send_receipt(comment_id: int) -> bool:
     return services.comment_receipt_send(comment_id=comment_id)

@@ -53,7 +53,8 @@ def consultation_detail(request, slug: str):
 # --- staff pages -------------------------------------------------------------
 
 
-def _staff_consultation(request, slug: str) -> Consultation:
+def team_consultation(request, slug: str) -> Consultation:
+    """The consultation for a staff page: 404 if unknown, 403 unless the viewer has a role."""
     consultation = get_object_or_404(Consultation, slug=slug)
     if not permissions.is_staff_of(request.user, consultation):
         raise PermissionDenied(_("Only this consultation's team can open this page."))
@@ -94,7 +95,7 @@ def staff_consultation_new(request):
 
 @login_required
 def staff_consultation(request, slug: str):
-    consultation = _staff_consultation(request, slug)
+    consultation = team_consultation(request, slug)
     can_run = permissions.can_run(request.user, consultation)
     form = ConsultationForm(
         request.POST or None,
@@ -133,7 +134,7 @@ def staff_consultation(request, slug: str):
 
 @login_required
 def staff_draft_import(request, slug: str):
-    consultation = _staff_consultation(request, slug)
+    consultation = team_consultation(request, slug)
     permissions.require_can_run(request.user, consultation)
     form = DraftImportForm(request.POST or None)
     version = submit(
@@ -155,7 +156,7 @@ def staff_draft_import(request, slug: str):
 
 @login_required
 def staff_round_new(request, slug: str):
-    consultation = _staff_consultation(request, slug)
+    consultation = team_consultation(request, slug)
     permissions.require_can_run(request.user, consultation)
     form = RoundForm(request.POST or None)
     round_ = submit(
@@ -179,7 +180,7 @@ def staff_round_new(request, slug: str):
 
 @login_required
 def staff_team(request, slug: str):
-    consultation = _staff_consultation(request, slug)
+    consultation = team_consultation(request, slug)
     permissions.require_can_run(request.user, consultation)
     form = RoleGrantForm(request.POST or None)
     granted = submit(

@@ -5,7 +5,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from comments import selectors as comment_selectors
 from consult import permissions as consult_permissions
 from consult.models import Consultation
+from consult.views import team_consultation
 from plenary.forms import NOT_DONE, submit
 from stakeholders.selectors import stakeholder_groups
 
@@ -70,9 +71,7 @@ def ledger(request, slug: str):
 
 @login_required
 def triage(request, slug: str):
-    consultation = get_object_or_404(Consultation, slug=slug)
-    if not consult_permissions.is_staff_of(request.user, consultation):
-        raise PermissionDenied(_("Only this consultation's team can open the triage list."))
+    consultation = team_consultation(request, slug)
     can_decide = permissions.can_decide(request.user, consultation)
     snippets = selectors.snippets_of(consultation=consultation)
     # Built for a POST from anyone: the services, not this view, refuse who may not decide.
@@ -220,9 +219,7 @@ def decide(request, receipt: str):
 @login_required
 def appeals(request, slug: str):
     """The consultation's unanswered appeals, soonest due first."""
-    consultation = get_object_or_404(Consultation, slug=slug)
-    if not consult_permissions.is_staff_of(request.user, consultation):
-        raise PermissionDenied(_("Only this consultation's team can open the appeals list."))
+    consultation = team_consultation(request, slug)
     return render(
         request,
         "feedback/appeals.html",
@@ -238,17 +235,10 @@ def appeals(request, slug: str):
 # --- the secretariat's workbench: saved rationales and coverage ---------------------
 
 
-def _team_consultation(request, slug: str) -> Consultation:
-    consultation = get_object_or_404(Consultation, slug=slug)
-    if not consult_permissions.is_staff_of(request.user, consultation):
-        raise PermissionDenied(_("Only this consultation's team can open this page."))
-    return consultation
-
-
 @login_required
 def snippets(request, slug: str):
     """Saved rationales: the team sees them; the secretariat adds, edits and deletes."""
-    consultation = _team_consultation(request, slug)
+    consultation = team_consultation(request, slug)
     form = SnippetForm(request.POST or None)
     created = submit(
         request,
@@ -272,7 +262,7 @@ def snippets(request, slug: str):
 
 @login_required
 def snippet_edit(request, slug: str, pk: int):
-    consultation = _team_consultation(request, slug)
+    consultation = team_consultation(request, slug)
     snippet = get_object_or_404(RationaleSnippet, pk=pk, consultation=consultation)
     permissions.require_can_decide(request.user, consultation)
     form = SnippetForm(request.POST or None, initial={"title": snippet.title, "text": snippet.text})
@@ -294,7 +284,7 @@ def snippet_edit(request, slug: str, pk: int):
 @login_required
 @require_POST
 def snippet_delete(request, slug: str, pk: int):
-    consultation = _team_consultation(request, slug)
+    consultation = team_consultation(request, slug)
     snippet = get_object_or_404(RationaleSnippet, pk=pk, consultation=consultation)
     title = snippet.title
     services.snippet_delete(actor=request.user, snippet=snippet)
@@ -309,7 +299,7 @@ def snippet_delete(request, slug: str, pk: int):
 @login_required
 def coverage(request, slug: str):
     """Share of comments answered and median days to answer, per round and section."""
-    consultation = _team_consultation(request, slug)
+    consultation = team_consultation(request, slug)
     return render(
         request,
         "feedback/coverage.html",
