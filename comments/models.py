@@ -1,8 +1,11 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from consult.models import Consultation, Round, Section
+from plenary.append_only import AppendOnlyModel
 from stakeholders.models import Organisation
 
 
@@ -21,6 +24,9 @@ class Comment(models.Model):
     class Moderation(models.TextChoices):
         VISIBLE = "visible", _("visible")
         HIDDEN = "hidden", _("hidden by a moderator")
+        # Pre-moderation (Consultation.premoderate_first): shown to its author
+        # and the moderators only, until a moderator approves or hides it.
+        PENDING = "pending", _("awaiting moderation")
 
     class Channel(models.TextChoices):
         WEB = "web", _("web")
@@ -60,12 +66,18 @@ class Comment(models.Model):
     moderation = models.CharField(
         max_length=10, choices=Moderation.choices, default=Moderation.VISIBLE
     )
+    # The public reason a moderator gave for hiding it; the thread shows it in
+    # the placeholder.  The history of actions is in ModerationAction.
+    moderation_reason = models.TextField(blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Set by comment_edit (the text is in CommentRevision) and comment_withdraw.
+    edited_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -81,7 +93,9 @@ class Comment(models.Model):
     @property
     def is_public(self) -> bool:
         return (
-            self.visibility == self.Visibility.PUBLIC and self.moderation == self.Moderation.VISIBLE
+            self.visibility == self.Visibility.PUBLIC
+            and self.moderation == self.Moderation.VISIBLE
+            and self.withdrawn_at is None
         )
 
 
@@ -104,3 +118,102 @@ class CommentRevision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.comment_id} r{self.number}"
+
+
+class Flag(models.Model):
+    """A signed-in participant's report that a comment breaks the code of conduct.
+
+    Open until a moderator acts on the comment (hide, restore or dismiss);
+    the action that resolved it is kept in ``resolved_by_action``.
+    """
+
+    class Reason(models.TextChoices):
+        HARASSMENT = "harassment", _("harassment or abuse")
+        SPAM = "spam", _("spam or advertising")
+        OFF_TOPIC = "off_topic", _("off topic")
+        IMPERSONATION = "impersonation", _("impersonation")
+        PERSONAL_DATA = "personal_data", _("someone's personal data")
+        OTHER = "other", _("other")
+
+    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="flags")
+    flagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    note = models.TextField(_("details"), blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by_action = models.ForeignKey(
+        "ModerationAction", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "flagged_by"],
+                condition=Q(resolved_at__isnull=True),
+                name="flag_open_unique",
+            )
+        ]
+        indexes = [models.Index(fields=["resolved_at", "created_at"], name="flag_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.comment_id} flagged {self.reason}"
+
+
+class ModerationAction(AppendOnlyModel):
+    """One moderation decision, who took it, when and why: never updated or deleted."""
+
+    class Action(models.TextChoices):
+        HIDE = "hide", _("hidden")
+        RESTORE = "restore", _("restored")
+        DISMISS = "dismiss", _("flags dismissed")
+        APPROVE = "approve", _("approved after pre-moderation")
+        BLOCK = "block", _("participant blocked")
+        UNBLOCK = "unblock", _("participant unblocked")
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=10, choices=Action.choices)
+    # The comment acted on (hide, restore, dismiss, approve) ...
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.PROTECT, related_name="moderation_actions"
+    )
+    # ... or the participant (block, unblock).
+    subject = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.comment_id or self.subject_id}"
+
+
+class ConsultationBlock(models.Model):
+    """A participant barred from commenting in one consultation (until lifted)."""
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reason = models.TextField()
+    blocked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    lifted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "user"],
+                condition=Q(lifted_at__isnull=True),
+                name="block_active_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} blocked in {self.consultation_id}"

@@ -32,6 +32,15 @@ class Consultation(models.Model):
     summary = models.TextField(_("summary"))
     goals = models.TextField(_("goals"), blank=True)
     ground_rules = models.TextField(_("ground rules"), blank=True)
+    code_of_conduct = models.TextField(_("code of conduct"), blank=True)
+    premoderate_first = models.PositiveSmallIntegerField(
+        _("pre-moderate each participant's first comments"),
+        default=0,
+        help_text=_(
+            "How many of a participant's first comments in this consultation a moderator "
+            "approves before they are shown. 0 turns pre-moderation off."
+        ),
+    )
     language = models.CharField(_("language"), max_length=8, default="en")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(
@@ -132,3 +141,19 @@ class Round(models.Model):
     def is_open(self, now=None) -> bool:
         now = now or timezone.now()
         return self.opens_at <= now < self.closes_at
+
+
+class Follow(models.Model):
+    """A participant who follows a consultation gets its round reminders."""
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="follows")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["consultation", "user"], name="follow_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} follows {self.consultation_id}"

@@ -1,5 +1,7 @@
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -80,6 +82,12 @@ class DispositionEntry(AppendOnlyModel):
     batch = models.ForeignKey(
         "PublicationBatch", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
     )
+    # The shared answer of a campaign cluster this entry was published from;
+    # each member still gets its own entry.  Not part of the hashed payload:
+    # the status and rationale it carries are.
+    cluster_answer = models.ForeignKey(
+        "ClusterAnswer", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
     # The hash chain (feedback/chain.py): SHA-256 over the entry and the previous hash.
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
@@ -121,6 +129,9 @@ class DispositionDraft(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text="The appeal this decision will answer.",
+    )
+    cluster_answer = models.ForeignKey(
+        "ClusterAnswer", null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts"
     )
     drafted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -224,3 +235,171 @@ class RationaleSnippet(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class CampaignCluster(models.Model):
+    """Exact and near-duplicate comments grouped by the clustering job.
+
+    ``locked`` once a person has split it or answered it: a later run of the
+    job leaves a locked cluster's membership alone.
+    """
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="clusters"
+    )
+    representative = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="+")
+    size = models.PositiveIntegerField(default=0)
+    locked = models.BooleanField(default=False)
+    split_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["consultation", "-size", "pk"]
+
+    def __str__(self) -> str:
+        return f"cluster {self.pk} ({self.size})"
+
+
+class CampaignMember(models.Model):
+    cluster = models.ForeignKey(CampaignCluster, on_delete=models.CASCADE, related_name="members")
+    comment = models.OneToOneField(Comment, on_delete=models.CASCADE, related_name="campaign")
+    # Estimated Jaccard similarity to the representative (1.0 for exact copies).
+    similarity = models.FloatField(default=1.0)
+
+    def __str__(self) -> str:
+        return f"{self.comment_id} in {self.cluster_id}"
+
+
+class ClusterAnswer(models.Model):
+    """One answer written once for a whole cluster; each member's ledger entry links here."""
+
+    cluster = models.ForeignKey(CampaignCluster, on_delete=models.PROTECT, related_name="answers")
+    status = models.CharField(max_length=20, choices=Status.choices)
+    rationale = models.TextField(blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"answer to cluster {self.cluster_id}: {self.status}"
+
+
+class Theme(models.Model):
+    """A topic the secretariat or analysts group comments under."""
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="themes")
+    name = models.CharField(_("name"), max_length=120)
+    description = models.TextField(_("description"), blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["consultation", "name"]
+        constraints = [
+            models.UniqueConstraint("consultation", Lower("name"), name="theme_name_ci_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ThemeTag(models.Model):
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="tags")
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="theme_tags")
+    tagged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["theme", "comment"], name="theme_tag_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.comment_id} in {self.theme_id}"
+
+
+class ThemeSuggestion(models.Model):
+    """A theme proposed by the suggestion job; applied only when a person accepts it."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("awaiting a decision")
+        ACCEPTED = "accepted", _("accepted")
+        REJECTED = "rejected", _("rejected")
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="theme_suggestions"
+    )
+    label = models.CharField(max_length=120)
+    terms = models.JSONField(default=list)
+    comments = models.ManyToManyField(Comment, related_name="+")
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    theme = models.ForeignKey(
+        Theme, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["consultation", "-created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class OutcomeReport(models.Model):
+    """One run of the outcome report for one state of the consultation.
+
+    ``state_key`` fingerprints what the report shows (the ledger head and the
+    comment count, see feedback.report); a new state means a new report.  At
+    most one run per state and format is queued, running or done at a time, so
+    a report requested twice at once produces one run.
+    """
+
+    class Format(models.TextChoices):
+        PDF = "pdf", "PDF"
+        DOCX = "docx", "DOCX"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        RUNNING = "running", _("running")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="reports")
+    format = models.CharField(max_length=8, choices=Format.choices, default=Format.PDF)
+    state_key = models.CharField(max_length=64)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    file = models.FileField(upload_to="reports/", blank=True)
+    error = models.TextField(blank=True)
+    comment_count = models.PositiveIntegerField(default=0)
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["consultation", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "format", "state_key"],
+                condition=~Q(state="failed"),
+                name="report_one_live_run_per_state",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id} {self.format} {self.state}"

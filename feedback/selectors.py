@@ -87,6 +87,7 @@ _CHAIN_FIELDS = (
     "comment__receipt",
     "comment__visibility",
     "comment__moderation",
+    "comment__withdrawn_at",
     "target_section__key",
     "duplicate_of__receipt",
 )

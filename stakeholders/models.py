@@ -38,6 +38,19 @@ class User(AbstractUser):
     REQUIRED_FIELDS: list[str] = []
     objects = UserManager()
 
+    # Reminder settings (/me/reminders/); every such mail also carries a
+    # one-click unsubscribe.  Receipts and decisions on one's own input are
+    # owed, not reminders, and are always sent.
+    mail_round_closing = models.BooleanField(
+        _("remind me before a round I follow closes"), default=True
+    )
+    mail_reply_digest = models.BooleanField(
+        _("a daily digest of replies to my comments"), default=True
+    )
+    mail_staff_reminders = models.BooleanField(
+        _("secretariat reminders: decisions past their target, appeal deadlines"), default=True
+    )
+
     def __str__(self) -> str:
         return self.email
 
