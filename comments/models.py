@@ -99,8 +99,12 @@ class Comment(models.Model):
         )
 
 
-class CommentRevision(models.Model):
-    """Append-only history of a comment's text; revision 1 is the original."""
+class CommentRevision(AppendOnlyModel):
+    """Append-only history of a comment's text; revision 1 is the original.
+
+    Never updated or deleted: the model refuses it, and on PostgreSQL a
+    trigger does too (migration 0004).
+    """
 
     comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="revisions")
     number = models.PositiveIntegerField()
