@@ -1,5 +1,6 @@
 """axe-core (bundled by axe-playwright-python) on every public page and the main staff
-pages of the seeded demo: no serious or critical violations.
+pages of the seeded demo, at a desktop width and on a 360-pixel phone: no serious or
+critical violations.
 
 One test visits every page on one seeded database (seeding is the slow part); it
 prints a per-page summary of violations by impact so CI logs show the figures,
@@ -19,6 +20,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 BLOCKING = {"serious", "critical"}
 IMPACTS = ("critical", "serious", "moderate", "minor")
+# A desktop and the smallest common phone (issue 9: "on a 360-pixel-wide touch screen").
+WIDTHS = (1280, 360)
 
 
 def sign_in(page, base, email, password=demo.DEMO_PASSWORD):
@@ -88,32 +91,36 @@ def test_axe_finds_no_serious_or_critical_violations(live_server, new_page):
             if who:
                 sign_in(pages[who], base, who)
         page = pages[who]
-        if path.endswith("#errors"):  # the comment form sent empty: errors beside the field
-            page.goto(f"{base}{path}")
-            page.get_by_role("button", name="Send comment").click()
-            body = page.get_by_label("Your comment")
-            assert body.get_attribute("aria-invalid") == "true"
-            described = (body.get_attribute("aria-describedby") or "").split()
-            assert any("error" in id_ for id_ in described), described
-        else:
-            response = page.goto(f"{base}{path}")
-            assert response.status == 200, f"{path} as {who or 'anonymous'}: {response.status}"
-        violations = axe.run(page).response["violations"]
-        counts = {impact: 0 for impact in IMPACTS}
-        for violation in violations:
-            counts[violation["impact"] or "minor"] += len(violation["nodes"])
-            if violation["impact"] in BLOCKING:
-                targets = [node["target"] for node in violation["nodes"][:3]]
-                blocking.append(
-                    f"{path} ({who or 'anonymous'}): {violation['id']} ({violation['impact']}) "
-                    f"{violation['help']} at {targets}"
-                )
-        rows.append((who or "anonymous", path, counts, [v["id"] for v in violations]))
+        for width in WIDTHS:
+            page.set_viewport_size({"width": width, "height": 800})
+            if path.endswith("#errors"):  # the comment form sent empty: errors beside the field
+                page.goto(f"{base}{path}")
+                page.get_by_role("button", name="Send comment").click()
+                body = page.get_by_label("Your comment")
+                assert body.get_attribute("aria-invalid") == "true"
+                described = (body.get_attribute("aria-describedby") or "").split()
+                assert any("error" in id_ for id_ in described), described
+            else:
+                response = page.goto(f"{base}{path}")
+                assert response.status == 200, f"{path} as {who or 'anonymous'}: {response.status}"
+            violations = axe.run(page).response["violations"]
+            counts = {impact: 0 for impact in IMPACTS}
+            for violation in violations:
+                counts[violation["impact"] or "minor"] += len(violation["nodes"])
+                if violation["impact"] in BLOCKING:
+                    targets = [node["target"] for node in violation["nodes"][:3]]
+                    blocking.append(
+                        f"{path} @{width}px ({who or 'anonymous'}): {violation['id']} "
+                        f"({violation['impact']}) {violation['help']} at {targets}"
+                    )
+            rows.append(
+                (who or "anonymous", f"{path} @{width}px", counts, [v["id"] for v in violations])
+            )
 
     print("\naxe-core results (nodes per impact):")
     for who, path, counts, ids in rows:
         figures = " ".join(f"{impact}={counts[impact]}" for impact in IMPACTS)
-        print(f"  {who:<26} {path:<66} {figures} {','.join(ids)}")
+        print(f"  {who:<26} {path:<74} {figures} {','.join(ids)}")
     host = urlsplit(base).netloc
     elsewhere = sorted({url for url in requested if urlsplit(url).netloc != host})
     print(f"{len(requested)} requests, {len(elsewhere)} not to {host}")
