@@ -1,0 +1,393 @@
+"""Load benchmark: a deadline surge on loopback (not run in CI).
+
+    .venv/bin/pip install -c requirements/constraints.txt -e .[bench]
+    .venv/bin/python bench/load/run.py            # --duration 120 --users 200 (defaults)
+
+Builds a throw-away PostgreSQL database (``plenary_load``; ``--database-url``
+names the server), seeds the demo consultation (19 sections, an open round)
+and 200 participants with API tokens, then starts the real stack: gunicorn
+(``--workers`` x ``--threads``, gthread), a Celery worker and the outbox
+relay, on Redis.  With locust (headless, one process) it runs, one after the
+other against the same server:
+
+1. surge     200 users for --duration s: 4 in 5 read the consultation page
+             and section threads, 1 in 5 also post comments and replies
+             through the API (1-3 s think time);
+2. bare      the same 200 users' pacing against a bare Django view;
+3. raw       --writers users back to back on a raw single-row INSERT view;
+4. writers   --writers users back to back posting comments (the service
+             path: validation, receipt, revision, outbox row).
+
+It prints requests, throughput, p50/p95/p99 and failures per request type,
+then counts: every 201 has its row (and only one), every receipt resolves at
+/r/<receipt>/, and every receipt mail was delivered once by the worker.  The
+targets of issue 8 are printed as met or not; nothing asserts on time.
+"""
+
+import argparse
+import csv
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+BIN = Path(sys.executable).parent
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--database", default="plenary_load")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
+    parser.add_argument("--port", type=int, default=8123)
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--participants", type=int, default=200)
+    parser.add_argument("--duration", type=int, default=120, help="surge seconds")
+    parser.add_argument("--baseline-duration", type=int, default=30)
+    parser.add_argument("--writers", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=4, help="gunicorn processes")
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn process")
+    return parser.parse_args()
+
+
+def server_env(args) -> dict[str, str]:
+    parts = urlsplit(args.database_url)
+    database_url = urlunsplit(parts._replace(path=f"/{args.database}"))
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "bench.load.settings",
+        "DATABASE_URL": database_url,
+        "REDIS_URL": args.redis_url,
+        "EMAIL_URL": "dummymail://",
+        "DJANGO_DEBUG": "false",
+        "PLENARY_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+
+
+def recreate_database(args) -> None:
+    import psycopg
+
+    with psycopg.connect(args.database_url, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{args.database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{args.database}"')
+
+
+def build_fixture(args, env, workdir: Path) -> Path:
+    """Migrate, seed the demo, add participants with tokens; return the fixture file."""
+    subprocess.run(
+        [sys.executable, "manage.py", "migrate", "--verbosity", "0"], cwd=ROOT, env=env, check=True
+    )
+    # DEBUG is off, as in production: pages need the fingerprinted static files.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity", "0"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+    )
+    subprocess.run(
+        [sys.executable, "manage.py", "seed_demo", "--quiet-mail"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    os.environ.update(env)
+    import django
+
+    django.setup()
+    from allauth.account.models import EmailAddress
+    from django.db import connection
+    from rest_framework.authtoken.models import Token
+
+    from consult.management.commands import _demo_content as demo
+    from consult.models import Consultation
+    from consult.selectors import round_current
+    from stakeholders.models import Participant, StakeholderGroup, User
+
+    consultation = Consultation.objects.get(slug=demo.MAIN_SLUG)
+    round_ = round_current(consultation=consultation)
+    sections = list(round_.document_version.sections.values_list("key", flat=True))
+    groups = list(StakeholderGroup.objects.all())
+    users = User.objects.bulk_create(
+        [User(email=f"load{n}@bench.example") for n in range(args.participants)]
+    )
+    Participant.objects.bulk_create(
+        [
+            Participant(
+                user=user,
+                display_name=f"Load tester {n}",
+                group=groups[n % len(groups)],
+                country="KE",
+            )
+            for n, user in enumerate(users)
+        ]
+    )
+    EmailAddress.objects.bulk_create(
+        [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users]
+    )
+    tokens = Token.objects.bulk_create([Token(user=u, key=Token.generate_key()) for u in users])
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TABLE bench_raw_insert (id bigserial PRIMARY KEY, body text NOT NULL, "
+            "created_at timestamptz NOT NULL)"
+        )
+    connection.close()
+    fixture = workdir / "fixture.json"
+    fixture.write_text(
+        json.dumps(
+            {"slug": consultation.slug, "sections": sections, "tokens": [t.key for t in tokens]}
+        )
+    )
+    return fixture
+
+
+def start(cmd: list[str], env, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(  # each in its own group, so stop() reaches its children
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=log.open("w"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def wait_ready(url: str, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 (loopback)
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"{url} did not answer within {timeout} s")
+
+
+def locust(args, env, workdir, name, classes, users, duration, spawn_rate) -> list[dict]:
+    prefix = workdir / name
+    receipts = workdir / f"{name}-receipts.json"
+    subprocess.run(
+        [
+            str(BIN / "locust"),
+            "-f",
+            str(ROOT / "bench/load/locustfile.py"),
+            "--headless",
+            "--only-summary",
+            "-u",
+            str(users),
+            "-r",
+            str(spawn_rate),
+            "-t",
+            f"{duration}s",
+            "--host",
+            f"http://127.0.0.1:{args.port}",
+            "--csv",
+            str(prefix),
+            "--stop-timeout",
+            "10",
+            *classes,
+        ],
+        cwd=ROOT,
+        env={**env, "LOAD_FIXTURE": str(workdir / "fixture.json"), "LOAD_RECEIPTS": str(receipts)},
+        check=False,  # locust exits 1 when any request failed: the table says so
+        stdout=subprocess.DEVNULL,
+        stderr=(workdir / f"{name}-locust.log").open("w"),
+    )
+    with open(f"{prefix}_stats.csv") as stats:
+        rows = [dict(row, scenario=name) for row in csv.DictReader(stats)]
+    return rows
+
+
+def print_table(rows: list[dict]) -> None:
+    head = (
+        f"{'scenario':<9} {'request':<24} {'count':>7} {'req/s':>7} "
+        f"{'p50':>6} {'p95':>6} {'p99':>6} {'fail':>5}"
+    )
+    print(head)
+    print("-" * len(head))
+    for row in rows:
+        print(
+            f"{row['scenario']:<9} {row['Name']:<24} {int(row['Request Count']):>7} "
+            f"{float(row['Requests/s']):>7.1f} {row['50%']:>6} {row['95%']:>6} {row['99%']:>6} "
+            f"{int(row['Failure Count']):>5}"
+        )
+    print("(latencies in ms)")
+
+
+def check_nothing_lost(args, workdir: Path, base: str) -> dict:
+    from comments.models import Comment
+    from plenary.outbox.models import MailDelivery, OutboxMessage
+
+    receipts: list[str] = []
+    for name in ("surge", "writers"):
+        path = workdir / f"{name}-receipts.json"
+        if path.exists():
+            receipts += json.loads(path.read_text())
+    unique = set(receipts)
+    stored = dict(Comment.objects.filter(receipt__in=unique).values_list("receipt", "pk"))
+    missing = unique - set(stored)
+
+    def resolves(receipt: str) -> bool:
+        try:
+            with urllib.request.urlopen(f"{base}/r/{receipt}/", timeout=10) as response:  # noqa: S310
+                return response.status == 200
+        except OSError:
+            return False
+
+    with ThreadPoolExecutor(8) as pool:
+        ordered = list(unique)
+        answers = pool.map(resolves, ordered)
+        unresolved = [r for r, ok in zip(ordered, answers, strict=True) if not ok]
+
+    deadline = time.monotonic() + 60
+    while OutboxMessage.objects.filter(published_at__isnull=True).exists():
+        if time.monotonic() > deadline:
+            break
+        time.sleep(1)
+    keys = {f"receipt-{pk}" for pk in stored.values()}
+    while time.monotonic() < deadline:
+        mailed = MailDelivery.objects.filter(key__in=keys).count()
+        if mailed == len(keys):
+            break
+        time.sleep(1)
+    mailed = MailDelivery.objects.filter(key__in=keys).count()
+    return {
+        "acknowledged (201)": len(receipts),
+        "distinct receipts": len(unique),
+        "rows found": len(stored),
+        "lost": len(missing),
+        "receipts not resolving": len(unresolved),
+        "receipt mails recorded": mailed,
+        "outbox rows still pending": OutboxMessage.objects.filter(
+            published_at__isnull=True
+        ).count(),
+    }
+
+
+def main() -> None:
+    args = parse_args()
+    if not shutil.which(str(BIN / "locust")):
+        raise SystemExit(
+            "locust is missing: .venv/bin/pip install -c requirements/constraints.txt -e .[bench]"
+        )
+    env = server_env(args)
+    workdir = Path(tempfile.mkdtemp(prefix="plenary-load-"))
+    print(f"building {args.database} ... (logs in {workdir})", flush=True)
+    recreate_database(args)
+    build_fixture(args, env, workdir)
+    gunicorn = [
+        str(BIN / "gunicorn"),
+        "bench.load.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{args.port}",
+        "--workers",
+        str(args.workers),
+        "--worker-class",
+        "gthread",
+        "--threads",
+        str(args.threads),
+        "--backlog",
+        "2048",
+        # Longer than the users' think time (1-3 s): with gunicorn's default of
+        # 2 s the server closes idle connections just as a client reuses them,
+        # and the client sees resets that are not the platform's errors.
+        "--keep-alive",
+        "10",
+    ]
+    processes = [
+        start(gunicorn, env, workdir / "gunicorn.log"),
+        start(
+            [str(BIN / "celery"), "-A", "plenary", "worker", "-l", "warning", "-c", "2"],
+            env,
+            workdir / "worker.log",
+        ),
+        start([sys.executable, "manage.py", "relay_outbox", "--loop"], env, workdir / "relay.log"),
+    ]
+    base = f"http://127.0.0.1:{args.port}"
+    rows: list[dict] = []
+    try:
+        wait_ready(f"{base}/healthz")
+        print(
+            f"gunicorn {args.workers} x {args.threads} threads (gthread); "
+            f"{os.cpu_count()} CPUs; surge {args.users} users for {args.duration} s",
+            flush=True,
+        )
+        rows += locust(
+            args,
+            env,
+            workdir,
+            "surge",
+            ["SurgeReader", "SurgeWriter"],
+            args.users,
+            args.duration,
+            50,
+        )
+        rows += locust(
+            args, env, workdir, "bare", ["BareViewSurge"], args.users, args.baseline_duration, 50
+        )
+        rows += locust(
+            args,
+            env,
+            workdir,
+            "raw",
+            ["RawInsert"],
+            args.writers,
+            args.baseline_duration,
+            args.writers,
+        )
+        rows += locust(
+            args,
+            env,
+            workdir,
+            "writers",
+            ["Writer"],
+            args.writers,
+            args.baseline_duration,
+            args.writers,
+        )
+        print_table(rows)
+        counts = check_nothing_lost(args, workdir, base)
+    finally:
+        for process in processes:
+            stop(process)
+    print("\nnothing lost:")
+    for key, value in counts.items():
+        print(f"  {key:<28} {value}")
+
+    def pick(scenario, name):
+        return next(r for r in rows if r["scenario"] == scenario and r["Name"] == name)
+
+    raw = pick("raw", "POST raw insert")
+    writers = pick("writers", "POST comment")
+    failures = sum(int(r["Failure Count"]) for r in rows if r["Name"] == "Aggregated")
+    ratio = float(writers["Requests/s"]) / max(float(raw["Requests/s"]), 1e-9)
+    print("\ntargets (issue 8):")
+    print(f"  comment POST throughput / raw insert  {ratio:.2f}  (target >= 0.30)")
+    print(f"  comment POST p95 at {args.writers} writers      {writers['95%']} ms  (target < 150)")
+    print(f"  errors                                {failures}  (target 0)")
+    print(f"  lost                                  {counts['lost']}  (target 0)")
+
+
+if __name__ == "__main__":
+    main()
