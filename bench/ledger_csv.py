@@ -47,7 +47,8 @@ DRAFT = "# Bench draft\n\n" + "\n".join(
     for n in range(1, 6)
 )
 BASELINE_SQL = """
-SELECT c.receipt, c.visibility, c.moderation, s.key, p.display_name, g.name, o.name,
+SELECT c.receipt, c.visibility, c.moderation, c.withdrawn_at IS NOT NULL,
+       s.key, p.display_name, g.name, o.name,
        c.created_at, d.status, d.rationale, d.published_at
 FROM comments_comment c
 LEFT JOIN consult_section s ON s.id = c.section_id
@@ -71,6 +72,7 @@ COLUMNS = [
     "status",
     "rationale",
     "published_at",
+    "withdrawn",
 ]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -326,12 +328,15 @@ def export_baseline(slug: str) -> tuple[int, str]:
             line = writer.writerow(COLUMNS).encode()
             size += len(line)
             digest.update(line)
-            for receipt, visibility, moderation, *shown, status, rationale, published in cursor:
+            for row in cursor:
+                receipt, visibility, moderation, withdrawn, *shown = row[:-3]
+                status, rationale, published = row[-3:]
                 status = status or "awaiting"
-                if visibility == "public" and moderation == "visible":
-                    cells = [receipt, *shown, status, rationale, published]
-                else:  # a private or hidden comment: receipt and status only
-                    cells = [receipt, None, None, None, None, None, status, None, None]
+                flag = "true" if withdrawn else "false"
+                if visibility == "public" and moderation == "visible" and not withdrawn:
+                    cells = [receipt, *shown, status, rationale, published, flag]
+                else:  # a private, hidden or withdrawn comment: receipt and status only
+                    cells = [receipt, None, None, None, None, None, status, None, None, flag]
                 line = writer.writerow([_cell(cell) for cell in cells]).encode()
                 size += len(line)
                 digest.update(line)

@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from plenary.honeypot import HoneypotForm
 from stakeholders.models import Organisation
 
 from .models import Comment
@@ -18,7 +19,7 @@ def comment_from_receipt(receipt: str, missing_message: str) -> Comment | None:
     return comment
 
 
-class CommentForm(forms.Form):
+class CommentForm(HoneypotForm):
     """Comment or reply.  Only shape is checked here; the service owns the rules."""
 
     body = forms.CharField(
@@ -61,3 +62,22 @@ class CommentForm(forms.Form):
 
 class ReceiptLookupForm(forms.Form):
     receipt = forms.CharField(label=_("Receipt number"), max_length=40)
+
+
+class CommentEditForm(forms.Form):
+    """The new text of one's own comment (the service owns the rules)."""
+
+    body = forms.CharField(
+        label=_("Your comment"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        strip=False,  # store exactly what the participant wrote
+        required=False,  # the service says "write your comment" more clearly
+        help_text=_(
+            "Markdown is allowed: *emphasis*, **strong**, lists, links. "
+            "Every earlier version stays readable on the comment's history page."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].widget.attrs["maxlength"] = settings.PLENARY_COMMENT_MAX_CHARS

@@ -85,6 +85,9 @@ class Comment(models.Model):
             models.Index(fields=["section", "created_at"], name="comment_section_time_idx"),
             models.Index(fields=["consultation", "created_at"], name="comment_consult_time_idx"),
             models.Index(fields=["author", "created_at"], name="comment_author_time_idx"),
+            # A thread's replies in order: the reply previews and the thread page's
+            # keyset read a page's worth of rows (bench/thread.py).
+            models.Index(fields=["root", "created_at", "id"], name="comment_thread_time_idx"),
         ]
 
     def __str__(self) -> str:

@@ -5,8 +5,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from consult import reminders
 from consult.models import Consultation, Section
 from consult.selectors import round_current
 from plenary.outbox import services as outbox
@@ -14,7 +16,7 @@ from plenary.text import render_markdown
 from stakeholders.models import Organisation
 from stakeholders.selectors import organisations_for_behalf
 
-from . import permissions
+from . import moderation, permissions
 from .models import Comment, CommentRevision
 from .receipts import new_receipt
 
@@ -121,11 +123,95 @@ def comment_create(
         body_html=render_markdown(body),
         visibility=visibility,
         channel=channel,
+        # Pre-moderation (comments.moderation): PENDING until a moderator approves.
+        moderation=moderation.initial_state(actor=actor, consultation=consultation),
     )
     CommentRevision.objects.create(comment=comment, number=1, body=body, created_by=actor)
+    reminders.follow_after_comment(comment=comment)  # the first comment follows the consultation
     # Same transaction: a refused or rolled-back comment never mails a receipt.
     outbox.enqueue("comments.tasks.send_receipt", comment_id=comment.pk)
     return comment
+
+
+def _locked_for_change(*, actor, comment: Comment) -> Comment:
+    """The comment's row, locked, once its author may still change it.
+
+    Edits and withdrawal share the rules: the author only, not withdrawn,
+    while the comment's own round is open (``Round.closes_at``; a frozen clock
+    in the tests).  The lock serialises concurrent edits, so revision numbers
+    are consecutive.
+    """
+    permissions.require_is_author(actor, comment)
+    rows = Comment.objects.select_for_update(of=("self",)).select_related("round", "consultation")
+    locked = rows.get(pk=comment.pk)
+    if locked.withdrawn_at is not None:
+        raise ValidationError({"comment": _("This comment was withdrawn: it cannot be changed.")})
+    if not locked.round.is_open():
+        raise ValidationError(
+            {
+                "round": _(
+                    "The round this comment belongs to closed on %(date)s: "
+                    "it can no longer be changed."
+                )
+                % {"date": formats.date_format(timezone.localtime(locked.round.closes_at), "j F Y")}
+            }
+        )
+    return locked
+
+
+@transaction.atomic
+def comment_edit(*, actor, comment: Comment, body: str) -> Comment:
+    """The author replaces the text of their comment while its round is open.
+
+    Every version stays: the new text becomes ``CommentRevision`` number n+1
+    (1 is the original) and ``edited_at`` is set.  Refuses (ValidationError
+    naming the field) a withdrawn comment (``comment``), a closed round
+    (``round``), a body ``comment_create`` would refuse, and a body identical
+    to the current one (``body``: an edit must change something, so the
+    history holds no empty steps); anyone but the author gets PermissionDenied.
+    In a pre-moderated consultation, the edit of an author whose new comments
+    would still wait for approval waits again (``moderation`` back to pending).
+    """
+    locked = _locked_for_change(actor=actor, comment=comment)
+    _validate_body(body)
+    if body == locked.body:
+        raise ValidationError(
+            {"body": _("This is the text already recorded: change it, or leave it as it is.")}
+        )
+    last = locked.revisions.order_by("-number").values_list("number", flat=True).first() or 0
+    CommentRevision.objects.create(comment=locked, number=last + 1, body=body, created_by=actor)
+    locked.body = body
+    locked.body_html = render_markdown(body)
+    locked.edited_at = timezone.now()
+    fields = ["body", "body_html", "edited_at", "updated_at"]
+    # An author still under pre-moderation cannot use an edit to slip new text
+    # past it: the edited comment waits for a moderator again.
+    if (
+        locked.moderation == Comment.Moderation.VISIBLE
+        and moderation.initial_state(actor=actor, consultation=locked.consultation)
+        == Comment.Moderation.PENDING
+    ):
+        locked.moderation = Comment.Moderation.PENDING
+        fields.append("moderation")
+    locked.save(update_fields=fields)
+    return locked
+
+
+@transaction.atomic
+def comment_withdraw(*, actor, comment: Comment) -> Comment:
+    """The author withdraws their comment while its round is open.
+
+    Its text leaves the thread, the API and the ledger for everyone but its
+    author and the consultation's staff (``Comment.is_public`` is false once
+    ``withdrawn_at`` is set); its receipt still resolves, replies keep their
+    place, and the ledger lists it as withdrawn.  Nothing is deleted, and the
+    ledger's hash chain does not cover comment text, so it is unaffected.
+    There is no undo.
+    """
+    locked = _locked_for_change(actor=actor, comment=comment)
+    locked.withdrawn_at = timezone.now()
+    locked.save(update_fields=["withdrawn_at", "updated_at"])
+    return locked
 
 
 def comment_receipt_send(*, comment_id: int) -> bool:

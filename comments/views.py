@@ -1,7 +1,11 @@
 """Threads on a section, the receipt page and "my input".  Each write is one service call."""
 
+from collections.abc import Callable
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -20,18 +24,21 @@ from feedback.selectors import (
     current_disposition,
     disposition_history_with_appeals,
 )
+from plenary import ratelimit
 from plenary.forms import NOT_DONE, submit
+from plenary.keyset import InvalidCursor, KeysetPage
+from plenary.text import render_markdown
 from stakeholders.selectors import organisations_for_behalf
 
 from . import permissions, selectors, services
-from .forms import CommentForm, ReceiptLookupForm
+from .forms import CommentEditForm, CommentForm, ReceiptLookupForm
 from .models import Comment
 from .receipts import RECEIPT_RE, normalise
 
-THREADS_PER_PAGE = 50
 MY_INPUT_PER_PAGE = 50
 
 
+@ratelimit.answers_429
 def section_thread(request, slug: str, key: str):
     consultation = get_object_or_404(Consultation, slug=slug)
     consult_permissions.require_can_view(request.user, consultation)
@@ -46,19 +53,26 @@ def section_thread(request, slug: str, key: str):
     )
     organisations = list(organisations_for_behalf(user=request.user))
     form = CommentForm(request.POST or None, organisations=organisations)
+    # "Preview" renders the text again under the form and stores nothing.
+    previewing = request.method == "POST" and "preview" in request.POST
+    preview = body_preview(form) if previewing else None
 
-    if request.method == "POST":
+    if request.method == "POST" and not previewing:
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")
         comment = submit(
             request,
             form,
-            lambda data: services.comment_create(
-                actor=request.user,
-                consultation=consultation,
-                section_key=None if data["parent"] else section.key,
-                channel=Comment.Channel.WEB,
-                **data,
+            ratelimit.limited(
+                "comment",
+                request,
+                lambda data: services.comment_create(
+                    actor=request.user,
+                    consultation=consultation,
+                    section_key=None if data["parent"] else section.key,
+                    channel=Comment.Channel.WEB,
+                    **data,
+                ),
             ),
         )
         if comment is not NOT_DONE:
@@ -70,8 +84,12 @@ def section_thread(request, slug: str, key: str):
             return redirect("receipt", receipt=comment.receipt)
 
     is_staff = consult_permissions.is_staff_of(request.user, consultation)
-    threads = selectors.section_threads(section=section, viewer=request.user, is_staff=is_staff)
-    page = Paginator(threads, THREADS_PER_PAGE).get_page(request.GET.get("page"))
+    page, cursor_error = _keyset_page(
+        request,
+        lambda **cursor: selectors.section_thread_page(
+            section=section, viewer=request.user, is_staff=is_staff, **cursor
+        ),
+    )
     reply_to = request.POST.get("parent") if request.method == "POST" else ""
     return render(
         request,
@@ -82,11 +100,72 @@ def section_thread(request, slug: str, key: str):
             "round": current_round,
             "round_is_open": round_is_open,
             "page": page,
+            "cursor_error": cursor_error,
+            "thread_count": selectors.section_thread_count(
+                section=section, viewer=request.user, is_staff=is_staff
+            ),
             "form": form,
             "reply_to": reply_to,
+            "preview": preview,
             "has_profile": permissions.has_profile(request.user),
+            "email_unverified": permissions.needs_email_verification(request.user),
             "organisations": organisations,
         },
+        status=400 if cursor_error else 200,
+    )
+
+
+def _keyset_page(request, fetch: Callable[..., KeysetPage]) -> tuple[KeysetPage, str]:
+    """``fetch(after=..., before=...)`` with the query string's cursors.
+
+    A cursor we did not make (edited or cut short) gets the first page and a
+    message to show above the list, with status 400.
+    """
+    try:
+        return fetch(after=request.GET.get("after"), before=request.GET.get("before")), ""
+    except InvalidCursor:
+        error = _("This link to a page of comments is not valid. Here are the first ones.")
+        return fetch(), error
+
+
+def comment_thread(request, slug: str, key: str, receipt: str):
+    """One thread: its top-level comment and every reply the viewer may read, paginated.
+
+    A reply's receipt leads to its thread, at the reply.
+    """
+    consultation = get_object_or_404(Consultation, slug=slug)
+    consult_permissions.require_can_view(request.user, consultation)
+    is_staff = consult_permissions.is_staff_of(request.user, consultation)
+    root = selectors.thread_root(
+        consultation=consultation, receipt=receipt, viewer=request.user, is_staff=is_staff
+    )
+    if root is None:
+        raise Http404(_("No comment thread has this receipt number."))
+    if root.receipt != receipt or root.section.key != key:
+        url = reverse("thread", args=[consultation.slug, root.section.key, root.receipt])
+        anchor = normalise(receipt)
+        return redirect(url if anchor == root.receipt else f"{url}#c-{anchor}")
+    current_round = round_current(consultation=consultation)
+    page, cursor_error = _keyset_page(
+        request,
+        lambda **cursor: selectors.thread_replies_page(
+            root=root, viewer=request.user, is_staff=is_staff, **cursor
+        ),
+    )
+    return render(
+        request,
+        "comments/thread.html",
+        {
+            "consultation": consultation,
+            "section": root.section,
+            "root": root,
+            "round_is_open": bool(current_round and current_round.is_open()),
+            "page": page,
+            "cursor_error": cursor_error,
+            "has_profile": permissions.has_profile(request.user),
+            "email_unverified": permissions.needs_email_verification(request.user),
+        },
+        status=400 if cursor_error else 200,
     )
 
 
@@ -113,6 +192,7 @@ def receipt_detail(request, receipt: str, appeal_form: AppealForm | None = None)
         {
             "comment": comment,
             "can_see_text": permissions.can_see_text(request.user, comment),
+            "can_change": permissions.can_change(request.user, comment),
             "history": disposition_history_with_appeals(comment=comment),
             **_appeal_context(request, comment, appeal_form),
         },
@@ -167,4 +247,112 @@ def my_input(request):
         request,
         "comments/my_input.html",
         {"page": page, "summary": selectors.author_summary(user=request.user)},
+    )
+
+
+# --- the author's changes: preview, edit, withdraw; everyone's history -------------
+
+
+def body_preview(form: forms.Form) -> str | None:
+    """The rendering of a form's ``body`` for a Preview button: nothing is stored.
+
+    None when the form is invalid (its errors show instead); "" when the body
+    is blank.  The same renderer as the stored comment, so what the
+    participant sees is what everyone will see.
+    """
+    if not form.is_valid():
+        return None
+    body = form.cleaned_data["body"]
+    return render_markdown(body) if body.strip() else ""
+
+
+def _comment_or_404(request, receipt: str) -> Comment:
+    comment = selectors.comment_by_receipt(receipt=receipt)
+    if comment is None or not permissions.can_view_receipt(request.user, comment):
+        raise Http404(_("No comment has this receipt number."))
+    return comment
+
+
+@login_required
+def comment_edit(request, receipt: str):
+    """The author edits their comment (GET: the form; POST: preview or save)."""
+    comment = _comment_or_404(request, receipt)
+    permissions.require_is_author(request.user, comment)
+    form = CommentEditForm(
+        request.POST if request.method == "POST" else None, initial={"body": comment.body}
+    )
+    preview = None
+    if request.method == "POST" and "preview" in request.POST:
+        preview = body_preview(form)
+    else:
+        edited = submit(
+            request,
+            form,
+            lambda data: services.comment_edit(
+                actor=request.user, comment=comment, body=data["body"]
+            ),
+        )
+        if edited is not NOT_DONE:
+            messages.success(
+                request,
+                _("Your comment %(receipt)s is updated; its earlier text stays in its history.")
+                % {"receipt": comment.receipt},
+            )
+            return redirect("receipt", receipt=comment.receipt)
+    return render(
+        request,
+        "comments/edit.html",
+        {
+            "comment": comment,
+            "form": form,
+            "preview": preview,
+            "can_change": permissions.can_change(request.user, comment),
+        },
+    )
+
+
+@login_required
+def comment_withdraw(request, receipt: str):
+    """The author withdraws their comment (GET: confirm; POST: withdraw)."""
+    comment = _comment_or_404(request, receipt)
+    permissions.require_is_author(request.user, comment)
+    form = forms.Form(request.POST if request.method == "POST" else None)
+    withdrawn = submit(
+        request,
+        form,
+        lambda data: services.comment_withdraw(actor=request.user, comment=comment),
+    )
+    if withdrawn is not NOT_DONE:
+        messages.success(
+            request,
+            _("Your comment %(receipt)s is withdrawn. Its receipt and status stay public.")
+            % {"receipt": comment.receipt},
+        )
+        return redirect("receipt", receipt=comment.receipt)
+    return render(
+        request,
+        "comments/withdraw.html",
+        {
+            "comment": comment,
+            "form": form,
+            "can_change": permissions.can_change(request.user, comment),
+        },
+    )
+
+
+def comment_history(request, receipt: str):
+    """Every version of a comment's text, for whoever may read its text."""
+    comment = _comment_or_404(request, receipt)
+    if not permissions.can_see_text(request.user, comment):
+        raise PermissionDenied(
+            _("This comment's text is shown only to its author and the secretariat.")
+        )
+    revisions = [
+        (revision, render_markdown(revision.body))
+        for revision in selectors.comment_revisions(comment=comment)
+    ]
+    return render(
+        request,
+        "comments/history.html",
+        {"comment": comment, "revisions": revisions},
     )

@@ -24,6 +24,26 @@ class ConsultationForm(forms.Form):
         required=False,
         help_text=_("How participants are expected to take part."),
     )
+    code_of_conduct = forms.CharField(
+        label=_("Code of conduct"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text=_(
+            "What moderators hide or act on. Shown on the consultation page and linked "
+            "from the comment and report forms. Markdown allowed."
+        ),
+    )
+    premoderate_first = forms.IntegerField(
+        label=_("Pre-moderate each participant's first comments"),
+        min_value=0,
+        max_value=100,
+        initial=0,
+        required=False,
+        help_text=_(
+            "A participant's comments wait for a moderator's approval until this many of "
+            "them were approved. 0 turns pre-moderation off."
+        ),
+    )
 
 
 class DraftImportForm(forms.Form):

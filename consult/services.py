@@ -34,7 +34,15 @@ def _unique_slug(title: str) -> str:
 
 @transaction.atomic
 def consultation_create(
-    *, actor, title: str, summary: str, goals: str = "", ground_rules: str = "", slug: str = ""
+    *,
+    actor,
+    title: str,
+    summary: str,
+    goals: str = "",
+    ground_rules: str = "",
+    slug: str = "",
+    code_of_conduct: str = "",
+    premoderate_first: int | None = 0,
 ) -> Consultation:
     """Create a consultation in preparation; its creator becomes its secretariat."""
     permissions.require_can_create_consultation(actor)
@@ -43,6 +51,8 @@ def consultation_create(
         summary=summary.strip(),
         goals=goals.strip(),
         ground_rules=ground_rules.strip(),
+        code_of_conduct=code_of_conduct.strip(),
+        premoderate_first=premoderate_first or 0,
         slug=slugify(slug) if slug else _unique_slug(title),
         created_by=actor,
     )
@@ -54,15 +64,37 @@ def consultation_create(
 
 @transaction.atomic
 def consultation_update(
-    *, actor, consultation: Consultation, title: str, summary: str, goals: str, ground_rules: str
+    *,
+    actor,
+    consultation: Consultation,
+    title: str,
+    summary: str,
+    goals: str,
+    ground_rules: str,
+    code_of_conduct: str | None = None,
+    premoderate_first: int | None = None,
 ) -> Consultation:
     permissions.require_can_run(actor, consultation)
     consultation.title = title.strip()
     consultation.summary = summary.strip()
     consultation.goals = goals.strip()
     consultation.ground_rules = ground_rules.strip()
+    # None: left as it is (callers that do not edit moderation settings).
+    if code_of_conduct is not None:
+        consultation.code_of_conduct = code_of_conduct.strip()
+    if premoderate_first is not None:
+        consultation.premoderate_first = premoderate_first
     consultation.full_clean()
-    consultation.save(update_fields=["title", "summary", "goals", "ground_rules"])
+    consultation.save(
+        update_fields=[
+            "title",
+            "summary",
+            "goals",
+            "ground_rules",
+            "code_of_conduct",
+            "premoderate_first",
+        ]
+    )
     return consultation
 
 

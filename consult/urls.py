@@ -1,10 +1,12 @@
 from django.urls import path
 
-from . import views
+from . import reminder_views, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("c/<slug:slug>/", views.consultation_detail, name="consultation"),
+    path("c/<slug:slug>/follow/", reminder_views.follow, name="consultation_follow"),
+    path("me/reminders/", reminder_views.reminder_settings, name="reminder_settings"),
     path("staff/", views.staff_home, name="staff_home"),
     path("staff/consultations/new/", views.staff_consultation_new, name="staff_consultation_new"),
     path("staff/c/<slug:slug>/", views.staff_consultation, name="staff_consultation"),

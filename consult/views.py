@@ -11,7 +11,7 @@ from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 from feedback import selectors as feedback_selectors
 from plenary.forms import NOT_DONE, submit
 
-from . import permissions, selectors, services
+from . import permissions, reminders, selectors, services
 from .forms import ConsultationForm, DraftImportForm, RoleGrantForm, RoundForm
 from .models import ROLE_PERMISSIONS, Consultation, Role
 
@@ -46,6 +46,7 @@ def consultation_detail(request, slug: str):
             "sections": sections,
             "rounds": consultation.rounds.order_by("number"),
             "is_staff": permissions.is_staff_of(request.user, consultation),
+            "is_following": reminders.is_following(user=request.user, consultation=consultation),
         },
     )
 
@@ -104,6 +105,8 @@ def staff_consultation(request, slug: str):
             "summary": consultation.summary,
             "goals": consultation.goals,
             "ground_rules": consultation.ground_rules,
+            "code_of_conduct": consultation.code_of_conduct,
+            "premoderate_first": consultation.premoderate_first,
         },
     )
     updated = submit(

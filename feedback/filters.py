@@ -1,7 +1,7 @@
 """The triage list's filters: a GET form that works without JavaScript.
 
-Themes and campaign clusters are not filters yet: they arrive with the
-comments' thematic analysis, and will be added here as two more filters.
+``theme`` filters by a theme of the consultation (feedback/themes.py), or
+"none" for comments no theme covers yet.
 """
 
 import django_filters
@@ -14,9 +14,10 @@ from consult import selectors as consult_selectors
 from consult.models import Consultation
 from stakeholders.models import StakeholderGroup
 
-from .models import Status
+from .models import Status, Theme
 
 AWAITING, DRAFTED, ALL = "awaiting", "drafted", "all"
+NO_THEME = "none"
 
 
 def status_choices() -> list[tuple[str, str]]:
@@ -55,6 +56,9 @@ class TriageFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         label=_("Status"), method="filter_status", empty_label=None, choices=status_choices
     )
+    theme = django_filters.ChoiceFilter(
+        label=_("Theme"), method="filter_theme", empty_label=_("Any theme or none")
+    )
 
     class Meta:
         model = Comment
@@ -83,6 +87,15 @@ class TriageFilter(django_filters.FilterSet):
             )
             for section in sections
         ]
+        self.filters["theme"].extra["choices"] = [
+            (NO_THEME, _("No theme yet")),
+            *(
+                (str(pk), name)
+                for pk, name in Theme.objects.filter(consultation=consultation)
+                .order_by("name", "pk")
+                .values_list("pk", "name")
+            ),
+        ]
 
     @property
     def chosen_status(self) -> str:
@@ -98,6 +111,12 @@ class TriageFilter(django_filters.FilterSet):
         if value in Status.values:
             return queryset.filter(disposition_status=value)
         return queryset
+
+    def filter_theme(self, queryset: QuerySet[Comment], name: str, value: str):
+        if value == NO_THEME:
+            return queryset.filter(theme_tags__isnull=True)
+        # One tag per (theme, comment): the join repeats no row.
+        return queryset.filter(theme_tags__theme_id=int(value))
 
     def filter_queryset(self, queryset):
         # An invalid status must not fall back to "everything": show the awaiting ones.

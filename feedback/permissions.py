@@ -59,3 +59,29 @@ def can_appeal(user, comment: Comment, *, now=None) -> bool:
     except (PermissionDenied, ValidationError):
         return False
     return True
+
+
+# --- themes (feedback/themes.py) ---------------------------------------------------
+
+
+def can_manage_themes(user, consultation: Consultation) -> bool:
+    """See and define themes, tag comments, run and decide suggestions: the secretariat
+    and analysts.  Moderators are left out, as from campaign clusters: their work is
+    the thread, not the analysis."""
+    return consult_permissions.can_run(user, consultation) or consult_permissions.can_analyse(
+        user, consultation
+    )
+
+
+def require_can_manage_themes(user, consultation: Consultation) -> None:
+    if not can_manage_themes(user, consultation):
+        raise PermissionDenied(
+            _("Only this consultation's secretariat and analysts can manage themes.")
+        )
+
+
+def require_can_view_themes(user, consultation: Consultation) -> None:
+    if not can_manage_themes(user, consultation):
+        raise PermissionDenied(
+            _("Only this consultation's secretariat and analysts can see its themes.")
+        )

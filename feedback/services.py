@@ -19,6 +19,7 @@ from consult.selectors import secretariat_members
 from plenary.audit.models import Event
 from plenary.audit.services import audit_record
 from plenary.outbox import services as outbox
+from plenary.unsubscribe import Kind, send_reminder
 
 from . import chain, permissions, selectors
 from .models import (
@@ -241,6 +242,7 @@ def disposition_publish_drafts(
             target_section=draft.target_section,
             duplicate_of=draft.duplicate_of,
             appeal=draft.appeal,
+            cluster_answer_id=draft.cluster_answer_id,  # not hashed: see the model
             decided_by_id=draft.drafted_by_id,
             decided_at=draft.updated_at,
             published_at=now,
@@ -519,9 +521,10 @@ def overdue_comments_remind(*, now=None) -> int:
         link = settings.SITE_URL + reverse("staff_triage", args=[consultation.slug])
         count = waiting[consultation.pk]
         for user in secretariat_members(consultation=consultation):
-            sent += outbox.send_mail_once(
+            sent += send_reminder(  # skipped for those who turned staff reminders off
                 key=f"overdue-{consultation.pk}-{day}-to-{user.pk}",
-                to=user.email,
+                user=user,
+                kind=Kind.STAFF_REMINDERS,
                 subject=ngettext(
                     "[%(consultation)s] %(n)d comment waits longer than %(days)d days for a "
                     "decision",
@@ -666,9 +669,10 @@ def appeal_reminders_send(*, now=None) -> int:
             },
         )
         for user in recipients[consultation.pk]:
-            sent += outbox.send_mail_once(
+            sent += send_reminder(  # skipped for those who turned staff reminders off
                 key=f"appeal-{appeal.pk}-{kind}-to-{user.pk}",
-                to=user.email,
+                user=user,
+                kind=Kind.STAFF_REMINDERS,
                 subject=subject % values,
                 text=text,
             )

@@ -1,6 +1,6 @@
 from plenary.outbox.tasks import retrying_task
 
-from . import services
+from . import cluster_services, services, themes
 
 
 @retrying_task("feedback.tasks.notify_batch")
@@ -23,3 +23,29 @@ def notify_appeal_filed(appeal_id: int) -> int:
 def remind_appeal_deadlines() -> int:
     """Beat: remind each secretariat of appeals due soon or overdue (once per appeal and kind)."""
     return services.appeal_reminders_send()
+
+
+@retrying_task("feedback.tasks.cluster_comments", max_retries=3)
+def cluster_comments(consultation_id: int) -> int:
+    """Group a consultation's duplicate comments into campaign clusters (feedback.clustering)."""
+    return cluster_services.clusters_rebuild(consultation_id=consultation_id)
+
+
+@retrying_task("feedback.tasks.recluster_changed", max_retries=3)
+def recluster_changed() -> int:
+    """Beat: enqueue ``cluster_comments`` for each consultation whose comments changed."""
+    return cluster_services.clusters_refresh_changed()
+
+
+@retrying_task("feedback.tasks.suggest_themes", max_retries=3)
+def suggest_themes(consultation_id: int) -> int:
+    """Replace the consultation's pending theme suggestions (feedback.suggest); tags nothing."""
+    return themes.theme_suggestions_compute(consultation_id=consultation_id)
+
+
+@retrying_task("feedback.tasks.build_report", max_retries=2)
+def build_report(report_id: int) -> str:
+    """Render an outcome report (PDF or DOCX); failures are recorded on the report."""
+    from . import report  # WeasyPrint and pypdf load only in the process that renders
+
+    return report.report_build(report_id=report_id)

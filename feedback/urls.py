@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import cluster_views, report_views, theme_views, views
 
 urlpatterns = [
     path("c/<slug:slug>/ledger/", views.ledger, name="ledger"),
@@ -15,4 +15,38 @@ urlpatterns = [
     ),
     path("staff/c/<slug:slug>/coverage/", views.coverage, name="staff_coverage"),
     path("staff/c/<slug:slug>/appeals/", views.appeals, name="staff_appeals"),
+    path("staff/c/<slug:slug>/report/", report_views.report_page, name="staff_report"),
+    path(
+        "staff/c/<slug:slug>/report/<int:pk>/download/",
+        report_views.report_download,
+        name="staff_report_download",
+    ),
+    path("staff/c/<slug:slug>/themes/", theme_views.themes_index, name="staff_themes"),
+    path(
+        "staff/c/<slug:slug>/themes/suggest/",
+        theme_views.themes_suggest,
+        name="staff_themes_suggest",
+    ),
+    path(
+        "staff/c/<slug:slug>/themes/suggestions/<int:pk>/",
+        theme_views.suggestion_review,
+        name="staff_theme_suggestion",
+    ),
+    path("staff/c/<slug:slug>/themes/<int:pk>/", theme_views.theme_detail, name="staff_theme"),
+    path(
+        "staff/c/<slug:slug>/themes/<int:pk>/delete/",
+        theme_views.theme_delete,
+        name="staff_theme_delete",
+    ),
+    path(
+        "staff/comments/<str:receipt>/themes/",
+        theme_views.comment_themes,
+        name="staff_comment_themes",
+    ),
+    path("staff/c/<slug:slug>/clusters/", cluster_views.clusters, name="staff_clusters"),
+    path(
+        "staff/c/<slug:slug>/clusters/<int:pk>/",
+        cluster_views.cluster_detail,
+        name="staff_cluster",
+    ),
 ]

@@ -21,7 +21,7 @@ from consult.views import team_consultation
 from plenary.forms import NOT_DONE, submit
 from stakeholders.selectors import stakeholder_groups
 
-from . import permissions, selectors, services
+from . import permissions, selectors, services, theme_views
 from .filters import TriageFilter
 from .forms import BulkDecisionForm, DispositionForm, LedgerFilterForm, SnippetForm
 from .models import DispositionDraft, RationaleSnippet, Status
@@ -84,9 +84,16 @@ def triage(request, slug: str):
     if done is not NOT_DONE:
         messages.success(request, done)
         return redirect(request.get_full_path())
+    # Secretariat and analysts: "tag / untag the selected comments" (feedback/theme_views.py).
+    tagging, tagged = theme_views.triage_tagging(request, consultation)
+    if tagged is not NOT_DONE:
+        messages.success(request, tagged)
+        return redirect(request.get_full_path())
     filters = TriageFilter(
         request.GET,
-        queryset=selectors.triage_comments(consultation=consultation),
+        queryset=selectors.with_themes(selectors.triage_comments(consultation=consultation))
+        if tagging is not None  # the comments' themes, shown to who may manage them
+        else selectors.triage_comments(consultation=consultation),
         consultation=consultation,
     )
     page = Paginator(filters.qs, PER_PAGE).get_page(request.GET.get("page"))
@@ -105,6 +112,8 @@ def triage(request, slug: str):
             "query": query.urlencode(),
             "counts": selectors.status_counts(consultation=consultation),
             "can_decide": can_decide,
+            "tagging": tagging,
+            "can_pick": can_decide or tagging is not None,
             "bulk": bulk,
             "selected": set(request.POST.getlist("comments")),
             "draft_count": selectors.draft_count(consultation=consultation) if can_decide else 0,

@@ -9,6 +9,8 @@ from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from plenary.ratelimit import RateLimited
+
 
 def exception_handler(exc, context):
     """Turn service errors into DRF errors: 400 naming the field, 403 with a reason.
@@ -16,7 +18,12 @@ def exception_handler(exc, context):
     Services raise Django's ValidationError (with a field dict) and
     PermissionDenied so that pages, API, admin and commands share them.
     """
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, RateLimited):
+        # Before ValidationError, which it is (for the pages): 429 with Retry-After.
+        # (wait set after: Throttled(wait=...) would append its own "try again" sentence.)
+        retry_after, exc = exc.retry_after, exceptions.Throttled(detail=exc.messages[0])
+        exc.wait = retry_after
+    elif isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             detail = {field: [str(m) for m in msgs] for field, msgs in exc.message_dict.items()}
         else:
@@ -43,7 +50,8 @@ class AutoSchema(DrfSpectacularAutoSchema):
     invalid token is refused even on public endpoints), 403 for writes (a
     service's PermissionDenied, or a missing CSRF token with session
     authentication), 404 for paths naming an object and paginated lists (a
-    page past the end).  Explicit ``@extend_schema`` responses win.
+    page past the end), 429 for the methods a view lists in ``rate_limited``
+    (plenary/ratelimit.py).  Explicit ``@extend_schema`` responses win.
     """
 
     def _get_response_bodies(self, direction="response"):
@@ -57,8 +65,12 @@ class AutoSchema(DrfSpectacularAutoSchema):
             errors["400"] = (OpenApiTypes.OBJECT, _("Invalid input: messages by field name."))
         if view.get_authenticators():
             errors["401"] = (_ErrorSerializer, _("Not signed in, or an invalid token."))
-        if writes and view.get_authenticators():
+        # A read refused to some viewers names its methods in ``view.forbidden_reads``.
+        forbids = writes or self.method in getattr(view, "forbidden_reads", ())
+        if forbids and view.get_authenticators():
             errors["403"] = (_ErrorSerializer, _("Not allowed."))
+        if self.method in getattr(view, "rate_limited", ()):
+            errors["429"] = (_ErrorSerializer, _("Too many requests: wait Retry-After seconds."))
         if "{" in self.path or (self._is_list_view() and getattr(view, "paginator", None)):
             errors["404"] = (_ErrorSerializer, _("No such object, or not visible to you."))
         for code, (serializer, description) in errors.items():

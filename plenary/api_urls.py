@@ -2,8 +2,11 @@
 
 from django.urls import path
 
+from comments.api import moderation as moderation
 from comments.api import views as comments
 from consult.api import views as consult
+from feedback.api import clusters as feedback_clusters
+from feedback.api import themes as feedback_themes
 from feedback.api import views as feedback
 from stakeholders.api import views as stakeholders
 
@@ -26,6 +29,16 @@ urlpatterns = [
         name="api-consultation-comments",
     ),
     path(
+        "consultations/<slug:slug>/clusters/",
+        feedback_clusters.ClusterListView.as_view(),
+        name="api-clusters",
+    ),
+    path(
+        "consultations/<slug:slug>/themes/",
+        feedback_themes.ThemeListView.as_view(),
+        name="api-themes",
+    ),
+    path(
         "consultations/<slug:slug>/ledger.csv",
         feedback.LedgerCSVView.as_view(),
         name="api-ledger-csv",
@@ -37,6 +50,16 @@ urlpatterns = [
     ),
     path("comments/<str:receipt>/", comments.CommentDetailView.as_view(), name="api-comment"),
     path(
+        "comments/<str:receipt>/withdraw/",
+        comments.CommentWithdrawView.as_view(),
+        name="api-comment-withdraw",
+    ),
+    path(
+        "comments/<str:receipt>/revisions/",
+        comments.CommentRevisionsView.as_view(),
+        name="api-comment-revisions",
+    ),
+    path(
         "comments/<str:receipt>/dispositions/",
         feedback.DispositionCreateView.as_view(),
         name="api-dispositions",
@@ -45,6 +68,21 @@ urlpatterns = [
         "comments/<str:receipt>/appeals/",
         feedback.AppealCreateView.as_view(),
         name="api-appeals",
+    ),
+    path(
+        "comments/<str:receipt>/flags/",
+        moderation.CommentFlagsView.as_view(),
+        name="api-comment-flags",
+    ),
+    path(
+        "comments/<str:receipt>/moderation/",
+        moderation.CommentModerationView.as_view(),
+        name="api-comment-moderation",
+    ),
+    path(
+        "consultations/<slug:slug>/blocks/",
+        moderation.ConsultationBlocksView.as_view(),
+        name="api-consultation-blocks",
     ),
     path("me/comments/", comments.MyCommentsView.as_view(), name="api-my-comments"),
 ]

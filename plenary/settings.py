@@ -122,6 +122,24 @@ ACCOUNT_EMAIL_VERIFICATION = env.str("PLENARY_EMAIL_VERIFICATION", default="opti
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "stakeholders.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+# Sign-up form with a honeypot field (plenary/honeypot.py).
+ACCOUNT_FORMS = {"signup": "stakeholders.forms.SignupForm"}
+# allauth's rate limits ("<count>/<period>/<ip|key|user>", comma-separated; key =
+# the email address typed), answered with templates/429.html.  A workshop behind
+# one NAT shares one IP: raise the per-IP rates for such events.
+ACCOUNT_RATE_LIMITS = {
+    "login": env.str("PLENARY_RATE_LOGIN", default="30/m/ip"),
+    # Failed sign-ins: per IP, and per address typed (5 per 5 minutes).
+    "login_failed": env.str("PLENARY_RATE_LOGIN_FAILED", default="10/m/ip,5/5m/key"),
+    "signup": env.str("PLENARY_RATE_SIGNUP", default="20/m/ip,200/h/ip"),
+    "reset_password": env.str("PLENARY_RATE_PASSWORD_RESET", default="20/m/ip,5/m/key"),
+    "reset_password_from_key": env.str("PLENARY_RATE_PASSWORD_RESET_FROM_KEY", default="20/m/ip"),
+    "change_password": "5/m/user",
+    "manage_email": "10/m/user",
+    "reauthenticate": "10/m/user",
+    # One verification mail per address per 3 minutes (the "send again" button).
+    "confirm_email": "1/3m/key",
+}
 # Two-factor sign-in with an authenticator app (TOTP), at /accounts/2fa/.
 MFA_SUPPORTED_TYPES = ["totp"]
 MFA_TOTP_ISSUER = env.str("PLENARY_MFA_ISSUER", default="Plenary")
@@ -169,7 +187,21 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
-CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
+# With acks_late, a message taken by a worker that then died (SIGKILL, OOM, a lost
+# host) is handed out again only after the visibility timeout.  It must exceed
+# the longest countdown a task waits (retry backoff: at most 600 s), or a
+# waiting retry is delivered twice (harmless, the tasks are idempotent, but
+# wasteful).  Production: 3600 s.  The fault tests set a few seconds.
+PLENARY_BROKER_VISIBILITY_TIMEOUT = env.int("PLENARY_BROKER_VISIBILITY_TIMEOUT", default=3600)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+    "visibility_timeout": PLENARY_BROKER_VISIBILITY_TIMEOUT,
+    # How often a worker looks for abandoned messages: kombu's defaults (about every
+    # 100 s) unless the timeout is short.
+    "unacked_restore_interval": max(1, min(10, PLENARY_BROKER_VISIBILITY_TIMEOUT // 10)),
+    "unacked_restore_throttle": 1 if PLENARY_BROKER_VISIBILITY_TIMEOUT < 600 else 10,
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
@@ -184,11 +216,32 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.tasks.remind_appeal_deadlines",
         "schedule": 6 * 60 * 60.0,
     },
+    # Campaign clusters: recluster each consultation whose comments changed since its last run.
+    "recluster-changed": {
+        "task": "feedback.tasks.recluster_changed",
+        "schedule": 15 * 60.0,
+    },
+    # Followers: a round closes in 7 days / in 1 day (once per round, kind, person).
+    "remind-round-closing": {
+        "task": "consult.tasks.remind_round_closing",
+        "schedule": crontab(minute=15),
+    },
+    # Yesterday's replies to each participant's comments (one mail per person per day).
+    "send-reply-digests": {
+        "task": "consult.tasks.send_reply_digests",
+        "schedule": crontab(hour=7, minute=0),
+    },
 }
 
+# On Redis, the cache fails open (plenary/cache.py): a Redis outage suspends rate
+# limits instead of failing requests; short timeouts bound a blackholed Redis.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "plenary.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -224,6 +277,10 @@ SPECTACULAR_SETTINGS = {
 
 # Product rules.
 PLENARY_COMMENT_MAX_CHARS = env.int("PLENARY_COMMENT_MAX_CHARS", default=10_000)
+# Comments and replies (page and API, plenary/ratelimit.py): "<count>/<period>",
+# period s, m, h or d ("10/m", "30/5m"); empty switches a limit off.
+PLENARY_RATE_COMMENT_PER_ACCOUNT = env.str("PLENARY_RATE_COMMENT_PER_ACCOUNT", default="10/m")
+PLENARY_RATE_COMMENT_PER_IP = env.str("PLENARY_RATE_COMMENT_PER_IP", default="30/m")
 # Days within which every comment should get a published decision; the
 # secretariat is reminded daily of comments waiting longer.
 PLENARY_RESPONSE_TARGET_DAYS = env.int("PLENARY_RESPONSE_TARGET_DAYS", default=30)
@@ -232,6 +289,11 @@ PLENARY_RESPONSE_TARGET_DAYS = env.int("PLENARY_RESPONSE_TARGET_DAYS", default=3
 PLENARY_APPEAL_WINDOW_DAYS = env.int("PLENARY_APPEAL_WINDOW_DAYS", default=14)
 PLENARY_APPEAL_ANSWER_DAYS = env.int("PLENARY_APPEAL_ANSWER_DAYS", default=21)
 PLENARY_APPEAL_REMINDER_DAYS = env.int("PLENARY_APPEAL_REMINDER_DAYS", default=3)
+# Threads on a section page: top-level comments per page, replies shown under each
+# (the rest are on the thread's own page), replies per page of a thread.
+PLENARY_THREADS_PER_PAGE = env.int("PLENARY_THREADS_PER_PAGE", default=20)
+PLENARY_REPLIES_SHOWN = env.int("PLENARY_REPLIES_SHOWN", default=3)
+PLENARY_REPLIES_PER_PAGE = env.int("PLENARY_REPLIES_PER_PAGE", default=100)
 
 # Served over TLS (PLENARY_HTTPS=true): secure cookies, HSTS, redirect to
 # https, and trust the proxy's X-Forwarded-Proto.  Off by default so the

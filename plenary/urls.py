@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from . import views
+from . import unsubscribe, views
 
 # The admin signs in through allauth, so two-factor sign-in cannot be skipped
 # by posting a password to /admin/login/.
@@ -27,6 +27,8 @@ urlpatterns = [
         name="api-docs",
     ),
     path("api/v1/", include("plenary.api_urls")),
+    # One-click unsubscribe from reminder mails (RFC 8058): no sign-in, no CSRF token.
+    path("unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
     path("", include("plenary.audit.urls")),
     path("", include("stakeholders.urls")),
     path("", include("feedback.urls")),

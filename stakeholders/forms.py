@@ -1,7 +1,10 @@
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
+
+from plenary.honeypot import HoneypotForm
 
 from .models import StakeholderGroup
 
@@ -30,3 +33,7 @@ class ProfileForm(forms.Form):
         required=False,
         help_text=_("Seen only by the secretariat, for participation balance statistics."),
     )
+
+
+class SignupForm(HoneypotForm, AllauthSignupForm):
+    """allauth's sign-up form with the honeypot (ACCOUNT_FORMS in settings)."""

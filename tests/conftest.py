@@ -2,6 +2,7 @@
 PostgreSQL in CI); background tasks run inline unless a test starts a worker."""
 
 import os
+import uuid
 
 import pytest
 
@@ -9,6 +10,18 @@ from consult import services as consult_services
 from consult.models import Role
 from tests.consult.factories import open_consultation
 from tests.stakeholders.factories import ParticipantFactory, UserFactory, convenor
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache(settings):
+    """Rate-limit counters (plenary/ratelimit.py, allauth) live in the cache: every
+    test starts with an empty one.  A key prefix of its own rather than
+    cache.clear(), which on Redis would flush the database a Celery worker of a
+    parallel test may be using; the counters expire within minutes."""
+    settings.CACHES = {
+        name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
+        for name, config in settings.CACHES.items()
+    }
 
 
 @pytest.fixture(autouse=True)

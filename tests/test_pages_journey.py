@@ -1,5 +1,6 @@
 """The journey through the server-rendered pages (Django test client, no JavaScript)."""
 
+import re
 from datetime import timedelta
 from urllib.parse import urlencode
 
@@ -75,6 +76,10 @@ def test_whole_loop_through_pages(client, secretariat, other_stakeholder):
     assert Participant.objects.get(display_name="Amina").group == group
     page = client.get(reverse("consultation", args=[consultation.slug]))
     assert b"Comment on paragraph 2" in page.content
+    # Commenting waits for the address to be confirmed: follow the sign-up mail's link.
+    assert "Confirm your email address" in client.get(section_url).content.decode()
+    (confirm_url,) = re.findall(r"http://\S+/accounts/confirm-email/\S+/", mail.outbox[0].body)
+    assert client.post(confirm_url).status_code == 302
     response = client.post(
         section_url, {"body": "60 days is too long; say 30.", "visibility": "public"}
     )

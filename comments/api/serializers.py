@@ -7,6 +7,7 @@ from rest_framework import serializers
 from comments import permissions
 from comments.models import Comment
 from feedback.api.serializers import AppealSerializer, DispositionSerializer
+from plenary.text import render_markdown
 from stakeholders.models import Organisation
 
 from .fields import ReceiptField
@@ -66,8 +67,11 @@ class CommentSerializer(serializers.ModelSerializer):
             "on_behalf_of",
             "visibility",
             "moderation",
+            "moderation_reason",
             "channel",
             "created_at",
+            "edited_at",
+            "withdrawn_at",
             "disposition",
         ]
 
@@ -170,3 +174,24 @@ class CommentDetailSerializer(CommentSerializer):
         # An appeal's reason is the author's text: shown where the comment's text is.
         context = {"can_see_text": self._readable(comment)}
         return AppealSerializer(self.context["appeals"], many=True, context=context).data
+
+
+class CommentEditSerializer(serializers.Serializer):
+    """Input for an edit by the author.  The rules (open round, length) are the service's."""
+
+    # Stored exactly as sent: no trimming here; the service checks it.
+    body = serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text=_("The new text; the earlier ones stay in the comment's revisions."),
+    )
+
+
+class CommentRevisionSerializer(serializers.Serializer):
+    number = serializers.IntegerField(help_text=_("1 is the original text, then 2, 3..."))
+    body = serializers.CharField(help_text=_("The text of this version, exactly as written."))
+    body_html = serializers.SerializerMethodField(help_text=_("Sanitised HTML rendering."))
+    created_at = serializers.DateTimeField()
+
+    def get_body_html(self, revision) -> str:
+        return render_markdown(revision.body)

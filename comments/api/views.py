@@ -1,6 +1,7 @@
 """Comments over the API.  Each view: parse with a serializer, call one service, serialize."""
 
 import django_filters
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
@@ -14,8 +15,16 @@ from comments.models import Comment
 from consult.api.views import consultation_or_404
 from consult.permissions import is_staff_of
 from feedback.selectors import appeals_of_comment, disposition_history
+from plenary import ratelimit
 
-from .serializers import CommentCreateSerializer, CommentDetailSerializer, CommentSerializer
+from .pagination import CommentCursorPagination
+from .serializers import (
+    CommentCreateSerializer,
+    CommentDetailSerializer,
+    CommentEditSerializer,
+    CommentRevisionSerializer,
+    CommentSerializer,
+)
 
 
 def comment_or_404(receipt: str, user) -> Comment:
@@ -39,12 +48,18 @@ class CommentFilter(django_filters.FilterSet):
 
 
 class ConsultationCommentsView(generics.ListAPIView):
-    """Comments on a consultation (GET), or post a new one or a reply (POST)."""
+    """Comments on a consultation (GET), or post a new one or a reply (POST).
+
+    The list is oldest first, 50 a page; follow ``next`` (an opaque ``cursor``)
+    for the rest: no comment is skipped or repeated while new ones arrive.
+    """
 
     serializer_class = CommentSerializer
     filterset_class = CommentFilter
+    pagination_class = CommentCursorPagination
     queryset = Comment.objects.none()  # for the schema; get_queryset is per viewer
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    rate_limited = ("POST",)  # plenary.api.AutoSchema documents the 429
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
@@ -67,6 +82,7 @@ class ConsultationCommentsView(generics.ListAPIView):
     def post(self, request: Request, slug: str) -> Response:
         data = CommentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
+        ratelimit.hit("comment", request=request)  # 429 with Retry-After (plenary.api)
         comment = services.comment_create(
             actor=request.user,
             consultation=self.consultation,
@@ -81,28 +97,87 @@ class ConsultationCommentsView(generics.ListAPIView):
         return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)
 
 
+def _comment_detail(view: generics.GenericAPIView, comment: Comment) -> Response:
+    """The comment as ``CommentDetailSerializer`` shows it to the view's user."""
+    user = view.request.user
+    is_staff = (not comment.is_public) and is_staff_of(user, comment.consultation)
+    context = {
+        **view.get_serializer_context(),
+        "is_staff": is_staff,
+        "history": disposition_history(comment=comment),
+        "appeals": appeals_of_comment(comment=comment),
+    }
+    return Response(CommentDetailSerializer(comment, context=context).data)
+
+
 class CommentDetailView(generics.GenericAPIView):
-    """A comment by receipt, with its current disposition and the history of decisions.
+    """A comment by receipt, with its current disposition and the history of decisions
+    (GET); its author edits its text while its round is open (PATCH ``{"body"}``).
 
     Anyone holding the receipt sees the status; the text and author of a
-    private or hidden comment only show to its author and the consultation's staff.
+    private, hidden or withdrawn comment only show to its author and the
+    consultation's staff.
     """
 
     serializer_class = CommentDetailSerializer
     queryset = Comment.objects.none()
     lookup_field = "receipt"
     filter_backends: list = []
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
     def get(self, request: Request, receipt: str) -> Response:
+        return _comment_detail(self, comment_or_404(receipt, request.user))
+
+    @extend_schema(request=CommentEditSerializer, responses={200: CommentDetailSerializer})
+    def patch(self, request: Request, receipt: str) -> Response:
         comment = comment_or_404(receipt, request.user)
-        is_staff = (not comment.is_public) and is_staff_of(request.user, comment.consultation)
-        context = {
-            **self.get_serializer_context(),
-            "is_staff": is_staff,
-            "history": disposition_history(comment=comment),
-            "appeals": appeals_of_comment(comment=comment),
-        }
-        return Response(self.get_serializer(comment, context=context).data)
+        data = CommentEditSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.comment_edit(actor=request.user, comment=comment, body=data.validated_data["body"])
+        return _comment_detail(self, comment_or_404(receipt, request.user))
+
+
+class CommentWithdrawView(generics.GenericAPIView):
+    """The author withdraws the comment while its round is open (no body; no undo).
+
+    Its text and author then show only to its author and the consultation's
+    staff; its receipt, status and decisions stay public.
+    """
+
+    serializer_class = CommentDetailSerializer
+    queryset = Comment.objects.none()
+    filter_backends: list = []
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: CommentDetailSerializer})
+    def post(self, request: Request, receipt: str) -> Response:
+        comment = comment_or_404(receipt, request.user)
+        services.comment_withdraw(actor=request.user, comment=comment)
+        return _comment_detail(self, comment_or_404(receipt, request.user))
+
+
+class CommentRevisionsView(generics.GenericAPIView):
+    """Every version of the comment's text, the original (1) first.
+
+    For whoever may read the comment's text (403 otherwise: a private, hidden
+    or withdrawn comment's history is its author's and the staff's).
+    """
+
+    serializer_class = CommentRevisionSerializer
+    queryset = Comment.objects.none()
+    filter_backends: list = []
+    pagination_class = None
+    forbidden_reads = ("GET",)  # plenary.api.AutoSchema documents the 403
+
+    @extend_schema(responses={200: CommentRevisionSerializer(many=True)})
+    def get(self, request: Request, receipt: str) -> Response:
+        comment = comment_or_404(receipt, request.user)
+        if not comment_permissions.can_see_text(request.user, comment):
+            raise PermissionDenied(
+                _("This comment's text is shown only to its author and the secretariat.")
+            )
+        revisions = selectors.comment_revisions(comment=comment)
+        return Response(CommentRevisionSerializer(revisions, many=True).data)
 
 
 class MyCommentsView(generics.ListAPIView):

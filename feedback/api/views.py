@@ -40,6 +40,8 @@ LEDGER_COLUMNS = [
     "status",
     "rationale",
     "published_at",
+    # Withdrawn by its author: receipt and status only, like a private comment.
+    "withdrawn",
 ]
 AWAITING = "awaiting"
 
@@ -97,16 +99,18 @@ class AppealCreateView(APIView):
 def _ledger_row(comment: dict) -> list[str | None]:
     """One ledger row, in ``LEDGER_COLUMNS`` order, from ``selectors.ledger_export_rows``.
 
-    A private or hidden comment (``Comment.is_public`` false) shows only its
-    receipt and status.  A list, not a dict: this runs once per comment of
-    the largest exports (bench/ledger_csv.py).
+    A private, hidden or withdrawn comment (``Comment.is_public`` false) shows
+    only its receipt and status (and whether it was withdrawn).  A list, not a
+    dict: this runs once per comment of the largest exports (bench/ledger_csv.py).
     """
     status = comment["disposition_status"] or AWAITING
+    withdrawn = comment["withdrawn_at"] is not None
     if (
         comment["visibility"] != Comment.Visibility.PUBLIC
         or comment["moderation"] != Comment.Moderation.VISIBLE
+        or withdrawn
     ):
-        return [comment["receipt"], None, None, None, None, None, status, None, None]
+        return [comment["receipt"], None, None, None, None, None, status, None, None, withdrawn]
     published_at = comment["disposition_published_at"]
     return [
         comment["receipt"],
@@ -118,6 +122,7 @@ def _ledger_row(comment: dict) -> list[str | None]:
         status,
         comment["disposition_rationale"],
         published_at.isoformat() if published_at else None,
+        False,
     ]
 
 
@@ -132,7 +137,9 @@ class _Echo:
 _FORMULA_START = frozenset("=+-@\t\r")
 
 
-def _csv_cell(text: str | None) -> str:
+def _csv_cell(text: str | bool | None) -> str:
+    if isinstance(text, bool):  # the withdrawn flag
+        return "true" if text else "false"
     if not text:
         return ""
     return "'" + text if text[0] in _FORMULA_START else text

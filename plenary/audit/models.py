@@ -16,6 +16,8 @@ class Event(models.TextChoices):
     APPEAL_FILED = "appeal_filed", _("Appeal filed")
     ORGANISATION_VERIFIED = "organisation_verified", _("Organisation verified")
     AFFILIATION_DECIDED = "affiliation_decided", _("Affiliation decided")
+    # comments.moderation: hide, restore, dismiss, approve, block, unblock (detail["action"]).
+    MODERATION_ACTION = "moderation_action", _("Moderation action")
 
 
 class AuditEvent(AppendOnlyModel):

@@ -1,10 +1,13 @@
 """Writes to the outbox and the relay that publishes it.  See the package docstring."""
 
+import hashlib
 import logging
+import smtplib
 from importlib import import_module
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.utils import timezone
 
@@ -100,21 +103,88 @@ def _relay_inline(*, batch_size: int) -> int:
     return OutboxMessage.objects.filter(pk__in=ids, published_at__isnull=False).count()
 
 
-def send_mail_once(*, key: str, to: str, subject: str, text: str, html: str | None = None) -> bool:
-    """Send one mail unless a mail with this idempotency key was already sent.
+def message_id_for(key: str) -> str:
+    """The Message-ID of the mail with idempotency ``key``: the same on every attempt.
 
-    The key row is written in the same transaction as the send: if sending
-    fails the row is rolled back and a retry sends again; if it succeeds a
-    re-run of the task finds the row and sends nothing.
+    Should a mail ever go out twice (see ``send_mail_once``), the copies share
+    one Message-ID, so the receiving side can tell them apart as one message.
+    """
+    digest = hashlib.sha256(key.encode()).hexdigest()[:32]
+    host = urlsplit(settings.SITE_URL).hostname or "plenary.invalid"
+    return f"<{digest}@{host}>"
+
+
+# The SMTP server answered with a refusal: it did not take the message, so
+# trying again later cannot deliver it twice.
+_REFUSED = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPDataError,
+    smtplib.SMTPHeloError,
+    smtplib.SMTPNotSupportedError,
+    smtplib.SMTPAuthenticationError,
+)
+
+
+def send_mail_once(
+    *,
+    key: str,
+    to: str,
+    subject: str,
+    text: str,
+    html: str | None = None,
+    headers: dict[str, str] | None = None,
+) -> bool:
+    """Send one mail unless a mail with this idempotency key was claimed already.
+
+    Claim, then send: the ``MailDelivery`` row for ``key`` is committed
+    *before* talking to the SMTP server, so a worker killed while sending
+    (SIGKILL, OOM, a lost host) leaves the claim behind and the re-run of the
+    task sends nothing: nobody gets a mail twice.  The claim is released (the
+    row deleted, the error raised for the task to retry) only when the mail
+    certainly did not leave: the server could not be reached, or it answered
+    with a refusal.  When the outcome is unknown (the connection broke or
+    timed out during the exchange) the claim stays and the error is logged:
+    at most once, never twice.  Call it outside a transaction (tasks do), or
+    the claim commits only with the caller.
+
+    ``headers`` are extra mail headers (e.g. ``List-Unsubscribe``).  Every
+    mail carries ``message_id_for(key)``.
     """
     with transaction.atomic():
-        _delivery, created = MailDelivery.objects.select_for_update().get_or_create(
+        _delivery, created = MailDelivery.objects.get_or_create(
             key=key, defaults={"recipient": to, "subject": subject[:300]}
         )
-        if not created:
-            return False
-        mail = EmailMultiAlternatives(subject=subject, body=text, to=[to])
-        if html:
-            mail.attach_alternative(html, "text/html")
-        mail.send(fail_silently=False)
+    if not created:
+        return False
+    mail = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        to=[to],
+        headers={**(headers or {}), "Message-ID": message_id_for(key)},
+    )
+    if html:
+        mail.attach_alternative(html, "text/html")
+    try:
+        connection = get_connection(fail_silently=False)
+        connection.open()
+    except Exception:
+        _release(key)  # never reached the server: nothing was sent
+        raise
+    try:
+        connection.send_messages([mail])
+    except _REFUSED:
+        _release(key)
+        raise
+    except Exception:
+        logger.exception(
+            "mail %s to %s: outcome unknown (the exchange broke off); not retried", key, to
+        )
+        raise
+    finally:
+        connection.close()
     return True
+
+
+def _release(key: str) -> None:
+    MailDelivery.objects.filter(key=key).delete()

@@ -20,7 +20,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, reverse
 
 from comments import services as comment_services
-from comments.models import Comment
+from comments.models import Comment, CommentRevision, ConsultationBlock, Flag, ModerationAction
 from consult import services as consult_services
 from feedback import services as feedback_services
 from feedback.models import Appeal, DispositionDraft, DispositionEntry, Status
@@ -58,10 +58,53 @@ MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
         # Unpublished: hidden from all but its staff, and no round is open for them either.
         ("POST", "unpublished"): row(401, 404, 404, 404, 404, 400),
     },
+    # Campaign clusters: the secretariat and analysts only (moderators neither).
+    "api-clusters": {
+        ("GET", "published"): row(401, 403, 403, 403, 403, 200),
+        ("GET", "unpublished"): row(401, 404, 404, 404, 404, 200),
+    },
+    # Themes with their counts: the secretariat and analysts only (moderators neither).
+    "api-themes": {
+        ("GET", "published"): row(401, 403, 403, 403, 403, 200),
+        ("GET", "unpublished"): row(401, 404, 404, 404, 404, 200),
+    },
     "api-ledger-csv": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
     "api-ledger-json": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
     # Anyone with the receipt sees the status; text and author are checked below.
-    "api-comment": {("GET", "public_comment"): EVERYONE, ("GET", "private_comment"): EVERYONE},
+    "api-comment": {
+        ("GET", "public_comment"): EVERYONE,
+        ("GET", "private_comment"): EVERYONE,
+        # Only its author edits a comment: not even the secretariat.
+        ("PATCH", "public_comment"): row(401, 403, 200, 403, 403, 403),
+        ("PATCH", "private_comment"): row(401, 403, 200, 403, 403, 403),
+    },
+    "api-comment-withdraw": {
+        ("POST", "public_comment"): row(401, 403, 200, 403, 403, 403),
+        ("POST", "private_comment"): row(401, 403, 200, 403, 403, 403),
+    },
+    # The versions of the text: for whoever may read the text.
+    "api-comment-revisions": {
+        ("GET", "public_comment"): EVERYONE,
+        ("GET", "private_comment"): row(403, 403, 200, 200, 403, 200),
+    },
+    # Anyone signed in who can read a comment may report it, except its author.
+    "api-comment-flags": {
+        ("POST", "public_comment"): row(401, 201, 403, 201, 201, 201),
+        ("POST", "private_comment"): row(401, 403, 403, 201, 403, 201),
+    },
+    # Moderators and the secretariat; the secretariat comes after the moderator
+    # hid it, so the same "hide" is refused as already done (400).
+    "api-comment-moderation": {
+        ("POST", "public_comment"): row(401, 403, 403, 201, 403, 400),
+        ("POST", "private_comment"): row(401, 403, 403, 201, 403, 400),
+    },
+    # Moderators and the secretariat; the payload names no real comment (400 for them).
+    "api-consultation-blocks": {
+        ("GET", "published"): row(401, 403, 403, 200, 403, 200),
+        ("GET", "unpublished"): row(401, 404, 404, 404, 404, 200),
+        ("POST", "published"): row(401, 403, 403, 400, 403, 400),
+        ("POST", "unpublished"): row(401, 404, 404, 404, 404, 400),
+    },
     "api-dispositions": {
         ("POST", "public_comment"): row(401, 403, 403, 403, 403, 201),
         ("POST", "private_comment"): row(401, 403, 403, 403, 403, 201),
@@ -83,6 +126,11 @@ PAYLOADS = {
     "api-consultation-comments": {"section": "1-purpose-2", "body": "A comment from the matrix."},
     "api-dispositions": {"status": "not_accepted", "rationale": "Still no.", "publish": True},
     "api-appeals": {"reason": "An appeal from the matrix."},
+    "api-comment-flags": {"reason": "spam", "note": "From the matrix."},
+    "api-comment-moderation": {"action": "hide", "reason": "From the matrix."},
+    "api-consultation-blocks": {"comment": "ZZZZZ-ZZZZZ", "reason": "From the matrix."},
+    "api-comment": {"body": "An edit from the matrix."},
+    "api-comment-withdraw": {},
 }
 
 
@@ -107,6 +155,12 @@ def _counts() -> dict[str, int]:
         "decisions": DispositionEntry.objects.count(),
         "drafts": DispositionDraft.objects.count(),
         "appeals": Appeal.objects.count(),
+        "flags": Flag.objects.count(),
+        "moderation_actions": ModerationAction.objects.count(),
+        "hidden": Comment.objects.filter(moderation=Comment.Moderation.HIDDEN).count(),
+        "blocks": ConsultationBlock.objects.count(),
+        "revisions": CommentRevision.objects.count(),
+        "withdrawn": Comment.objects.filter(withdrawn_at__isnull=False).count(),
     }
 
 
@@ -193,7 +247,8 @@ def test_access_matrix(name, world, client_for):
             if method == "GET":
                 response = client.get(url)
             else:
-                response = client.post(url, PAYLOADS[name], format="json")
+                send = getattr(client, method.lower())  # post, patch
+                response = send(url, PAYLOADS[name], format="json")
             text = _text(response)
             cell = f"{method} {url} as {actor}"
             if response.status_code != expected[actor]:

@@ -73,3 +73,26 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     report = outcome.get_result()
     setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture
+def confirm_email():
+    """``confirm_email(page, address)``: follow the confirmation link mailed to
+    ``address`` (commenting waits for it) and press allauth's Confirm button."""
+    import re
+
+    from django.core import mail
+
+    def confirm(page, address: str) -> None:
+        links = [
+            link
+            for message in mail.outbox
+            if address in message.to
+            for link in re.findall(r"https?://\S+/accounts/confirm-email/\S+/", message.body)
+        ]
+        assert links, f"no confirmation mail to {address}"
+        page.goto(links[-1])
+        page.get_by_role("button", name="Confirm").click()
+        page.wait_for_load_state()
+
+    return confirm

@@ -12,9 +12,13 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 
+from comments import moderation
+from comments import services as comment_services
 from comments.models import Comment
+from consult import services as consult_services
 from consult.management.commands import _demo_content as demo
 from consult.models import Consultation
+from stakeholders.models import User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,6 +36,56 @@ def sign_in(page, base, email, password=demo.DEMO_PASSWORD):
     page.wait_for_url(lambda url: "/accounts/login/" not in url)
 
 
+def moderation_demo(consultation: Consultation, comment: Comment) -> Comment:
+    """Give the editing and moderation pages something to show (issue 8).
+
+    The stakeholder's ``comment`` gets a second version (its history page); a
+    comment by someone else is reported (the queue, its moderation page and the
+    report form), another one hidden ("recently hidden"), one held by
+    pre-moderation, and one participant blocked (the blocks page).  Returns the
+    reported comment.
+    """
+    secretariat = User.objects.get(email=demo.SECRETARIAT_EMAIL)
+    comment_services.comment_edit(
+        actor=comment.author, comment=comment, body=comment.body + "\n\nEdited for the demo."
+    )
+    others = list(
+        Comment.objects.filter(
+            consultation=consultation,
+            parent=None,
+            visibility=Comment.Visibility.PUBLIC,
+            author__email__endswith="@demo.example.org",
+        )
+        .exclude(author__email__in=["amina@demo.example.org", "joao@demo.example.org"])
+        .order_by("pk")[:2]
+    )
+    reported, hidden = others
+    amina = User.objects.get(email="amina@demo.example.org")
+    moderation.flag_create(actor=amina, comment=reported, reason="off_topic", note="Off topic.")
+    moderation.comment_hide(actor=secretariat, comment=hidden, reason="Advertising.")
+    charter = {
+        field: getattr(consultation, field)
+        for field in ("title", "summary", "goals", "ground_rules")
+    }
+    consult_services.consultation_update(
+        actor=secretariat, consultation=consultation, premoderate_first=1, **charter
+    )
+    joao = User.objects.get(email="joao@demo.example.org")
+    comment_services.comment_create(
+        actor=joao,
+        consultation=consultation,
+        section_key=comment.section.key,
+        body="A first comment, held for a moderator.",
+    )
+    consult_services.consultation_update(
+        actor=secretariat, consultation=consultation, premoderate_first=0, **charter
+    )
+    moderation.participant_block(
+        actor=secretariat, consultation=consultation, user=joao, reason="Repeated spam."
+    )
+    return reported
+
+
 def demo_paths():
     """The pages to check, from the seeded demo: (who, path) pairs."""
     consultation = Consultation.objects.get(slug=demo.MAIN_SLUG)
@@ -44,6 +98,7 @@ def demo_paths():
         .first()
     )
     section_key = comment.section.key
+    reported = moderation_demo(consultation, comment)
     public = [
         "/",
         f"/c/{slug}/",
@@ -60,6 +115,9 @@ def demo_paths():
         f"/r/{comment.receipt}/",  # the owner's view (appeal form)
         "/me/input/",
         "/me/profile/",
+        f"/r/{comment.receipt}/edit/",
+        f"/r/{comment.receipt}/history/",
+        f"/r/{reported.receipt}/flag/",
     ]
     staff = [
         "/staff/",
@@ -68,6 +126,9 @@ def demo_paths():
         f"/staff/comments/{comment.receipt}/decide/",
         f"/staff/c/{slug}/appeals/",
         f"/staff/c/{slug}/coverage/",
+        f"/staff/c/{slug}/moderation/",
+        f"/staff/c/{slug}/moderation/blocks/",
+        f"/staff/comments/{reported.receipt}/moderate/",
     ]
     return (
         [(None, p) for p in public]

@@ -34,7 +34,7 @@ def sign_in(page, base, email, password):
 
 
 def test_secretariat_and_stakeholder_close_the_loop(
-    live_server, new_page, secretariat, other_stakeholder
+    live_server, new_page, secretariat, other_stakeholder, confirm_email
 ):
     base = live_server.url
 
@@ -78,6 +78,8 @@ def test_secretariat_and_stakeholder_close_the_loop(
     person.get_by_label("Technical community").check()
     person.get_by_label("Country").select_option("KE")
     person.get_by_role("button", name="Save profile").click()
+    # Commenting waits for the address to be confirmed: the link in the sign-up mail.
+    confirm_email(person, "amina@example.org")
     person.goto(f"{base}/c/{consultation.slug}/")
     person.get_by_role("link", name="Comment on paragraph 2").click()
     person.get_by_label("Your comment").fill("Sixty days is too long; thirty would do.")

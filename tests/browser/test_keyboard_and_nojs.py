@@ -115,7 +115,7 @@ def test_commenting_with_the_keyboard_alone(live_server, new_page, consultation,
 
 
 def test_commenting_and_replying_without_javascript(
-    live_server, new_page, consultation, other_stakeholder
+    live_server, new_page, consultation, other_stakeholder, confirm_email
 ):
     base = live_server.url
     earlier = comment_services.comment_create(
@@ -137,6 +137,8 @@ def test_commenting_and_replying_without_javascript(
     page.get_by_label("Civil society").check()
     page.get_by_label("Country").select_option("GH")
     page.get_by_role("button", name="Save profile").click()
+    # Commenting waits for the address to be confirmed (the sign-up mail's link).
+    confirm_email(page, "nojs@example.org")
 
     page.goto(f"{base}/c/{consultation.slug}/")
     page.get_by_role("link", name="Comment on paragraph 2").click()

@@ -1,4 +1,5 @@
 import factory
+from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Permission
 
 from stakeholders.defaults import ensure_default_groups
@@ -26,6 +27,15 @@ class UserFactory(factory.django.DjangoModelFactory):
     def save_password(obj, create, extracted, **kwargs):
         if create:
             obj.save()
+
+    @factory.post_generation
+    def verified_email(obj, create, extracted, **kwargs):
+        """A confirmed address (allauth), which commenting requires.
+        ``verified_email=False`` gives an unconfirmed one, as right after sign-up."""
+        if create and obj.email:
+            EmailAddress.objects.create(
+                user=obj, email=obj.email, primary=True, verified=extracted is not False
+            )
 
 
 class ParticipantFactory(factory.django.DjangoModelFactory):

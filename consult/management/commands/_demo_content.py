@@ -869,3 +869,11 @@ is poor, for example by reaching out to groups that are not yet heard.
 Publish what happened to every comment and why, and report participation by gender \
 alongside the outcome.
 """
+
+MAIN_CODE_OF_CONDUCT = """\
+- Argue with ideas, not with people: no insults, threats or harassment.
+- No advertising, and no one else's personal data (addresses, phone numbers, health).
+- Speak as yourself: do not impersonate a person or an organisation.
+- Report a comment that breaks these rules with its "Report" link. A moderator
+  decides, and a hidden comment shows the moderator's reason in its place.
+"""

@@ -14,6 +14,7 @@ changes nothing.
 import random
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.management.base import BaseCommand, CommandError
@@ -175,6 +176,7 @@ class Command(BaseCommand):
             summary=content.MAIN_SUMMARY,
             goals=content.MAIN_GOALS,
             ground_rules=content.MAIN_GROUND_RULES,
+            code_of_conduct=content.MAIN_CODE_OF_CONDUCT,
             slug=content.MAIN_SLUG,
         )
         consult_services.consultation_role_grant(
@@ -312,4 +314,7 @@ class Command(BaseCommand):
     def _account(email: str, password: str | None):
         # create_user(password=None) stores an unusable password: these
         # participants exist to have written comments, not to sign in.
-        return User.objects.create_user(email=email, password=password)
+        user = User.objects.create_user(email=email, password=password)
+        # Commenting needs a confirmed address (comments.permissions.has_verified_email).
+        EmailAddress.objects.create(user=user, email=email, primary=True, verified=True)
+        return user

@@ -1,0 +1,61 @@
+"""Bar charts for the outcome report, drawn as SVG on the server.
+
+No JavaScript and no plotting library: a chart is a few rectangles and
+labels, and WeasyPrint draws SVG itself.  The report puts the same numbers
+in a table beside each chart, so the chart is never the only way to read
+them (its ``alt`` text says so).
+"""
+
+import base64
+from xml.sax.saxutils import escape
+
+# Geometry in SVG user units (rendered at 1 unit = 1 CSS px).
+WIDTH = 640
+LABEL_WIDTH = 200
+VALUE_WIDTH = 60
+BAR_HEIGHT = 16
+GAP = 6
+MAX_LABEL_CHARS = 30
+BAR_COLOUR = "#0b5cad"
+INK = "#1b1f24"
+
+
+def _label(text: str) -> str:
+    text = text or "—"
+    if len(text) > MAX_LABEL_CHARS:
+        text = text[: MAX_LABEL_CHARS - 1] + "…"
+    return escape(text)
+
+
+def bar_chart_svg(rows: list[tuple[str, int]], *, title: str) -> str:
+    """A horizontal bar chart of ``(label, count)`` rows, in the order given."""
+    top = max((count for _label_text, count in rows), default=0) or 1
+    bar_space = WIDTH - LABEL_WIDTH - VALUE_WIDTH
+    height = max(len(rows), 1) * (BAR_HEIGHT + GAP) + GAP
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
+        f'viewBox="0 0 {WIDTH} {height}" font-family="DejaVu Sans, sans-serif" font-size="11">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for index, (label, count) in enumerate(rows):
+        y = GAP + index * (BAR_HEIGHT + GAP)
+        text_y = y + BAR_HEIGHT - 4
+        width = round(bar_space * count / top, 1)
+        parts.append(
+            f'<text x="{LABEL_WIDTH - 6}" y="{text_y}" text-anchor="end" fill="{INK}">'
+            f"{_label(label)}</text>"
+        )
+        parts.append(
+            f'<rect x="{LABEL_WIDTH}" y="{y}" width="{width}" height="{BAR_HEIGHT}" '
+            f'fill="{BAR_COLOUR}"/>'
+        )
+        parts.append(
+            f'<text x="{LABEL_WIDTH + width + 4}" y="{text_y}" fill="{INK}">{count}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def data_uri(svg: str) -> str:
+    """The SVG as a ``data:`` URI for an ``<img>`` (which carries the alt text)."""
+    return "data:image/svg+xml;base64," + base64.b64encode(svg.encode()).decode("ascii")

@@ -1,0 +1,17 @@
+"""``{% submission_counts consultation %}``: "N submissions, M distinct" on public pages.
+
+A tag rather than a view variable so that every page showing a consultation
+(its page, the ledger) can show the same line without each view computing it.
+"""
+
+from django import template
+
+from feedback.cluster_services import submission_counts as count_submissions
+
+register = template.Library()
+
+
+@register.inclusion_tag("feedback/clusters_counts.html")
+def submission_counts(consultation):
+    """One query: see ``feedback.cluster_services.submission_counts``."""
+    return {"counts": count_submissions(consultation=consultation)}

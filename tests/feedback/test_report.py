@@ -1,0 +1,483 @@
+"""The outcome report: content read back from the PDF, privacy, one run per state,
+failure and retry, the empty consultation, permissions, DOCX.
+
+WeasyPrint is slow (about a second per small document), so sizes stay in the
+tens of comments; ``CHUNK_SIZE`` is lowered so that the appendix is several
+chunks and the join (page numbers, outline, structure tree) is exercised.
+"""
+
+import io
+import re
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection, connections
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from comments import services as comment_services
+from comments.models import Comment
+from consult import services as consult_services
+from consult.models import Role
+from feedback import report, services
+from feedback.models import OutcomeReport, Theme, ThemeTag
+from plenary.audit.models import AuditEvent, Event
+from tests.stakeholders.factories import ParticipantFactory
+
+PRIVATE_TEXT = "Confidential-marker-private-7731"
+HIDDEN_TEXT = "Confidential-marker-hidden-7732"
+WITHDRAWN_TEXT = "Confidential-marker-withdrawn-7733"
+PRIVATE_RATIONALE = "Confidential-rationale-7734"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path, monkeypatch):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    # Several chunks even for a dozen comments.
+    monkeypatch.setattr(report, "CHUNK_SIZE", 4)
+
+
+@pytest.fixture
+def analyst(consultation, secretariat):
+    user = ParticipantFactory(display_name="Analyst", user__email="analyst@example.org").user
+    consult_services.consultation_role_grant(
+        actor=secretariat, consultation=consultation, user=user, role=Role.ANALYST
+    )
+    return user
+
+
+@pytest.fixture
+def commented(consultation, secretariat, stakeholder, other_stakeholder):
+    """Ten public comments over three sections (two with decisions), a reply, a comment
+    on the whole draft, and a private, a hidden and a withdrawn one."""
+    public = []
+    for n, key in enumerate(["1-purpose-1", "2-scope-1", "3-licensing-1"] * 3 + ["1-purpose-2"]):
+        author = stakeholder if n % 2 else other_stakeholder
+        public.append(
+            comment_services.comment_create(
+                actor=author, consultation=consultation, section_key=key, body=f"Public {n}."
+            )
+        )
+    public.append(
+        comment_services.comment_create(
+            actor=stakeholder, consultation=consultation, parent=public[0], body="A reply."
+        )
+    )
+    public.append(
+        comment_services.comment_create(
+            actor=stakeholder, consultation=consultation, body="On the whole draft."
+        )
+    )
+    private = comment_services.comment_create(
+        actor=stakeholder,
+        consultation=consultation,
+        section_key="2-scope-1",
+        body=PRIVATE_TEXT,
+        visibility=Comment.Visibility.PRIVATE,
+    )
+    hidden = comment_services.comment_create(
+        actor=other_stakeholder,
+        consultation=consultation,
+        section_key="2-scope-1",
+        body=HIDDEN_TEXT,
+    )
+    withdrawn = comment_services.comment_create(
+        actor=other_stakeholder,
+        consultation=consultation,
+        section_key="1-purpose-1",
+        body=WITHDRAWN_TEXT,
+    )
+    # Set-up only: the moderation and withdrawal services are tested elsewhere.
+    Comment.objects.filter(pk=hidden.pk).update(moderation=Comment.Moderation.HIDDEN)
+    Comment.objects.filter(pk=withdrawn.pk).update(withdrawn_at=withdrawn.created_at)
+    services.disposition_record(
+        actor=secretariat,
+        comment=public[0],
+        status="partly_accepted",
+        rationale="Taken up in part.",
+        publish=True,
+    )
+    services.disposition_record(
+        actor=secretariat,
+        comment=private,
+        status="not_accepted",
+        rationale=PRIVATE_RATIONALE,
+        publish=True,
+    )
+    theme = Theme.objects.create(consultation=consultation, name="Open licences")
+    ThemeTag.objects.bulk_create(ThemeTag(theme=theme, comment=c) for c in public[:3])
+    return {"public": public, "private": private, "hidden": hidden, "withdrawn": withdrawn}
+
+
+def request_report(client, consultation, fmt="pdf", capture=None):
+    url = reverse("staff_report", args=[consultation.slug])
+    if capture is None:
+        return client.post(url, {"format": fmt})
+    with capture(execute=True):
+        return client.post(url, {"format": fmt})
+
+
+def download(client, consultation, run) -> bytes:
+    response = client.get(reverse("staff_report_download", args=[consultation.slug, run.pk]))
+    assert response.status_code == 200, response.status_code
+    return b"".join(response.streaming_content)
+
+
+def pdf_text(reader: PdfReader) -> str:
+    return "\n".join(page.extract_text() for page in reader.pages)
+
+
+def outline_titles(outline, depth=0) -> list[tuple[int, str]]:
+    titles = []
+    for item in outline:
+        if isinstance(item, list):
+            titles += outline_titles(item, depth + 1)
+        else:
+            titles.append((depth, item.title))
+    return titles
+
+
+def test_secretariat_gets_a_pdf_with_every_receipt_bookmarks_and_page_numbers(
+    client, secretariat, consultation, commented, django_capture_on_commit_callbacks
+):
+    client.force_login(secretariat)
+    response = request_report(client, consultation, capture=django_capture_on_commit_callbacks)
+    assert response.status_code == 302
+    run = OutcomeReport.objects.get(consultation=consultation)
+    assert (run.state, run.progress, run.error) == ("done", 100, "")
+    every = Comment.objects.filter(consultation=consultation)
+    assert run.comment_count == every.count() == 15
+
+    reader = PdfReader(io.BytesIO(download(client, consultation, run)))
+    assert len(reader.pages) == run.page_count
+    text = pdf_text(reader)
+    for receipt in every.values_list("receipt", flat=True):
+        assert receipt in text, receipt
+    assert "Taken up in part." in text
+    assert "Open licences 3" in text  # the themes table
+
+    # Page numbers run on across the joined chunks: page n prints n.
+    footers = [page.extract_text().strip().splitlines()[-1] for page in reader.pages]
+    assert footers == [str(n) for n in range(1, len(reader.pages) + 1)]
+
+    titles = outline_titles(reader.outline)
+    assert (0, "Contents") in titles
+    appendix = titles.index((0, "Appendix: every comment and its answer"))
+    nested = [title for depth, title in titles[appendix + 1 :] if depth == 1]
+    assert nested[0].startswith("§1 ") and "The whole draft" in nested
+    assert nested[-1] == "Comments not shown in full"
+    assert not any("continued" in title for _depth, title in titles)
+
+    # Tagged PDF for screen readers, with its language and title.
+    root = reader.trailer["/Root"]
+    assert bool(root["/MarkInfo"]["/Marked"])
+    assert root["/Lang"] == "en"
+    assert reader.metadata.title == f"Outcome report: {consultation.title}"
+    tree = root["/StructTreeRoot"]
+    assert tree["/K"][0]["/S"] == "/Document"
+    assert int(tree["/ParentTreeNextKey"]) > len(reader.pages)
+    # Every page has its own entry in the one parent tree (the pieces' keys were shifted).
+    keys = [int(page["/StructParents"]) for page in reader.pages]
+    nums = tree["/ParentTree"]["/Nums"]
+    assert len(set(keys)) == len(keys) and set(keys) <= {int(key) for key in nums[::2]}
+
+    # The table of contents gives the page each appendix group starts on.
+    first_group = nested[0]
+    listed = re.search(re.escape(first_group) + r" \(\d+\) \.+ (\d+)", text)
+    assert listed, text[:2000]
+    page_index = next(
+        n for n, page in enumerate(reader.pages) if first_group in page.extract_text() and n > 2
+    )
+    assert int(listed.group(1)) == page_index + 1
+
+
+def test_private_hidden_and_withdrawn_text_never_in_the_report(
+    client, secretariat, consultation, commented, django_capture_on_commit_callbacks
+):
+    client.force_login(secretariat)
+    request_report(client, consultation, capture=django_capture_on_commit_callbacks)
+    run = OutcomeReport.objects.get(consultation=consultation)
+    text = pdf_text(PdfReader(io.BytesIO(download(client, consultation, run))))
+    for secret in (PRIVATE_TEXT, HIDDEN_TEXT, WITHDRAWN_TEXT, PRIVATE_RATIONALE):
+        assert secret not in text
+    for kind in ("private", "hidden", "withdrawn"):
+        assert commented[kind].receipt in text
+    assert "Hidden by a moderator." in text
+    assert "Withdrawn by its author." in text
+    assert "not accepted" in text  # the private comment's status is shown
+
+
+def test_requested_twice_makes_one_run(client, secretariat, consultation, commented):
+    client.force_login(secretariat)
+    # Without running the task: both requests see the same state.
+    request_report(client, consultation)
+    request_report(client, consultation)
+    runs = OutcomeReport.objects.filter(consultation=consultation)
+    assert runs.count() == 1
+    assert runs.get().state == OutcomeReport.State.QUEUED
+
+
+def test_simultaneous_requests_make_one_run(secretariat, consultation, monkeypatch):
+    """The second request's look-up misses the first's row (not committed yet when it
+    looked): its insert hits the unique constraint and it returns the first run."""
+    first, created = report.report_request(actor=secretariat, consultation=consultation)
+    assert created
+    real_live_run = report._live_run
+    calls = []
+
+    def not_yet_visible(**kwargs):
+        calls.append(kwargs)
+        return None if len(calls) == 1 else real_live_run(**kwargs)
+
+    monkeypatch.setattr(report, "_live_run", not_yet_visible)
+    second, created = report.report_request(actor=secretariat, consultation=consultation)
+    assert (second, created) == (first, False)
+    assert len(calls) == 2
+    assert OutcomeReport.objects.filter(consultation=consultation).count() == 1
+
+
+def test_an_abandoned_run_gives_way_to_a_new_one(secretariat, consultation):
+    stuck, _created = report.report_request(actor=secretariat, consultation=consultation)
+    OutcomeReport.objects.filter(pk=stuck.pk).update(
+        state="running", started_at=timezone.now() - timedelta(hours=5)
+    )
+    assert report.report_request(actor=secretariat, consultation=consultation) == (stuck, False)
+    OutcomeReport.objects.filter(pk=stuck.pk).update(started_at=timezone.now() - timedelta(hours=7))
+    fresh, created = report.report_request(actor=secretariat, consultation=consultation)
+    assert created and fresh.pk != stuck.pk
+    stuck.refresh_from_db()
+    assert stuck.state == "failed" and "Abandoned" in stuck.error
+
+
+def test_failure_is_shown_and_a_retry_builds_the_report(
+    client, secretariat, consultation, commented, monkeypatch, django_capture_on_commit_callbacks
+):
+    client.force_login(secretariat)
+
+    def broken(**kwargs):
+        raise RuntimeError("the renderer ran out of paper")
+
+    monkeypatch.setattr(report, "front_context", broken)
+    request_report(client, consultation, capture=django_capture_on_commit_callbacks)
+    failed = OutcomeReport.objects.get(consultation=consultation)
+    assert failed.state == OutcomeReport.State.FAILED
+    assert "the renderer ran out of paper" in failed.error
+    page = client.get(reverse("staff_report", args=[consultation.slug]))
+    assert "the renderer ran out of paper" in page.content.decode()
+    assert b'http-equiv="refresh"' not in page.content
+    assert (
+        client.get(
+            reverse("staff_report_download", args=[consultation.slug, failed.pk])
+        ).status_code
+        == 404
+    )
+
+    monkeypatch.undo()
+    monkeypatch.setattr(report, "CHUNK_SIZE", 4)
+    request_report(client, consultation, capture=django_capture_on_commit_callbacks)
+    retried = OutcomeReport.objects.exclude(pk=failed.pk).get(consultation=consultation)
+    assert retried.state == OutcomeReport.State.DONE
+    assert retried.state_key == failed.state_key
+    assert download(client, consultation, retried).startswith(b"%PDF-1.7")
+
+
+def test_page_refreshes_while_a_report_is_being_built(client, secretariat, consultation):
+    client.force_login(secretariat)
+    request_report(client, consultation)  # queued: the task did not run
+    page = client.get(reverse("staff_report", args=[consultation.slug]))
+    assert b'<meta http-equiv="refresh" content="5">' in page.content
+    assert b"<progress" in page.content
+
+
+def test_empty_consultation_yields_a_valid_pdf(
+    client, secretariat, consultation, django_capture_on_commit_callbacks
+):
+    client.force_login(secretariat)
+    request_report(client, consultation, capture=django_capture_on_commit_callbacks)
+    run = OutcomeReport.objects.get(consultation=consultation)
+    assert run.state == OutcomeReport.State.DONE, run.error
+    reader = PdfReader(io.BytesIO(download(client, consultation, run)))
+    assert len(reader.pages) == run.page_count >= 6
+    text = pdf_text(reader)
+    assert consultation.title in text
+    assert "No comments yet." in text
+    assert run.comment_count == 0
+
+
+def test_a_new_comment_makes_a_new_state_and_a_new_run(
+    client, secretariat, consultation, stakeholder
+):
+    client.force_login(secretariat)
+    request_report(client, consultation)
+    comment_services.comment_create(
+        actor=stakeholder, consultation=consultation, section_key="2-scope-1", body="Later."
+    )
+    request_report(client, consultation)
+    keys = OutcomeReport.objects.filter(consultation=consultation).values_list(
+        "state_key", flat=True
+    )
+    assert len(set(keys)) == 2
+
+
+def test_docx_has_every_receipt_and_no_private_text(
+    client, secretariat, consultation, commented, django_capture_on_commit_callbacks
+):
+    from docx import Document
+
+    client.force_login(secretariat)
+    request_report(client, consultation, "docx", capture=django_capture_on_commit_callbacks)
+    run = OutcomeReport.objects.get(consultation=consultation, format="docx")
+    assert run.state == OutcomeReport.State.DONE, run.error
+    document = Document(io.BytesIO(download(client, consultation, run)))
+    text = "\n".join(paragraph.text for paragraph in document.paragraphs)
+    for receipt in Comment.objects.filter(consultation=consultation).values_list(
+        "receipt", flat=True
+    ):
+        assert receipt in text
+    for secret in (PRIVATE_TEXT, HIDDEN_TEXT, WITHDRAWN_TEXT, PRIVATE_RATIONALE):
+        assert secret not in text
+    assert document.core_properties.title == f"Outcome report: {consultation.title}"
+
+
+def test_analyst_can_request_and_download(
+    client, analyst, consultation, django_capture_on_commit_callbacks
+):
+    client.force_login(analyst)
+    assert client.get(reverse("staff_report", args=[consultation.slug])).status_code == 200
+    request_report(client, consultation, capture=django_capture_on_commit_callbacks)
+    run = OutcomeReport.objects.get(consultation=consultation)
+    assert download(client, consultation, run).startswith(b"%PDF")
+    event = AuditEvent.objects.get(event=Event.EXPORT_DOWNLOADED)
+    assert (event.actor, event.target) == (analyst, "outcome-report.pdf")
+
+
+@pytest.mark.parametrize("who", ["anonymous", "stakeholder", "moderator", "other_secretariat"])
+def test_others_can_neither_request_nor_download(
+    request, client, secretariat, consultation, who, moderator
+):
+    run, _created = report.report_request(actor=secretariat, consultation=consultation)
+    OutcomeReport.objects.filter(pk=run.pk).update(state="done", file="reports/x.pdf")
+    if who != "anonymous":
+        client.force_login(request.getfixturevalue(who))
+    page = reverse("staff_report", args=[consultation.slug])
+    file = reverse("staff_report_download", args=[consultation.slug, run.pk])
+    for response in (client.get(page), client.post(page, {"format": "pdf"}), client.get(file)):
+        if who == "anonymous":
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+        else:
+            assert response.status_code == 403
+    assert OutcomeReport.objects.count() == 1
+
+
+def test_a_report_is_downloaded_only_through_its_own_consultation(
+    client, secretariat, consultation, other_secretariat
+):
+    run, _created = report.report_request(actor=secretariat, consultation=consultation)
+    OutcomeReport.objects.filter(pk=run.pk).update(state="done", file="reports/x.pdf")
+    client.force_login(other_secretariat)
+    elsewhere = other_secretariat_consultation(other_secretariat)
+    response = client.get(reverse("staff_report_download", args=[elsewhere.slug, run.pk]))
+    assert response.status_code == 404
+
+
+def other_secretariat_consultation(user):
+    from consult.models import Consultation
+
+    return Consultation.objects.get(title="Another consultation")
+
+
+def test_bad_format_is_refused_beside_the_field(client, secretariat, consultation):
+    client.force_login(secretariat)
+    response = request_report(client, consultation, fmt="odt")
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not OutcomeReport.objects.exists()
+
+
+@pytest.mark.parametrize("extra_runs", [1, 6])
+def test_report_page_queries_do_not_grow_with_runs(
+    client, secretariat, consultation, extra_runs, django_assert_num_queries
+):
+    for n in range(extra_runs):
+        OutcomeReport.objects.create(
+            consultation=consultation, state_key=f"{n:064d}", state="done", file="reports/x.pdf"
+        )
+    client.force_login(secretariat)
+    url = reverse("staff_report", args=[consultation.slug])
+    client.get(url)  # warm the session and permission caches
+    with django_assert_num_queries(QUERIES_REPORT_PAGE):
+        response = client.get(url)
+    assert response.content.count(b"Download PDF") == extra_runs
+
+
+QUERIES_REPORT_PAGE = 10
+
+
+def test_progress_rises_chunk_by_chunk(consultation, commented, tmp_path):
+    seen = []
+    outcome = report.build_pdf(
+        consultation=consultation,
+        target=tmp_path / "report.pdf",
+        folder=tmp_path,
+        progress=seen.append,
+        chunk_size=5,
+    )
+    assert outcome.comment_count == 15
+    # Front matter, three chunks of five, the join.
+    assert seen == sorted(seen) and len(seen) == 5
+    assert seen[0] == report._FRONT_DONE and seen[-1] == 99
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="needs concurrent transactions (PostgreSQL)"
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_requests_at_the_same_moment_make_one_run(settings):
+    """Two threads ask at once, each on its own connection: one run, both get it."""
+    from tests.consult.factories import open_consultation
+    from tests.stakeholders.factories import convenor
+
+    settings.PLENARY_TASKS_INLINE = False  # leave the task in the outbox
+    secretariat = convenor(email="race@example.org")
+    consultation = open_consultation(secretariat=secretariat)
+    barrier = threading.Barrier(2)
+    results, errors = [], []
+
+    def ask():
+        try:
+            barrier.wait(timeout=10)
+            results.append(report.report_request(actor=secretariat, consultation=consultation))
+        except Exception as exc:  # surfaced below
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=ask) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert errors == []
+    assert OutcomeReport.objects.filter(consultation=consultation).count() == 1
+    assert len({run.pk for run, _created in results}) == 1
+    assert sorted(created for _run, created in results) == [False, True]
+
+
+def test_what_a_non_public_comment_said_never_leaves_the_database(consultation, commented):
+    sections = report.selectors.ledger_sections(consultation=consultation)
+    rows = list(report.appendix_rows(consultation=consultation, sections=sections))
+    assert len(rows) == 15
+    hidden_rows = [row for row in rows if row["shown"]]
+    assert {row["receipt"] for row in hidden_rows} == {
+        commented[kind].receipt for kind in ("private", "hidden", "withdrawn")
+    }
+    assert rows[-3:] == hidden_rows  # listed last, apart from the sections
+    for row in hidden_rows:
+        for column in ("text_html", "author_name", "section_key", "rationale", "group_name"):
+            assert row[column] is None, column
+    private = next(row for row in rows if row["receipt"] == commented["private"].receipt)
+    assert private["status"] == "not_accepted"
+    public = next(row for row in rows if row["receipt"] == commented["public"][0].receipt)
+    assert (public["rationale"], public["section_key"]) == ("Taken up in part.", "1-purpose-1")
