@@ -208,12 +208,10 @@ def reply_digest_send(*, now=None) -> int:
     start, end = _day_bounds(day)
     replies = (
         Comment.objects.filter(
+            Comment.public_q(),
             parent__isnull=False,
             created_at__gte=start,
             created_at__lt=end,
-            visibility=Comment.Visibility.PUBLIC,
-            moderation=Comment.Moderation.VISIBLE,
-            withdrawn_at__isnull=True,
             consultation__status=Consultation.Status.PUBLISHED,
             parent__author__mail_reply_digest=True,
             parent__author__is_active=True,

@@ -94,9 +94,7 @@ _CSS = Path(settings.BASE_DIR) / "static" / "css" / "report.css"
 
 def can_report(user, consultation: Consultation) -> bool:
     """The secretariat and the analysts of this consultation (not its moderators)."""
-    return consult_permissions.can_run(user, consultation) or consult_permissions.can_analyse(
-        user, consultation
-    )
+    return consult_permissions.can_run_or_analyse(user, consultation)
 
 
 def require_can_report(user, consultation: Consultation) -> None:
@@ -402,18 +400,12 @@ def version_changes(*, consultation: Consultation) -> list[VersionChange]:
     return changes
 
 
-def _public() -> Q:
-    return Q(
-        visibility=Comment.Visibility.PUBLIC,
-        moderation=Comment.Moderation.VISIBLE,
-        withdrawn_at__isnull=True,
-    )
-
-
 def _only_public(expression) -> Case:
     """``expression`` for a public comment, NULL for any other: what a private,
     hidden or withdrawn comment said never leaves the database."""
-    return Case(When(_public(), then=expression), default=Value(None), output_field=CharField())
+    return Case(
+        When(Comment.public_q(), then=expression), default=Value(None), output_field=CharField()
+    )
 
 
 def appendix_rows(*, consultation: Consultation, sections: list) -> QuerySet[dict]:
@@ -438,7 +430,9 @@ def appendix_rows(*, consultation: Consultation, sections: list) -> QuerySet[dic
         .annotate(
             current=current,
             shown=Case(
-                When(_public(), then=Value(0)), default=Value(1), output_field=IntegerField()
+                When(Comment.public_q(), then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
             ),
             position=position,
         )
@@ -462,7 +456,7 @@ def appendix_rows(*, consultation: Consultation, sections: list) -> QuerySet[dic
             target_key=_only_public(F("current__target_section__key")),
             target_heading=_only_public(F("current__target_section__heading")),
             target_version=Case(
-                When(_public(), then=F("current__target_section__version__number")),
+                When(Comment.public_q(), then=F("current__target_section__version__number")),
                 default=Value(None),
                 output_field=IntegerField(),
             ),
@@ -662,7 +656,7 @@ def build_pdf(
 def _toc_groups(*, consultation: Consultation, sections: list, labels: dict) -> list[dict]:
     """The appendix's groups in print order with their sizes: one aggregate query."""
     public = (
-        Comment.objects.filter(_public(), consultation=consultation)
+        Comment.objects.filter(Comment.public_q(), consultation=consultation)
         .values_list("section__key")
         .annotate(n=Count("pk"))
         .order_by()
@@ -680,7 +674,7 @@ def _toc_groups(*, consultation: Consultation, sections: list, labels: dict) -> 
         }
         for key in keys
     ]
-    hidden = Comment.objects.filter(consultation=consultation).exclude(_public()).count()
+    hidden = Comment.objects.filter(consultation=consultation).exclude(Comment.public_q()).count()
     if hidden:
         groups.append(
             {"anchor": "not-shown", "title": _group_title(None, 1, labels), "count": hidden}

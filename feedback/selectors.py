@@ -587,17 +587,6 @@ def appeal_to_answer(*, comment: Comment, appeal_id: int | str | None = None) ->
 # --- themes (written by feedback/themes.py) -----------------------------------------
 
 
-def _public(prefix: str = "") -> Q:
-    """Comments anyone may read (``Comment.is_public`` as a filter)."""
-    return Q(
-        **{
-            f"{prefix}visibility": Comment.Visibility.PUBLIC,
-            f"{prefix}moderation": Comment.Moderation.VISIBLE,
-            f"{prefix}withdrawn_at__isnull": True,
-        }
-    )
-
-
 def themes_with_counts(*, consultation: Consultation) -> QuerySet[Theme]:
     """The consultation's themes, by name, with their counts: one query.
 
@@ -611,7 +600,7 @@ def themes_with_counts(*, consultation: Consultation) -> QuerySet[Theme]:
         Theme.objects.filter(consultation=consultation)
         .annotate(
             comment_count=Count("tags"),
-            public_count=Count("tags", filter=_public("tags__comment__")),
+            public_count=Count("tags", filter=Comment.public_q("tags__comment__")),
         )
         .order_by(Lower("name"), "pk")
     )
