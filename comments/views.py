@@ -25,7 +25,7 @@ from feedback.selectors import (
     disposition_history_with_appeals,
 )
 from plenary import ratelimit
-from plenary.forms import NOT_DONE, submit
+from plenary.forms import NOT_DONE, posted, submit
 from plenary.keyset import InvalidCursor, KeysetPage
 from plenary.text import render_markdown
 from stakeholders.selectors import organisations_for_behalf
@@ -278,9 +278,7 @@ def comment_edit(request, receipt: str):
     """The author edits their comment (GET: the form; POST: preview or save)."""
     comment = _comment_or_404(request, receipt)
     permissions.require_is_author(request.user, comment)
-    form = CommentEditForm(
-        request.POST if request.method == "POST" else None, initial={"body": comment.body}
-    )
+    form = CommentEditForm(posted(request), initial={"body": comment.body})
     preview = None
     if request.method == "POST" and "preview" in request.POST:
         preview = body_preview(form)
@@ -316,7 +314,7 @@ def comment_withdraw(request, receipt: str):
     """The author withdraws their comment (GET: confirm; POST: withdraw)."""
     comment = _comment_or_404(request, receipt)
     permissions.require_is_author(request.user, comment)
-    form = forms.Form(request.POST if request.method == "POST" else None)
+    form = forms.Form(posted(request))
     withdrawn = submit(
         request,
         form,

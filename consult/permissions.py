@@ -43,16 +43,24 @@ def can_analyse(user, consultation: Consultation) -> bool:
 _ROLE_CODENAMES = frozenset({"run_consultation", "moderate_consultation", "analyse_consultation"})
 
 
-def is_staff_of(user, consultation: Consultation) -> bool:
-    """Any role on the consultation (sees private comments and the triage list).
-
-    Asked on nearly every request, so it reads the user's permissions on the
-    consultation once (one checker: its user and group queries) rather than
-    once per role.
-    """
+def _codenames(user, consultation: Consultation) -> set[str]:
+    """The user's permissions on the consultation, read once (one checker: its
+    user and group queries) rather than once per permission asked about."""
     if user is None or not user.is_authenticated or not user.is_active:
-        return False
-    return bool(_ROLE_CODENAMES & set(ObjectPermissionChecker(user).get_perms(consultation)))
+        return set()
+    return set(ObjectPermissionChecker(user).get_perms(consultation))
+
+
+def is_staff_of(user, consultation: Consultation) -> bool:
+    """Any role on the consultation (sees private comments and the triage list)."""
+    return bool(_ROLE_CODENAMES & _codenames(user, consultation))
+
+
+def can_run_or_analyse(user, consultation: Consultation) -> bool:
+    """The secretariat or an analyst: the people who work on the input (clusters,
+    themes, the outcome report), as distinct from the moderators, who work on the
+    threads."""
+    return bool({"run_consultation", "analyse_consultation"} & _codenames(user, consultation))
 
 
 def require_can_create_consultation(user) -> None:

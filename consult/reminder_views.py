@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from plenary.forms import NOT_DONE, submit
+from plenary.forms import NOT_DONE, posted, submit
 from stakeholders.models import User
 
 from . import reminders
@@ -76,7 +76,7 @@ def follow(request, slug: str):
 def reminder_settings(request):
     user = request.user
     form = ReminderSettingsForm(
-        request.POST if request.method == "POST" else None,
+        posted(request),
         initial={
             "mail_round_closing": user.mail_round_closing,
             "mail_reply_digest": user.mail_reply_digest,

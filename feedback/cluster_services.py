@@ -387,9 +387,7 @@ def submission_counts(*, consultation: Consultation) -> SubmissionCounts:
 
 def can_view_clusters(user, consultation: Consultation) -> bool:
     """The secretariat (who also decide) and analysts see clusters."""
-    return consult_permissions.can_run(user, consultation) or consult_permissions.can_analyse(
-        user, consultation
-    )
+    return consult_permissions.can_run_or_analyse(user, consultation)
 
 
 def require_can_view_clusters(user, consultation: Consultation) -> None:

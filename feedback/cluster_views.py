@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from comments.models import Comment
 from consult.models import Consultation
-from plenary.forms import NOT_DONE, submit
+from plenary.forms import NOT_DONE, posted, submit
 
 from . import cluster_services, permissions, selectors
 from .forms import SnippetChoiceField
@@ -94,7 +94,7 @@ def clusters(request, slug: str):
     """The consultation's campaign clusters, largest first."""
     consultation = _consultation(request, slug)
     # The form has no fields, so an empty POST is still a submission.
-    form = ReclusterForm(request.POST if request.method == "POST" else None)
+    form = ReclusterForm(posted(request))
     done = submit(
         request,
         form,

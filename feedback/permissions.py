@@ -68,9 +68,7 @@ def can_manage_themes(user, consultation: Consultation) -> bool:
     """See and define themes, tag comments, run and decide suggestions: the secretariat
     and analysts.  Moderators are left out, as from campaign clusters: their work is
     the thread, not the analysis."""
-    return consult_permissions.can_run(user, consultation) or consult_permissions.can_analyse(
-        user, consultation
-    )
+    return consult_permissions.can_run_or_analyse(user, consultation)
 
 
 def require_can_manage_themes(user, consultation: Consultation) -> None:

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from comments import selectors as comment_selectors
 from consult.models import Consultation
-from plenary.forms import NOT_DONE, submit
+from plenary.forms import NOT_DONE, posted, submit
 
 from . import permissions, selectors, themes
 from .models import Status, Theme, ThemeSuggestion
@@ -41,12 +41,6 @@ def _theme_consultation(request, slug: str) -> Consultation:
     return consultation
 
 
-def _posted(request):
-    """The POST data to bind a form to, or None on a GET (an empty POST still binds:
-    a form whose boxes are all unticked sends nothing but its token)."""
-    return request.POST if request.method == "POST" else None
-
-
 def status_columns() -> list[tuple[str, str]]:
     return [("awaiting", _("awaiting response")), *Status.choices]
 
@@ -57,7 +51,7 @@ def themes_index(request, slug: str):
     one, and the pending suggestions."""
     consultation = _theme_consultation(request, slug)
     can_manage = permissions.can_manage_themes(request.user, consultation)
-    form = ThemeForm(_posted(request))
+    form = ThemeForm(posted(request))
     created = submit(
         request,
         form,
@@ -96,7 +90,7 @@ def theme_detail(request, slug: str, pk: int):
     can_manage = permissions.can_manage_themes(request.user, consultation)
     untagging = request.POST.get("action") == "untag"
     form = ThemeForm(
-        None if untagging else (_posted(request)),
+        None if untagging else posted(request),
         initial={"name": theme.name, "description": theme.description},
     )
     untag = UntagForm(request.POST if untagging else None)
@@ -148,7 +142,7 @@ def theme_delete(request, slug: str, pk: int):
     consultation = _theme_consultation(request, slug)
     theme = get_object_or_404(Theme, pk=pk, consultation=consultation)
     permissions.require_can_manage_themes(request.user, consultation)
-    form = ThemeDeleteForm(_posted(request))
+    form = ThemeDeleteForm(posted(request))
     name = theme.name
     untagged = submit(
         request,
@@ -205,7 +199,7 @@ def suggestion_review(request, slug: str, pk: int):
         "author__participant__group", "on_behalf_of"
     ).order_by("created_at", "pk")
     form = SuggestionDecisionForm(
-        _posted(request),
+        posted(request),
         comments=suggested,
         themes=selectors.themes_of(consultation=consultation),
         initial={"comments": list(suggested), "name": suggestion.label},
@@ -256,7 +250,7 @@ def comment_themes(request, receipt: str):
     consultation = comment.consultation
     permissions.require_can_manage_themes(request.user, consultation)
     form = CommentThemesForm(
-        _posted(request),
+        posted(request),
         themes=selectors.themes_of(consultation=consultation),
         initial={"themes": list(selectors.comment_themes(comment=comment))},
     )

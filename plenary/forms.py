@@ -9,6 +9,16 @@ from django.core.exceptions import ValidationError
 NOT_DONE = object()
 
 
+def posted(request):
+    """The data to bind a form to: the POST on a POST, None on a GET.
+
+    ``request.POST or None`` is not enough for forms whose only fields are
+    checkboxes (or that have none): unticked boxes send nothing but the CSRF
+    token, and an empty QueryDict would leave the form unbound.
+    """
+    return request.POST if request.method == "POST" else None
+
+
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
     """Attach a service's ValidationError to the form, each message beside its field."""
     if hasattr(exc, "error_dict"):
