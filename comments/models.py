@@ -4,7 +4,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from consult.models import Consultation, Round, Section
+from consult.models import Consultation, Meeting, Question, Round, Section
 from plenary.append_only import AppendOnlyModel
 from stakeholders.models import Organisation
 
@@ -34,6 +34,7 @@ class Comment(models.Model):
         EMAIL = "email", _("email")
         LETTER = "letter", _("letter")
         WORKSHOP = "workshop", _("workshop")
+        MEETING = "meeting", _("meeting")
         IMPORT = "import", _("import")
 
     receipt = models.CharField(max_length=11, unique=True, editable=False)
@@ -43,6 +44,10 @@ class Comment(models.Model):
     round = models.ForeignKey(Round, on_delete=models.PROTECT, related_name="comments")
     section = models.ForeignKey(
         Section, null=True, blank=True, on_delete=models.PROTECT, related_name="comments"
+    )
+    # A free-text answer to a round's question is a comment with ``question`` set.
+    question = models.ForeignKey(
+        Question, null=True, blank=True, on_delete=models.PROTECT, related_name="comments"
     )
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -70,9 +75,27 @@ class Comment(models.Model):
     # the placeholder.  The history of actions is in ModerationAction.
     moderation_reason = models.TextField(blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    # Input received outside the web (email, letter, workshop, meeting, CSV
+    # import) and entered by staff (``entered_by``) for a named person or
+    # organisation: who sent it, and when it was received.
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    submitter_name = models.CharField(_("name of the sender"), max_length=200, blank=True)
+    submitter_organisation = models.CharField(
+        _("organisation of the sender"), max_length=200, blank=True
+    )
+    received_at = models.DateTimeField(_("received on"), null=True, blank=True)
+    meeting = models.ForeignKey(
+        Meeting, null=True, blank=True, on_delete=models.PROTECT, related_name="comments"
+    )
+    # The language the comment is written in (a code from settings.LANGUAGES or
+    # another BCP 47 tag); blank when unknown.
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    # What full-text search reads: the body plus the text extracted from the
+    # attachments, kept by the services.  PostgreSQL indexes it with a GIN
+    # index on to_tsvector('simple', search_text) (migration 0006).
+    search_text = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Set by comment_edit (the text is in CommentRevision) and comment_withdraw.
@@ -236,3 +259,37 @@ class ConsultationBlock(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} blocked in {self.consultation_id}"
+
+
+def attachment_path(instance: "Attachment", filename: str) -> str:
+    """Files are stored under an unguessable name; the original name is kept in the row."""
+    import uuid
+
+    return f"attachments/{instance.comment.consultation_id}/{uuid.uuid4().hex}"
+
+
+class Attachment(models.Model):
+    """A file (position paper, case study, image) carried by a comment.
+
+    The type is checked from the content on upload; ``extracted_text`` is what
+    search and duplicate detection read.  Served only through a view that
+    applies the comment's visibility, as a download.
+    """
+
+    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="attachments")
+    file = models.FileField(upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(max_length=255)
+    content_type = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64)
+    extracted_text = models.TextField(blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["comment", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -33,6 +33,7 @@ class Consultation(models.Model):
     goals = models.TextField(_("goals"), blank=True)
     ground_rules = models.TextField(_("ground rules"), blank=True)
     code_of_conduct = models.TextField(_("code of conduct"), blank=True)
+    decision_process = models.TextField(_("how decisions will be made"), blank=True)
     premoderate_first = models.PositiveSmallIntegerField(
         _("pre-moderate each participant's first comments"),
         default=0,
@@ -48,6 +49,9 @@ class Consultation(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     published_at = models.DateTimeField(null=True, blank=True)
+    # Set once the participants have been invited to evaluate the process
+    # (after the last round closed): the invitation goes out once.
+    evaluation_invited_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]
@@ -67,8 +71,16 @@ class DocumentVersion(models.Model):
     consultation = models.ForeignKey(
         Consultation, on_delete=models.CASCADE, related_name="versions"
     )
+
+    class Format(models.TextChoices):
+        MARKDOWN = "markdown", "Markdown"
+        DOCX = "docx", "DOCX"
+        ODT = "odt", "ODT"
+
     number = models.PositiveIntegerField()
     source = models.TextField(help_text="The Markdown the version was imported from.")
+    # The format of the file the secretariat uploaded (converted to ``source``).
+    source_format = models.CharField(max_length=10, choices=Format.choices, default="markdown")
     changelog = models.TextField(blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -95,6 +107,13 @@ class Section(models.Model):
     heading = models.CharField(max_length=300, blank=True)
     body = models.TextField()
     body_html = models.TextField()
+    # The section of the previous version this one continues (same key), as
+    # matched on import and corrected by the secretariat before publishing;
+    # null for a new section.
+    previous = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    match_score = models.FloatField(null=True, blank=True)
 
     class Meta:
         ordering = ["version", "ordinal"]
@@ -121,6 +140,14 @@ class Round(models.Model):
     )
     opens_at = models.DateTimeField(_("opens at"))
     closes_at = models.DateTimeField(_("closes at"))
+    background = models.TextField(_("background paper"), blank=True)
+    # Required (and shown publicly) when the window is shorter than the site's
+    # minimum (settings.PLENARY_MIN_ROUND_DAYS).
+    short_window_reason = models.TextField(_("why the window is shorter"), blank=True)
+    # Stamped by the scheduler (consult.tasks) when it announced the opening
+    # and the close, so each happens once without anyone clicking.
+    opened_announced_at = models.DateTimeField(null=True, blank=True)
+    closed_announced_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -157,3 +184,214 @@ class Follow(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} follows {self.consultation_id}"
+
+
+class RoundExtension(models.Model):
+    """A recorded extension of a round's closing date, announced publicly."""
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="extensions")
+    previous_closes_at = models.DateTimeField()
+    new_closes_at = models.DateTimeField()
+    reason = models.TextField(_("reason"))
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["round", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.round} extended to {self.new_closes_at:%Y-%m-%d}"
+
+
+class CharterAcceptance(models.Model):
+    """A participant accepted the consultation's code of conduct (once, before commenting)."""
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="acceptances"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    accepted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "user"], name="charter_acceptance_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} accepted {self.consultation_id}"
+
+
+class Question(models.Model):
+    """A survey question asked in a round.  Free-text answers are comments."""
+
+    class Kind(models.TextChoices):
+        FREE_TEXT = "free_text", _("free text")
+        SINGLE = "single", _("single choice")
+        MULTIPLE = "multiple", _("multiple choice")
+        SCALE = "scale", _("scale")
+
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="questions")
+    ordinal = models.PositiveIntegerField()
+    text = models.TextField(_("question"))
+    help_text = models.TextField(_("explanation"), blank=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    required = models.BooleanField(_("required"), default=False)
+    scale_min = models.SmallIntegerField(default=1)
+    scale_max = models.SmallIntegerField(default=5)
+    scale_min_label = models.CharField(max_length=60, blank=True)
+    scale_max_label = models.CharField(max_length=60, blank=True)
+
+    class Meta:
+        ordering = ["round", "ordinal"]
+        constraints = [
+            models.UniqueConstraint(fields=["round", "ordinal"], name="question_ordinal_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:60]
+
+
+class QuestionChoice(models.Model):
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
+    ordinal = models.PositiveIntegerField()
+    label = models.CharField(_("label"), max_length=200)
+
+    class Meta:
+        ordering = ["question", "ordinal"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "ordinal"], name="choice_ordinal_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Answer(models.Model):
+    """One participant's answer to a choice or scale question.
+
+    A multiple-choice answer is one row per chosen option.  Free-text answers
+    are ``comments.Comment`` rows with ``question`` set (receipt, disposition).
+    """
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    choice = models.ForeignKey(
+        QuestionChoice, null=True, blank=True, on_delete=models.PROTECT, related_name="answers"
+    )
+    scale_value = models.SmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["question", "respondent", "choice"], name="answer_choice_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["question", "respondent"],
+                condition=Q(choice__isnull=True),
+                name="answer_scale_unique",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.respondent_id} answered {self.question_id}"
+
+
+class SectionTranslation(models.Model):
+    """A section's text in another language (the version's original is ``Section``)."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(_("language"), max_length=8)
+    heading = models.CharField(max_length=300, blank=True)
+    body = models.TextField()
+    body_html = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["section", "language"], name="section_translation_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.section} [{self.language}]"
+
+
+class Meeting(models.Model):
+    """An online or in-person meeting of the consultation; its input becomes comments."""
+
+    class Kind(models.TextChoices):
+        ONLINE = "online", _("online")
+        IN_PERSON = "in_person", _("in person")
+        HYBRID = "hybrid", _("in person and online")
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="meetings"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    timezone = models.CharField(_("time zone"), max_length=64, default="UTC")
+    place = models.CharField(_("place"), max_length=300, blank=True)
+    link = models.URLField(_("link"), blank=True)
+    language = models.CharField(_("language"), max_length=8, default="en")
+    groups = models.ManyToManyField(
+        "stakeholders.StakeholderGroup",
+        blank=True,
+        related_name="+",
+        verbose_name=_("stakeholder groups targeted"),
+    )
+    description = models.TextField(_("description"), blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    summary_html = models.TextField(blank=True)
+    summary_published_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["consultation", "starts_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="meeting_ends_after_start"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class OutreachInvitation(models.Model):
+    """An invitation the secretariat sent to opted-in participants of under-represented groups."""
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="outreach"
+    )
+    groups = models.ManyToManyField(
+        "stakeholders.StakeholderGroup", related_name="+", verbose_name=_("stakeholder groups")
+    )
+    subject = models.CharField(_("subject"), max_length=200)
+    message = models.TextField(_("message"))
+    recipients = models.PositiveIntegerField(default=0)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.subject

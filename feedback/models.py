@@ -403,3 +403,44 @@ class OutcomeReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consultation_id} {self.format} {self.state}"
+
+
+class EvaluationResponse(models.Model):
+    """A participant's evaluation of a closed consultation's process (one per person).
+
+    Scores are 1 (not at all) to 5 (fully); the stakeholder group is copied at
+    answer time so results by group stay stable if a profile changes.
+    """
+
+    consultation = models.ForeignKey(
+        "consult.Consultation", on_delete=models.CASCADE, related_name="evaluations"
+    )
+    respondent = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    group = models.ForeignKey(
+        "stakeholders.StakeholderGroup",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    clarity = models.PositiveSmallIntegerField(_("the process was clear"))
+    safety = models.PositiveSmallIntegerField(_("I felt safe to speak"))
+    feedback = models.PositiveSmallIntegerField(_("I got feedback on my input"))
+    comments = models.TextField(_("anything else"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["consultation", "respondent"], name="evaluation_once"),
+            models.CheckConstraint(
+                condition=models.Q(clarity__gte=1, clarity__lte=5)
+                & models.Q(safety__gte=1, safety__lte=5)
+                & models.Q(feedback__gte=1, feedback__lte=5),
+                name="evaluation_scores_1_to_5",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.respondent_id} evaluated {self.consultation_id}"

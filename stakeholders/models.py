@@ -50,6 +50,19 @@ class User(AbstractUser):
     mail_staff_reminders = models.BooleanField(
         _("secretariat reminders: decisions past their target, appeal deadlines"), default=True
     )
+    # Opt-in, off by default: the secretariat's invitations to under-represented
+    # groups (stakeholders.outreach).
+    mail_outreach = models.BooleanField(
+        _("invitations to consultations where my stakeholder group is under-represented"),
+        default=False,
+    )
+    # Opt-out: the one invitation to evaluate a consultation I took part in.
+    mail_evaluation = models.BooleanField(
+        _("an invitation to evaluate a consultation after it closes"), default=True
+    )
+    # Set by the erasure service: the personal data is gone, the account
+    # cannot sign in, and public comments show "withdrawn participant".
+    erased_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     def __str__(self) -> str:
         return self.email
@@ -70,6 +83,23 @@ class StakeholderGroup(models.Model):
         return self.name
 
 
+class InterestTag(models.Model):
+    """An optional interest inside a stakeholder group (views differ within groups)."""
+
+    group = models.ForeignKey(StakeholderGroup, on_delete=models.CASCADE, related_name="tags")
+    slug = models.SlugField(max_length=60)
+    name = models.CharField(_("name"), max_length=100)
+
+    class Meta:
+        ordering = ["group", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "slug"], name="interest_tag_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
     group = models.ForeignKey(StakeholderGroup, on_delete=models.PROTECT, related_name="+")
@@ -80,6 +110,12 @@ class Organisation(models.Model):
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     verification_note = models.TextField(blank=True)
+    # A duplicate merged into another organisation keeps its row (comments and
+    # affiliations point at it, history stays readable) but is no longer offered.
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
+    )
+    merged_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -121,6 +157,22 @@ class Participant(models.Model):
         max_length=60,
         blank=True,
         help_text=_("Seen only by the secretariat, for participation balance statistics."),
+    )
+    age_range = models.CharField(
+        _("age range (optional)"),
+        max_length=8,
+        blank=True,
+        choices=[
+            ("u18", _("under 18")),
+            ("18-29", "18-29"),
+            ("30-44", "30-44"),
+            ("45-59", "45-59"),
+            ("60+", _("60 or over")),
+        ],
+        help_text=_("Seen only by the secretariat, for participation balance statistics."),
+    )
+    interests = models.ManyToManyField(
+        InterestTag, blank=True, related_name="participants", verbose_name=_("interests")
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
