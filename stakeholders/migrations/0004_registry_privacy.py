@@ -24,7 +24,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='participant',
             name='age_range',
-            field=models.CharField(blank=True, choices=[('u18', 'under 18'), ('18-29', '18–29'), ('30-44', '30–44'), ('45-59', '45–59'), ('60+', '60 or over')], help_text='Seen only by the secretariat, for participation balance statistics.', max_length=8, verbose_name='age range (optional)'),
+            field=models.CharField(blank=True, choices=[('u18', 'under 18'), ('18-29', '18-29'), ('30-44', '30-44'), ('45-59', '45-59'), ('60+', '60 or over')], help_text='Seen only by the secretariat, for participation balance statistics.', max_length=8, verbose_name='age range (optional)'),
         ),
         migrations.AddField(
             model_name='user',
