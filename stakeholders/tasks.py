@@ -1,0 +1,8 @@
+from plenary.outbox.tasks import retrying_task
+
+from . import services
+
+
+@retrying_task("stakeholders.tasks.send_affiliation_decision")
+def send_affiliation_decision(affiliation_id: int, decided_at: str) -> bool:
+    return services.affiliation_decision_send(affiliation_id=affiliation_id, decided_at=decided_at)
