@@ -5,6 +5,7 @@
 #   make run     demo on http://127.0.0.1:8000 (SQLite, tasks in-process, demo data)
 #   make test    the whole test suite (extra pytest arguments: PYTEST_ARGS="...")
 #   make lint    ruff check + ruff format --check + bandit (high severity)
+#   make messages  re-extract the strings (needs GNU gettext) and list the untranslated ones
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -27,13 +28,14 @@ STAMP_DEV := $(VENV)/.installed-dev
 STATIC_MANIFEST := staticfiles/staticfiles.json
 STATIC_SOURCES := $(shell find static -type f 2>/dev/null)
 
-.PHONY: help run test lint install install-dev clean
+.PHONY: help run test lint install install-dev clean messages
 
 help:
 	@echo "make run    start the demo on http://127.0.0.1:$(PORT) (PORT=... to change)"
 	@echo "make test   run the test suite (PYTEST_ARGS=\"-k receipt -x\" to pass arguments)"
 	@echo "make lint   ruff check, ruff format --check and bandit (high severity)"
 	@echo "make clean  remove the virtualenv stamps and collected static files"
+	@echo "make messages  re-extract translatable strings; untranslated ones go to i18n-missing.json"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -78,3 +80,14 @@ lint: $(STAMP_DEV)
 
 clean:
 	rm -rf staticfiles $(STAMP_RUN) $(STAMP_DEV)
+
+# Re-extract the interface strings into locale/{fr,es,pt} (GNU gettext's xgettext
+# and msgmerge), then write what is untranslated or fuzzy to i18n-missing.json.
+# Translate it into {"fr": {msgid: msgstr}, ...} and run
+# `manage.py i18n merge FILE.json`, which also compiles the .mo files.
+messages: $(STAMP_RUN)
+	$(BIN)/python manage.py makemessages -l fr -l es -l pt --no-obsolete \
+		--ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests --verbosity 0
+	$(BIN)/python manage.py i18n missing --summary || true
+	$(BIN)/python manage.py i18n missing > i18n-missing.json || true
+	@echo "Untranslated strings: i18n-missing.json"

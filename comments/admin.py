@@ -2,12 +2,25 @@ from django.contrib import admin
 
 from stakeholders.admin import ReadOnlyAdmin
 
-from .models import Comment, CommentRevision
+from .models import Attachment, Comment, CommentRevision
 
 
 class RevisionInline(admin.TabularInline):
     model = CommentRevision
     fields = ["number", "body", "created_by", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class AttachmentInline(admin.TabularInline):
+    """Read-only: files are added through the services, downloaded through /a/<id>/<name>."""
+
+    model = Attachment
+    fields = ["original_name", "content_type", "size", "sha256", "uploaded_by", "created_at"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -31,4 +44,4 @@ class CommentAdmin(ReadOnlyAdmin):
     list_filter = ["channel", "visibility", "moderation", "consultation"]
     search_fields = ["receipt", "body", "author__email"]
     list_select_related = ["consultation", "section", "author"]
-    inlines = [RevisionInline]
+    inlines = [RevisionInline, AttachmentInline]

@@ -3,8 +3,10 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from plenary.honeypot import HoneypotForm
+from plenary.languages import active_language, comment_language_choices
 from stakeholders.models import Organisation
 
+from .attachment_forms import AttachmentsField
 from .models import Comment
 from .receipts import normalise
 
@@ -39,9 +41,22 @@ class CommentForm(HoneypotForm):
         initial=Comment.Visibility.PUBLIC,
         widget=forms.RadioSelect,
     )
+    # Position papers and images (comments/attachments.py checks them).
+    attachments = AttachmentsField()
+    # Shown only before a participant's first comment in a consultation with a
+    # code of conduct (consult/charter.py); removed from the form otherwise.
+    accept_code_of_conduct = forms.BooleanField(
+        label=_("I have read and accept the code of conduct"), required=False
+    )
+    # The language the comment is written in; defaults to the interface's (plenary/languages.py).
+    language = forms.ChoiceField(label=_("Language of this comment"), required=False)
 
-    def __init__(self, *args, organisations=(), **kwargs):
+    def __init__(self, *args, organisations=(), charter_needed=False, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["language"].choices = comment_language_choices()
+        self.fields["language"].initial = active_language()
+        if not charter_needed:
+            del self.fields["accept_code_of_conduct"]
         self.fields["body"].widget.attrs["maxlength"] = settings.PLENARY_COMMENT_MAX_CHARS
         choices = [("", _("Myself"))] + [(org.pk, org.name) for org in organisations]
         self.fields["on_behalf_of"].choices = choices

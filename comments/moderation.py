@@ -429,7 +429,9 @@ def moderation_queue(*, consultation: Consultation) -> QuerySet[Comment]:
                 default=F("first_flagged_at"),
             )
         )
-        .select_related("section", "author__participant__group", "on_behalf_of", "consultation")
+        .select_related(
+            "section", "author__participant__group", "on_behalf_of__merged_into", "consultation"
+        )
         .prefetch_related(Prefetch("flags", queryset=open_flags, to_attr="open_flags"))
         .order_by("waiting_since", "pk")
     )
@@ -447,7 +449,7 @@ def comments_hidden(*, consultation: Consultation, limit: int = 20) -> QuerySet[
     """The most recently hidden comments (to restore one), newest first: one query."""
     return (
         Comment.objects.filter(consultation=consultation, moderation=Moderation.HIDDEN)
-        .select_related("author__participant__group", "on_behalf_of")
+        .select_related("author__participant__group", "on_behalf_of__merged_into")
         .order_by("-updated_at", "-pk")[:limit]
     )
 

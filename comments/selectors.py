@@ -19,7 +19,7 @@ _RELATED = (
     "section",
     "parent",
     "author__participant__group",
-    "on_behalf_of",
+    "on_behalf_of__merged_into",
 )
 
 
@@ -53,7 +53,9 @@ def comments_of_author(*, user) -> QuerySet[Comment]:
     """Everything ``user`` wrote, in every consultation, newest first."""
     if not user.is_authenticated:
         return Comment.objects.none()
-    return _with_related(Comment.objects.filter(author=user)).order_by("-created_at", "-pk")
+    # Comments staff entered for somebody else (comments.offline) are not "mine".
+    mine = Comment.objects.filter(author=user, entered_by__isnull=True)
+    return _with_related(mine).order_by("-created_at", "-pk")
 
 
 def comments_of_author_with_history(*, user) -> QuerySet[Comment]:
@@ -68,7 +70,9 @@ def comments_of_author_with_history(*, user) -> QuerySet[Comment]:
     if not user.is_authenticated:
         return Comment.objects.none()
     latest_here = (
-        Comment.objects.filter(author=user, consultation=OuterRef("consultation"))
+        Comment.objects.filter(
+            author=user, entered_by__isnull=True, consultation=OuterRef("consultation")
+        )
         .order_by("-created_at")
         .values("created_at")[:1]
     )
@@ -76,7 +80,7 @@ def comments_of_author_with_history(*, user) -> QuerySet[Comment]:
         "sequence"
     )
     return (
-        _with_related(Comment.objects.filter(author=user))
+        _with_related(Comment.objects.filter(author=user, entered_by__isnull=True))
         .annotate(last_in_consultation=Subquery(latest_here))
         .prefetch_related(Prefetch("dispositions", queryset=history, to_attr="published_history"))
         .order_by(
@@ -89,7 +93,8 @@ def author_summary(*, user) -> dict[str, int]:
     """How many comments ``user`` wrote and how many still await a response, in one query."""
     if not user.is_authenticated:
         return {"total": 0, "awaiting": 0}
-    return with_disposition(Comment.objects.filter(author=user)).aggregate(
+    mine = Comment.objects.filter(author=user, entered_by__isnull=True)
+    return with_disposition(mine).aggregate(
         total=Count("pk"), awaiting=Count("pk", filter=Q(disposition_status__isnull=True))
     )
 
@@ -147,7 +152,7 @@ def _in_thread(comments: QuerySet[Comment], *, replies: bool) -> QuerySet[Commen
     under 1 ms: bench/thread.py), so a thread leaves out the consultation and
     section (the page has them) and the decision's rationale and targets.
     """
-    related = ("round", "author__participant__group", "on_behalf_of")
+    related = ("round", "author__participant__group", "on_behalf_of__merged_into")
     return with_disposition(
         comments.select_related(*related, *(("parent",) if replies else ()))
     ).order_by("created_at", "pk")

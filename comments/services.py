@@ -5,17 +5,19 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 
-from consult import reminders
-from consult.models import Consultation, Section
+from consult import charter, reminders
+from consult.models import Consultation, Question, Section
 from consult.selectors import round_current
+from plenary.languages import comment_language_check, mail_language
 from plenary.outbox import services as outbox
 from plenary.text import render_markdown
 from stakeholders.models import Organisation
 from stakeholders.selectors import organisations_for_behalf
 
+from . import attachments as attachment_files
 from . import moderation, permissions
 from .models import Comment, CommentRevision
 from .receipts import new_receipt
@@ -56,8 +58,22 @@ def comment_create(
     on_behalf_of: Organisation | None = None,
     visibility: str = Comment.Visibility.PUBLIC,
     channel: str = Comment.Channel.WEB,
+    question: Question | None = None,
+    attachments=(),
+    accept_code_of_conduct: bool = False,
+    language: str = "",
 ) -> Comment:
     """Post a comment on a section of the current draft, or a reply to ``parent``.
+
+    ``language`` is the language the comment is written in (blank: unknown;
+    checked by ``plenary.languages.comment_language_check``).
+
+    ``attachments`` (uploaded files) are checked before anything is written
+    (comments/attachments.py): one refused file refuses the whole comment
+    (ValidationError on ``attachments``) and nothing is stored.
+
+    With ``question`` (a free-text question of the open round), the comment is
+    the participant's answer to it: no section, no parent (consult/questions.py).
 
     Refuses (ValidationError naming the field, or PermissionDenied) when the
     round is closed, the body is empty or too long, the section key is
@@ -71,6 +87,7 @@ def comment_create(
             {"round": _("Comments are closed: no round of this consultation is open.")}
         )
     _validate_body(body)
+    language = comment_language_check(language)
     if visibility not in Comment.Visibility.values:
         raise ValidationError({"visibility": _("Choose public or private.")})
 
@@ -83,6 +100,15 @@ def comment_create(
             raise ValidationError(
                 {"section": _("The current draft has no section “%(key)s”.") % {"key": section_key}}
             )
+    if question is not None and (
+        question.round_id != round_.pk
+        or question.kind != Question.Kind.FREE_TEXT
+        or section is not None
+        or parent is not None
+    ):
+        raise ValidationError(
+            {"question": _("This is not a free-text question of the open round.")}
+        )
     root = None
     if parent is not None:
         if parent.consultation_id != consultation.pk:
@@ -110,26 +136,82 @@ def comment_create(
             }
         )
 
-    comment = Comment.objects.create(
-        receipt=_unused_receipt(),
+    # The code of conduct, once per consultation (consult/charter.py): refused
+    # (field ``accept_code_of_conduct``) until accepted, or accepted right now.
+    charter.charter_require(actor=actor, consultation=consultation, accept=accept_code_of_conduct)
+    checked_files = attachment_files.attachments_check(attachments)  # writes nothing
+
+    comment = comment_write(
         consultation=consultation,
-        round=round_,
+        round_=round_,
         section=section,
+        question=question,
         parent=parent,
         root=root,
         author=actor,
         on_behalf_of=on_behalf_of,
         body=body,
-        body_html=render_markdown(body),
         visibility=visibility,
         channel=channel,
         # Pre-moderation (comments.moderation): PENDING until a moderator approves.
         moderation=moderation.initial_state(actor=actor, consultation=consultation),
+        language=language,
     )
-    CommentRevision.objects.create(comment=comment, number=1, body=body, created_by=actor)
-    reminders.follow_after_comment(comment=comment)  # the first comment follows the consultation
-    # Same transaction: a refused or rolled-back comment never mails a receipt.
-    outbox.enqueue("comments.tasks.send_receipt", comment_id=comment.pk)
+    attachment_files.attachments_store(actor=actor, comment=comment, checked=checked_files)
+    return comment
+
+
+def comment_write(
+    *,
+    consultation: Consultation,
+    round_,
+    author,
+    body: str,
+    section: Section | None = None,
+    question: Question | None = None,
+    parent: Comment | None = None,
+    root: Comment | None = None,
+    on_behalf_of: Organisation | None = None,
+    visibility: str = Comment.Visibility.PUBLIC,
+    channel: str = Comment.Channel.WEB,
+    moderation: str = Comment.Moderation.VISIBLE,
+    offline: dict | None = None,
+    language: str = "",
+) -> Comment:
+    """The one place that builds a Comment, its revision 1 and its receipt mail.
+
+    Not a door: callers (``comment_create``, ``comments.offline``) have
+    checked permissions and validated everything, inside their transaction.
+    ``offline`` (``entered_by``, ``submitter_name``, ``submitter_organisation``,
+    ``received_at``, ``meeting``) marks input received outside the web and
+    entered by staff: nobody is mailed a receipt (the sender has no address
+    here; the secretariat sends it back) and the staff member who typed it
+    does not start following the consultation.
+    """
+    comment = Comment.objects.create(
+        receipt=_unused_receipt(),
+        consultation=consultation,
+        round=round_,
+        section=section,
+        question=question,
+        parent=parent,
+        root=root,
+        author=author,
+        on_behalf_of=on_behalf_of,
+        body=body,
+        body_html=render_markdown(body),
+        search_text=body,  # + attachments' text: comments.attachments.attachments_store
+        visibility=visibility,
+        channel=channel,
+        moderation=moderation,
+        language=language,
+        **(offline or {}),
+    )
+    CommentRevision.objects.create(comment=comment, number=1, body=body, created_by=author)
+    if offline is None:
+        reminders.follow_after_comment(comment=comment)  # the first comment follows
+        # Same transaction: a refused or rolled-back comment never mails a receipt.
+        outbox.enqueue("comments.tasks.send_receipt", comment_id=comment.pk)
     return comment
 
 
@@ -183,7 +265,10 @@ def comment_edit(*, actor, comment: Comment, body: str) -> Comment:
     locked.body = body
     locked.body_html = render_markdown(body)
     locked.edited_at = timezone.now()
-    fields = ["body", "body_html", "edited_at", "updated_at"]
+    locked.search_text = attachment_files.search_text_of(
+        body, locked.attachments.values_list("extracted_text", flat=True)
+    )
+    fields = ["body", "body_html", "search_text", "edited_at", "updated_at"]
     # An author still under pre-moderation cannot use an edit to slip new text
     # past it: the edited comment waits for a moderator again.
     if (
@@ -224,21 +309,21 @@ def comment_receipt_send(*, comment_id: int) -> bool:
     comment = Comment.objects.select_related(
         "consultation", "round", "section", "parent", "author"
     ).get(pk=comment_id)
-    if not comment.author.email:
-        return False
-    subject = _("[%(consultation)s] Your comment was received: %(receipt)s") % {
-        "consultation": comment.consultation.title[:80],
-        "receipt": comment.receipt,
-    }
-    return outbox.send_mail_once(
-        key=f"receipt-{comment.pk}",
-        to=comment.author.email,
-        subject=subject,
-        text=render_to_string(
+    if not comment.author.email or comment.entered_by_id is not None:
+        return False  # entered by staff: the author is the staff member, not the sender
+    # In the language the author wrote in (their interface's, by default): plenary/languages.py.
+    with translation.override(mail_language(comment.language)):
+        subject = _("[%(consultation)s] Your comment was received: %(receipt)s") % {
+            "consultation": comment.consultation.title[:80],
+            "receipt": comment.receipt,
+        }
+        text = render_to_string(
             "comments/email/receipt.txt",
             {
                 "comment": comment,
                 "link": settings.SITE_URL + reverse("receipt", args=[comment.receipt]),
             },
-        ),
+        )
+    return outbox.send_mail_once(
+        key=f"receipt-{comment.pk}", to=comment.author.email, subject=subject, text=text
     )

@@ -1,10 +1,11 @@
-from django.urls import path
+from django.urls import include, path
 
-from . import moderation_views, views
+from . import attachment_views, moderation_views, search_views, views
 
 urlpatterns = [
     path("c/<slug:slug>/s/<slug:key>/", views.section_thread, name="section"),
     path("c/<slug:slug>/s/<slug:key>/t/<str:receipt>/", views.comment_thread, name="thread"),
+    path("c/<slug:slug>/search/", search_views.consultation_search, name="consultation_search"),
     path("r/", views.receipt_lookup, name="receipt_lookup"),
     path("r/<str:receipt>/", views.receipt_detail, name="receipt"),
     path("r/<str:receipt>/appeal/", views.receipt_appeal, name="receipt_appeal"),
@@ -12,6 +13,12 @@ urlpatterns = [
     path("r/<str:receipt>/withdraw/", views.comment_withdraw, name="comment_withdraw"),
     path("r/<str:receipt>/history/", views.comment_history, name="comment_history"),
     path("me/input/", views.my_input, name="my_input"),
+    path("a/<int:pk>/<str:name>", attachment_views.attachment_download, name="attachment"),
+    path(
+        "r/<str:receipt>/attachments/",
+        attachment_views.attachments_add,
+        name="receipt_attachments",
+    ),
     path("r/<str:receipt>/flag/", moderation_views.flag, name="receipt_flag"),
     path(
         "staff/comments/<str:receipt>/moderate/",
@@ -25,4 +32,5 @@ urlpatterns = [
         moderation_views.unblock,
         name="staff_unblock",
     ),
+    path("", include("comments.offline_urls")),
 ]

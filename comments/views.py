@@ -13,9 +13,11 @@ from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from consult import charter, translations
 from consult import permissions as consult_permissions
 from consult.models import Consultation, Section
 from consult.selectors import round_current
+from consult.version_selectors import earlier_comment_counts
 from feedback import permissions as feedback_permissions
 from feedback import services as feedback_services
 from feedback.forms import AppealForm
@@ -31,6 +33,7 @@ from plenary.text import render_markdown
 from stakeholders.selectors import organisations_for_behalf
 
 from . import permissions, selectors, services
+from .attachments import attachment_lists_set
 from .forms import CommentEditForm, CommentForm, ReceiptLookupForm
 from .models import Comment
 from .receipts import RECEIPT_RE, normalise
@@ -45,14 +48,29 @@ def section_thread(request, slug: str, key: str):
     current_round = round_current(consultation=consultation)
     round_is_open = bool(current_round and current_round.is_open())
     version_id = current_round.document_version_id if current_round else None
-    section = get_object_or_404(
-        Section.objects.select_related("version__consultation"),
-        version__consultation=consultation,
-        key=key,
-        **({"version_id": version_id} if version_id else {}),
+    # Keys are stable across versions: with no draft under review, the latest published
+    # text (the team also sees unpublished ones).
+    if version_id:
+        in_version = {"version_id": version_id}
+    elif consult_permissions.is_staff_of(request.user, consultation):
+        in_version = {}
+    else:
+        in_version = {"version__published_at__isnull": False}
+    section = (
+        Section.objects.select_related("version__consultation")
+        .filter(version__consultation=consultation, key=key, **in_version)
+        .order_by("-version__number")
+        .first()
     )
+    if section is None:
+        raise Http404(_("This draft has no such section."))
     organisations = list(organisations_for_behalf(user=request.user))
-    form = CommentForm(request.POST or None, organisations=organisations)
+    form = CommentForm(
+        request.POST or None,
+        request.FILES or None,
+        organisations=organisations,
+        charter_needed=charter.charter_needed(user=request.user, consultation=consultation),
+    )
     # "Preview" renders the text again under the form and stores nothing.
     previewing = request.method == "POST" and "preview" in request.POST
     preview = body_preview(form) if previewing else None
@@ -90,6 +108,7 @@ def section_thread(request, slug: str, key: str):
             section=section, viewer=request.user, is_staff=is_staff, **cursor
         ),
     )
+    attachment_lists_set([*page.items, *(reply for t in page.items for reply in t.reply_list)])
     reply_to = request.POST.get("parent") if request.method == "POST" else ""
     return render(
         request,
@@ -104,12 +123,20 @@ def section_thread(request, slug: str, key: str):
             "thread_count": selectors.section_thread_count(
                 section=section, viewer=request.user, is_staff=is_staff
             ),
+            # "N comments on the earlier text" (consult/version_selectors.py): one query.
+            "earlier": earlier_comment_counts(version=section.version).get(section.key),
             "form": form,
             "reply_to": reply_to,
             "preview": preview,
             "has_profile": permissions.has_profile(request.user),
             "email_unverified": permissions.needs_email_verification(request.user),
             "organisations": organisations,
+            # The section in the viewer's language when translated (consult/translations.py).
+            "draft_language": translations.attach_display(
+                sections=[section],
+                consultation=consultation,
+                show_original="original" in request.GET,
+            ),
         },
         status=400 if cursor_error else 200,
     )
@@ -152,6 +179,7 @@ def comment_thread(request, slug: str, key: str, receipt: str):
             root=root, viewer=request.user, is_staff=is_staff, **cursor
         ),
     )
+    attachment_lists_set([root, *page.items])
     return render(
         request,
         "comments/thread.html",
@@ -186,6 +214,7 @@ def receipt_detail(request, receipt: str, appeal_form: AppealForm | None = None)
     comment = selectors.comment_by_receipt(receipt=receipt)
     if comment is None or not permissions.can_view_receipt(request.user, comment):
         raise Http404(_("No comment has this receipt number."))
+    attachment_lists_set([comment])
     return render(
         request,
         "comments/receipt_detail.html",

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from plenary.tz import ZonedForm
+
 from .models import Role
 
 
@@ -33,6 +35,15 @@ class ConsultationForm(forms.Form):
             "from the comment and report forms. Markdown allowed."
         ),
     )
+    decision_process = forms.CharField(
+        label=_("How decisions will be made"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        help_text=_(
+            "Who decides what happens to the input, how, and when the outcome is published. "
+            "Shown on the charter page. Markdown allowed."
+        ),
+    )
     premoderate_first = forms.IntegerField(
         label=_("Pre-moderate each participant's first comments"),
         min_value=0,
@@ -62,17 +73,34 @@ class DraftImportForm(forms.Form):
     )
 
 
-class RoundForm(forms.Form):
+class RoundForm(ZonedForm):
+    """Schedule a round; dates are read in the zone chosen in ``tz`` (plenary.tz)."""
+
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     opens_at = forms.DateTimeField(
         label=_("Opens at"),
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
-        help_text=_("Leave empty to open now. Times are in UTC."),
+        help_text=_("Leave empty to open now."),
     )
     closes_at = forms.DateTimeField(
         label=_("Closes at"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    background = forms.CharField(
+        label=_("Background paper"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        required=False,
+        help_text=_("What participants should read before they comment. Markdown allowed."),
+    )
+    short_window_reason = forms.CharField(
+        label=_("Why the window is shorter than the minimum"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_(
+            "Needed only when the round is open for fewer days than the site's minimum. "
+            "Shown publicly beside the round."
+        ),
     )
 
 

@@ -39,6 +39,13 @@ class ReminderSettingsForm(forms.Form):
         label=User._meta.get_field("mail_staff_reminders").verbose_name,
         help_text=gettext_lazy("For the secretariat of a consultation."),
     )
+    mail_evaluation = forms.BooleanField(
+        required=False,
+        label=User._meta.get_field("mail_evaluation").verbose_name,
+        help_text=gettext_lazy(
+            "Once per consultation you took part in, after its last round closes: three questions."
+        ),
+    )
 
 
 def _next(request, default: str) -> str:
@@ -81,6 +88,7 @@ def reminder_settings(request):
             "mail_round_closing": user.mail_round_closing,
             "mail_reply_digest": user.mail_reply_digest,
             "mail_staff_reminders": user.mail_staff_reminders,
+            "mail_evaluation": user.mail_evaluation,
         },
     )
     saved = submit(request, form, lambda data: reminders.reminder_settings_save(actor=user, **data))

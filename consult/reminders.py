@@ -86,15 +86,24 @@ def follows_of(*, user) -> QuerySet[Follow]:
 
 
 def reminder_settings_save(
-    *, actor, mail_round_closing: bool, mail_reply_digest: bool, mail_staff_reminders: bool
+    *,
+    actor,
+    mail_round_closing: bool,
+    mail_reply_digest: bool,
+    mail_staff_reminders: bool,
+    mail_evaluation: bool | None = None,
 ):
-    """Save the three reminder switches of ``actor`` (the signed-in person)."""
+    """Save the reminder switches of ``actor`` (the signed-in person); None leaves one as is."""
     if not (actor.is_authenticated and actor.is_active):
         raise PermissionDenied(_("Sign in to change your reminders."))
     actor.mail_round_closing = bool(mail_round_closing)
     actor.mail_reply_digest = bool(mail_reply_digest)
     actor.mail_staff_reminders = bool(mail_staff_reminders)
-    actor.save(update_fields=["mail_round_closing", "mail_reply_digest", "mail_staff_reminders"])
+    fields = ["mail_round_closing", "mail_reply_digest", "mail_staff_reminders"]
+    if mail_evaluation is not None:
+        actor.mail_evaluation = bool(mail_evaluation)
+        fields.append("mail_evaluation")
+    actor.save(update_fields=fields)
     return actor
 
 

@@ -5,7 +5,7 @@ from datetime import datetime
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -15,7 +15,7 @@ from plenary.audit.models import Event
 from plenary.audit.services import audit_record
 from plenary.text import markdown_blocks, render_markdown
 
-from . import permissions
+from . import drafts, permissions, rounds
 from .models import ROLE_PERMISSIONS, Consultation, DocumentVersion, Role, Round, Section
 
 User = get_user_model()
@@ -43,6 +43,7 @@ def consultation_create(
     slug: str = "",
     code_of_conduct: str = "",
     premoderate_first: int | None = 0,
+    decision_process: str = "",
 ) -> Consultation:
     """Create a consultation in preparation; its creator becomes its secretariat."""
     permissions.require_can_create_consultation(actor)
@@ -52,6 +53,7 @@ def consultation_create(
         goals=goals.strip(),
         ground_rules=ground_rules.strip(),
         code_of_conduct=code_of_conduct.strip(),
+        decision_process=decision_process.strip(),
         premoderate_first=premoderate_first or 0,
         slug=slugify(slug) if slug else _unique_slug(title),
         created_by=actor,
@@ -73,6 +75,7 @@ def consultation_update(
     ground_rules: str,
     code_of_conduct: str | None = None,
     premoderate_first: int | None = None,
+    decision_process: str | None = None,
 ) -> Consultation:
     permissions.require_can_run(actor, consultation)
     consultation.title = title.strip()
@@ -84,6 +87,8 @@ def consultation_update(
         consultation.code_of_conduct = code_of_conduct.strip()
     if premoderate_first is not None:
         consultation.premoderate_first = premoderate_first
+    if decision_process is not None:
+        consultation.decision_process = decision_process.strip()
     consultation.full_clean()
     consultation.save(
         update_fields=[
@@ -93,6 +98,7 @@ def consultation_update(
             "ground_rules",
             "code_of_conduct",
             "premoderate_first",
+            "decision_process",
         ]
     )
     return consultation
@@ -162,9 +168,18 @@ def _section_keys(blocks: list[tuple[str, str]]) -> list[str]:
 
 @transaction.atomic
 def draft_import(
-    *, actor, consultation: Consultation, source: str, changelog: str = ""
+    *,
+    actor,
+    consultation: Consultation,
+    source: str,
+    changelog: str = "",
+    source_format: str = DocumentVersion.Format.MARKDOWN,
 ) -> DocumentVersion:
-    """Import a Markdown draft as the next version, split into keyed sections."""
+    """Import a Markdown draft as the next version, split into keyed sections.
+
+    From version 2 on, sections are matched to the previous version's
+    (``consult.drafts.keys_for_import``): a continued section keeps its key.
+    """
     permissions.require_can_run(actor, consultation)
     if len(source) > DRAFT_MAX_CHARS:
         raise ValidationError(
@@ -179,21 +194,35 @@ def draft_import(
         consultation=consultation,
         number=number,
         source=source,
+        source_format=source_format,
         changelog=changelog.strip(),
         created_by=actor,
     )
+    matches = drafts.keys_for_import(consultation=consultation, number=number, blocks=blocks)
+    if matches is None:
+        matches = [drafts.Match(key, None, None) for key in _section_keys(blocks)]
     Section.objects.bulk_create(
         Section(
             version=version,
-            key=key,
+            key=match.key,
+            previous_id=match.previous_id,
+            match_score=match.score,
             ordinal=ordinal,
             heading=heading[:300],
             body=body,
             body_html=render_markdown(body),
         )
-        for ordinal, ((heading, body), key) in enumerate(
-            zip(blocks, _section_keys(blocks), strict=True), start=1
+        for ordinal, ((heading, body), match) in enumerate(
+            zip(blocks, matches, strict=True), start=1
         )
+    )
+    audit_record(
+        event=Event.DRAFT_IMPORTED,
+        actor=actor,
+        consultation=consultation,
+        target=f"v{version.number}",
+        source_format=version.source_format,
+        sections=len(blocks),
     )
     return version
 
@@ -208,16 +237,18 @@ def round_open(
     title: str = "",
     kind: str = Round.Kind.DRAFT_REVIEW,
     document_version: DocumentVersion | None = None,
+    background: str = "",
+    short_window_reason: str = "",
 ) -> Round:
-    """Schedule (or open now) the next round; publishes the consultation and its draft."""
+    """Schedule (or open now) the next round; publishes the consultation and its draft.
+
+    The window rules (minimum length or a public reason, no overlap) are
+    ``consult.rounds.window_errors``, shared with ``round_update``.
+    """
     permissions.require_can_run(actor, consultation)
     now = timezone.now()
     opens_at = opens_at or now
     errors: dict[str, str] = {}
-    if closes_at <= opens_at:
-        errors["closes_at"] = _("The closing date must be after the opening date.")
-    elif closes_at <= now:
-        errors["closes_at"] = _("The closing date must be in the future.")
     if kind == Round.Kind.DRAFT_REVIEW:
         if document_version is None:
             document_version = consultation.versions.order_by("-number").first()
@@ -225,13 +256,15 @@ def round_open(
             errors["document_version"] = _("Import a draft before opening a review round.")
         elif document_version.consultation_id != consultation.pk:
             errors["document_version"] = _("This draft belongs to another consultation.")
-    if (
-        not errors
-        and consultation.rounds.filter(
-            Q(opens_at__lt=closes_at) & Q(closes_at__gt=opens_at)
-        ).exists()
-    ):
-        errors["opens_at"] = _("This round would overlap another round of the consultation.")
+    errors.update(
+        rounds.window_errors(
+            consultation=consultation,
+            opens_at=opens_at,
+            closes_at=closes_at,
+            short_window_reason=short_window_reason,
+            now=now,
+        )
+    )
     if errors:
         raise ValidationError(errors)
     Consultation.objects.select_for_update().filter(pk=consultation.pk).first()
@@ -244,10 +277,21 @@ def round_open(
         document_version=document_version,
         opens_at=opens_at,
         closes_at=closes_at,
+        background=background.strip(),
+        short_window_reason=short_window_reason.strip(),
         created_by=actor,
     )
     round_.full_clean()
     round_.save()
+    audit_record(
+        event="round_scheduled",
+        actor=actor,
+        consultation=consultation,
+        target=f"round {number}",
+        opens_at=opens_at.isoformat(),
+        closes_at=closes_at.isoformat(),
+        short_window_reason=round_.short_window_reason,
+    )
     if document_version and document_version.published_at is None:
         document_version.published_at = now
         document_version.save(update_fields=["published_at"])

@@ -15,3 +15,35 @@ def remind_round_closing() -> int:
 def send_reply_digests() -> int:
     """Daily: yesterday's replies to each participant's comments, one mail per person."""
     return reminders.reply_digest_send()
+
+
+@retrying_task("consult.tasks.send_outreach_invitation")
+def send_outreach_invitation(invitation_id: int, user_id: int) -> bool:
+    """One outreach invitation to one person (stakeholders.outreach), once."""
+    from stakeholders.outreach import outreach_mail_send
+
+    return outreach_mail_send(invitation_id=invitation_id, user_id=user_id)
+
+
+@retrying_task("consult.tasks.rounds_tick", max_retries=5)
+def rounds_tick() -> int:
+    """Every minute: announce rounds that opened or closed, once each (consult.rounds)."""
+    from . import rounds
+
+    return rounds.rounds_announce()
+
+
+@retrying_task("consult.tasks.announce_round", max_retries=5)
+def announce_round(round_id: int, event: str) -> int:
+    """Mail followers that a round opened or closed (outbox, one key per person)."""
+    from . import rounds
+
+    return rounds.round_announcement_send(round_id=round_id, event=event)
+
+
+@retrying_task("consult.tasks.announce_round_extension", max_retries=5)
+def announce_round_extension(extension_id: int) -> int:
+    """Mail followers that a round was extended, with its reason (once each)."""
+    from . import rounds
+
+    return rounds.round_extension_send(extension_id=extension_id)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import reminder_views, views
 
@@ -13,4 +13,8 @@ urlpatterns = [
     path("staff/c/<slug:slug>/draft/", views.staff_draft_import, name="staff_draft_import"),
     path("staff/c/<slug:slug>/rounds/new/", views.staff_round_new, name="staff_round_new"),
     path("staff/c/<slug:slug>/team/", views.staff_team, name="staff_team"),
+    path("", include("consult.version_urls")),
+    path("", include("consult.question_urls")),
+    path("", include("consult.round_urls")),
+    path("", include("consult.translation_urls")),
 ]

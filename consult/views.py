@@ -1,17 +1,27 @@
 """Public consultation pages and the secretariat's staff pages.  Each write is one service call."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
 from feedback import selectors as feedback_selectors
 from plenary.forms import NOT_DONE, submit
 
-from . import permissions, reminders, selectors, services
+from . import (
+    permissions,
+    reminders,
+    rounds,
+    selectors,
+    services,
+    translations,
+    version_selectors,
+)
 from .forms import ConsultationForm, DraftImportForm, RoleGrantForm, RoundForm
 from .models import ROLE_PERMISSIONS, Consultation, Role
 
@@ -32,9 +42,20 @@ def consultation_detail(request, slug: str):
     consultation = _consultation_for(request, slug)
     current_round = selectors.round_current(consultation=consultation)
     version = selectors.version_current(consultation=consultation)
+    # Counts per section and per round: two aggregates, cached (consult/rounds.py).
+    counts = rounds.page_counts(consultation=consultation)
     sections = []
     if version is not None:
-        sections = selectors.sections_with_comment_counts(version=version)
+        sections = list(selectors.sections_of(version=version))
+        # "N comments on the earlier text" (consult/version_selectors.py): one query.
+        earlier = version_selectors.earlier_comment_counts(version=version)
+        for section in sections:
+            section.comment_count = counts["sections"].get(section.pk, 0)
+            section.earlier = earlier.get(section.key)
+    # The draft in the viewer's language when translated (consult/translations.py): one query.
+    draft_language = translations.attach_display(
+        sections=sections, consultation=consultation, show_original="original" in request.GET
+    )
     return render(
         request,
         "consult/consultation_detail.html",
@@ -44,9 +65,14 @@ def consultation_detail(request, slug: str):
             "round_is_open": bool(current_round and current_round.is_open()),
             "version": version,
             "sections": sections,
-            "rounds": consultation.rounds.order_by("number"),
+            "timeline": rounds.round_timeline(
+                consultation=consultation, round_counts=counts["rounds"]
+            ),
+            "submissions": counts["submissions"],
+            "min_days": settings.PLENARY_MIN_ROUND_DAYS,
             "is_staff": permissions.is_staff_of(request.user, consultation),
             "is_following": reminders.is_following(user=request.user, consultation=consultation),
+            "draft_language": draft_language,
         },
     )
 
@@ -106,6 +132,7 @@ def staff_consultation(request, slug: str):
             "goals": consultation.goals,
             "ground_rules": consultation.ground_rules,
             "code_of_conduct": consultation.code_of_conduct,
+            "decision_process": consultation.decision_process,
             "premoderate_first": consultation.premoderate_first,
         },
     )
@@ -130,6 +157,7 @@ def staff_consultation(request, slug: str):
                 "-number"
             ),
             "rounds": consultation.rounds.select_related("document_version").order_by("number"),
+            "now": timezone.now(),
             "open_appeals": feedback_selectors.appeals_open_count(consultation=consultation),
         },
     )
@@ -151,6 +179,8 @@ def staff_draft_import(request, slug: str):
             _("Version %(n)d imported with %(count)d sections.")
             % {"n": version.number, "count": version.sections.count()},
         )
+        if version.number > 1:  # check the matching to the previous version
+            return redirect("staff_version_matching", slug=consultation.slug, number=version.number)
         return redirect("staff_consultation", slug=consultation.slug)
     return render(
         request, "consult/staff/draft_form.html", {"consultation": consultation, "form": form}
@@ -177,6 +207,7 @@ def staff_round_new(request, slug: str):
             "consultation": consultation,
             "form": form,
             "latest_version": selectors.version_latest(consultation=consultation),
+            "min_days": settings.PLENARY_MIN_ROUND_DAYS,
         },
     )
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from stakeholders.admin import ReadOnlyAdmin
 
-from .models import Appeal, DispositionDraft, DispositionEntry
+from .models import Appeal, DispositionDraft, DispositionEntry, EvaluationResponse
 
 
 @admin.register(DispositionEntry)
@@ -29,3 +29,10 @@ class AppealAdmin(ReadOnlyAdmin):
     list_filter = ["comment__consultation"]
     search_fields = ["comment__receipt", "reason"]
     list_select_related = ["comment", "appellant"]
+
+
+@admin.register(EvaluationResponse)
+class EvaluationResponseAdmin(ReadOnlyAdmin):
+    list_display = ["consultation", "group", "clarity", "safety", "feedback", "created_at"]
+    list_filter = ["group"]
+    list_select_related = ["consultation", "group"]

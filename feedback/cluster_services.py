@@ -15,7 +15,18 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Count,
+    Exists,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    TextField,
+    Value,
+)
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -78,7 +89,11 @@ def clusters_rebuild(*, consultation_id: int) -> int:
         Comment.objects.filter(consultation_id=consultation_id, withdrawn_at__isnull=True)
         .exclude(pk__in=locked_members)
         .order_by("created_at", "pk")
-        .values_list("pk", "body")
+        # The body plus its attachments' text (Comment.search_text), so that the
+        # same position paper sent by many is one cluster; the body when unset.
+        .values_list(
+            "pk", Coalesce(NullIf("search_text", Value("")), "body", output_field=TextField())
+        )
     )
     found = clustering.cluster_texts(texts.iterator(chunk_size=2000))
 

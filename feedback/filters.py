@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
+from comments import search
 from comments.models import Comment
 from consult import selectors as consult_selectors
 from consult.models import Consultation
@@ -33,7 +34,8 @@ def status_choices() -> list[tuple[str, str]]:
 
 
 class TriageFilter(django_filters.FilterSet):
-    """Round (number), section (key), the commenter's stakeholder group and status.
+    """Round (number), section (key), the commenter's stakeholder group and status;
+    ``q``, words in the text or its attached files (comments/search.py).
 
     ``status`` defaults to "awaiting"; the older ``?show=`` tab parameter is
     still understood.  A value that is not a choice is reported beside its
@@ -58,6 +60,10 @@ class TriageFilter(django_filters.FilterSet):
     )
     theme = django_filters.ChoiceFilter(
         label=_("Theme"), method="filter_theme", empty_label=_("Any theme or none")
+    )
+    # Full-text search (comments/search.py) over the text and the attached files' text.
+    q = django_filters.CharFilter(
+        label=_("Words in the comment or its files"), method="filter_q", max_length=200
     )
 
     class Meta:
@@ -117,6 +123,9 @@ class TriageFilter(django_filters.FilterSet):
             return queryset.filter(theme_tags__isnull=True)
         # One tag per (theme, comment): the join repeats no row.
         return queryset.filter(theme_tags__theme_id=int(value))
+
+    def filter_q(self, queryset: QuerySet[Comment], name: str, value: str):
+        return search.matching(queryset, value) if value.strip() else queryset
 
     def filter_queryset(self, queryset):
         # An invalid status must not fall back to "everything": show the awaiting ones.

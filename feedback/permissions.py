@@ -83,3 +83,14 @@ def require_can_view_themes(user, consultation: Consultation) -> None:
         raise PermissionDenied(
             _("Only this consultation's secretariat and analysts can see its themes.")
         )
+
+
+# --- the process evaluation (feedback/evaluation.py) --------------------------------
+
+
+def require_can_see_evaluation(user, consultation: Consultation) -> None:
+    """The results, free text included: the secretariat and analysts."""
+    if not consult_permissions.can_run_or_analyse(user, consultation):
+        raise PermissionDenied(
+            _("Only this consultation's secretariat and analysts can see its evaluation.")
+        )

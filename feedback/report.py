@@ -28,7 +28,7 @@ import hashlib
 import json
 import logging
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -52,18 +52,22 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django_countries import countries
 
+from comments.attachments import public_attachments_by_receipt
+from comments.byline import offline_byline
 from comments.models import Comment
 from consult import permissions as consult_permissions
 from consult.models import Consultation, DocumentVersion, Round, Section
 from plenary.outbox.services import enqueue
+from stakeholders import balance
 
 from . import report_charts, selectors
-from .models import DispositionEntry, OutcomeReport, Status
+from .evaluation import evaluation_results
+from .models import DispositionEntry, EvaluationResponse, OutcomeReport, Status
 
 logger = logging.getLogger(__name__)
 # WeasyPrint logs every page it lays out at INFO: thousands of lines per report.
@@ -111,15 +115,31 @@ def report_state_key(*, consultation: Consultation) -> str:
     """SHA-256 of (ledger head, comment count, last comment update): two queries.
 
     A new published decision moves the head; a new, edited, withdrawn or
-    moderated comment moves the count or the last update.  Either makes a new
-    report state, so a new report.
+    moderated comment moves the count or the last update; so does a new answer
+    to the process evaluation (counted by a scalar subquery wrapped in ``Max``,
+    the only way into the same aggregate).  Any of these makes a new report
+    state, so a new report.
     """
     head = selectors.ledger_head(consultation=consultation)
     facts = Comment.objects.filter(consultation=consultation).aggregate(
-        count=Count("pk"), last=Max("updated_at")
+        count=Count("pk"),
+        last=Max("updated_at"),
+        # The process evaluation's answers (feedback/evaluation.py), in the same query.
+        evaluations=Max(
+            Subquery(
+                EvaluationResponse.objects.filter(consultation=consultation)
+                .order_by()
+                .values("consultation")
+                .annotate(n=Count("pk"))
+                .values("n")
+            )
+        ),
     )
     last = facts["last"].isoformat() if facts["last"] else None
-    document = json.dumps([head, facts["count"], last], separators=(",", ":"))
+    state = [head, facts["count"], last]
+    if facts["evaluations"]:  # without answers the key is what it always was
+        state.append(facts["evaluations"])
+    document = json.dumps(state, separators=(",", ":"))
     return hashlib.sha256(document.encode()).hexdigest()
 
 
@@ -302,42 +322,26 @@ def _rounds(consultation: Consultation) -> list[dict]:
     ]
 
 
-def _count_rows(rows: Iterable[tuple[str | None, int]], *, missing: str) -> list[CountRow]:
-    return [CountRow(label=label or missing, count=count) for label, count in rows]
-
-
 def participation(*, consultation: Consultation) -> list[Chart]:
-    """Comments by stakeholder group, by country and by channel: three aggregate queries."""
-    comments = Comment.objects.filter(consultation=consultation).order_by()
-    no_profile = _("no public profile")
-    by_group = (
-        comments.values_list("author__participant__group__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "author__participant__group__name")
-    )
-    by_country = list(
-        comments.values_list("author__participant__country")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "author__participant__country")
-    )
-    shown = [(countries.name(code) if code else None, n) for code, n in by_country[:TOP_COUNTRIES]]
-    rest = sum(n for _code, n in by_country[TOP_COUNTRIES:])
+    """Comments by stakeholder group, by country and by channel: the figures of
+    ``stakeholders.balance`` (one selector for the report and the dashboard;
+    every comment counted, as the secretariat's dashboard does)."""
+    dimensions = balance.balance_counts(consultation=consultation, audience=balance.STAFF)
+
+    def rows(key: str) -> list[CountRow]:
+        cells = [cell for cell in dimensions[key].cells if cell.comments]
+        cells.sort(key=lambda cell: -cell.comments)  # stable: ties keep the selector's order
+        return [CountRow(cell.label, cell.comments) for cell in cells]
+
+    by_country = rows("country")
+    shown = by_country[:TOP_COUNTRIES]
+    rest = sum(row.count for row in by_country[TOP_COUNTRIES:])
     if rest:
-        shown.append((_("other countries"), rest))
-    labels = dict(Comment.Channel.choices)
-    by_channel = comments.values_list("channel").annotate(n=Count("pk")).order_by("-n", "channel")
+        shown.append(CountRow(_("other countries"), rest))
     return [
-        Chart(
-            "by-group",
-            _("Comments by stakeholder group"),
-            _count_rows(by_group, missing=no_profile),
-        ),
-        Chart("by-country", _("Comments by country"), _count_rows(shown, missing=no_profile)),
-        Chart(
-            "by-channel",
-            _("Comments by channel"),
-            [CountRow(str(labels.get(channel, channel)), n) for channel, n in by_channel],
-        ),
+        Chart("by-group", _("Comments by stakeholder group"), rows("group")),
+        Chart("by-country", _("Comments by country"), shown),
+        Chart("by-channel", _("Comments by channel"), rows("channel")),
     ]
 
 
@@ -445,11 +449,32 @@ def appendix_rows(*, consultation: Consultation, sections: list) -> QuerySet[dic
             "withdrawn_at",
             "created_at",
             "channel",
+            # Entered by staff (comments.offline): _decorate names the sender, public rows only.
+            "entered_by_id",
+            "submitter_name",
+            "submitter_organisation",
+            "received_at",
             status=F("current__status"),
             section_key=_only_public(F("section__key")),
             author_name=_only_public(F("author__participant__display_name")),
             group_name=_only_public(F("author__participant__group__name")),
-            organisation_name=_only_public(F("on_behalf_of__name")),
+            # A duplicate organisation shows the one it was merged into.
+            organisation_name=_only_public(
+                Coalesce(F("on_behalf_of__merged_into__name"), F("on_behalf_of__name"))
+            ),
+            # "1" when the organisation shown is verified (the appendix says so in words).
+            organisation_verified=_only_public(
+                Case(
+                    When(
+                        on_behalf_of__merged_into__isnull=True,
+                        on_behalf_of__verified_at__isnull=False,
+                        then=Value("1"),
+                    ),
+                    When(on_behalf_of__merged_into__verified_at__isnull=False, then=Value("1")),
+                    default=Value(""),
+                    output_field=CharField(),
+                )
+            ),
             parent_receipt=_only_public(F("parent__receipt")),
             text_html=_only_public(F("body_html")),
             rationale=_only_public(F("current__rationale")),
@@ -462,6 +487,15 @@ def appendix_rows(*, consultation: Consultation, sections: list) -> QuerySet[dic
             ),
         )
     )
+
+
+def with_attachments(rows: Iterator[dict], *, consultation: Consultation) -> Iterator[dict]:
+    """``appendix_rows`` with ``attachments`` on each public comment: name, size, link
+    (comments.attachments.public_attachments_by_receipt, one query for the whole report)."""
+    files = public_attachments_by_receipt(consultation=consultation)
+    for row in rows:
+        row["attachments"] = None if row["shown"] else files.get(row["receipt"])
+        yield row
 
 
 def _placeholder(row: dict) -> str:
@@ -484,6 +518,14 @@ def _decorate(row: dict) -> dict:
     row["status_label"] = _status_label(row["status"])
     if row["shown"]:
         row["placeholder"] = _placeholder(row)
+    elif row["entered_by_id"] is not None:  # the sender, not the staff member who typed it
+        row["author_name"] = offline_byline(
+            name=row["submitter_name"],
+            organisation=row["submitter_organisation"],
+            received_at=row["received_at"],
+            channel=row["channel"],
+        )
+        row["group_name"] = row["organisation_name"] = None
     return row
 
 
@@ -596,6 +638,8 @@ def front_context(*, consultation: Consultation) -> dict:
         "charts": participation(consultation=consultation),
         "themes": report_themes(consultation=consultation),
         "versions": version_changes(consultation=consultation),
+        # The participants' evaluation of the process, by group (no free text: staff only).
+        "evaluation": evaluation_results(consultation=consultation),
     }
 
 
@@ -699,8 +743,9 @@ def _render_appendix(
 
     Returns the pieces (on disk) and the page number where each group starts.
     """
-    rows = appendix_rows(consultation=consultation, sections=sections).iterator(
-        chunk_size=FETCH_SIZE
+    rows = with_attachments(
+        appendix_rows(consultation=consultation, sections=sections).iterator(chunk_size=FETCH_SIZE),
+        consultation=consultation,
     )
     pieces: list[Rendered] = []
     numbers: dict[str, int] = {}

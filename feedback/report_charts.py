@@ -27,16 +27,30 @@ def _label(text: str) -> str:
     return escape(text)
 
 
-def bar_chart_svg(rows: list[tuple[str, int]], *, title: str) -> str:
-    """A horizontal bar chart of ``(label, count)`` rows, in the order given."""
+def bar_chart_svg(
+    rows: list[tuple[str, int]], *, title: str, ident: str = "", description: str = ""
+) -> str:
+    """A horizontal bar chart of ``(label, count)`` rows, in the order given.
+
+    With ``ident`` (for SVG inlined in a page, e.g. the participation
+    dashboard) the chart is ``role="img"`` and labelled by its ``<title>`` and
+    ``<desc>`` (ids ``<ident>-title``, ``<ident>-desc``) for screen readers.
+    """
     top = max((count for _label_text, count in rows), default=0) or 1
     bar_space = WIDTH - LABEL_WIDTH - VALUE_WIDTH
     height = max(len(rows), 1) * (BAR_HEIGHT + GAP) + GAP
+    labelled = (
+        f' role="img" aria-labelledby="{ident}-title {ident}-desc" class="chart"' if ident else ""
+    )
+    title_id = f' id="{ident}-title"' if ident else ""
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-        f'viewBox="0 0 {WIDTH} {height}" font-family="DejaVu Sans, sans-serif" font-size="11">',
-        f"<title>{escape(title)}</title>",
+        f'viewBox="0 0 {WIDTH} {height}" font-family="DejaVu Sans, sans-serif" font-size="11"'
+        f"{labelled}>",
+        f"<title{title_id}>{escape(title)}</title>",
     ]
+    if ident:
+        parts.append(f'<desc id="{ident}-desc">{escape(description)}</desc>')
     for index, (label, count) in enumerate(rows):
         y = GAP + index * (BAR_HEIGHT + GAP)
         text_y = y + BAR_HEIGHT - 4

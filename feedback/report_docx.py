@@ -10,6 +10,7 @@ grows with the number of comments (a few KB each).
 from collections.abc import Callable
 from pathlib import Path
 
+from django.template.defaultfilters import filesizeformat
 from django.utils import formats, translation
 from django.utils.html import strip_tags
 from django.utils.translation import gettext as _
@@ -104,11 +105,32 @@ def build_docx(
                     }
                 )
 
+        document.add_heading(_("Evaluation of the process"), level=1)
+        evaluation = context["evaluation"]
+        if evaluation.responses:
+            document.add_paragraph(
+                _("%(n)s answers from %(invited)s invited.")
+                % {"n": evaluation.responses, "invited": evaluation.invited}
+            )
+            for group in evaluation.groups:
+                document.add_paragraph(
+                    f"{group.label} ({group.count}): "
+                    + "; ".join(
+                        f"{q['label']} {group.means[q['name']]:.1f}" for q in evaluation.questions
+                    ),
+                    style="List Bullet",
+                )
+        else:
+            document.add_paragraph(_("No participant has evaluated the process yet."))
+
         document.add_heading(_("Appendix: every comment and its answer"), level=1)
         sections = selectors.ledger_sections(consultation=consultation)
         labels = {section.key: section for section in sections}
-        rows = report.appendix_rows(consultation=consultation, sections=sections).iterator(
-            chunk_size=report.FETCH_SIZE
+        rows = report.with_attachments(
+            report.appendix_rows(consultation=consultation, sections=sections).iterator(
+                chunk_size=report.FETCH_SIZE
+            ),
+            consultation=consultation,
         )
         total = max(context["comment_count"], 1)
         last_group = None
@@ -125,6 +147,12 @@ def build_docx(
                 byline += [row["group_name"] or "", _date(row["created_at"])]
                 document.add_paragraph(" · ".join(part for part in byline if part))
                 document.add_paragraph(strip_tags(row["text_html"] or ""))
+                for attachment in row["attachments"] or ():
+                    document.add_paragraph(
+                        _("Attached: %(name)s (%(size)s) %(url)s")
+                        % {**attachment, "size": filesizeformat(attachment["size"])},
+                        style="List Bullet",
+                    )
                 if row["rationale"]:
                     document.add_paragraph(_("Rationale:") + " " + row["rationale"])
                 if row["target_key"]:

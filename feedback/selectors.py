@@ -16,7 +16,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 
 from comments.models import Comment
 from consult.models import Consultation, Section
@@ -167,7 +167,7 @@ def ledger_comments(*, consultation: Consultation) -> QuerySet[Comment]:
     return (
         with_disposition(
             Comment.objects.filter(consultation=consultation).select_related(
-                "section", "author__participant__group", "on_behalf_of"
+                "section", "question", "author__participant__group", "on_behalf_of__merged_into"
             )
         )
         .annotate(disposition_cluster=Subquery(latest.values("cluster_answer__cluster")[:1]))
@@ -204,13 +204,23 @@ def ledger_export_rows(*, consultation: Consultation) -> QuerySet[dict]:
             "moderation",
             "withdrawn_at",
             "created_at",
+            # Entered by staff (comments.offline): the sender is shown, not the author.
+            "entered_by_id",
+            "channel",
+            "submitter_name",
+            "submitter_organisation",
+            "received_at",
             disposition_status=F("current__status"),
             disposition_rationale=F("current__rationale"),
             disposition_published_at=F("current__published_at"),
             section_key=F("section__key"),
             author_name=F("author__participant__display_name"),
             group_name=F("author__participant__group__name"),
-            organisation_name=F("on_behalf_of__name"),
+            # A duplicate organisation shows the one it was merged into.
+            organisation_name=Coalesce(
+                F("on_behalf_of__merged_into__name"), F("on_behalf_of__name")
+            ),
+            question_ordinal=F("question__ordinal"),
         )
     )
 
@@ -283,7 +293,7 @@ def triage_comments(*, consultation: Consultation) -> QuerySet[Comment]:
     for the triage list (filtered by ``feedback.filters.TriageFilter``): one query."""
     return with_disposition(
         Comment.objects.filter(consultation=consultation).select_related(
-            "author__participant__group", "on_behalf_of", "section", "draft"
+            "author__participant__group", "on_behalf_of__merged_into", "section", "draft"
         )
     ).order_by("created_at", "pk")
 
@@ -637,7 +647,7 @@ def theme_comments(*, theme: Theme) -> QuerySet[Comment]:
     """A theme's comments, oldest first, with their current disposition and draft: one query."""
     return with_disposition(
         Comment.objects.filter(theme_tags__theme=theme).select_related(
-            "author__participant__group", "on_behalf_of", "section", "draft"
+            "author__participant__group", "on_behalf_of__merged_into", "section", "draft"
         )
     ).order_by("created_at", "pk")
 
@@ -655,7 +665,9 @@ def comment_themes(*, comment: Comment) -> QuerySet[Theme]:
 
 def theme_suggestions_pending(*, consultation: Consultation) -> QuerySet[ThemeSuggestion]:
     """Suggestions waiting for a person, largest first, their comments prefetched (2 queries)."""
-    comments = Comment.objects.select_related("author__participant__group", "on_behalf_of")
+    comments = Comment.objects.select_related(
+        "author__participant__group", "on_behalf_of__merged_into"
+    )
     return (
         ThemeSuggestion.objects.filter(
             consultation=consultation, state=ThemeSuggestion.State.PENDING

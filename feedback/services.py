@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -18,6 +18,7 @@ from consult.models import Consultation, Section
 from consult.selectors import secretariat_members
 from plenary.audit.models import Event
 from plenary.audit.services import audit_record
+from plenary.languages import mail_language
 from plenary.outbox import services as outbox
 from plenary.unsubscribe import Kind, send_reminder
 
@@ -317,6 +318,8 @@ def batch_notify(*, batch_id: int) -> int:
     )
     by_author: dict[int, list[DispositionEntry]] = {}
     for entry in entries:
+        if entry.comment.entered_by_id is not None:
+            continue  # entered by staff (comments.offline): the author is not the sender
         by_author.setdefault(entry.comment.author_id, []).append(entry)
     sent = 0
     for author_id, own in by_author.items():
@@ -329,24 +332,27 @@ def batch_notify(*, batch_id: int) -> int:
             }
             for entry in own
         ]
-        if len(own) == 1:
-            subject = _("[%(consultation)s] A decision on your comment %(receipt)s") % {
-                "consultation": consultation.title[:80],
-                "receipt": own[0].comment.receipt,
-            }
-        else:
-            subject = _("[%(consultation)s] Decisions on %(n)d of your comments") % {
-                "consultation": consultation.title[:80],
-                "n": len(own),
-            }
+        # In the language of the commenter's latest comment here (plenary/languages.py).
+        with translation.override(mail_language(own[-1].comment.language)):
+            if len(own) == 1:
+                subject = _("[%(consultation)s] A decision on your comment %(receipt)s") % {
+                    "consultation": consultation.title[:80],
+                    "receipt": own[0].comment.receipt,
+                }
+            else:
+                subject = _("[%(consultation)s] Decisions on %(n)d of your comments") % {
+                    "consultation": consultation.title[:80],
+                    "n": len(own),
+                }
+            text = render_to_string(
+                "feedback/email/digest.txt",
+                {"consultation": consultation, "decisions": decisions},
+            )
         sent += outbox.send_mail_once(
             key=f"batch-{batch_id}-to-{author_id}",
             to=own[0].comment.author.email,
             subject=subject,
-            text=render_to_string(
-                "feedback/email/digest.txt",
-                {"consultation": consultation, "decisions": decisions},
-            ),
+            text=text,
         )
     return sent
 

@@ -49,3 +49,18 @@ def build_report(report_id: int) -> str:
     from . import report  # WeasyPrint and pypdf load only in the process that renders
 
     return report.report_build(report_id=report_id)
+
+
+@retrying_task("feedback.tasks.invite_evaluations", max_retries=5)
+def invite_evaluations() -> int:
+    """Hourly (beat): once a consultation's last round closed, invite its participants once."""
+    from . import evaluation
+
+    return evaluation.evaluation_invite_due()
+
+
+@retrying_task("feedback.tasks.send_evaluation_invite")
+def send_evaluation_invite(consultation_id: int, user_id: int) -> bool:
+    from . import evaluation
+
+    return evaluation.evaluation_invite_send(consultation_id=consultation_id, user_id=user_id)

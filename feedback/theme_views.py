@@ -196,7 +196,7 @@ def suggestion_review(request, slug: str, pk: int):
     suggestion = get_object_or_404(ThemeSuggestion, pk=pk, consultation=consultation)
     can_manage = permissions.can_manage_themes(request.user, consultation)
     suggested = suggestion.comments.select_related(
-        "author__participant__group", "on_behalf_of"
+        "author__participant__group", "on_behalf_of__merged_into"
     ).order_by("created_at", "pk")
     form = SuggestionDecisionForm(
         posted(request),

@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from comments import selectors as comment_selectors
+from comments.attachments import attachment_lists_set
 from consult import permissions as consult_permissions
 from consult.models import Consultation
 from consult.views import team_consultation
@@ -44,6 +45,7 @@ def ledger(request, slug: str):
         consultation=consultation, viewer=request.user, is_staff=is_staff, **chosen
     )
     page = Paginator(comments, PER_PAGE).get_page(request.GET.get("page"))
+    attachment_lists_set(page.object_list)  # one query: the files of the page's comments
     status_rows = [
         (value, label, counts.get(value, 0))
         for value, label in [("awaiting", _("awaiting response")), *Status.choices]

@@ -2,12 +2,18 @@
 
 from django.urls import path
 
+from comments.api import attachments as comment_attachments
 from comments.api import moderation as moderation
 from comments.api import views as comments
+from consult.api import meetings as consult_meetings
+from consult.api import questions as consult_questions
+from consult.api import versions as consult_versions
 from consult.api import views as consult
 from feedback.api import clusters as feedback_clusters
 from feedback.api import themes as feedback_themes
 from feedback.api import views as feedback
+from stakeholders.api import participation as stakeholders_participation
+from stakeholders.api import registry as stakeholders_registry
 from stakeholders.api import views as stakeholders
 
 urlpatterns = [
@@ -22,6 +28,31 @@ urlpatterns = [
         "consultations/<slug:slug>/sections/",
         consult.SectionListView.as_view(),
         name="api-sections",
+    ),
+    path(
+        "consultations/<slug:slug>/versions/",
+        consult_versions.VersionListView.as_view(),
+        name="api-versions",
+    ),
+    path(
+        "consultations/<slug:slug>/versions/<int:old>/diff/<int:new>/",
+        consult_versions.VersionDiffView.as_view(),
+        name="api-version-diff",
+    ),
+    path(
+        "consultations/<slug:slug>/meetings/",
+        consult_meetings.MeetingListView.as_view(),
+        name="api-meetings",
+    ),
+    path(
+        "consultations/<slug:slug>/questions/",
+        consult_questions.RoundQuestionsView.as_view(),
+        name="api-round-questions",
+    ),
+    path(
+        "consultations/<slug:slug>/answers/",
+        consult_questions.RoundAnswersView.as_view(),
+        name="api-round-answers",
     ),
     path(
         "consultations/<slug:slug>/comments/",
@@ -48,7 +79,17 @@ urlpatterns = [
         feedback.LedgerJSONView.as_view(),
         name="api-ledger-json",
     ),
+    path(
+        "consultations/<slug:slug>/search/",
+        comment_attachments.ConsultationSearchView.as_view(),
+        name="api-consultation-search",
+    ),
     path("comments/<str:receipt>/", comments.CommentDetailView.as_view(), name="api-comment"),
+    path(
+        "comments/<str:receipt>/attachments/",
+        comment_attachments.CommentAttachmentsView.as_view(),
+        name="api-comment-attachments",
+    ),
     path(
         "comments/<str:receipt>/withdraw/",
         comments.CommentWithdrawView.as_view(),
@@ -85,4 +126,25 @@ urlpatterns = [
         name="api-consultation-blocks",
     ),
     path("me/comments/", comments.MyCommentsView.as_view(), name="api-my-comments"),
+    path(
+        "me/affiliations/",
+        stakeholders_registry.MyAffiliationsView.as_view(),
+        name="api-my-affiliations",
+    ),
+    path("me/profile/", stakeholders_registry.MyProfileView.as_view(), name="api-my-profile"),
+    path(
+        "organisations/",
+        stakeholders_registry.OrganisationListView.as_view(),
+        name="api-organisations",
+    ),
+    path(
+        "consultations/<slug:slug>/participation/",
+        stakeholders_participation.ParticipationView.as_view(),
+        name="api-participation",
+    ),
+    path(
+        "consultations/<slug:slug>/participation/staff/",
+        stakeholders_participation.StaffParticipationView.as_view(),
+        name="api-participation-staff",
+    ),
 ]

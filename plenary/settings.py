@@ -59,6 +59,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "plenary.tz.TimezoneMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -231,6 +232,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consult.tasks.send_reply_digests",
         "schedule": crontab(hour=7, minute=0),
     },
+    # After a consultation's last round closed: invite its participants to evaluate it (once).
+    "invite-evaluations": {
+        "task": "feedback.tasks.invite_evaluations",
+        "schedule": crontab(minute=25),
+    },
+    # Rounds open and close on schedule: announce each once (consult/rounds.py).
+    "rounds-tick": {"task": "consult.tasks.rounds_tick", "schedule": crontab()},
 }
 
 # On Redis, the cache fails open (plenary/cache.py): a Redis outage suspends rate
@@ -277,6 +285,17 @@ SPECTACULAR_SETTINGS = {
 
 # Product rules.
 PLENARY_COMMENT_MAX_CHARS = env.int("PLENARY_COMMENT_MAX_CHARS", default=10_000)
+# Attachments (comments/attachments.py): the size of one file, how many a comment
+# may carry, and how much of each file's text is kept for search.  Files live in
+# the default storage (MEDIA_ROOT); the web server must not serve MEDIA_ROOT.
+PLENARY_ATTACHMENT_MAX_BYTES = env.int("PLENARY_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
+PLENARY_ATTACHMENTS_PER_COMMENT = env.int("PLENARY_ATTACHMENTS_PER_COMMENT", default=5)
+PLENARY_ATTACHMENT_TEXT_MAX_CHARS = env.int("PLENARY_ATTACHMENT_TEXT_MAX_CHARS", default=100_000)
+# Rounds: the shortest window (days) a round may stay open without a public
+# justification (consult/rounds.py); the IGF's best practice is three weeks.
+PLENARY_MIN_ROUND_DAYS = env.int("PLENARY_MIN_ROUND_DAYS", default=21)
+# Seconds the consultation page's comment counts are kept (consult/rounds.py).
+PLENARY_PAGE_COUNTS_SECONDS = env.int("PLENARY_PAGE_COUNTS_SECONDS", default=60)
 # Comments and replies (page and API, plenary/ratelimit.py): "<count>/<period>",
 # period s, m, h or d ("10/m", "30/5m"); empty switches a limit off.
 PLENARY_RATE_COMMENT_PER_ACCOUNT = env.str("PLENARY_RATE_COMMENT_PER_ACCOUNT", default="10/m")
@@ -294,6 +313,14 @@ PLENARY_APPEAL_REMINDER_DAYS = env.int("PLENARY_APPEAL_REMINDER_DAYS", default=3
 PLENARY_THREADS_PER_PAGE = env.int("PLENARY_THREADS_PER_PAGE", default=20)
 PLENARY_REPLIES_SHOWN = env.int("PLENARY_REPLIES_SHOWN", default=3)
 PLENARY_REPLIES_PER_PAGE = env.int("PLENARY_REPLIES_PER_PAGE", default=100)
+# Registry and privacy (stakeholders/): the optional profile fields this site
+# asks for (any of "gender", "age_range"; empty asks for none), and what an
+# account's erasure does to its public comments: "keep" them, attributed to a
+# withdrawn participant, or "withdraw" them.
+PLENARY_PROFILE_OPTIONAL_FIELDS = env.list(
+    "PLENARY_PROFILE_OPTIONAL_FIELDS", default=["gender", "age_range"]
+)
+PLENARY_ERASURE_POLICY = env.str("PLENARY_ERASURE_POLICY", default="keep")
 
 # Served over TLS (PLENARY_HTTPS=true): secure cookies, HSTS, redirect to
 # https, and trust the proxy's X-Forwarded-Proto.  Off by default so the

@@ -39,6 +39,8 @@ class Kind:
     ROUND_CLOSING = "round_closing"
     REPLY_DIGEST = "reply_digest"
     STAFF_REMINDERS = "staff_reminders"
+    OUTREACH = "outreach"  # stakeholders.outreach: opt-in invitations
+    EVALUATION = "evaluation"  # feedback.evaluation: the invitation to evaluate, once
 
 
 # kind -> the User field that switches it, and how the pages name it.
@@ -51,6 +53,14 @@ KINDS: dict[str, tuple[str, str]] = {
     Kind.STAFF_REMINDERS: (
         "mail_staff_reminders",
         gettext_lazy("secretariat reminders (decisions past their target, appeal deadlines)"),
+    ),
+    Kind.OUTREACH: (
+        "mail_outreach",
+        gettext_lazy("invitations to consultations that need more voices from your group"),
+    ),
+    Kind.EVALUATION: (
+        "mail_evaluation",
+        gettext_lazy("invitations to evaluate a consultation you took part in"),
     ),
 }
 

@@ -4,7 +4,7 @@ domain models are read-only here; stakeholder groups are plain reference data.""
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Affiliation, Organisation, Participant, StakeholderGroup, User
+from .models import Affiliation, InterestTag, Organisation, Participant, StakeholderGroup, User
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -21,7 +21,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
-    list_display = ["email", "is_staff", "is_active", "date_joined", "last_login"]
+    list_display = ["email", "is_staff", "is_active", "date_joined", "last_login", "erased_at"]
     search_fields = ["email"]
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
@@ -29,8 +29,9 @@ class UserAdmin(BaseUserAdmin):
             "Permissions",
             {"fields": ["is_active", "is_staff", "is_superuser", "groups", "user_permissions"]},
         ),
-        ("Dates", {"fields": ["last_login", "date_joined"]}),
+        ("Dates", {"fields": ["last_login", "date_joined", "erased_at"]}),
     ]
+    readonly_fields = ["erased_at"]
     add_fieldsets = [(None, {"classes": ["wide"], "fields": ["email", "password1", "password2"]})]
 
 
@@ -42,9 +43,17 @@ class StakeholderGroupAdmin(admin.ModelAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(ReadOnlyAdmin):
-    list_display = ["name", "group", "country", "verified_at"]
+    list_display = ["name", "group", "country", "verified_at", "merged_into"]
     list_filter = ["group", "verified_at"]
     search_fields = ["name"]
+    list_select_related = ["group", "merged_into"]
+
+
+@admin.register(InterestTag)
+class InterestTagAdmin(admin.ModelAdmin):
+    list_display = ["name", "group", "slug"]
+    list_filter = ["group"]
+    list_select_related = ["group"]
 
 
 @admin.register(Participant)

@@ -1,7 +1,25 @@
 from django.urls import path
 
-from . import views
+from . import registry_views, views
 
 urlpatterns = [
     path("me/profile/", views.profile, name="profile"),
+    path("me/affiliations/", views.my_affiliations, name="my_affiliations"),
+    path("me/data/", views.my_data, name="my_data"),
+    path("me/erase/", views.erase, name="erase_account"),
+    path("staff/registry/", registry_views.registry_organisations, name="registry_organisations"),
+    path("staff/registry/groups/", registry_views.registry_groups, name="registry_groups"),
+    path(
+        "staff/registry/groups/<slug:slug>/", registry_views.registry_group, name="registry_group"
+    ),
+    path(
+        "staff/registry/organisations/<int:pk>/",
+        registry_views.registry_organisation,
+        name="registry_organisation",
+    ),
+    path(
+        "staff/registry/affiliations/",
+        registry_views.registry_affiliations,
+        name="registry_affiliations",
+    ),
 ]

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from comments import permissions
+from comments.byline import comment_byline
 from comments.models import Comment
 from feedback.api.serializers import AppealSerializer, DispositionSerializer
 from plenary.text import render_markdown
@@ -68,6 +69,7 @@ class CommentSerializer(serializers.ModelSerializer):
             "visibility",
             "moderation",
             "moderation_reason",
+            "language",
             "channel",
             "created_at",
             "edited_at",
@@ -105,6 +107,8 @@ class CommentSerializer(serializers.ModelSerializer):
     def get_author(self, comment: Comment) -> dict | None:
         if not self._readable(comment):
             return None
+        if comment.entered_by_id is not None:  # entered by staff: the sender (comments.byline)
+            return {"display_name": comment_byline(comment), "group": ""}
         participant = getattr(comment.author, "participant", None)
         if participant is None:
             return None
@@ -114,7 +118,9 @@ class CommentSerializer(serializers.ModelSerializer):
     def get_on_behalf_of(self, comment: Comment) -> dict | None:
         if comment.on_behalf_of is None or not self._readable(comment):
             return None
-        return OrganisationSerializer(comment.on_behalf_of).data
+        organisation = comment.on_behalf_of
+        # A duplicate merged into another shows the one it was merged into.
+        return OrganisationSerializer(organisation.merged_into or organisation).data
 
     @extend_schema_field(DispositionSerializer(allow_null=True))
     def get_disposition(self, comment: Comment) -> dict | None:
@@ -147,6 +153,22 @@ class CommentCreateSerializer(serializers.Serializer):
     )
     visibility = serializers.ChoiceField(
         choices=Comment.Visibility.choices, default=Comment.Visibility.PUBLIC
+    )
+    accept_code_of_conduct = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=_(
+            "true to accept the consultation's code of conduct (its charter page) with this "
+            "comment. Needed once per consultation, before your first comment, when the "
+            "consultation has one; otherwise the answer is 400 naming this field."
+        ),
+    )
+    language = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=8,
+        help_text=_("The language the comment is written in (en, fr, pt-BR...); blank if unknown."),
     )
 
 

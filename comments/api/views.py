@@ -92,6 +92,8 @@ class ConsultationCommentsView(generics.ListAPIView):
             body=data.validated_data["body"],
             visibility=data.validated_data["visibility"],
             channel=Comment.Channel.API,
+            accept_code_of_conduct=data.validated_data["accept_code_of_conduct"],
+            language=data.validated_data["language"],
         )
         comment = comment_or_404(comment.receipt, request.user)
         return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)

@@ -14,7 +14,26 @@ class RoundSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Round
-        fields = ["number", "kind", "title", "opens_at", "closes_at", "is_open", "document_version"]
+        fields = [
+            "number",
+            "kind",
+            "title",
+            "opens_at",
+            "closes_at",
+            "is_open",
+            "document_version",
+            "background",
+            "short_window_reason",
+        ]
+        extra_kwargs = {
+            "background": {"help_text": _("Background paper (Markdown).")},
+            "short_window_reason": {
+                "help_text": _(
+                    "Why the round is open for less than the site's minimum window "
+                    "(empty when it is not)."
+                )
+            },
+        }
 
     def get_is_open(self, round_: Round) -> bool:
         return round_.is_open(self.context.get("now") or timezone.now())
@@ -58,7 +77,14 @@ class ConsultationDetailSerializer(ConsultationSerializer):
     )
 
     class Meta(ConsultationSerializer.Meta):
-        fields = [*ConsultationSerializer.Meta.fields, "goals", "ground_rules", "current_version"]
+        fields = [
+            *ConsultationSerializer.Meta.fields,
+            "goals",
+            "ground_rules",
+            "code_of_conduct",
+            "decision_process",
+            "current_version",
+        ]
 
     @extend_schema_field(VersionSerializer(allow_null=True))
     def get_current_version(self, consultation: Consultation) -> dict | None:

@@ -15,6 +15,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from comments.api.views import comment_or_404
+from comments.attachments import public_attachments_by_receipt
+from comments.byline import offline_byline
 from comments.models import Comment
 from consult.api.views import consultation_or_404
 from consult.models import Consultation
@@ -42,6 +44,12 @@ LEDGER_COLUMNS = [
     "published_at",
     # Withdrawn by its author: receipt and status only, like a private comment.
     "withdrawn",
+    # web, api, email, letter, workshop, meeting, import (comments.offline).
+    "channel",
+    # The question number a free-text answer answers (consult/questions.py).
+    "question",
+    # The files of a public comment (comments/attachments.py): name, size in bytes, link.
+    "attachments",
 ]
 AWAITING = "awaiting"
 
@@ -110,19 +118,40 @@ def _ledger_row(comment: dict) -> list[str | None]:
         or comment["moderation"] != Comment.Moderation.VISIBLE
         or withdrawn
     ):
-        return [comment["receipt"], None, None, None, None, None, status, None, None, withdrawn]
+        return [
+            *(comment["receipt"], None, None, None, None, None, status, None, None, withdrawn),
+            *(None, None),
+        ]
     published_at = comment["disposition_published_at"]
-    return [
-        comment["receipt"],
-        comment["section_key"],
+    author, group, organisation = (
         comment["author_name"],
         comment["group_name"],
         comment["organisation_name"],
+    )
+    if comment["entered_by_id"] is not None:  # entered by staff: the sender, not the staff
+        author, group, organisation = (
+            offline_byline(
+                name=comment["submitter_name"],
+                organisation=comment["submitter_organisation"],
+                received_at=comment["received_at"],
+                channel=comment["channel"],
+            ),
+            None,
+            comment["submitter_organisation"] or None,
+        )
+    return [
+        comment["receipt"],
+        comment["section_key"],
+        author,
+        group,
+        organisation,
         comment["created_at"].isoformat(),
         status,
         comment["disposition_rationale"],
         published_at.isoformat() if published_at else None,
         False,
+        comment["channel"],
+        comment["question_ordinal"],
     ]
 
 
@@ -137,9 +166,13 @@ class _Echo:
 _FORMULA_START = frozenset("=+-@\t\r")
 
 
-def _csv_cell(text: str | bool | None) -> str:
+def _csv_cell(text: str | int | None) -> str:
     if isinstance(text, bool):  # the withdrawn flag
         return "true" if text else "false"
+    if isinstance(text, int):  # the question number
+        return str(text)
+    if isinstance(text, list):  # the attachments
+        text = "; ".join(f"{a['name']} ({a['size']} bytes) {a['url']}" for a in text)
     if not text:
         return ""
     return "'" + text if text[0] in _FORMULA_START else text
@@ -187,7 +220,8 @@ class _LedgerView(APIView):
         )
         # A server-side cursor on PostgreSQL: memory stays flat however long the ledger.
         comments = selectors.ledger_export_rows(consultation=consultation).iterator(chunk_size=2000)
-        rows = map(_ledger_row, comments)
+        files = public_attachments_by_receipt(consultation=consultation)  # one query
+        rows = ([*_ledger_row(c), files.get(c["receipt"])] for c in comments)
         response = StreamingHttpResponse(
             _batched(self.stream(rows, consultation=consultation)), content_type=self.content_type
         )

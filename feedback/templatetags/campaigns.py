@@ -12,6 +12,12 @@ register = template.Library()
 
 
 @register.inclusion_tag("feedback/clusters_counts.html")
-def submission_counts(consultation):
-    """One query: see ``feedback.cluster_services.submission_counts``."""
-    return {"counts": count_submissions(consultation=consultation)}
+def submission_counts(consultation, counts=None):
+    """One query: see ``feedback.cluster_services.submission_counts``.
+
+    ``counts``: already computed by the view (the consultation page passes its
+    cached counts, consult/rounds.py ``page_counts``), so no query here.
+    """
+    if counts is None:
+        counts = count_submissions(consultation=consultation)
+    return {"counts": counts}

@@ -2,9 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
+from django.db.models.functions import Cast
 from django.http import HttpRequest
 
 from .models import AuditEvent, Event
+
+ERASED = "[erased]"
 
 
 def client_ip(request: HttpRequest | None) -> str | None:
@@ -44,3 +48,41 @@ def audit_record(
         ip=client_ip(request),
         detail=detail,
     )
+
+
+def audit_redact(*, user) -> int:
+    """Remove ``user``'s personal data from the audit log (account erasure).
+
+    Returns the number of rows updated (a row redacted twice counts twice).
+
+    The log is append-only, and stays so, except for this one redaction: the
+    PostgreSQL trigger (audit/migrations/0004) lets an UPDATE through only
+    when it sets ``actor_email``/``target`` to ``[erased]``, ``ip`` to NULL and
+    ``detail`` to ``{"erased": true}`` and changes nothing else.  What happened,
+    when and in which consultation stays, so the log still counts; the events
+    keep ``actor_id`` (the erased account's row stays, with no personal data).
+
+    Call it with the account's email still on ``user`` (before it is replaced).
+    The model's append-only guard is bypassed here, deliberately and only here,
+    by calling ``QuerySet.update`` past ``AppendOnlyQuerySet.update``.
+    """
+    email = (user.email or "").lower()
+    if not email:
+        return 0
+    events = AuditEvent.objects.all()
+    redacted = 0
+    # Events the person did (or a sign-in attempted with their address): who and from
+    # where.  What they did to others (a role granted to someone) keeps its target.
+    own = events.filter(models.Q(actor=user) | models.Q(actor_email=email))
+    redacted += models.QuerySet.update(own, actor_email=ERASED, ip=None)
+    # Events naming them (their sign-ins, a role granted to them, a block): the target.
+    about = events.filter(target__icontains=email)
+    redacted += models.QuerySet.update(about, target=ERASED)
+    mentioned = events.annotate(detail_text=Cast("detail", models.TextField())).filter(
+        detail_text__icontains=email
+    )
+    redacted += models.QuerySet.update(
+        events.filter(pk__in=list(mentioned.values_list("pk", flat=True))), detail={"erased": True}
+    )
+    audit_record(event="account_erased", actor=user, actor_email=ERASED, target=ERASED)
+    return redacted

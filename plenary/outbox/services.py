@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from .models import MailDelivery, OutboxMessage
 
@@ -40,7 +40,9 @@ def _task(task_name: str):
 def _run_inline(message_id: int) -> None:
     message = OutboxMessage.objects.get(pk=message_id)
     try:
-        _task(message.task_name).apply(kwargs=message.kwargs, throw=True)
+        # As in a worker: not in the language of whoever's request committed the write.
+        with translation.override(settings.LANGUAGE_CODE):
+            _task(message.task_name).apply(kwargs=message.kwargs, throw=True)
     except Exception as exc:  # the write already committed; keep the row for a retry
         logger.exception("inline task %s failed", message)
         OutboxMessage.objects.filter(pk=message_id).update(

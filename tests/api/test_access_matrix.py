@@ -50,6 +50,23 @@ MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
     "api-consultations": {("GET", "none"): EVERYONE},
     "api-consultation": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
     "api-sections": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
+    # Versions: published ones for all; the unpublished consultation's (unpublished)
+    # version 1 for its staff only (tests/consult/test_versions.py has the rest).
+    "api-versions": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
+    "api-version-diff": {
+        ("GET", "published_diff"): EVERYONE,
+        ("GET", "unpublished_diff"): ITS_STAFF,
+    },
+    # The current round's questions and their counts are public; answering needs an
+    # account, and this round asks nothing (400 for all signed in: nothing written).
+    # Who may answer, and what is written, is tested in tests/consult/test_questions.py.
+    "api-round-questions": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
+    "api-round-answers": {
+        ("POST", "published"): row(401, 400, 400, 400, 400, 400),
+        ("POST", "unpublished"): row(401, 404, 404, 404, 404, 400),
+    },
+    # Meetings are announced publicly, like the consultation they belong to.
+    "api-meetings": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
     "api-consultation-comments": {
         ("GET", "published"): EVERYONE,
         ("GET", "unpublished"): ITS_STAFF,
@@ -115,6 +132,40 @@ MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
         ("POST", "private_comment"): row(401, 403, 400, 403, 403, 403),
     },
     "api-my-comments": {("GET", "none"): row(401, 200, 200, 200, 200, 200)},
+    # The registry: organisations are public; one's affiliations are one's own (the
+    # payload names no organisation: 400, nothing stored; the workflow is tested in
+    # tests/stakeholders/test_registry.py).
+    "api-organisations": {("GET", "none"): EVERYONE},
+    "api-my-affiliations": {
+        ("GET", "none"): row(401, 200, 200, 200, 200, 200),
+        ("POST", "none"): row(401, 400, 400, 400, 400, 400),
+    },
+    # One's own profile; the payload names an unknown country (400, nothing stored).
+    "api-my-profile": {
+        ("GET", "none"): row(401, 200, 200, 200, 200, 200),
+        ("PUT", "none"): row(401, 400, 400, 400, 400, 400),
+    },
+    # Participation balance: the public summary for whoever may see the consultation;
+    # every figure (gender, private comments counted) for the secretariat and analysts.
+    "api-participation": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
+    "api-participation-staff": {
+        ("GET", "published"): row(401, 403, 403, 403, 403, 200),
+        ("GET", "unpublished"): row(401, 404, 404, 404, 404, 200),
+    },
+    # Search (no ?q= here, so 400 "type a word" for whoever may see the consultation);
+    # what it finds is tested in tests/comments/test_search.py.
+    "api-consultation-search": {
+        ("GET", "published"): row(400, 400, 400, 400, 400, 400),
+        ("GET", "unpublished"): row(404, 404, 404, 404, 404, 400),
+    },
+    # A comment's files: for whoever may read its text; only its author adds
+    # (the payload carries no file: 400 for the author, nothing stored).
+    "api-comment-attachments": {
+        ("GET", "public_comment"): EVERYONE,
+        ("GET", "private_comment"): row(403, 403, 200, 200, 403, 200),
+        ("POST", "public_comment"): row(401, 403, 400, 403, 403, 403),
+        ("POST", "private_comment"): row(401, 403, 400, 403, 403, 403),
+    },
 }
 
 # Who may read the private comment's text (its author and the consultation's staff).
@@ -131,6 +182,10 @@ PAYLOADS = {
     "api-consultation-blocks": {"comment": "ZZZZZ-ZZZZZ", "reason": "From the matrix."},
     "api-comment": {"body": "An edit from the matrix."},
     "api-comment-withdraw": {},
+    "api-my-affiliations": {"organisation": 999999999},
+    "api-my-profile": {"display_name": "Matrix", "group": "users", "country": "XX"},
+    "api-round-answers": {"answers": {"1": 1}},
+    "api-comment-attachments": {},
 }
 
 
@@ -211,6 +266,8 @@ def world(consultation, secretariat, stakeholder, other_stakeholder, moderator, 
             "none": {},
             "published": {"slug": consultation.slug},
             "unpublished": {"slug": hidden.slug},
+            "published_diff": {"slug": consultation.slug, "old": 1, "new": 1},
+            "unpublished_diff": {"slug": hidden.slug, "old": 1, "new": 1},
             "public_comment": {"receipt": public.receipt},
             "private_comment": {"receipt": private.receipt},
         },

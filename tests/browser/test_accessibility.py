@@ -18,7 +18,7 @@ from comments.models import Comment
 from consult import services as consult_services
 from consult.management.commands import _demo_content as demo
 from consult.models import Consultation
-from stakeholders.models import User
+from stakeholders.models import Organisation, User
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -86,6 +86,36 @@ def moderation_demo(consultation: Consultation, comment: Comment) -> Comment:
     return reported
 
 
+FRENCH = "anonymous, in French"
+
+
+def translate_demo(consultation: Consultation) -> None:
+    """A French translation of the demo's current draft (consult/translations.py)."""
+    from consult import translations
+    from consult.selectors import version_current
+
+    version = version_current(consultation=consultation)
+    sections = list(version.sections.order_by("ordinal"))
+    text = "\n\n".join(
+        f"=== {section.key} ===\n"
+        + (f"# (FR) {section.heading}\n" if section.heading else "")
+        + f"(FR) {section.body}"
+        for section in sections
+    )
+    secretariat = User.objects.get(email=demo.SECRETARIAT_EMAIL)
+    translations.version_translation_set(
+        actor=secretariat, version=version, language="fr", text=text
+    )
+
+
+def choose_french(page, base):
+    """With the switcher in the header, by keyboard, as a visitor without an account would."""
+    page.goto(f"{base}/")
+    page.get_by_label("Language", exact=True).select_option("fr")
+    page.get_by_role("button", name="Change language").press("Enter")
+    page.wait_for_selector("html[lang=fr]")
+
+
 def demo_paths():
     """The pages to check, from the seeded demo: (who, path) pairs."""
     consultation = Consultation.objects.get(slug=demo.MAIN_SLUG)
@@ -108,16 +138,33 @@ def demo_paths():
         f"/r/{comment.receipt}/",
         "/accounts/login/",
         "/accounts/signup/",
+        f"/c/{slug}/versions/",
+        f"/c/{slug}/charter/",
+        f"/c/{slug}/search/?q=community",
+        "/me/time-zone/",
     ]
+    # The interface in French (chosen with the switcher) on a translated draft (issue 9).
+    french = [
+        "/",
+        f"/c/{slug}/",
+        f"/c/{slug}/?original=1",
+        f"/c/{slug}/s/{section_key}/",
+        f"/r/{comment.receipt}/",
+    ]
+    translate_demo(consultation)
     participant = [
         f"/c/{slug}/s/{section_key}/",  # now with the comment form and reply boxes
         f"/c/{slug}/s/{section_key}/#errors",  # ... and sent empty
         f"/r/{comment.receipt}/",  # the owner's view (appeal form)
         "/me/input/",
         "/me/profile/",
+        "/me/affiliations/",
+        "/me/data/",
+        "/me/erase/",
         f"/r/{comment.receipt}/edit/",
         f"/r/{comment.receipt}/history/",
         f"/r/{reported.receipt}/flag/",
+        f"/c/{slug}/rounds/1/questions/",
     ]
     staff = [
         "/staff/",
@@ -129,9 +176,25 @@ def demo_paths():
         f"/staff/c/{slug}/moderation/",
         f"/staff/c/{slug}/moderation/blocks/",
         f"/staff/comments/{reported.receipt}/moderate/",
+        f"/staff/c/{slug}/themes/",
+        f"/staff/c/{slug}/snippets/",
+        f"/staff/c/{slug}/report/",
+        f"/staff/c/{slug}/team/",
+        f"/staff/c/{slug}/rounds/1/questions/",
+        f"/staff/c/{slug}/comments/enter/",
+        f"/staff/c/{slug}/comments/import/",
+        f"/staff/c/{slug}/comments/entered/",
+        "/staff/registry/",
+        "/staff/registry/affiliations/",
+        "/staff/registry/groups/",
+        "/staff/registry/groups/users/",
+        f"/staff/registry/organisations/{Organisation.objects.order_by('pk').first().pk}/",
+        f"/staff/c/{slug}/versions/{consultation.versions.order_by('number').last().number}"
+        "/translations/fr/",
     ]
     return (
         [(None, p) for p in public]
+        + [(FRENCH, p) for p in french]
         + [(demo.STAKEHOLDER_EMAIL, p) for p in participant]
         + [(demo.SECRETARIAT_EMAIL, p) for p in staff]
     )
@@ -149,7 +212,9 @@ def test_axe_finds_no_serious_or_critical_violations(live_server, new_page):
         if who not in pages:
             pages[who] = new_page()
             pages[who].on("request", lambda request: requested.append(request.url))
-            if who:
+            if who == FRENCH:
+                choose_french(pages[who], base)
+            elif who:
                 sign_in(pages[who], base, who)
         page = pages[who]
         for width in WIDTHS:

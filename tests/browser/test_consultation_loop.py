@@ -90,7 +90,9 @@ def test_secretariat_and_stakeholder_close_the_loop(
 
     person.goto(f"{base}/c/{consultation.slug}/s/licensing-2/")
     person.get_by_text(f"Reply to {earlier.receipt}", exact=True).click()
-    person.get_by_label(f"Your reply to {earlier.receipt}").fill("Not for urban operators.")
+    person.get_by_label(f"Your reply to {earlier.receipt}", exact=True).fill(
+        "Not for urban operators."
+    )
     person.get_by_role("button", name="Send reply").first.click()
     reply = Comment.objects.get(body="Not for urban operators.")
     assert reply.parent == earlier and reply.root == earlier

@@ -152,7 +152,9 @@ def test_commenting_and_replying_without_javascript(
     # The reply box is a plain <details>: it opens without JavaScript.
     page.goto(f"{base}/c/{consultation.slug}/s/{earlier.section.key}/")
     page.get_by_text(f"Reply to {earlier.receipt}", exact=True).click()
-    page.get_by_label(f"Your reply to {earlier.receipt}").fill("Agreed, for most agencies.")
+    page.get_by_label(f"Your reply to {earlier.receipt}", exact=True).fill(
+        "Agreed, for most agencies."
+    )
     page.locator(f"#c-{earlier.receipt}").get_by_role("button", name="Send reply").click()
     reply = Comment.objects.get(body="Agreed, for most agencies.")
     assert reply.parent == earlier and reply.author.email == "nojs@example.org"

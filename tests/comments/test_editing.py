@@ -187,6 +187,7 @@ def test_edit_of_a_reply_in_an_earlier_round_follows_its_own_round(
             consultation=consultation,
             closes_at=timezone.now() + timedelta(days=10),
             title="Second look",
+            short_window_reason="A short second look.",
         )
         response = _api(stakeholder).patch(
             f"/api/v1/comments/{comment.receipt}/", {"body": SECOND}, format="json"

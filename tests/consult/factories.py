@@ -37,6 +37,8 @@ def open_consultation(
         consultation=consultation,
         closes_at=timezone.now() + timedelta(days=days),
         title="Draft review",
+        # Shorter than PLENARY_MIN_ROUND_DAYS needs a public reason (consult/rounds.py).
+        short_window_reason="A short round for the tests." if days < 21 else "",
     )
     consultation.refresh_from_db()
     return consultation

@@ -22,8 +22,10 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from comments import offline
 from comments import services as comment_services
 from comments.models import Comment
+from consult import charter, meetings, questions
 from consult import services as consult_services
 from consult.models import Consultation, Role
 from feedback import services as feedback_services
@@ -156,7 +158,7 @@ class Command(BaseCommand):
         organisations = {}
         for handle, name, group, country, website, note, members in content.ORGANISATIONS:
             organisation = stakeholder_services.organisation_create(
-                name=name, group=groups[group], country=country, website=website
+                actor=secretariat, name=name, group=groups[group], country=country, website=website
             )
             stakeholder_services.organisation_verify(
                 actor=secretariat, organisation=organisation, note=note
@@ -195,6 +197,22 @@ class Command(BaseCommand):
             closes_at=closes_at,
             title="Public comment on the first draft",
         )
+        # A regional meeting during the round (consult/meetings.py): its input is
+        # entered as comments with the meeting as their channel.
+        meetings.meeting_create(
+            actor=secretariat,
+            consultation=consultation,
+            title="Regional meeting, Nairobi",
+            kind="hybrid",
+            starts_at=(now + timedelta(days=14)).replace(minute=0, second=0, microsecond=0),
+            ends_at=(now + timedelta(days=14, hours=3)).replace(minute=0, second=0, microsecond=0),
+            timezone="Africa/Nairobi",
+            place="iHub, Senteu Plaza, Nairobi",
+            link="https://meet.example.org/plenary-demo",
+            language="en",
+            groups=StakeholderGroup.objects.filter(slug__in=["civil-society", "users"]),
+            description="An afternoon on the draft with community networks and users.",
+        )
         # Each paragraph of the draft is one section, in order.
         paragraph_ids = [
             pid for _heading, paragraphs in content.MAIN_DRAFT for pid, _ in paragraphs
@@ -208,6 +226,12 @@ class Command(BaseCommand):
         section_keys = {
             pid: section.key for pid, section in zip(paragraph_ids, sections, strict=True)
         }
+
+        # The demo's participants accepted the code of conduct before their
+        # first comment (consult/charter.py); the team is not asked.
+        for handle, user in users.items():
+            if handle not in ("secretariat", "moderator"):
+                charter.charter_accept(actor=user, consultation=consultation)
 
         comments: list[Comment] = []
         top_level: list[tuple[Comment, set[str]]] = []
@@ -259,6 +283,43 @@ class Command(BaseCommand):
                     parent=comment,
                 )
             )
+
+        # The round's questions, answered by most participants (consult/questions.py),
+        # and a letter the secretariat entered for its sender (comments/offline.py).
+        round_ = consultation.rounds.get()
+        for text, kind, choices in (
+            ("Should the policy cover municipal networks?", "single", ["Yes", "No", "Not sure"]),
+            ("How clear is the first draft?", "scale", []),
+            ("What is missing from the draft?", "free_text", []),
+        ):
+            questions.question_create(
+                actor=secretariat,
+                round_=round_,
+                text=text,
+                kind=kind,
+                choices=choices,
+                scale_min_label="unclear" if kind == "scale" else "",
+                scale_max_label="very clear" if kind == "scale" else "",
+            )
+        for n, handle in enumerate(endorsers):
+            answers = {"q1": str(n % 3 + 1), "q2": str(n % 5 + 1)}
+            if n % 6 == 0:
+                answers["q3"] = rng.choice(content.ENDORSEMENTS)
+            comments += questions.answers_submit(
+                actor=users[handle], round_=round_, answers=answers
+            )
+        comments.append(
+            offline.comment_enter(
+                actor=secretariat,
+                consultation=consultation,
+                channel="letter",
+                received_on=timezone.localdate(),
+                submitter_name="Esther Njeri",
+                submitter_organisation="Kilifi Fishers' Cooperative",
+                section_key=sections[0].key,
+                body="We read the draft at our meeting. Please keep prices affordable for us.",
+            )
+        )
 
         upcoming_opens_at = self._seed_upcoming(secretariat=secretariat, moderator=moderator)
         return {
