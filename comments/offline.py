@@ -33,6 +33,7 @@ from consult.models import Consultation, Meeting, Question, Round, Section
 from plenary.audit.models import Event
 from plenary.audit.services import audit_record
 
+from . import attachments as attachment_files
 from .models import Comment
 from .services import _validate_body, comment_write
 
@@ -198,8 +199,13 @@ def comment_enter(
     section_key: str = "",
     question_ordinal: int | None = None,
     meeting: Meeting | None = None,
+    attachments=(),
 ) -> Comment:
     """Record a comment received by email, letter, at a workshop or meeting.
+
+    ``attachments`` (the position paper that came with the letter, say) are
+    checked like a participant's (comments/attachments.py) before anything is
+    written: one refused file refuses the whole entry.
 
     The secretariat only (``run_consultation``).  Refuses (ValidationError
     naming the field) an unknown channel, a date in the future or on which no
@@ -217,7 +223,9 @@ def comment_enter(
         question_ordinal=question_ordinal,
         meeting=meeting,
     )
+    checked_files = attachment_files.attachments_check(attachments)  # writes nothing
     comment = _write(actor=actor, consultation=consultation, fields=fields)
+    attachment_files.attachments_store(actor=actor, comment=comment, checked=checked_files)
     audit_record(
         event=Event.COMMENTS_ENTERED,
         actor=actor,

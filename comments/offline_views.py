@@ -23,6 +23,7 @@ from consult.views import team_consultation
 from plenary.forms import NOT_DONE, add_service_errors, submit
 
 from . import offline
+from .attachment_forms import AttachmentsField
 
 SESSION_KEY = "plenary-import-{slug}"
 ENTERED_PER_PAGE = 100
@@ -60,6 +61,9 @@ class OfflineCommentForm(forms.Form):
         strip=False,
         required=False,
     )
+    attachments = AttachmentsField(
+        label=gettext_lazy("Files received with it (optional)"),
+    )
 
     def __init__(self, *args, consultation, rules: "offline._OfflineRules", **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,11 +94,17 @@ def _secretariat_consultation(request, slug: str):
 def enter(request, slug: str):
     consultation = _secretariat_consultation(request, slug)
     rules = offline._OfflineRules(consultation)
+    # The meeting page links here with ?channel=meeting&meeting=<id>: start from it.
+    initial = {"received_on": timezone.localdate()}
+    for name in ("channel", "meeting"):
+        if request.GET.get(name):
+            initial[name] = request.GET[name]
     form = OfflineCommentForm(
         request.POST or None,
+        request.FILES or None,
         consultation=consultation,
         rules=rules,
-        initial={"received_on": timezone.localdate()},
+        initial=initial,
     )
     comment = submit(
         request,

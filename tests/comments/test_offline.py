@@ -359,3 +359,87 @@ def test_the_api_names_the_sender_of_an_entered_comment(consultation, secretaria
     body = APIClient().get(reverse("api-comment", args=[comment.receipt])).json()
     assert body["author"]["display_name"].startswith(BYLINE)
     assert body["author"]["group"] == ""
+
+
+# --- files received with the input ----------------------------------------------------
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def _entry(**extra) -> dict:
+    return {
+        "channel": "email",
+        "received_on": timezone.localdate().isoformat(),
+        "submitter_name": "Amina Yusuf",
+        "section_key": "2-scope-1",
+        "body": "Our position paper is attached.",
+        **extra,
+    }
+
+
+def test_secretariat_can_enter_an_email_with_its_position_paper(
+    client, consultation, secretariat, media_root
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from comments.search import comment_search
+    from tests.comments.files import pdf_bytes
+
+    client.force_login(secretariat)
+    paper = SimpleUploadedFile(
+        "paper.pdf", pdf_bytes("Spectrum sharing for rural cooperatives"), "application/pdf"
+    )
+    response = client.post(
+        reverse("staff_comment_enter", args=[consultation.slug]), _entry(attachments=[paper])
+    )
+
+    assert response.status_code == 302
+    comment = Comment.objects.get()
+    attachment = comment.attachments.get()
+    assert attachment.original_name == "paper.pdf" and attachment.uploaded_by == secretariat
+    assert "rural cooperatives" in comment.search_text
+    hits = comment_search(consultation=consultation, query="cooperatives", viewer=None)
+    assert [hit.comment.receipt for hit in hits.hits] == [comment.receipt]
+    receipt_page = client.get(reverse("receipt", args=[comment.receipt])).content.decode()
+    assert "paper.pdf" in receipt_page
+
+
+def test_an_entry_with_a_file_lying_about_its_type_is_refused_whole(
+    client, consultation, secretariat, media_root
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(secretariat)
+    fake = SimpleUploadedFile("paper.pdf", b"<html><script>x()</script></html>", "application/pdf")
+    response = client.post(
+        reverse("staff_comment_enter", args=[consultation.slug]), _entry(attachments=[fake])
+    )
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "paper.pdf" in page and "Our position paper is attached." in page  # text kept
+    assert not Comment.objects.exists()
+    assert not media_root.exists() or not any(p.is_file() for p in media_root.rglob("*"))
+
+
+def test_the_meeting_page_link_starts_the_entry_form_from_the_meeting(
+    client, consultation, secretariat
+):
+    meeting = Meeting.objects.create(
+        consultation=consultation,
+        title="Nairobi workshop",
+        kind=Meeting.Kind.IN_PERSON,
+        starts_at=timezone.now() - timedelta(hours=3),
+        ends_at=timezone.now() - timedelta(hours=1),
+        place="Nairobi",
+    )
+    client.force_login(secretariat)
+    url = reverse("staff_comment_enter", args=[consultation.slug])
+    page = client.get(f"{url}?channel=meeting&meeting={meeting.pk}").content.decode()
+
+    assert '<option value="meeting" selected>' in page
+    assert f'<option value="{meeting.pk}" selected>' in page
