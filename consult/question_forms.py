@@ -6,6 +6,8 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from comments.attachment_forms import AttachmentsField
+
 from .models import Question
 from .questions import field_name
 
@@ -74,6 +76,12 @@ class AnswersForm(forms.Form):
         self.questions = list(questions)
         for question in self.questions:
             self.fields[field_name(question)] = self._field(question)
+            if question.kind == Question.Kind.FREE_TEXT:
+                # A position paper or a case study can come with a written answer.
+                self.fields[f"{field_name(question)}_files"] = AttachmentsField(
+                    label=_("Files with your answer to question %(n)d (optional)")
+                    % {"n": question.ordinal}
+                )
         if needs_charter:
             self.fields["accept_code_of_conduct"] = forms.BooleanField(
                 label=_("I have read and accept the code of conduct of this consultation"),
@@ -111,6 +119,14 @@ class AnswersForm(forms.Form):
                 choices=choices, widget=forms.CheckboxSelectMultiple, **common
             )
         return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
+
+    def uploaded(self) -> dict:
+        """The files sent with each free-text answer, for ``answers_submit``."""
+        return {
+            field_name(q): self.files.getlist(f"{field_name(q)}_files")
+            for q in self.questions
+            if q.kind == Question.Kind.FREE_TEXT and self.files
+        }
 
     def answers(self) -> dict:
         """The raw answers for ``answers_submit`` (the service validates them)."""

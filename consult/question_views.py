@@ -127,6 +127,7 @@ def round_questions(request, slug: str, number: int):
     initial = questions.answers_of(actor=request.user, round_=round_)
     form = AnswersForm(
         request.POST or None,
+        request.FILES or None,
         questions=round_list,
         initial=initial,
         needs_charter=charter.charter_needed(user=request.user, consultation=round_.consultation),
@@ -140,6 +141,7 @@ def round_questions(request, slug: str, number: int):
             round_=round_,
             answers=form.answers(),
             accept_code_of_conduct=data.get("accept_code_of_conduct", False),
+            files=form.uploaded(),
         )
 
     # Written answers are comments: the comment rate limit counts them.

@@ -350,7 +350,12 @@ def latest_texts(*, actor, round_: Round) -> dict[int, str]:
 
 @transaction.atomic
 def answers_submit(
-    *, actor, round_: Round, answers: dict, accept_code_of_conduct: bool = False
+    *,
+    actor,
+    round_: Round,
+    answers: dict,
+    accept_code_of_conduct: bool = False,
+    files: dict | None = None,
 ) -> list[Comment]:
     """Record a participant's answers to the open round's questions, all or nothing.
 
@@ -362,6 +367,11 @@ def answers_submit(
     comment could not hold; the round not being the open one (``round``); and,
     before a participant's first contribution, the code of conduct not
     accepted (``accept_code_of_conduct``, as ``comment_create``).
+
+    ``files`` maps ``q<ordinal>`` of a free-text question to uploaded files
+    (a position paper): they go with that answer's comment, checked like any
+    attachment (comments/attachments.py).  Files without a new written
+    answer to carry them are refused, not dropped.
     """
     consultation = round_.consultation
     comment_permissions.require_can_comment(actor, consultation)
@@ -374,6 +384,19 @@ def answers_submit(
     if not isinstance(answers, dict):
         raise ValidationError({"answers": _("Send the answers as an object.")})
     plan = _plan(actor, questions, answers, latest_texts(actor=actor, round_=round_))
+    files = {str(name): list(chosen) for name, chosen in (files or {}).items() if chosen}
+    carried = {field_name(question) for question, _body in plan.texts}
+    orphans = {name: files[name] for name in files if name not in carried}
+    if orphans:
+        raise ValidationError(
+            {
+                name: _(
+                    "Files go with a written answer: write the answer they belong to "
+                    "(or change it, if you sent this text before)."
+                )
+                for name in orphans
+            }
+        )
     # Answering is taking part: the code of conduct first, as for a comment (consult/charter.py).
     charter.charter_require(actor=actor, consultation=consultation, accept=accept_code_of_conduct)
     # Replace the earlier choice and scale answers to this round: the latest form wins.
@@ -389,6 +412,7 @@ def answers_submit(
                     body=body,
                     question=question,
                     accept_code_of_conduct=True,  # accepted above
+                    attachments=files.get(field_name(question), ()),
                 )
             )
         except ValidationError as exc:  # e.g. a rule another part adds (charter, limits)

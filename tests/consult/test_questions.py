@@ -426,3 +426,65 @@ def test_the_receipt_mail_of_a_written_answer_names_its_question(
     assert comment_receipt_send(comment_id=comment.pk) is True
     body = mailoutbox[-1].body
     assert "Question: 4 · What is missing?" in body and "Paragraph" not in body
+
+
+# --- a position paper with a written answer ----------------------------------------
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+def _paper(name="paper.pdf", content=None):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.comments.files import pdf_bytes
+
+    return SimpleUploadedFile(
+        name, content or pdf_bytes("Community networks need spectrum"), "application/pdf"
+    )
+
+
+def test_stakeholder_can_send_a_position_paper_with_a_written_answer(
+    client, consultation, stakeholder, survey, media_root
+):
+    client.force_login(stakeholder)
+    url = reverse("round_questions", args=[consultation.slug, 1])
+    assert 'name="q4_files"' in client.get(url).content.decode()
+
+    response = client.post(url, {"q1": "1", "q4": "See our paper.", "q4_files": [_paper()]})
+
+    assert response.status_code == 302
+    answer = Comment.objects.get(question=survey["free"])
+    assert answer.attachments.get().original_name == "paper.pdf"
+    assert "Community networks need spectrum" in answer.search_text
+
+
+def test_files_without_a_written_answer_are_refused_not_dropped(
+    client, consultation, stakeholder, survey, media_root
+):
+    client.force_login(stakeholder)
+    url = reverse("round_questions", args=[consultation.slug, 1])
+
+    response = client.post(url, {"q1": "1", "q4_files": [_paper()]})
+
+    assert response.status_code == 200
+    assert "Files go with a written answer" in response.content.decode()
+    assert not Answer.objects.exists() and not Comment.objects.exists()
+
+
+def test_a_written_answer_with_a_lying_file_is_refused_whole(
+    client, consultation, stakeholder, survey, media_root
+):
+    client.force_login(stakeholder)
+    url = reverse("round_questions", args=[consultation.slug, 1])
+    fake = _paper(content=b"<html><body>not a pdf</body></html>")
+
+    response = client.post(url, {"q1": "1", "q4": "See our paper.", "q4_files": [fake]})
+
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "paper.pdf" in page and "See our paper." in page  # the text is kept
+    assert not Answer.objects.exists() and not Comment.objects.exists()
