@@ -36,6 +36,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
 from django.db.models import (
     Case,
@@ -244,7 +245,34 @@ def report_build(*, report_id: int) -> str:
         page_count=outcome.page_count,
         finished_at=timezone.now(),
     )
+    reports_prune(consultation=consultation, format=report.format)
     return OutcomeReport.State.DONE
+
+
+def reports_prune(*, consultation: Consultation, format: str, keep: int | None = None) -> int:
+    """Delete the files of all but the ``keep`` newest finished reports of one format.
+
+    ``settings.PLENARY_REPORTS_KEPT`` by default.  The rows stay (when a report
+    was made, for which state, how many comments): only their file goes, and
+    the page says so.  The row is emptied before the file is deleted, so no
+    page links to a file that is gone.  Returns how many files were deleted.
+    """
+    keep = settings.PLENARY_REPORTS_KEPT if keep is None else keep
+    stale = list(
+        OutcomeReport.objects.filter(
+            consultation=consultation, format=format, state=OutcomeReport.State.DONE
+        )
+        .exclude(file="")
+        .order_by("-finished_at", "-pk")
+        .values_list("pk", "file")[keep:]
+    )
+    for pk, name in stale:
+        OutcomeReport.objects.filter(pk=pk).update(file="")
+        try:
+            default_storage.delete(name)
+        except OSError:  # already gone, or storage hiccup: the row no longer points at it
+            logger.warning("could not delete old report file %s", name)
+    return len(stale)
 
 
 def reports_of(*, consultation: Consultation, limit: int = 20) -> QuerySet[OutcomeReport]:

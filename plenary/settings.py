@@ -308,6 +308,9 @@ PLENARY_RESPONSE_TARGET_DAYS = env.int("PLENARY_RESPONSE_TARGET_DAYS", default=3
 PLENARY_APPEAL_WINDOW_DAYS = env.int("PLENARY_APPEAL_WINDOW_DAYS", default=14)
 PLENARY_APPEAL_ANSWER_DAYS = env.int("PLENARY_APPEAL_ANSWER_DAYS", default=21)
 PLENARY_APPEAL_REMINDER_DAYS = env.int("PLENARY_APPEAL_REMINDER_DAYS", default=3)
+# Outcome reports (feedback/report.py): the files of the newest N finished reports
+# per consultation and format are kept; older runs keep their row, not their file.
+PLENARY_REPORTS_KEPT = env.int("PLENARY_REPORTS_KEPT", default=3)
 # Threads on a section page: top-level comments per page, replies shown under each
 # (the rest are on the thread's own page), replies per page of a thread.
 PLENARY_THREADS_PER_PAGE = env.int("PLENARY_THREADS_PER_PAGE", default=20)

@@ -10,6 +10,7 @@ import io
 import re
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.db import connection, connections
@@ -481,3 +482,27 @@ def test_what_a_non_public_comment_said_never_leaves_the_database(consultation, 
     assert private["status"] == "not_accepted"
     public = next(row for row in rows if row["receipt"] == commented["public"][0].receipt)
     assert (public["rationale"], public["section_key"]) == ("Taken up in part.", "1-purpose-1")
+
+
+def test_only_the_newest_report_files_are_kept(
+    client, settings, secretariat, consultation, stakeholder, django_capture_on_commit_callbacks
+):
+    settings.PLENARY_REPORTS_KEPT = 2
+    client.force_login(secretariat)
+    for n in range(3):
+        comment_services.comment_create(
+            actor=stakeholder, consultation=consultation, section_key="2-scope-1", body=f"C{n}"
+        )
+        request_report(client, consultation, capture=django_capture_on_commit_callbacks)
+    runs = list(OutcomeReport.objects.filter(consultation=consultation).order_by("created_at"))
+    assert [run.state for run in runs] == ["done"] * 3
+    oldest, *newest = runs
+
+    assert oldest.file.name == "" and all(run.file for run in newest)
+    files = sorted(p.name for p in (settings.MEDIA_ROOT / "reports").iterdir())
+    assert files == sorted(Path(run.file.name).name for run in newest)
+    download(client, consultation, newest[-1])  # still served
+    gone = client.get(reverse("staff_report_download", args=[consultation.slug, oldest.pk]))
+    assert gone.status_code == 404
+    page = client.get(reverse("staff_report", args=[consultation.slug])).content.decode()
+    assert "only the newest reports are kept" in page
