@@ -4,6 +4,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from .names import NameKeyField, with_name_key
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -102,6 +104,8 @@ class InterestTag(models.Model):
 
 class Organisation(models.Model):
     name = models.CharField(_("name"), max_length=200)
+    # stakeholders.names.name_key(name): what a display name may not imitate.
+    name_key = NameKeyField(source="name")
     group = models.ForeignKey(StakeholderGroup, on_delete=models.PROTECT, related_name="+")
     country = CountryField(_("country"), blank=True)
     website = models.URLField(_("website"), blank=True)
@@ -126,6 +130,9 @@ class Organisation(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, update_fields=None, **kwargs):
+        super().save(*args, update_fields=with_name_key(update_fields, "name"), **kwargs)
+
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
@@ -145,6 +152,8 @@ class Participant(models.Model):
         max_length=80,
         help_text=_("Shown publicly next to your comments. A pseudonym is welcome."),
     )
+    # stakeholders.names.name_key(display_name): look-alike names share it.
+    name_key = NameKeyField(source="display_name")
     group = models.ForeignKey(
         StakeholderGroup,
         on_delete=models.PROTECT,
@@ -185,6 +194,9 @@ class Participant(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+    def save(self, *args, update_fields=None, **kwargs):
+        super().save(*args, update_fields=with_name_key(update_fields, "display_name"), **kwargs)
 
 
 class Affiliation(models.Model):

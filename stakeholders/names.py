@@ -19,6 +19,8 @@ organisation's name appears (``{% org_name %}``).
 import re
 import unicodedata
 
+from django.db import models
+
 # Anything but letters and digits (any script): \W, and the underscore it keeps.
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
@@ -53,3 +55,39 @@ def name_key(name: str) -> str:
     # "rn" passes for "m" in most fonts.
     bare = bare.translate(CONFUSABLE).replace("rn", "m")
     return _NOT_ALNUM.sub("", bare)
+
+
+class NameKeyField(models.CharField):
+    """``name_key`` of another field of the row, kept by the field itself.
+
+    Computed in ``pre_save``, which Django calls for ``save()`` and for
+    ``bulk_create`` alike, so no write path can leave it stale; a
+    ``save(update_fields=[...])`` naming the source field must name this one
+    too (the models' ``save`` add it).  Indexed: "is this name taken?" is one
+    index lookup instead of a scan of every name.
+    """
+
+    def __init__(self, *args, source: str = "", **kwargs):
+        self.source = source
+        kwargs.setdefault("max_length", 200)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("db_index", True)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance, add):
+        value = name_key(getattr(model_instance, self.source) or "")[: self.max_length]
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+def with_name_key(update_fields, source: str):
+    """``update_fields`` plus ``name_key`` when it names ``source`` (for ``Model.save``)."""
+    if update_fields is not None and source in update_fields:
+        return {*update_fields, "name_key"}
+    return update_fields

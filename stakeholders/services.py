@@ -36,9 +36,8 @@ def _check_display_name(*, display_name: str, exclude_participant_id: int | None
     "Imitates" is ``names.name_key``: case, accents, spacing, punctuation and
     look-alike digits (0/o, 1/l) do not tell two names apart.  Verified
     organisations (not merged away), other participants and the placeholder
-    of erased accounts are protected.  One scan of the names per save: there
-    is no stored key column (that would be a model change; see
-    docs/ARCHITECTURE.md, "Registry and privacy").
+    of erased accounts are protected.  The keys are stored and indexed
+    (``names.NameKeyField``), so each check is one index lookup.
     """
     name = " ".join(display_name.split())
     if not name:
@@ -52,33 +51,39 @@ def _check_display_name(*, display_name: str, exclude_participant_id: int | None
         raise ValidationError(
             {"display_name": _("This name is kept for withdrawn participants; choose another.")}
         )
-    verified = Organisation.objects.filter(verified_at__isnull=False, merged_into__isnull=True)
-    for organisation_name in verified.values_list("name", flat=True).iterator():
-        if name_key(organisation_name) == key:
-            raise ValidationError(
-                {
-                    "display_name": _(
-                        "This name is too close to that of the verified organisation "
-                        "“%(organisation)s”; choose another. To speak for it, ask for an "
-                        "affiliation instead."
-                    )
-                    % {"organisation": organisation_name}
-                }
-            )
-    others = Participant.objects.all()
+    # One index lookup each (NameKeyField): the keys are stored with the names.
+    organisation_name = (
+        Organisation.objects.filter(
+            name_key=key, verified_at__isnull=False, merged_into__isnull=True
+        )
+        .values_list("name", flat=True)
+        .first()
+    )
+    if organisation_name is not None:
+        raise ValidationError(
+            {
+                "display_name": _(
+                    "This name is too close to that of the verified organisation "
+                    "“%(organisation)s”; choose another. To speak for it, ask for an "
+                    "affiliation instead."
+                )
+                % {"organisation": organisation_name}
+            }
+        )
+    others = Participant.objects.filter(name_key=key)
     if exclude_participant_id:
         others = others.exclude(pk=exclude_participant_id)
-    for other_name in others.values_list("display_name", flat=True).iterator():
-        if name_key(other_name) == key:
-            raise ValidationError(
-                {
-                    "display_name": _(
-                        "This name is too close to that of another participant "
-                        "(“%(name)s”); choose another."
-                    )
-                    % {"name": other_name}
-                }
-            )
+    other_name = others.values_list("display_name", flat=True).first()
+    if other_name is not None:
+        raise ValidationError(
+            {
+                "display_name": _(
+                    "This name is too close to that of another participant "
+                    "(“%(name)s”); choose another."
+                )
+                % {"name": other_name}
+            }
+        )
     return name
 
 
