@@ -6,6 +6,7 @@ client, the cache cold (a new comment changes the counts' key) and warm.
 """
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -75,6 +76,7 @@ def test_consultation_page_queries_do_not_grow_with_comments(client, long_draft)
     small_cold, small_page = page_queries(client, long_draft)
     small_warm, _ = page_queries(client, long_draft)
     add_comments(long_draft, 1900, authors)
+    cache.delete(f"plenary:page-counts:{long_draft.pk}")  # no snapshot: the full count
     large_cold, large_page = page_queries(client, long_draft)
     large_warm, _ = page_queries(client, long_draft)
     assert small_cold == large_cold
@@ -85,3 +87,45 @@ def test_consultation_page_queries_do_not_grow_with_comments(client, long_draft)
     expected_large = sum(1 for n in range(0, 2000, 50) if n % 12 != 5 and n % 50 != 7)
     assert f"{expected_small} comments</span>" in small_page
     assert f"{expected_large} comments</span>" in large_page
+
+
+def section_one(page: str) -> str:
+    import re
+
+    return re.findall(r"(\d+) comments?</span>", page)[0]
+
+
+def test_new_comments_are_added_to_the_cached_counts_not_recounted(client, long_draft):
+    authors = [ParticipantFactory().user for _ in range(5)]
+    add_comments(long_draft, 2000, authors)
+    cold, _ = page_queries(client, long_draft)
+    warm, before = page_queries(client, long_draft)
+
+    add_comments(long_draft, 3, authors)  # comments 2000-2002: section 1 gets number 2000
+    after_new, page = page_queries(client, long_draft)
+
+    assert after_new == warm + 1 < cold  # one short read of the new comments, no recount
+    assert int(section_one(page)) == int(section_one(before)) + 1
+    cache.delete(f"plenary:page-counts:{long_draft.pk}")
+    _, recounted = page_queries(client, long_draft)
+    assert section_one(recounted) == section_one(page)  # the same as counting them all
+
+
+def test_many_new_comments_or_an_old_snapshot_mean_a_full_recount(
+    client, long_draft, settings, monkeypatch
+):
+    from consult import rounds
+
+    authors = [ParticipantFactory().user for _ in range(3)]
+    add_comments(long_draft, 100, authors)
+    cold, _ = page_queries(client, long_draft)
+    monkeypatch.setattr(rounds, "PAGE_COUNTS_DELTA_MAX", 5)
+    add_comments(long_draft, 6, authors)
+    assert page_queries(client, long_draft)[0] == cold + 1  # the short read, then the count
+
+    key = f"plenary:page-counts:{long_draft.pk}"
+    snapshot = cache.get(key)
+    snapshot["at"] -= settings.PLENARY_PAGE_COUNTS_SECONDS + 1  # older than its lifetime
+    cache.set(key, snapshot)
+    add_comments(long_draft, 1, authors)
+    assert page_queries(client, long_draft)[0] == cold
