@@ -87,3 +87,27 @@ def pytest_report_header(config):
 
 
 __all__ = ["UserFactory"]
+
+
+@pytest.fixture(scope="session")
+def sink():
+    """A real SMTP server (aiosmtpd) for the whole run; see tests/smtp_sink.py."""
+    from tests.smtp_sink import SmtpSink
+
+    with SmtpSink() as server:
+        yield server
+
+
+@pytest.fixture
+def smtp(sink, settings):
+    """Mail goes over SMTP to the sink; each test starts with an empty sink."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = sink.host
+    settings.EMAIL_PORT = sink.port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.SITE_URL = "https://plenary.example.net"
+    sink.clear()
+    return sink

@@ -25,31 +25,9 @@ from plenary import unsubscribe
 from plenary.outbox.models import MailDelivery
 from stakeholders.models import User
 from tests.consult.factories import open_consultation
-from tests.smtp_sink import SmtpSink
 from tests.stakeholders.factories import ParticipantFactory, convenor
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning
-
-
-@pytest.fixture(scope="module")
-def sink():
-    with SmtpSink() as server:
-        yield server
-
-
-@pytest.fixture
-def smtp(sink, settings):
-    """Mail goes over SMTP to the sink; each test starts with an empty sink."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = sink.host
-    settings.EMAIL_PORT = sink.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.SITE_URL = "https://plenary.example.net"
-    sink.clear()
-    return sink
 
 
 def person(email: str, **fields) -> User:

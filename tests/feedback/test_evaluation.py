@@ -28,7 +28,6 @@ from feedback.tasks import invite_evaluations
 from plenary.outbox.models import MailDelivery
 from stakeholders.models import User
 from tests.consult.factories import open_consultation
-from tests.smtp_sink import SmtpSink
 from tests.stakeholders.factories import ParticipantFactory, convenor, group
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
@@ -38,26 +37,6 @@ AFTER = T0 + timedelta(days=31)  # the round (30 days) has closed
 
 def at(moment):
     return time_machine.travel(moment, tick=False)
-
-
-@pytest.fixture(scope="module")
-def sink():
-    with SmtpSink() as server:
-        yield server
-
-
-@pytest.fixture
-def smtp(sink, settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = sink.host
-    settings.EMAIL_PORT = sink.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.SITE_URL = "https://plenary.example.net"
-    sink.clear()
-    return sink
 
 
 def person(email: str, group_slug: str = "civil-society") -> User:

@@ -20,31 +20,10 @@ from plenary.outbox.models import MailDelivery, OutboxMessage
 from plenary.outbox.services import relay
 from stakeholders import outreach
 from stakeholders.models import User
-from tests.smtp_sink import SmtpSink
 from tests.stakeholders.factories import ParticipantFactory, group
 from tests.test_reminders import to, unsubscribe_link
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="module")
-def sink():
-    with SmtpSink() as server:
-        yield server
-
-
-@pytest.fixture
-def smtp(sink, settings):
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST = sink.host
-    settings.EMAIL_PORT = sink.port
-    settings.EMAIL_USE_TLS = False
-    settings.EMAIL_USE_SSL = False
-    settings.EMAIL_HOST_USER = ""
-    settings.EMAIL_HOST_PASSWORD = ""
-    settings.SITE_URL = "https://plenary.example.net"
-    sink.clear()
-    return sink
 
 
 def member(email: str, slug: str, *, opted_in: bool = True, **fields) -> User:
