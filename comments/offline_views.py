@@ -21,6 +21,7 @@ from consult import permissions as consult_permissions
 from consult.models import Meeting
 from consult.views import team_consultation
 from plenary.forms import NOT_DONE, add_service_errors, submit
+from plenary.text import spreadsheet_safe
 
 from . import offline
 from .attachment_forms import AttachmentsField
@@ -233,8 +234,8 @@ def entered_csv(request, slug: str):
                 settings.SITE_URL + reverse("receipt", args=[comment.receipt]),
                 comment.channel,
                 timezone.localdate(comment.received_at).isoformat() if comment.received_at else "",
-                _cell(comment.submitter_name),
-                _cell(comment.submitter_organisation),
+                spreadsheet_safe(comment.submitter_name),
+                spreadsheet_safe(comment.submitter_organisation),
                 comment.section.key if comment.section else "",
                 comment.question.ordinal if comment.question else "",
                 comment.entered_by.email if comment.entered_by else "",
@@ -242,7 +243,3 @@ def entered_csv(request, slug: str):
             ]
         )
     return response
-
-
-def _cell(text: str) -> str:
-    return "'" + text if text and text[0] in "=+-@\t\r" else text

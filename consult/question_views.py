@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from comments import permissions as comment_permissions
 from plenary import ratelimit
 from plenary.forms import NOT_DONE, submit
+from plenary.text import spreadsheet_safe
 
 from . import charter, permissions, questions
 from .models import Question, Round
@@ -187,15 +188,18 @@ def round_answers_csv(request, slug: str, number: int):
         if question.kind == Question.Kind.FREE_TEXT:
             # The text is in the ledger exports, as comments; here only how many.
             writer.writerow(
-                [question.ordinal, _cell(question.text), question.kind, "", tally.free_text_answers]
+                [
+                    question.ordinal,
+                    spreadsheet_safe(question.text),
+                    question.kind,
+                    "",
+                    tally.free_text_answers,
+                ]
             )
             continue
         for label, count in tally.options:
-            option = label if question.kind == Question.Kind.SCALE else _cell(label)
-            writer.writerow([question.ordinal, _cell(question.text), question.kind, option, count])
+            option = label if question.kind == Question.Kind.SCALE else spreadsheet_safe(label)
+            writer.writerow(
+                [question.ordinal, spreadsheet_safe(question.text), question.kind, option, count]
+            )
     return response
-
-
-def _cell(text: str) -> str:
-    """A cell a spreadsheet would run as a formula gets a leading '."""
-    return "'" + text if text and text[0] in "=+-@\t\r" else text

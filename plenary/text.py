@@ -86,3 +86,19 @@ def markdown_blocks(source: str) -> list[tuple[str, str]]:
             blocks.append((heading, text))
         i += 1
     return blocks
+
+
+# What a spreadsheet reads as the start of a formula (CSV injection).
+FORMULA_START = frozenset("=+-@\t\r")
+
+
+def spreadsheet_safe(value):
+    """A CSV cell a spreadsheet would run as a formula, with a leading ``'``.
+
+    Strings starting with ``= + - @``, a tab or a carriage return get the
+    quote; anything else (other strings, numbers, None) is returned as it is.
+    Every CSV export passes its free-text cells through here.
+    """
+    if isinstance(value, str) and value and value[0] in FORMULA_START:
+        return "'" + value
+    return value

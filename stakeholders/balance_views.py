@@ -20,15 +20,14 @@ from consult import selectors as consult_selectors
 from consult.views import team_consultation
 from feedback import report_charts
 from plenary.forms import NOT_DONE, posted, submit
+from plenary.text import spreadsheet_safe
 
 from . import balance as balance_selectors
 from . import outreach
 from .models import StakeholderGroup
 
+
 # Cells a spreadsheet would run as a formula (gender is free text): prefixed with '.
-_FORMULA_START = frozenset("=+-@\t\r")
-
-
 class OutreachForm(forms.Form):
     groups = forms.ModelMultipleChoiceField(
         label=gettext_lazy("Invite registered participants of these groups"),
@@ -165,17 +164,11 @@ def staff_balance(request, slug: str):
     )
 
 
-def _cell(value) -> str | int:
-    if isinstance(value, str) and value and value[0] in _FORMULA_START:
-        return "'" + value
-    return value
-
-
 def _csv_response(balance, filename: str) -> HttpResponse:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     for row in balance_selectors.balance_csv_rows(balance):
-        writer.writerow([_cell(value) for value in row])
+        writer.writerow([spreadsheet_safe(value) for value in row])
     response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

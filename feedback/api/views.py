@@ -24,6 +24,7 @@ from feedback import chain, selectors, services
 from feedback.models import DispositionEntry
 from plenary.audit.models import Event
 from plenary.audit.services import audit_record
+from plenary.text import spreadsheet_safe
 
 from .serializers import (
     AppealCreateSerializer,
@@ -162,10 +163,7 @@ class _Echo:
         return value
 
 
-# Cells a spreadsheet would run as a formula; prefixed with ' in the CSV only.
-_FORMULA_START = frozenset("=+-@\t\r")
-
-
+# One ledger.csv cell as text; formulas defused by plenary.text.spreadsheet_safe.
 def _csv_cell(text: str | int | None) -> str:
     if isinstance(text, bool):  # the withdrawn flag
         return "true" if text else "false"
@@ -173,9 +171,7 @@ def _csv_cell(text: str | int | None) -> str:
         return str(text)
     if isinstance(text, list):  # the attachments
         text = "; ".join(f"{a['name']} ({a['size']} bytes) {a['url']}" for a in text)
-    if not text:
-        return ""
-    return "'" + text if text[0] in _FORMULA_START else text
+    return spreadsheet_safe(text) or ""
 
 
 def _batched(pieces: Iterator[str], size: int = 256) -> Iterator[str]:
