@@ -26,7 +26,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -42,7 +41,7 @@ from comments.models import Comment
 from consult.models import Answer, Consultation
 from plenary.outbox import services as outbox
 from plenary.outbox.models import MailDelivery
-from plenary.unsubscribe import Kind, send_reminder
+from plenary.unsubscribe import Kind, reachable, send_reminder
 
 from . import permissions
 from .models import EvaluationResponse
@@ -78,16 +77,7 @@ def participants_of(*, consultation: Consultation) -> QuerySet:
 
 def invitees_of(*, consultation: Consultation) -> QuerySet:
     """The participants to invite: active, not erased, confirmed address, not opted out."""
-    confirmed = EmailAddress.objects.filter(
-        user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
-    )
-    return (
-        participants_of(consultation=consultation)
-        .filter(is_active=True, erased_at__isnull=True, mail_evaluation=True)
-        .exclude(email="")
-        .filter(Exists(confirmed))
-        .order_by("pk")
-    )
+    return reachable(participants_of(consultation=consultation), Kind.EVALUATION).order_by("pk")
 
 
 def is_participant(user, consultation: Consultation) -> bool:

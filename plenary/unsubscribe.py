@@ -18,10 +18,12 @@ it cannot be forged or switched to another kind or person, it does not expire
 reminders: they carry no such link and cannot be turned off.
 """
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -91,6 +93,19 @@ def unsubscribe_url(*, user, kind: str) -> str:
 
 def wants(user, kind: str) -> bool:
     return bool(user.is_active and user.email and getattr(user, KINDS[kind][0]))
+
+
+def reachable(users: QuerySet, kind: str) -> QuerySet:
+    """``users`` a mail of ``kind`` may go to: :func:`wants` as a filter, and only
+    at a confirmed address of an active account that was not erased."""
+    confirmed = EmailAddress.objects.filter(
+        user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
+    )
+    return (
+        users.filter(is_active=True, erased_at__isnull=True, **{KINDS[kind][0]: True})
+        .exclude(email="")
+        .filter(Exists(confirmed))
+    )
 
 
 def send_reminder(*, key: str, user, kind: str, subject: str, text: str) -> bool:

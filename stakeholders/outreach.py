@@ -28,7 +28,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -45,7 +44,7 @@ from consult.models import Consultation, OutreachInvitation
 from plenary.audit.models import Event
 from plenary.audit.services import audit_record
 from plenary.outbox.services import enqueue
-from plenary.unsubscribe import Kind, send_reminder
+from plenary.unsubscribe import Kind, reachable, send_reminder
 
 from .models import StakeholderGroup, User
 
@@ -59,19 +58,9 @@ def outreach_recipients(
     *, consultation: Consultation, groups: list[StakeholderGroup]
 ) -> QuerySet[User]:
     """The people an invitation to ``groups`` goes to (see the module docstring)."""
-    confirmed = EmailAddress.objects.filter(
-        user=OuterRef("pk"), email__iexact=OuterRef("email"), verified=True
-    )
     commented = Comment.objects.filter(consultation=consultation, author=OuterRef("pk"))
     return (
-        User.objects.filter(
-            participant__group__in=groups,
-            mail_outreach=True,
-            is_active=True,
-            erased_at__isnull=True,
-        )
-        .exclude(email="")
-        .filter(Exists(confirmed))
+        reachable(User.objects.filter(participant__group__in=groups), Kind.OUTREACH)
         .exclude(Exists(commented))
         .order_by("pk")
     )
