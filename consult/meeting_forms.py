@@ -6,9 +6,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from plenary import tz
 from stakeholders.models import StakeholderGroup
 
-from .meetings import time_zones
 from .models import Meeting
 
 _DATETIME_WIDGET = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -68,7 +68,7 @@ class MeetingForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["timezone"].choices = [(name, name) for name in time_zones()]
+        self.fields["timezone"].choices = [(name, name) for name in tz.zone_names()]
 
     @classmethod
     def initial_for(cls, meeting: Meeting) -> dict:

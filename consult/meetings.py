@@ -16,11 +16,9 @@ the right hour, also across daylight-saving changes.
 
 from __future__ import annotations
 
-import re
 import zoneinfo
 from collections.abc import Iterable
 from datetime import datetime
-from functools import lru_cache
 from urllib.parse import urlsplit
 
 import icalendar
@@ -33,6 +31,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comments.models import Comment
+from plenary import languages, tz
 from plenary.audit.models import Event
 from plenary.audit.services import audit_record
 from plenary.text import render_markdown
@@ -44,14 +43,6 @@ from .models import Consultation, Meeting
 TITLE_MAX = 200
 DESCRIPTION_MAX = 20_000
 SUMMARY_MAX = 50_000
-# A BCP 47 tag short enough for the field (8 characters): "sw", "pt-BR", "yue".
-_LANGUAGE_TAG = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,4})?$")
-
-
-@lru_cache(maxsize=1)
-def time_zones() -> tuple[str, ...]:
-    """The IANA zone names this system knows, sorted (for validation and the form's list)."""
-    return tuple(sorted(zoneinfo.available_timezones()))
 
 
 def _aware(value: datetime, zone: zoneinfo.ZoneInfo) -> datetime:
@@ -86,7 +77,7 @@ def _clean(
     if kind not in Meeting.Kind.values:
         errors["kind"] = _("Choose online, in person, or both.")
     zone = None
-    if time_zone not in time_zones():
+    if not tz.is_zone(time_zone):
         errors["timezone"] = _("Choose a time zone from the list (for example Europe/Paris).")
     else:
         zone = zoneinfo.ZoneInfo(time_zone)
@@ -112,8 +103,10 @@ def _clean(
         errors["place"] = _("A meeting in person needs a place.")
     elif len(place) > 300:
         errors["place"] = _("Keep the place under 300 characters.")
-    known = {code for code, _name in settings.LANGUAGES}
-    if language not in known and not _LANGUAGE_TAG.fullmatch(language):
+    # A site language, or a BCP 47 tag short enough for the field: "sw", "pt-BR", "yue".
+    if language not in languages.interface_codes() and not languages.LANGUAGE_TAG.fullmatch(
+        language
+    ):
         errors["language"] = _("Give the language as a code such as en, fr, sw or pt-BR.")
     if len(description) > DESCRIPTION_MAX:
         errors["description"] = _("Keep the description under %(n)d characters.") % {
