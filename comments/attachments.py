@@ -36,8 +36,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consult import permissions as consult_permissions
-
 from .models import Attachment, Comment, attachment_path
 
 PDF = "application/pdf"
@@ -372,13 +370,7 @@ def can_download(user, attachment: Attachment) -> bool:
     from . import permissions
 
     comment = attachment.comment
-    if not permissions.can_view_receipt(user, comment):
-        return False
-    if comment.is_public:
-        return True
-    if user.is_authenticated and comment.author_id == user.pk:
-        return True
-    return consult_permissions.is_staff_of(user, comment.consultation)
+    return permissions.can_view_receipt(user, comment) and permissions.can_see_text(user, comment)
 
 
 PREVIEW_CHARS = 500
