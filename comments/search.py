@@ -325,15 +325,13 @@ def comment_search(
     query: str,
     viewer,
     is_staff: bool | None = None,
-    staff_filters: QuerySet[Comment] | None = None,
     limit: int = PER_PAGE,
     page: int = 1,
 ) -> SearchResults:
     """One page of the comments of ``consultation`` that match ``query`` and ``viewer`` may read.
 
-    ``staff_filters`` (a queryset of the consultation's comments, e.g. the triage
-    workbench's filtered list) narrows the search further; it is honoured for
-    the consultation's staff only.  Best match first on PostgreSQL (among the
+    (The triage workbench combines search with its filters through
+    :func:`matching`, in feedback/filters.py.)  Best match first on PostgreSQL (among the
     RANK_WINDOW newest matches: see ``_pg_hits``), newest first on SQLite.
     ``page`` starts at 1; two queries on PostgreSQL, one on SQLite (plus the
     staff check when ``is_staff`` is not given).  Raises ValidationError on ``q``.
@@ -341,10 +339,9 @@ def comment_search(
     query = clean_query(query)
     if is_staff is None:
         is_staff = consult_permissions.is_staff_of(viewer, consultation)
-    comments = Comment.objects.filter(consultation=consultation)
-    if is_staff and staff_filters is not None:
-        comments = staff_filters.filter(consultation=consultation)
-    base = comments.filter(readable_q(viewer=viewer, is_staff=is_staff))
+    base = Comment.objects.filter(consultation=consultation).filter(
+        readable_q(viewer=viewer, is_staff=is_staff)
+    )
     page = max(1, page)
     offset = (page - 1) * limit
     if uses_postgres():

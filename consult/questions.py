@@ -500,7 +500,3 @@ def round_tallies(*, round_: Round) -> list[Tally]:
             )
         )
     return tallies
-
-
-def round_for(*, consultation, number: int) -> Round | None:
-    return Round.objects.filter(consultation=consultation, number=number).first()

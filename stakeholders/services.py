@@ -163,14 +163,11 @@ def participant_save_profile(
     return participant
 
 
-def _check_organisation_name(*, name: str, exclude_pk: int | None = None) -> str:
+def _check_organisation_name(*, name: str) -> str:
     name = " ".join(name.split())
     if not name:
         raise ValidationError({"name": _("Give the organisation's name.")})
-    clash = Organisation.objects.filter(name__iexact=name)
-    if exclude_pk:
-        clash = clash.exclude(pk=exclude_pk)
-    existing = clash.first()
+    existing = Organisation.objects.filter(name__iexact=name).first()
     if existing is not None:
         raise ValidationError(
             {
