@@ -50,12 +50,12 @@ def section_thread(request, slug: str, key: str):
     version_id = current_round.document_version_id if current_round else None
     # Keys are stable across versions: with no draft under review, the latest published
     # text (the team also sees unpublished ones).
+    is_staff = None  # asked once, when first needed
     if version_id:
         in_version = {"version_id": version_id}
-    elif consult_permissions.is_staff_of(request.user, consultation):
-        in_version = {}
     else:
-        in_version = {"version__published_at__isnull": False}
+        is_staff = consult_permissions.is_staff_of(request.user, consultation)
+        in_version = {} if is_staff else {"version__published_at__isnull": False}
     section = (
         Section.objects.select_related("version__consultation")
         .filter(version__consultation=consultation, key=key, **in_version)
@@ -101,7 +101,8 @@ def section_thread(request, slug: str, key: str):
             )
             return redirect("receipt", receipt=comment.receipt)
 
-    is_staff = consult_permissions.is_staff_of(request.user, consultation)
+    if is_staff is None:
+        is_staff = consult_permissions.is_staff_of(request.user, consultation)
     page, cursor_error = _keyset_page(
         request,
         lambda **cursor: selectors.section_thread_page(
