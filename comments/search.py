@@ -55,6 +55,9 @@ SNIPPET_CHARS = 240
 # ts_headline marks its matches with these; the text is escaped first, then
 # they become <mark>...</mark>: user text is never marked safe as HTML.
 _START, _STOP = "\ue000", "\ue001"
+# What a hit's byline shows (includes/author.html: group, organisation and the
+# one it was merged into), read with the hit rather than per row.
+HIT_RELATED = ("section", "author__participant__group", "on_behalf_of__merged_into")
 
 
 class Document(Func):
@@ -291,9 +294,7 @@ def _pg_hits(base: QuerySet[Comment], query: str, *, offset: int, limit: int) ->
         return []
     rows = (
         with_disposition(
-            base.filter(pk__in=[pk for pk, _rank in page]).select_related(
-                "section", "author__participant__group", "on_behalf_of"
-            )
+            base.filter(pk__in=[pk for pk, _rank in page]).select_related(*HIT_RELATED)
         )
         .defer("search_text", "body", "body_html")
         .annotate(
@@ -348,11 +349,7 @@ def comment_search(
         hits = _pg_hits(base, query, offset=offset, limit=limit)
     else:
         rows = list(
-            with_disposition(
-                _sqlite_match(base, query).select_related(
-                    "section", "author__participant__group", "on_behalf_of"
-                )
-            )
+            with_disposition(_sqlite_match(base, query).select_related(*HIT_RELATED))
             .defer("body", "body_html")
             .order_by("-created_at", "-pk")[offset : offset + limit + 1]
         )
