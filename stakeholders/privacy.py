@@ -44,9 +44,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from plenary.audit.services import ERASED, audit_redact
+from plenary.unsubscribe import KINDS
 
 from .models import Affiliation, InterestTag, Participant, User
 from .services import WITHDRAWN_NAME
+
+# The User fields that switch each kind of mail (plenary.unsubscribe.KINDS): exported,
+# and all turned off by erasure, so a new kind of mail cannot be missed here.
+MAIL_SWITCHES = tuple(field for field, _label in KINDS.values())
 
 FORMAT = "plenary-personal-data-v1"
 # Typed by people who have no password (accounts made through a social login).
@@ -93,11 +98,7 @@ def personal_data_export(user: User) -> dict[str, Any]:
             "date_joined": user.date_joined,
             "last_login": user.last_login,
             "email_addresses": addresses,
-            "mail_round_closing": user.mail_round_closing,
-            "mail_reply_digest": user.mail_reply_digest,
-            "mail_staff_reminders": user.mail_staff_reminders,
-            "mail_outreach": user.mail_outreach,
-            "mail_evaluation": user.mail_evaluation,
+            **{switch: getattr(user, switch) for switch in MAIL_SWITCHES},
         },
         "profile": participant,
         "affiliations": _rows(
@@ -285,13 +286,7 @@ def account_erase(*, actor: User, password: str = "", phrase: str = "") -> User:
     user.is_superuser = False
     user.last_login = None
     user.erased_at = now
-    for switch in (
-        "mail_round_closing",
-        "mail_reply_digest",
-        "mail_staff_reminders",
-        "mail_outreach",
-        "mail_evaluation",
-    ):
+    for switch in MAIL_SWITCHES:
         setattr(user, switch, False)
     user.save()
     user.groups.clear()
