@@ -9,14 +9,14 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
 from consult import permissions as consult_permissions
-from consult import selectors as consult_selectors
+from consult.api.views import consultation_or_404
 from consult.views import team_consultation
 from feedback import report_charts
 from plenary.forms import NOT_DONE, posted, submit
@@ -185,17 +185,10 @@ def staff_balance_csv(request, slug: str):
     return _csv_response(balance, f"{consultation.slug}-participation.csv")
 
 
-def _public_consultation(request, slug: str):
-    consultation = consult_selectors.consultation_for_viewer(slug=slug, user=request.user)
-    if consultation is None:
-        raise Http404(_("No consultation “%(slug)s”.") % {"slug": slug})
-    return consultation
-
-
 @require_GET
 def public_participation(request, slug: str):
     """Who took part, for everyone: public comments only, no gender, small cells hidden."""
-    consultation = _public_consultation(request, slug)
+    consultation = consultation_or_404(slug=slug, user=request.user)
     balance = balance_selectors.participation_balance(
         consultation=consultation, audience=balance_selectors.PUBLIC
     )
