@@ -114,14 +114,9 @@ def staff_balance(request, slug: str):
     """The dashboard; POST sends an invitation (the secretariat only: the service checks)."""
     consultation = _dashboard_consultation(request, slug)
     can_invite = consult_permissions.can_run(request.user, consultation)
-    balance = balance_selectors.participation_balance(
-        consultation=consultation, audience=balance_selectors.STAFF
-    )
     form = None
     if can_invite:
-        form = OutreachForm(
-            posted(request), initial=_default_invitation(consultation, balance), prefix="invite"
-        )
+        form = OutreachForm(posted(request), prefix="invite")
         invitation = submit(
             request,
             form,
@@ -146,6 +141,12 @@ def staff_balance(request, slug: str):
             return redirect("staff_balance", slug=consultation.slug)
     elif request.method == "POST":
         raise PermissionDenied(_("Only this consultation's secretariat can send invitations."))
+    # Counted only for the page: a sent invitation redirects before this.
+    balance = balance_selectors.participation_balance(
+        consultation=consultation, audience=balance_selectors.STAFF
+    )
+    if form is not None and not form.is_bound:
+        form.initial = _default_invitation(consultation, balance)
     return render(
         request,
         "stakeholders/balance_staff.html",

@@ -193,10 +193,9 @@ def test_secretariat_and_analyst_can_open_the_dashboard(world, consultation, sec
     # The analyst sees the figures but no invitation form.
     assert 'name="invite-subject"' not in html
     client.force_login(secretariat)
-    assert (
-        'name="invite-subject"'
-        in client.get(reverse("staff_balance", args=[consultation.slug])).content.decode()
-    )
+    html = client.get(reverse("staff_balance", args=[consultation.slug])).content.decode()
+    assert 'name="invite-subject"' in html
+    assert f"Your voice is missing: {consultation.title}" in html  # the form starts filled in
 
 
 def test_moderator_and_participants_cannot_open_the_dashboard(
