@@ -123,6 +123,30 @@ def _closing_kind(round_: Round, now) -> str | None:
     return "1d" if left <= CLOSING_LAST_DAY else "7d"
 
 
+def moment_text(moment) -> str:
+    """A date and time as round mails and messages write it: "3 March 2026 17:00 CET"."""
+    return formats.date_format(timezone.localtime(moment), "j F Y H:i T")
+
+
+def round_mail_followers(consultation_ids) -> dict[int, list]:
+    """The followers who take round mails (``mail_round_closing``, active, with an
+    address), by consultation id, in user order: one query."""
+    follows = (
+        Follow.objects.filter(
+            consultation_id__in=consultation_ids,
+            user__mail_round_closing=True,
+            user__is_active=True,
+        )
+        .exclude(user__email="")
+        .select_related("user")
+        .order_by("user_id")
+    )
+    followers: dict[int, list] = {}
+    for follow in follows:
+        followers.setdefault(follow.consultation_id, []).append(follow.user)
+    return followers
+
+
 def round_closing_remind(*, now=None) -> int:
     """Mail followers of consultations whose open round closes soon; return mails sent.
 
@@ -144,19 +168,7 @@ def round_closing_remind(*, now=None) -> int:
     )
     if not rounds:
         return 0
-    follows = (
-        Follow.objects.filter(
-            consultation_id__in={r.consultation_id for r in rounds},
-            user__mail_round_closing=True,
-            user__is_active=True,
-        )
-        .exclude(user__email="")
-        .select_related("user")
-        .order_by("user_id")
-    )
-    followers: dict[int, list] = {}
-    for follow in follows:
-        followers.setdefault(follow.consultation_id, []).append(follow.user)
+    followers = round_mail_followers({r.consultation_id for r in rounds})
     planned = [
         (f"round-closing-{round_.pk}-{kind}-to-{user.pk}", round_, kind, user)
         for round_ in rounds
@@ -171,7 +183,7 @@ def round_closing_remind(*, now=None) -> int:
         consultation = round_.consultation
         values = {
             "consultation": consultation.title[:80],
-            "date": formats.date_format(timezone.localtime(round_.closes_at), "j F Y H:i T"),
+            "date": moment_text(round_.closes_at),
         }
         if kind == "1d":
             subject = _("[%(consultation)s] Last day to comment: the round closes %(date)s")

@@ -36,7 +36,7 @@ from django.db import transaction
 from django.db.models import Count, Prefetch, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -44,8 +44,8 @@ from plenary.audit.services import audit_record
 from plenary.outbox import services as outbox
 from plenary.unsubscribe import Kind, send_reminder
 
-from . import permissions
-from .models import Consultation, Follow, Round, RoundExtension
+from . import permissions, reminders
+from .models import Consultation, Round, RoundExtension
 
 # Windows are compared to the minute (the staff form's precision).
 WINDOW_SLACK = timedelta(minutes=1)
@@ -62,8 +62,15 @@ def is_short(*, opens_at: datetime, closes_at: datetime) -> bool:
     return closes_at - opens_at < min_window() - WINDOW_SLACK
 
 
-def _when(moment: datetime) -> str:
-    return formats.date_format(timezone.localtime(moment), "j F Y H:i T")
+def _overlapping(consultation, *, opens_at, closes_at, exclude=None) -> Round | None:
+    """The first round of ``consultation`` (``exclude`` aside) whose window meets
+    [``opens_at``, ``closes_at``)."""
+    return (
+        consultation.rounds.filter(opens_at__lt=closes_at, closes_at__gt=opens_at)
+        .exclude(pk=getattr(exclude, "pk", None))
+        .order_by("opens_at")
+        .first()
+    )
 
 
 def window_errors(
@@ -90,19 +97,16 @@ def window_errors(
             "days": _duration(closes_at - opens_at),
         }
     if not errors:
-        overlapping = (
-            consultation.rounds.filter(Q(opens_at__lt=closes_at) & Q(closes_at__gt=opens_at))
-            .exclude(pk=getattr(exclude, "pk", None))
-            .order_by("opens_at")
-            .first()
+        overlapping = _overlapping(
+            consultation, opens_at=opens_at, closes_at=closes_at, exclude=exclude
         )
         if overlapping is not None:
             errors["opens_at"] = _(
                 "This round would overlap round %(n)d (%(opens)s to %(closes)s)."
             ) % {
                 "n": overlapping.number,
-                "opens": _when(overlapping.opens_at),
-                "closes": _when(overlapping.closes_at),
+                "opens": reminders.moment_text(overlapping.opens_at),
+                "closes": reminders.moment_text(overlapping.closes_at),
             }
     return errors
 
@@ -152,7 +156,7 @@ def round_update(
                     "This round opened on %(date)s: its dates can no longer be edited. "
                     "Extend it instead."
                 )
-                % {"date": _when(locked.opens_at)}
+                % {"date": reminders.moment_text(locked.opens_at)}
             }
         )
     errors = window_errors(
@@ -206,25 +210,20 @@ def round_extend(*, actor, round_: Round, new_closes_at: datetime, reason: str) 
     if locked.closes_at <= now:
         errors["new_closes_at"] = _(
             "This round closed on %(date)s and cannot be reopened. Open a new round instead."
-        ) % {"date": _when(locked.closes_at)}
+        ) % {"date": reminders.moment_text(locked.closes_at)}
     elif new_closes_at <= locked.closes_at:
         errors["new_closes_at"] = _(
             "An extension moves the close later than %(date)s. A round is never shortened "
             "once it is announced."
-        ) % {"date": _when(locked.closes_at)}
+        ) % {"date": reminders.moment_text(locked.closes_at)}
     else:
-        overlapping = (
-            round_.consultation.rounds.filter(
-                opens_at__lt=new_closes_at, closes_at__gt=locked.opens_at
-            )
-            .exclude(pk=locked.pk)
-            .order_by("opens_at")
-            .first()
+        overlapping = _overlapping(
+            round_.consultation, opens_at=locked.opens_at, closes_at=new_closes_at, exclude=locked
         )
         if overlapping is not None:
             errors["new_closes_at"] = _(
                 "The round would then run into round %(n)d, which opens %(date)s."
-            ) % {"n": overlapping.number, "date": _when(overlapping.opens_at)}
+            ) % {"n": overlapping.number, "date": reminders.moment_text(overlapping.opens_at)}
     if errors:
         raise ValidationError(errors)
     extension = RoundExtension.objects.create(
@@ -295,20 +294,6 @@ def rounds_announce(*, now: datetime | None = None) -> int:
     return stamps
 
 
-def _followers(consultation_id: int):
-    return [
-        follow.user
-        for follow in Follow.objects.filter(
-            consultation_id=consultation_id,
-            user__mail_round_closing=True,
-            user__is_active=True,
-        )
-        .exclude(user__email="")
-        .select_related("user")
-        .order_by("user_id")
-    ]
-
-
 def _mail_followers(*, round_: Round, key: str, subject: str, text: str) -> int:
     """One mail per follower (key ``<key>-to-<user>``), with one-click unsubscribe.
 
@@ -316,7 +301,9 @@ def _mail_followers(*, round_: Round, key: str, subject: str, text: str) -> int:
     "rounds of consultations I follow"): both tell a follower when they can comment.
     """
     sent = 0
-    for user in _followers(round_.consultation_id):
+    for user in reminders.round_mail_followers([round_.consultation_id]).get(
+        round_.consultation_id, []
+    ):
         sent += send_reminder(
             key=f"{key}-to-{user.pk}",
             user=user,
@@ -344,8 +331,8 @@ def round_announcement_send(*, round_id: int, event: str) -> int:
             "consultation": consultation,
             "round": round_,
             "event": event,
-            "opens": _when(round_.opens_at),
-            "closes": _when(round_.closes_at),
+            "opens": reminders.moment_text(round_.opens_at),
+            "closes": reminders.moment_text(round_.closes_at),
             "link": settings.SITE_URL + reverse("consultation", args=[consultation.slug]),
         },
     )
@@ -366,7 +353,7 @@ def round_extension_send(*, extension_id: int) -> int:
     subject = _("[%(consultation)s] Round %(n)d is extended to %(date)s") % {
         "consultation": consultation.title[:80],
         "n": round_.number,
-        "date": _when(extension.new_closes_at),
+        "date": reminders.moment_text(extension.new_closes_at),
     }
     text = render_to_string(
         "reminders/email/round_extended.txt",
@@ -374,8 +361,8 @@ def round_extension_send(*, extension_id: int) -> int:
             "consultation": consultation,
             "round": round_,
             "extension": extension,
-            "previous": _when(extension.previous_closes_at),
-            "new": _when(extension.new_closes_at),
+            "previous": reminders.moment_text(extension.previous_closes_at),
+            "new": reminders.moment_text(extension.new_closes_at),
             "link": settings.SITE_URL + reverse("consultation", args=[consultation.slug]),
         },
     )
