@@ -36,3 +36,15 @@ def comment_byline(comment: Comment) -> str:
         received_at=comment.received_at,
         channel=comment.channel,
     )
+
+
+def row_byline(row) -> str:
+    """:func:`comment_byline` for a ``values()`` row of a comment (ledger exports, report)."""
+    if row["entered_by_id"] is None:
+        return ""
+    return offline_byline(
+        name=row["submitter_name"],
+        organisation=row["submitter_organisation"],
+        received_at=row["received_at"],
+        channel=row["channel"],
+    )

@@ -59,7 +59,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from comments.attachments import public_attachments_by_receipt
-from comments.byline import offline_byline
+from comments.byline import row_byline
 from comments.models import Comment
 from consult import permissions as consult_permissions
 from consult.models import Consultation, DocumentVersion, Round, Section
@@ -547,12 +547,7 @@ def _decorate(row: dict) -> dict:
     if row["shown"]:
         row["placeholder"] = _placeholder(row)
     elif row["entered_by_id"] is not None:  # the sender, not the staff member who typed it
-        row["author_name"] = offline_byline(
-            name=row["submitter_name"],
-            organisation=row["submitter_organisation"],
-            received_at=row["received_at"],
-            channel=row["channel"],
-        )
+        row["author_name"] = row_byline(row)
         row["group_name"] = row["organisation_name"] = None
     return row
 

@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from comments.api.views import comment_or_404
 from comments.attachments import public_attachments_by_receipt
-from comments.byline import offline_byline
+from comments.byline import row_byline
 from comments.models import Comment
 from consult.api.views import consultation_or_404
 from consult.models import Consultation
@@ -131,12 +131,7 @@ def _ledger_row(comment: dict) -> list[str | None]:
     )
     if comment["entered_by_id"] is not None:  # entered by staff: the sender, not the staff
         author, group, organisation = (
-            offline_byline(
-                name=comment["submitter_name"],
-                organisation=comment["submitter_organisation"],
-                received_at=comment["received_at"],
-                channel=comment["channel"],
-            ),
+            row_byline(comment),
             None,
             comment["submitter_organisation"] or None,
         )
