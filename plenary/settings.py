@@ -203,6 +203,17 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "unacked_restore_interval": max(1, min(10, PLENARY_BROKER_VISIBILITY_TIMEOUT // 10)),
     "unacked_restore_throttle": 1 if PLENARY_BROKER_VISIBILITY_TIMEOUT < 600 else 10,
 }
+# The relay publishes again a message published but not done after this long
+# (lost by Redis, or its worker gone); it must exceed the visibility timeout and
+# the longest retry sequence (8 tries with backoff: about 5 minutes), or a task
+# still running or waiting is delivered twice (harmless, wasteful).
+PLENARY_OUTBOX_REDELIVER_SECONDS = env.int(
+    "PLENARY_OUTBOX_REDELIVER_SECONDS", default=2 * PLENARY_BROKER_VISIBILITY_TIMEOUT
+)
+# After this many deliveries without success the relay gives up (logged, admin).
+PLENARY_OUTBOX_MAX_DELIVERIES = env.int("PLENARY_OUTBOX_MAX_DELIVERIES", default=5)
+# Done outbox rows are deleted after this many days (beat: prune-outbox).
+PLENARY_OUTBOX_KEEP_DAYS = env.int("PLENARY_OUTBOX_KEEP_DAYS", default=30)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {

@@ -9,12 +9,25 @@ from unittest import mock
 
 import pytest
 from django.core import mail
+from django.core.mail.backends.locmem import EmailBackend
 
 from plenary.outbox import services as outbox
 from plenary.outbox.models import MailDelivery
 from tests.smtp_sink import free_port
 
 LOCMEM = "django.core.mail.backends.locmem.EmailBackend"
+
+
+class PeekingBackend(EmailBackend):
+    """locmem, noting the claim's state while the mail is being handed over."""
+
+    seen: list[tuple[str, str | None]] = []
+
+    def send_messages(self, messages):
+        for message in messages:
+            row = MailDelivery.objects.get(message_id=message.extra_headers["Message-ID"])
+            PeekingBackend.seen.append((row.state, row.sent_at))
+        return super().send_messages(messages)
 
 
 def send(key: str = "k-1", **extra) -> bool:
@@ -61,8 +74,9 @@ def test_a_refusal_by_the_server_releases_the_claim(refusal):
         pytest.raises(type(refusal)),
     ):
         send()
-    assert not MailDelivery.objects.exists()
+    assert not MailDelivery.objects.exists()  # released, not left "claimed"
     assert send() is True
+    assert MailDelivery.objects.get(key="k-1").state == MailDelivery.State.SENT
 
 
 @pytest.mark.django_db
@@ -72,6 +86,19 @@ def test_a_refusal_by_the_server_releases_the_claim(refusal):
 def test_an_exchange_that_broke_off_keeps_the_claim_so_nobody_gets_it_twice(broken):
     with mock.patch(f"{LOCMEM}.send_messages", side_effect=broken), pytest.raises(type(broken)):
         send()
-    assert MailDelivery.objects.filter(key="k-1").count() == 1
+    claim = MailDelivery.objects.get(key="k-1")
+    assert (claim.state, claim.sent_at) == (MailDelivery.State.CLAIMED, None)  # in doubt
     assert send() is False  # at most once: the retry does not send again
     assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_the_claim_is_claimed_while_sending_and_sent_once_the_server_took_it(settings):
+    settings.EMAIL_BACKEND = "tests.test_mail_once.PeekingBackend"
+    PeekingBackend.seen = []
+    assert send(key="k-state") is True
+    assert PeekingBackend.seen == [(MailDelivery.State.CLAIMED, None)]
+    delivery = MailDelivery.objects.get(key="k-state")
+    assert delivery.state == MailDelivery.State.SENT
+    assert delivery.message_id == outbox.message_id_for("k-state")
+    assert delivery.claimed_at <= delivery.sent_at

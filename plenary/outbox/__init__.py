@@ -10,4 +10,8 @@ visible only if the transaction commits.  Then either
   ``manage.py relay_outbox --loop``) publishes pending rows to Celery.
 
 A Redis outage therefore delays work but never loses it or fails a request.
+The worker marks a row done when its task returned (``tasks.OutboxTask``); a
+row published but not done for ``PLENARY_OUTBOX_REDELIVER_SECONDS`` (lost by
+Redis, or its task failed) is published again, up to
+``PLENARY_OUTBOX_MAX_DELIVERIES`` times, then left for an operator.
 """

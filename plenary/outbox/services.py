@@ -2,7 +2,9 @@
 
 import hashlib
 import logging
+import re
 import smtplib
+from datetime import timedelta
 from importlib import import_module
 from urllib.parse import urlsplit
 
@@ -46,12 +48,74 @@ def _run_inline(message_id: int) -> None:
     except Exception as exc:  # the write already committed; keep the row for a retry
         logger.exception("inline task %s failed", message)
         OutboxMessage.objects.filter(pk=message_id).update(
-            attempts=message.attempts + 1, last_error=repr(exc)[:2000]
+            attempts=message.attempts + 1,
+            deliveries=message.deliveries + 1,
+            last_error=repr(exc)[:2000],
         )
         return
+    now = timezone.now()
     OutboxMessage.objects.filter(pk=message_id).update(
-        published_at=timezone.now(), attempts=message.attempts + 1
+        published_at=now,
+        done_at=now,
+        attempts=message.attempts + 1,
+        deliveries=message.deliveries + 1,
     )
+
+
+def task_id_for(message: OutboxMessage) -> str:
+    """The Celery task id of this delivery: it names the row, so the worker can mark it done."""
+    return f"outbox-{message.pk}-{message.attempts}"
+
+
+_TASK_ID = re.compile(r"outbox-(\d+)-\d+")
+
+
+def message_done(*, task_id: str | None) -> bool:
+    """Mark the outbox row behind Celery task ``task_id`` done; False if it names none.
+
+    Called by the worker once the task returned (``tasks.OutboxTask``).  Any
+    delivery of the row counts: a late first delivery ends a redelivered one too.
+    """
+    found = _TASK_ID.fullmatch(task_id or "")
+    if found is None:
+        return False
+    OutboxMessage.objects.filter(pk=int(found.group(1)), done_at__isnull=True).update(
+        done_at=timezone.now()
+    )
+    return True
+
+
+def message_failed(*, task_id: str | None, error: BaseException) -> bool:
+    """Record why the task behind ``task_id`` failed for good (its retries spent).
+
+    The row stays not done: the relay delivers it again later, up to the cap.
+    """
+    found = _TASK_ID.fullmatch(task_id or "")
+    if found is None:
+        return False
+    OutboxMessage.objects.filter(pk=int(found.group(1)), done_at__isnull=True).update(
+        last_error=repr(error)[:2000]
+    )
+    return True
+
+
+def _publish(app, message: OutboxMessage) -> bool:
+    """Hand one row to the broker and record it; False if the broker is unavailable."""
+    try:
+        app.send_task(
+            message.task_name, kwargs=message.kwargs, task_id=task_id_for(message), retry=False
+        )
+    except Exception as exc:
+        logger.warning("outbox relay: broker unavailable (%s); will retry", exc)
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            attempts=message.attempts + 1, last_error=repr(exc)[:2000]
+        )
+        return False
+    message.published_at = timezone.now()
+    message.attempts += 1
+    message.deliveries += 1
+    message.save(update_fields=["published_at", "attempts", "deliveries"])
+    return True
 
 
 def relay(*, batch_size: int = 200) -> int:
@@ -59,14 +123,17 @@ def relay(*, batch_size: int = 200) -> int:
 
     Stops at the first publish failure (broker down) and leaves the rest
     pending, to be retried on the next call.  The Celery task id is derived
-    from the row, so a row published twice (crash between publish and
-    commit) is recognisable downstream; the tasks themselves are idempotent.
+    from the row (``task_id_for``), so the worker marks the row done when the
+    task returns, and a row published twice (crash between publish and
+    commit, or a redelivery) is recognisable downstream; the tasks themselves
+    are idempotent.  First, rows published long ago but not done are
+    delivered again (``_redeliver``).
     """
     from plenary.celery import app
 
     if settings.PLENARY_TASKS_INLINE:
         return _relay_inline(batch_size=batch_size)
-    published = 0
+    published = _redeliver(app, batch_size=batch_size)
     with transaction.atomic():
         pending = (
             OutboxMessage.objects.select_for_update(skip_locked=True)
@@ -74,35 +141,118 @@ def relay(*, batch_size: int = 200) -> int:
             .order_by("created_at", "pk")[:batch_size]
         )
         for message in pending:
-            try:
-                app.send_task(
-                    message.task_name,
-                    kwargs=message.kwargs,
-                    task_id=f"outbox-{message.pk}-{message.attempts}",
-                    retry=False,
-                )
-            except Exception as exc:
-                logger.warning("outbox relay: broker unavailable (%s); will retry", exc)
-                OutboxMessage.objects.filter(pk=message.pk).update(
-                    attempts=message.attempts + 1, last_error=repr(exc)[:2000]
-                )
+            if not _publish(app, message):
                 break
-            message.published_at = timezone.now()
-            message.attempts += 1
-            message.save(update_fields=["published_at", "attempts"])
             published += 1
     return published
 
 
-def _relay_inline(*, batch_size: int) -> int:
-    ids = list(
-        OutboxMessage.objects.filter(published_at__isnull=True)
-        .order_by("created_at", "pk")
-        .values_list("pk", flat=True)[:batch_size]
+def _broker_backlog(app) -> int | None:
+    """Messages waiting in the default queue, or None if the broker cannot say."""
+    try:
+        with app.connection_for_write() as connection:
+            connection.ensure_connection(max_retries=0)
+            declared = connection.default_channel.queue_declare(queue=app.conf.task_default_queue)
+    except Exception as exc:
+        logger.warning("outbox relay: cannot read the queue length (%s); will retry", exc)
+        return None
+    return declared.message_count
+
+
+def _redeliver(app, *, batch_size: int) -> int:
+    """Publish again rows published ``PLENARY_OUTBOX_REDELIVER_SECONDS`` ago and not done.
+
+    Such a message was lost by the broker (a Redis crash or flush), or its
+    task failed for good, or its worker vanished.  Only while the queue is
+    empty: the queue is first in, first out, so then every message published
+    before now was taken by a worker or lost, and a backlog is never mistaken
+    for a loss.  After ``PLENARY_OUTBOX_MAX_DELIVERIES`` deliveries the row is
+    given up (``gave_up_at``) and logged, for an operator (admin: requeue).
+    """
+    cutoff = timezone.now() - timedelta(seconds=settings.PLENARY_OUTBOX_REDELIVER_SECONDS)
+    redelivered = 0
+    with transaction.atomic():
+        overdue = list(
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(published_at__lt=cutoff, done_at__isnull=True, gave_up_at__isnull=True)
+            .order_by("published_at", "pk")[:batch_size]
+        )
+        if not overdue:
+            return 0
+        backlog = _broker_backlog(app)
+        if backlog != 0:
+            if backlog:
+                logger.info("outbox relay: %d overdue, queue not empty (%d)", len(overdue), backlog)
+            return 0
+        for message in overdue:
+            if message.deliveries >= settings.PLENARY_OUTBOX_MAX_DELIVERIES:
+                _give_up(message)
+                continue
+            if not _publish(app, message):
+                break
+            redelivered += 1
+    if redelivered:
+        logger.warning(
+            "outbox relay: delivered again %d message(s) published before %s and not done",
+            redelivered,
+            cutoff.isoformat(),
+        )
+    return redelivered
+
+
+def _give_up(message: OutboxMessage) -> None:
+    logger.error(
+        "outbox: %s not done after %d deliveries; given up, left for an operator (%s)",
+        message,
+        message.deliveries,
+        message.last_error[:200] or "no error recorded",
     )
+    OutboxMessage.objects.filter(pk=message.pk).update(gave_up_at=timezone.now())
+
+
+def _relay_inline(*, batch_size: int) -> int:
+    ids = []
+    for message in OutboxMessage.objects.filter(
+        published_at__isnull=True, gave_up_at__isnull=True
+    ).order_by("created_at", "pk")[:batch_size]:
+        if message.deliveries >= settings.PLENARY_OUTBOX_MAX_DELIVERIES:
+            _give_up(message)
+        else:
+            ids.append(message.pk)
     for message_id in ids:
         _run_inline(message_id)
-    return OutboxMessage.objects.filter(pk__in=ids, published_at__isnull=False).count()
+    return OutboxMessage.objects.filter(pk__in=ids, done_at__isnull=False).count()
+
+
+def requeue(*, message_ids: list[int]) -> int:
+    """Give rows the relay gave up on (or any not done) a fresh start; return how many.
+
+    For an operator who fixed the cause: the rows become pending again, with
+    the full number of deliveries.
+    """
+    return OutboxMessage.objects.filter(pk__in=message_ids, done_at__isnull=True).update(
+        published_at=None, gave_up_at=None, deliveries=0
+    )
+
+
+def prune(*, days: int | None = None, batch_size: int = 5000) -> int:
+    """Delete rows done more than ``days`` (``PLENARY_OUTBOX_KEEP_DAYS``) ago; return how many.
+
+    In batches, so a first prune of a long history holds no lock for long.
+    Rows not done (pending, published, given up) are never pruned.
+    """
+    days = settings.PLENARY_OUTBOX_KEEP_DAYS if days is None else days
+    cutoff = timezone.now() - timedelta(days=days)
+    deleted = 0
+    while True:
+        ids = list(
+            OutboxMessage.objects.filter(done_at__lt=cutoff)
+            .order_by("pk")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return deleted
+        deleted += OutboxMessage.objects.filter(pk__in=ids).delete()[0]
 
 
 def message_id_for(key: str) -> str:
@@ -147,15 +297,24 @@ def send_mail_once(
     certainly did not leave: the server could not be reached, or it answered
     with a refusal.  When the outcome is unknown (the connection broke or
     timed out during the exchange) the claim stays and the error is logged:
-    at most once, never twice.  Call it outside a transaction (tasks do), or
+    at most once, never twice.  The row is ``claimed`` until the server
+    accepted the message, then ``sent``: a claim left ``claimed`` is a mail in
+    doubt (the admin lists them).  Call it outside a transaction (tasks do), or
     the claim commits only with the caller.
 
     ``headers`` are extra mail headers (e.g. ``List-Unsubscribe``).  Every
     mail carries ``message_id_for(key)``.
     """
+    message_id = message_id_for(key)
     with transaction.atomic():
         _delivery, created = MailDelivery.objects.get_or_create(
-            key=key, defaults={"recipient": to, "subject": subject[:300]}
+            key=key,
+            defaults={
+                "recipient": to,
+                "subject": subject[:300],
+                "state": MailDelivery.State.CLAIMED,
+                "message_id": message_id,
+            },
         )
     if not created:
         return False
@@ -163,7 +322,7 @@ def send_mail_once(
         subject=subject,
         body=text,
         to=[to],
-        headers={**(headers or {}), "Message-ID": message_id_for(key)},
+        headers={**(headers or {}), "Message-ID": message_id},
     )
     if html:
         mail.attach_alternative(html, "text/html")
@@ -185,6 +344,11 @@ def send_mail_once(
         raise
     finally:
         connection.close()
+    # The server accepted DATA.  Should this write fail, the claim stays
+    # "claimed" (in doubt) and the mail is still not sent again.
+    MailDelivery.objects.filter(key=key).update(
+        state=MailDelivery.State.SENT, sent_at=timezone.now()
+    )
     return True
 
 

@@ -1,6 +1,25 @@
-from celery import shared_task
+from celery import Task, shared_task
 
 from . import services
+
+
+class OutboxTask(Task):
+    """A task the outbox delivers: when it returns, its outbox row is done.
+
+    The relay names each delivery ``outbox-<row>-<attempt>`` (the Celery task
+    id), so the worker finds the row without another header.  Runs after the
+    task succeeded, not after a retry; a task called otherwise (beat, by hand)
+    has another id and marks nothing.  The inline mode marks its rows itself
+    (``services._run_inline``).
+    """
+
+    abstract = True
+
+    def on_success(self, retval, task_id, args, kwargs):
+        services.message_done(task_id=task_id)
+
+    def on_failure(self, exc, task_id, args, kwargs, einfo):
+        services.message_failed(task_id=task_id, error=exc)
 
 
 def retrying_task(name: str, *, max_retries: int = 8):
@@ -8,9 +27,11 @@ def retrying_task(name: str, *, max_retries: int = 8):
 
     Safe because every Plenary task takes ids and is idempotent (mail goes
     through ``services.send_mail_once``); acks_late comes from settings.
+    The outbox marks its row done when the task returned (``OutboxTask``).
     """
     return shared_task(
         name=name,
+        base=OutboxTask,
         ignore_result=True,
         autoretry_for=(Exception,),
         retry_backoff=True,
@@ -21,3 +42,9 @@ def retrying_task(name: str, *, max_retries: int = 8):
 @shared_task(name="plenary.outbox.tasks.relay", ignore_result=True)
 def relay() -> int:
     return services.relay()
+
+
+@shared_task(name="plenary.outbox.tasks.prune", ignore_result=True)
+def prune() -> int:
+    """Daily (beat): delete outbox rows done more than PLENARY_OUTBOX_KEEP_DAYS ago."""
+    return services.prune()
