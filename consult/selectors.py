@@ -15,7 +15,11 @@ def consultation_list_public() -> QuerySet[Consultation]:
     return (
         Consultation.objects.filter(status=Consultation.Status.PUBLISHED)
         .prefetch_related(
-            Prefetch("rounds", queryset=Round.objects.order_by("number"), to_attr="round_list")
+            Prefetch(
+                "rounds",
+                queryset=Round.objects.select_related("document_version").order_by("number"),
+                to_attr="round_list",
+            )
         )
         .annotate(
             open_round_count=Count(
@@ -27,8 +31,16 @@ def consultation_list_public() -> QuerySet[Consultation]:
 
 
 def round_current(*, consultation: Consultation, now=None) -> Round | None:
-    """The round open now, else the most recent one that has opened."""
+    """The round open now, else the most recent one that has opened.
+
+    No query when ``consultation`` came from ``consultation_for_viewer``,
+    whose prefetched ``round_list`` carries each round's draft.
+    """
     now = now or timezone.now()
+    prefetched = getattr(consultation, "round_list", None)
+    if prefetched is not None:
+        opened = [r for r in prefetched if r.opens_at <= now]
+        return max(opened, key=lambda r: (r.opens_at, r.number), default=None)
     return (
         Round.objects.filter(consultation=consultation, opens_at__lte=now)
         .select_related("document_version")
@@ -59,11 +71,10 @@ def sections_of(*, version: DocumentVersion) -> QuerySet[Section]:
 
 def consultation_for_viewer(*, slug: str, user) -> Consultation | None:
     """The consultation, if ``user`` may see it: published, or ``user`` is its staff."""
+    rounds = Round.objects.select_related("document_version").order_by("number")
     consultation = (
         Consultation.objects.filter(slug=slug)
-        .prefetch_related(
-            Prefetch("rounds", queryset=Round.objects.order_by("number"), to_attr="round_list")
-        )
+        .prefetch_related(Prefetch("rounds", queryset=rounds, to_attr="round_list"))
         .first()
     )
     if consultation is None:

@@ -36,7 +36,9 @@ class EarlierComments:
 def earlier_comment_counts(*, version: DocumentVersion) -> dict[str, EarlierComments]:
     """``{section key: EarlierComments}`` for the sections of ``version`` whose text was
     commented on in an earlier version (same key: keys are stable).  One query,
-    however many sections the version has."""
+    however many sections the version has; none for a first version."""
+    if version.number <= 1:
+        return {}
     rows = (
         Comment.objects.filter(
             Comment.public_q(),

@@ -218,6 +218,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "plenary.outbox.tasks.relay", "schedule": 5.0},
+    "prune-outbox": {"task": "plenary.outbox.tasks.prune", "schedule": crontab(hour=4, minute=40)},
     # Daily at 06:00 (PLENARY_TIME_ZONE); idempotent per consultation per day.
     "remind-overdue-comments": {
         "task": "feedback.tasks.remind_overdue_comments",
@@ -268,7 +269,7 @@ CACHES = {
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "plenary.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],

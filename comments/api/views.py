@@ -1,5 +1,7 @@
 """Comments over the API.  Each view: parse with a serializer, call one service, serialize."""
 
+from functools import cached_property
+
 import django_filters
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -66,10 +68,16 @@ class ConsultationCommentsView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return
         self.consultation = consultation_or_404(slug=kwargs["slug"], user=request.user)
-        self.is_staff = is_staff_of(request.user, self.consultation)
+
+    @cached_property
+    def is_staff(self) -> bool:
+        """Whether the viewer is staff of the consultation (asked only by the list)."""
+        return is_staff_of(self.request.user, self.consultation)
 
     def get_serializer_context(self):
-        return {**super().get_serializer_context(), "is_staff": getattr(self, "is_staff", False)}
+        if getattr(self, "swagger_fake_view", False):
+            return super().get_serializer_context()
+        return {**super().get_serializer_context(), "is_staff": self.is_staff}
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -95,8 +103,14 @@ class ConsultationCommentsView(generics.ListAPIView):
             accept_code_of_conduct=data.validated_data["accept_code_of_conduct"],
             language=data.validated_data["language"],
         )
-        comment = comment_or_404(comment.receipt, request.user)
-        return Response(self.get_serializer(comment).data, status=status.HTTP_201_CREATED)
+        # The service's own instance is the answer: its author reads it whatever the
+        # visibility (no staff check), it has no decision yet, and its consultation,
+        # round, section, parent and author are the objects the service was given,
+        # so serializing it costs no query (tests/api/test_comments_api.py counts).
+        context = {**super().get_serializer_context(), "is_staff": False}
+        return Response(
+            CommentSerializer(comment, context=context).data, status=status.HTTP_201_CREATED
+        )
 
 
 def _comment_detail(view: generics.GenericAPIView, comment: Comment) -> Response:

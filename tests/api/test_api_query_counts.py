@@ -100,3 +100,75 @@ def test_comment_list_and_ledger_cost_constant_queries(
     assert len(page["results"]) == 50 and page["next"]
 
     assert small == large
+
+
+# A comment POST, measured: the token (with the profile and group), the
+# consultation and its rounds (two), the confirmed address, the block, the
+# section, the receipt's uniqueness, the comment and its revision, the
+# "first comment follows" check and the outbox row (11), inside the service's
+# transaction (a savepoint here: 2).  The answer is serialised from the
+# service's own instance: no query.  (The charter check adds one where the
+# consultation has a code of conduct.)
+POST_QUERIES = 13
+
+
+def _post(client, consultation, payload: dict) -> tuple[int, dict]:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.post(comments_url(consultation), payload, format="json")
+    assert response.status_code == 201, response.content
+    return len(ctx.captured_queries), response.json()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("extra", "queries"),
+    [
+        ({}, POST_QUERIES),
+        ({"visibility": "private"}, POST_QUERIES),
+        # The organisation by id, and the verified affiliation.
+        ({"on_behalf_of": "organisation"}, POST_QUERIES + 2),
+    ],
+    ids=["public", "private", "on behalf of"],
+)
+def test_comment_post_costs_a_fixed_number_of_queries_and_answers_like_a_read(
+    extra, queries, consultation, stakeholder, verified_organisation, client_for
+):
+    """The 201 body is the comment as GET /comments/<receipt>/ shows it to its author,
+    without reading it back; the POST's query count does not grow with the consultation."""
+    client = client_for(stakeholder)
+    if extra.get("on_behalf_of"):
+        extra = {"on_behalf_of": verified_organisation.pk}
+    payload = {"body": "The fund *must* reach rural operators.", "section": "1-purpose-2", **extra}
+    first, _created = _post(client, consultation, {**payload, "accept_code_of_conduct": True})
+    counts = []
+    for n in range(3):
+        count, created = _post(client, consultation, {**payload, "body": f"Point {n}."})
+        counts.append(count)
+        shown = client.get(f"/api/v1/comments/{created['receipt']}/").json()
+        assert {key: shown[key] for key in created} == created
+        assert created["body"] == f"Point {n}." and created["section"] == "1-purpose-2"
+        assert created["author"]["display_name"] == "Wanjiru" and created["author"]["group"]
+        assert created["disposition"] is None
+    assert counts == [queries] * 3
+    if extra.get("on_behalf_of"):
+        assert created["on_behalf_of"]["name"] == "Open Data Kenya"
+    assert Comment.objects.filter(consultation=consultation, author=stakeholder).count() == 4
+
+
+@pytest.mark.django_db
+def test_reply_post_answers_like_a_read(consultation, stakeholder, other_stakeholder, client_for):
+    client = client_for(stakeholder)
+    _n, parent = _post(
+        client,
+        consultation,
+        {"body": "Top.", "section": "1-purpose-2", "accept_code_of_conduct": True},
+    )
+    other = client_for(other_stakeholder)
+    _n, reply = _post(
+        other,
+        consultation,
+        {"body": "A reply.", "parent": parent["receipt"], "accept_code_of_conduct": True},
+    )
+    shown = other.get(f"/api/v1/comments/{reply['receipt']}/").json()
+    assert {key: shown[key] for key in reply} == reply
+    assert reply["parent"] == parent["receipt"] and reply["section"] == "1-purpose-2"
