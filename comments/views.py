@@ -1,7 +1,5 @@
 """Threads on a section, the receipt page and "my input".  Each write is one service call."""
 
-from collections.abc import Callable
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -28,7 +26,7 @@ from feedback.selectors import (
 )
 from plenary import ratelimit
 from plenary.forms import NOT_DONE, posted, submit
-from plenary.keyset import InvalidCursor, KeysetPage
+from plenary.keyset import page_from_query
 from plenary.text import render_markdown
 from stakeholders.selectors import organisations_for_behalf
 
@@ -103,8 +101,8 @@ def section_thread(request, slug: str, key: str):
 
     if is_staff is None:
         is_staff = consult_permissions.is_staff_of(request.user, consultation)
-    page, cursor_error = _keyset_page(
-        request,
+    page, cursor_error = page_from_query(
+        request.GET,
         lambda **cursor: selectors.section_thread_page(
             section=section, viewer=request.user, is_staff=is_staff, **cursor
         ),
@@ -143,19 +141,6 @@ def section_thread(request, slug: str, key: str):
     )
 
 
-def _keyset_page(request, fetch: Callable[..., KeysetPage]) -> tuple[KeysetPage, str]:
-    """``fetch(after=..., before=...)`` with the query string's cursors.
-
-    A cursor we did not make (edited or cut short) gets the first page and a
-    message to show above the list, with status 400.
-    """
-    try:
-        return fetch(after=request.GET.get("after"), before=request.GET.get("before")), ""
-    except InvalidCursor:
-        error = _("This link to a page of comments is not valid. Here are the first ones.")
-        return fetch(), error
-
-
 def comment_thread(request, slug: str, key: str, receipt: str):
     """One thread: its top-level comment and every reply the viewer may read, paginated.
 
@@ -174,8 +159,8 @@ def comment_thread(request, slug: str, key: str, receipt: str):
         anchor = normalise(receipt)
         return redirect(url if anchor == root.receipt else f"{url}#c-{anchor}")
     current_round = round_current(consultation=consultation)
-    page, cursor_error = _keyset_page(
-        request,
+    page, cursor_error = page_from_query(
+        request.GET,
         lambda **cursor: selectors.thread_replies_page(
             root=root, viewer=request.user, is_staff=is_staff, **cursor
         ),

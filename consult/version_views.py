@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from comments import selectors as comment_selectors
 from plenary.forms import NOT_DONE, add_service_errors, submit
-from plenary.keyset import InvalidCursor
+from plenary.keyset import page_from_query
 
 from . import drafts, exports, permissions, version_selectors
 from .diff import diff_summary, version_diff
@@ -21,11 +21,9 @@ from .version_forms import DraftUploadForm, MatchingForm, VersionPickForm
 from .views import _consultation_for, team_consultation
 
 
-def _version_or_404(request, consultation, number: int) -> DocumentVersion:
+def _version_or_404(consultation, number: int, *, is_staff: bool) -> DocumentVersion:
     version = version_selectors.version_for_viewer(
-        consultation=consultation,
-        number=number,
-        is_staff=permissions.is_staff_of(request.user, consultation),
+        consultation=consultation, number=number, is_staff=is_staff
     )
     if version is None:
         raise Http404(_("No such version of this draft."))
@@ -64,8 +62,9 @@ def versions(request, slug: str):
 
 def diff(request, slug: str, old: int, new: int):
     consultation = _consultation_for(request, slug)
-    older = _version_or_404(request, consultation, old)
-    newer = _version_or_404(request, consultation, new)
+    is_staff = permissions.is_staff_of(request.user, consultation)
+    older = _version_or_404(consultation, old, is_staff=is_staff)
+    newer = _version_or_404(consultation, new, is_staff=is_staff)
     rows = version_diff(old=older, new=newer)
     return render(
         request,
@@ -83,25 +82,17 @@ def diff(request, slug: str, old: int, new: int):
 def version_section(request, slug: str, number: int, key: str):
     """A section as it stood in a given version, with the comments made on it then."""
     consultation = _consultation_for(request, slug)
-    version = _version_or_404(request, consultation, number)
+    is_staff = permissions.is_staff_of(request.user, consultation)
+    version = _version_or_404(consultation, number, is_staff=is_staff)
     section = get_object_or_404(
         Section.objects.select_related("version__consultation"), version=version, key=key
     )
-    is_staff = permissions.is_staff_of(request.user, consultation)
-    cursor_error = ""
-    try:
-        page = comment_selectors.section_thread_page(
-            section=section,
-            viewer=request.user,
-            is_staff=is_staff,
-            after=request.GET.get("after"),
-            before=request.GET.get("before"),
-        )
-    except InvalidCursor:
-        cursor_error = _("This link to a page of comments is not valid. Here are the first ones.")
-        page = comment_selectors.section_thread_page(
-            section=section, viewer=request.user, is_staff=is_staff
-        )
+    page, cursor_error = page_from_query(
+        request.GET,
+        lambda **cursor: comment_selectors.section_thread_page(
+            section=section, viewer=request.user, is_staff=is_staff, **cursor
+        ),
+    )
     later = (
         Section.objects.filter(version__consultation=consultation, key=key)
         .filter(version__number__gt=number, version__published_at__isnull=False)
@@ -127,7 +118,8 @@ def version_section(request, slug: str, number: int, key: str):
 
 def download(request, slug: str, number: int, file_format: str):
     consultation = _consultation_for(request, slug)
-    version = _version_or_404(request, consultation, number)
+    is_staff = permissions.is_staff_of(request.user, consultation)
+    version = _version_or_404(consultation, number, is_staff=is_staff)
     if file_format not in exports.BUILDERS:
         raise Http404(_("Downloads are PDF, DOCX or ODT."))
     content, content_type, name = exports.version_file(version=version, file_format=file_format)

@@ -17,12 +17,14 @@ reader within that.
 
 import base64
 import binascii
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django.core import signing
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 _SIGNER = signing.Signer(salt="plenary.keyset")
 
@@ -127,3 +129,16 @@ def keyset_page(
         previous_cursor=cursor_for(rows[0]) if after and rows else None,
         is_first=not after,
     )
+
+
+def page_from_query(query, fetch: Callable[..., KeysetPage]) -> tuple[KeysetPage, str]:
+    """``fetch(after=..., before=...)`` with the cursors of a query string (``request.GET``).
+
+    A cursor we did not make (edited or cut short) gets the first page and a
+    message to show above the list; pages answer it with status 400.
+    """
+    try:
+        return fetch(after=query.get("after"), before=query.get("before")), ""
+    except InvalidCursor:
+        error = _("This link to a page of comments is not valid. Here are the first ones.")
+        return fetch(), error
