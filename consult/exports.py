@@ -17,11 +17,10 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.translation import gettext as _
-from markdown_it import MarkdownIt
+
+from plenary.text import markdown_tokens
 
 from .models import DocumentVersion, Section
-
-_md = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -79,7 +78,7 @@ def body_blocks(body: str) -> list[Block]:
     quote = 0
     row: list[str] | None = None
     table: Block | None = None
-    for token in _md.parse(body):
+    for token in markdown_tokens(body):
         kind = token.type
         if kind == "bullet_list_open":
             lists.append("bullet")

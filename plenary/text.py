@@ -45,6 +45,12 @@ _ALLOWED_TAGS = {
 _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"}, "th": {"align"}}
 
 
+def markdown_tokens(source: str) -> list:
+    """markdown-it tokens of ``source``, parsed with the same rules as ``render_markdown``
+    (for writers of other formats: consult/exports.py)."""
+    return _md.parse(source)
+
+
 def render_markdown(source: str) -> str:
     html = _md.render(source)
     return nh3.clean(
