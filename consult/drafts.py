@@ -319,8 +319,15 @@ class Match:
     score: float | None
 
 
+def section_key_base(heading: str) -> str:
+    """The readable part of a section key: the heading's slug (keys add ``-<n>``).
+    Shared with the first version's keys (``services._section_keys``)."""
+    return slugify(heading)[:48].strip("-") or "para"
+
+
 def _fresh_key(heading: str, taken: set[str]) -> str:
-    base = slugify(heading)[:48].strip("-") or "para"
+    """A key for a new section, built as the first version's keys are, not in ``taken``."""
+    base = section_key_base(heading)
     n = 1
     while f"{base}-{n}" in taken:
         n += 1

@@ -155,7 +155,7 @@ def _section_keys(blocks: list[tuple[str, str]]) -> list[str]:
     seen: set[str] = set()
     counters: dict[str, int] = {}
     for heading, _body in blocks:
-        base = slugify(heading)[:48].strip("-") or "para"
+        base = drafts.section_key_base(heading)
         counters[base] = counters.get(base, 0) + 1
         key = f"{base}-{counters[base]}"
         while key in seen:
