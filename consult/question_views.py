@@ -166,7 +166,7 @@ def round_questions(request, slug: str, number: int):
             "round": round_,
             "round_is_open": round_.is_open(),
             "form": form,
-            "tallies": questions.round_tallies(round_=round_),
+            "tallies": questions.round_tallies(round_=round_, asked=round_list),
             "can_answer": request.user.is_authenticated
             and comment_permissions.has_profile(request.user),
             "answered": bool(initial),

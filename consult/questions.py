@@ -455,11 +455,12 @@ class Tally:
     free_text_answers: int = 0
 
 
-def round_tallies(*, round_: Round) -> list[Tally]:
+def round_tallies(*, round_: Round, asked: list[Question] | None = None) -> list[Tally]:
     """Every question of the round with its counts: four queries whatever the numbers
     (the questions, their choices, one aggregate over every answer of the round,
-    one count of the public free-text answers)."""
-    questions = list(questions_of(round_=round_))
+    one count of the public free-text answers); two when the caller passes the
+    round's questions it already read with ``questions_of`` as ``asked``."""
+    questions = list(questions_of(round_=round_)) if asked is None else asked
     if not questions:
         return []
     counts = {

@@ -344,7 +344,10 @@ def test_round_tallies_is_four_queries(consultation, survey, django_assert_num_q
     _answer_many(consultation, 5)
     round_ = _round(consultation)
     with django_assert_num_queries(4):
-        questions.round_tallies(round_=round_)
+        tallies = questions.round_tallies(round_=round_)
+    asked = list(questions.questions_of(round_=round_))
+    with django_assert_num_queries(2):  # the page has read the questions for its form
+        assert questions.round_tallies(round_=round_, asked=asked) == tallies
 
 
 # --- API ------------------------------------------------------------------------------
