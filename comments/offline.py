@@ -2,7 +2,7 @@
 
 ``comment_enter`` records one such comment; ``comments_import_preview`` and
 ``comments_import`` do it for a CSV file, all rows or none.  Both validate a
-row with the same ``_OfflineRules`` (built with one query per table, so a
+row with the same ``OfflineRules`` (built with one query per table, so a
 5,000-row file costs no query per row to check) and write through
 ``comments.services.comment_write``, the one place that builds a comment.
 
@@ -64,9 +64,12 @@ def _day_bounds(day: date) -> tuple[datetime, datetime]:
     return start, start + timedelta(days=1)
 
 
-class _OfflineRules:
+class OfflineRules:
     """What a row is checked against, read once: the consultation's rounds, the
-    sections of their drafts, their free-text questions and its meetings."""
+    sections of their drafts, their free-text questions and its meetings.
+
+    The entry form reads its section and question choices from the same rules
+    (comments/offline_views.py), so the form offers what the service accepts."""
 
     def __init__(self, consultation: Consultation):
         self.consultation = consultation
@@ -213,7 +216,7 @@ def comment_enter(
     does not have, and a body a comment could not hold.
     """
     consult_permissions.require_can_run(actor, consultation)
-    fields = _OfflineRules(consultation).check(
+    fields = OfflineRules(consultation).check(
         channel=channel,
         received_on=received_on,
         submitter_name=submitter_name,
@@ -325,7 +328,7 @@ def comments_import_preview(*, actor, consultation: Consultation, data: bytes) -
         )
         return preview
     reader.fieldnames = header
-    rules = _OfflineRules(consultation)
+    rules = OfflineRules(consultation)
     try:
         for raw in reader:
             if len(preview.rows) >= IMPORT_MAX_ROWS:
@@ -345,7 +348,7 @@ def comments_import_preview(*, actor, consultation: Consultation, data: bytes) -
     return preview
 
 
-def _check_row(rules: _OfflineRules, row: ImportRow, *, extra) -> None:
+def _check_row(rules: OfflineRules, row: ImportRow, *, extra) -> None:
     values = {k: (v or "") for k, v in row.values.items()}
     if any(v is None for v in row.values.values()):
         row.errors.append(_("The row has fewer cells than the header."))

@@ -66,7 +66,7 @@ class OfflineCommentForm(forms.Form):
         label=gettext_lazy("Files received with it (optional)"),
     )
 
-    def __init__(self, *args, consultation, rules: "offline._OfflineRules", **kwargs):
+    def __init__(self, *args, consultation, rules: offline.OfflineRules, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["meeting"].queryset = Meeting.objects.filter(consultation=consultation)
         sections = sorted(rules.sections.values(), key=lambda s: (-s.version_id, s.ordinal))
@@ -94,7 +94,7 @@ def _secretariat_consultation(request, slug: str):
 @login_required
 def enter(request, slug: str):
     consultation = _secretariat_consultation(request, slug)
-    rules = offline._OfflineRules(consultation)
+    rules = offline.OfflineRules(consultation)
     # The meeting page links here with ?channel=meeting&meeting=<id>: start from it.
     initial = {"received_on": timezone.localdate()}
     for name in ("channel", "meeting"):
