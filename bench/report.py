@@ -12,15 +12,26 @@ memory, it measures:
 
 * plenary: ``feedback.report.build_pdf`` — the whole report (front matter
   rendered twice for the table of contents, the appendix in chunks of
-  ``CHUNK_SIZE`` comments, tagged PDF/UA-1, the pypdf join);
+  ``CHUNK_SIZE`` comments laid out by renderer processes, each replaced after
+  ``PIECES_PER_PROCESS`` chunks, tagged PDF/UA-1, the pypdf join);
 * plain:   the same comments' text (receipt, status, author, text) fetched in
   one query and rendered by WeasyPrint as one document of simple divs,
   without tags: what one would write without thinking about size.
 
-It prints wall time, the ratio to the plain render, the child's peak RSS
-(``ru_maxrss``) and the number of pages.  ``--sizes 100000 --skip-plain``
-shows that the report's peak memory stays flat as the comment count grows.
-It prints figures and asserts nothing about time.
+It prints wall time, the ratio to the plain render, the number of pages and
+the peak RSS of every process involved: the measured process itself (the
+one a Celery worker would be) and the largest of the renderer processes it
+started (they run one at a time, each beside the measured process, so the
+most memory in use at one moment is at most the sum of the two, printed as
+"both").  Each is the process's own ``VmHWM``.  The JSON line of each run
+also gives ``ru_maxrss`` of ``RUSAGE_SELF`` and ``RUSAGE_CHILDREN``, which
+overstate: Linux carries a parent's peak at the moment it starts a child
+into the child's ``ru_maxrss`` (a renderer started by a 150 MB process
+reports at least 150 MB, though it used less), and ``RUSAGE_CHILDREN`` is
+the largest child's, not their sum.  The plain render starts no renderer.
+``--sizes 100000 --skip-plain`` shows whether the report's peak memory stays
+flat as the comment count grows.  It prints figures and asserts nothing
+about time.
 """
 
 import argparse
@@ -43,12 +54,14 @@ from ledger_csv import (  # noqa: E402  (the shared set-up of the benchmarks)
     django_setup,
     ensure_consultation,
     ensure_database,
+    peak_rss,
 )
 
 PLAIN_CSS = "@page { size: A4; margin: 20mm 18mm; } body { font: 10pt/1.4 'DejaVu Sans'; }"
 
 
-def run_plenary(slug: str, folder: Path) -> int:
+def run_plenary(slug: str, folder: Path) -> tuple[int, int]:
+    """(pages, the largest renderer process's peak RSS in KiB)."""
     from consult.models import Consultation
     from feedback import report
 
@@ -56,10 +69,10 @@ def run_plenary(slug: str, folder: Path) -> int:
     outcome = report.build_pdf(
         consultation=consultation, target=folder / "report.pdf", folder=folder
     )
-    return outcome.page_count
+    return outcome.page_count, outcome.renderer_peak_kib
 
 
-def run_plain(slug: str, folder: Path) -> int:
+def run_plain(slug: str, folder: Path) -> tuple[int, int]:
     from django.utils.html import escape
     from weasyprint import CSS, HTML
 
@@ -74,25 +87,40 @@ def run_plain(slug: str, folder: Path) -> int:
     parts.append("</body></html>")
     document = HTML(string="".join(parts)).render(stylesheets=[CSS(string=PLAIN_CSS)])
     document.write_pdf(str(folder / "plain.pdf"))
-    return len(document.pages)
+    return len(document.pages), 0
 
 
 def run_child(variant: str, slug: str) -> None:
     import django
 
     django.setup()
-    # Load WeasyPrint and the templates before the clock starts, as a worker would have.
-    import weasyprint  # noqa: F401
+    # Load the libraries before the clock starts, as a worker would have.  The report
+    # itself does not load WeasyPrint (its renderer processes do), so only the plain
+    # render's process has it.
+    if variant == "plain":
+        import weasyprint  # noqa: F401
+    else:
+        import pypdf  # noqa: F401
     from django.db import connection
 
     connection.ensure_connection()
     with tempfile.TemporaryDirectory(prefix="plenary-bench-") as folder:
         started = time.perf_counter()
-        pages = (run_plenary if variant == "plenary" else run_plain)(slug, Path(folder))
+        pages, renderer_kib = (run_plenary if variant == "plenary" else run_plain)(
+            slug, Path(folder)
+        )
         seconds = time.perf_counter() - started
         size = sum(path.stat().st_size for path in Path(folder).glob("*.pdf"))
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"seconds": seconds, "pages": pages, "peak_kib": peak_kib, "bytes": size}))
+    figures = {
+        "seconds": seconds,
+        "pages": pages,
+        "peak_kib": peak_rss(),
+        "renderer_peak_kib": renderer_kib,
+        "maxrss_self_kib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+        "maxrss_children_kib": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
+        "bytes": size,
+    }
+    print(json.dumps(figures))
 
 
 def measure(url: str, variant: str, slug: str) -> dict:
@@ -143,15 +171,17 @@ def main() -> None:
         results.append((size, measured))
 
     print()
-    header = f"{'comments':>9} {'variant':>8} {'time s':>8} {'ratio':>6} {'peak RSS MiB':>13}"
-    print(f"{header} {'pages':>6}")
+    print(f"peak RSS in MiB; load average at the end: {os.getloadavg()[0]:.1f}")
+    header = f"{'comments':>9} {'variant':>8} {'time s':>8} {'ratio':>6}"
+    print(f"{header} {'process':>8} {'renderer':>8} {'both':>6} {'pages':>6}")
     for size, measured in results:
         base = measured.get("plain", {}).get("seconds")
         for variant, figures in measured.items():
             ratio = f"{figures['seconds'] / base:6.2f}" if base else f"{'—':>6}"
+            own, child = figures["peak_kib"] / 1024, figures["renderer_peak_kib"] / 1024
             print(
                 f"{size:>9,} {variant:>8} {figures['seconds']:>8.1f} {ratio} "
-                f"{figures['peak_kib'] / 1024:>13.0f} {figures['pages']:>6,}"
+                f"{own:>8.0f} {child:>8.0f} {own + child:>6.0f} {figures['pages']:>6,}"
             )
 
 

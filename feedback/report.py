@@ -10,12 +10,15 @@ Map (docs/ARCHITECTURE.md, "The outcome report", says why):
 * The PDF is rendered in pieces: the front matter (cover, table of contents,
   process, participation, themes, versions) and then the appendix in chunks
   of ``CHUNK_SIZE`` comments, each its own WeasyPrint document written to a
-  temporary file and dropped, so memory does not grow with the comment count.
-  ``_join`` reads the pieces with pypdf and writes the joined file object by
-  object, one piece at a time: continuous page numbers (each chunk's page
-  counter starts where the previous one ended), one outline rebuilt from
-  every piece's headings, and one structure tree (tagged PDF, PDF/UA-1)
-  merged from the pieces' trees.
+  temporary file.  This process reads the database and renders the HTML; a
+  renderer process (``feedback/report_chunk.py``, started with subprocess
+  and replaced every ``PIECES_PER_PROCESS`` pieces, ``_Renderer``) lays it
+  out, so memory does not grow with the comment count and the worker never
+  holds WeasyPrint's.  ``_join`` reads the pieces with pypdf and writes the
+  joined file object by object, one piece at a time: continuous page numbers
+  (each chunk's page counter starts where the previous one ended), one
+  outline rebuilt from every piece's headings, and one structure tree
+  (tagged PDF, PDF/UA-1) merged from the pieces' trees.
 * The table of contents needs the appendix's page numbers, which exist only
   once the appendix is rendered, and the appendix's numbers depend on the
   length of the front matter: so the front matter is rendered twice (first
@@ -27,7 +30,12 @@ import gc
 import hashlib
 import json
 import logging
+import select
+import shutil
+import subprocess
+import sys
 import tempfile
+from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -78,6 +86,11 @@ logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 # grows with the document's length, so chunks of a few hundred are faster
 # than one long document as well as flat in memory (bench/report.py).
 CHUNK_SIZE = 500
+# Pieces laid out by one renderer process before it is replaced (see _Renderer).
+PIECES_PER_PROCESS = 10
+# Seconds the renderer may take over one piece (500 comments take a few
+# seconds) before it is killed and the run fails, rather than hang the worker.
+PIECE_TIMEOUT_SECONDS = 600
 # Rows fetched per round trip from the server-side cursor.
 FETCH_SIZE = 1000
 # Countries shown by name in the participation chart; the rest are summed.
@@ -289,6 +302,9 @@ def reports_of(*, consultation: Consultation, limit: int = 20) -> QuerySet[Outco
 class Outcome:
     comment_count: int
     page_count: int | None
+    # The largest peak resident memory of the PDF's renderer processes (KiB), for
+    # bench/report.py: this process's ``RUSAGE_CHILDREN`` overstates it (see report_chunk).
+    renderer_peak_kib: int = 0
 
 
 @dataclass
@@ -583,19 +599,6 @@ def appendix_groups(rows: Iterator[dict], *, labels: dict) -> Iterator[tuple[App
 # --- rendering ----------------------------------------------------------------------------
 
 
-def _css_string(text: str) -> str:
-    cleaned = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", " ").replace("\r", " ")
-    return f'"{cleaned}"'
-
-
-def _page_css(*, title: str, first_page: int) -> str:
-    """Per-document CSS: the running title and where the page counter starts."""
-    return (
-        f"@page {{ @top-left {{ content: {_css_string(title)}; }} }}\n"
-        f"@page :first {{ counter-reset: page {first_page}; }}\n"
-    )
-
-
 @dataclass
 class Rendered:
     """A piece of the report written to ``path``, with what the join needs from it."""
@@ -608,25 +611,166 @@ class Rendered:
     anchors: dict[str, int]
 
 
-def _render(html: str, *, path: Path, title: str, first_page: int, base_url: str) -> Rendered:
-    from weasyprint import CSS, HTML
+class RenderError(RuntimeError):
+    """The renderer process failed; the message says how (and its last words)."""
 
-    document = HTML(string=html, base_url=base_url).render(
-        stylesheets=[
-            CSS(filename=str(_CSS)),
-            CSS(string=_page_css(title=title, first_page=first_page)),
-        ],
-        pdf_tags=True,
+
+class _Renderer:
+    """Lays out the report's pieces in a renderer process (``feedback/report_chunk.py``).
+
+    The process is started with ``subprocess`` in the project's folder with
+    this process's environment, and replaced after ``PIECES_PER_PROCESS``
+    pieces: what WeasyPrint, fontconfig and the allocator keep from one
+    document to the next goes back to the system with it, so memory does not
+    grow with the number of pieces, and this process (a Celery worker) never
+    loads WeasyPrint.  One piece is in flight at a time: ``submit`` returns at
+    once, so the caller prepares the next piece's HTML (database rows and
+    template) while the process lays out this one; ``result`` waits for it.
+    Any failure of the process raises ``RenderError``.
+    """
+
+    command = [sys.executable, "-m", "feedback.report_chunk"]
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.process: subprocess.Popen | None = None
+        self.errors = None
+        self.served = 0
+        self.pending: tuple[Path, Path] | None = None
+        self.started = 0  # processes started so far
+        self.peak_kib = 0  # the largest peak resident memory a process reported
+
+    def submit(self, html: str, *, path: Path, title: str, first_page: int) -> None:
+        if self.pending is not None:
+            raise RuntimeError("one piece at a time: call result() first")
+        source = path.with_suffix(".html")
+        source.write_text(html, encoding="utf-8")
+        job = {
+            "html": str(source),
+            "pdf": str(path),
+            "title": title,
+            "first_page": first_page,
+            "css": str(_CSS),
+            "base_url": str(settings.BASE_DIR),
+        }
+        process = self._process()
+        try:
+            process.stdin.write(json.dumps(job) + "\n")
+            process.stdin.flush()
+        except OSError as exc:  # it died before reading: say why
+            self._fail(f"could not send a piece ({exc})")
+        self.pending = (source, path)
+
+    def result(self) -> Rendered:
+        source, path = self.pending
+        self.pending = None
+        # One line answers one piece and nothing is read ahead, so the pipe's
+        # descriptor is readable exactly when the answer (or the end) is there.
+        ready, _w, _x = select.select([self.process.stdout], [], [], PIECE_TIMEOUT_SECONDS)
+        if not ready:
+            self._fail(f"no answer within {PIECE_TIMEOUT_SECONDS} s")
+        line = self.process.stdout.readline()
+        try:
+            reply = json.loads(line) if line.strip() else {}
+        except ValueError:
+            reply = {"error": f"an unreadable answer: {line[:200]!r}"}
+        if "pages" not in reply:
+            self._fail(reply.get("error", "it stopped without an answer"))
+        source.unlink()
+        self.peak_kib = max(self.peak_kib, reply["peak_kib"])
+        self.served += 1
+        if self.served >= PIECES_PER_PROCESS:
+            self.close()
+        return Rendered(
+            path=path,
+            pages=reply["pages"],
+            page_heights=reply["page_heights"],
+            bookmarks=[tuple(bookmark) for bookmark in reply["bookmarks"]],
+            anchors=reply["anchors"],
+        )
+
+    def render(self, html: str, *, path: Path, title: str, first_page: int) -> Rendered:
+        self.submit(html, path=path, title=title, first_page=first_page)
+        return self.result()
+
+    def _process(self) -> subprocess.Popen:
+        if self.process is None:
+            self.errors = tempfile.TemporaryFile(dir=self.folder)
+            # No shell, a fixed command (the class's own ``command``; tests swap it):
+            # the job travels over the pipe, not the arguments.
+            self.process = subprocess.Popen(  # noqa: S603
+                self.command,
+                cwd=settings.BASE_DIR,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.errors,
+                text=True,
+                encoding="utf-8",
+            )
+            self.served = 0
+            self.started += 1
+        return self.process
+
+    def close(self) -> None:
+        """End the process (its input ends, it exits); raise if it did not exit cleanly."""
+        process, self.process = self.process, None
+        if process is None:
+            return
+        process.stdin.close()
+        code = process.wait()
+        process.stdout.close()
+        errors, self.errors = self.errors, None
+        if code:
+            errors.seek(0)
+            text = errors.read().decode("utf-8", "replace")
+            errors.close()
+            raise RenderError(_last_words(f"exit status {code}", text))
+        errors.close()
+
+    def _fail(self, reason: str) -> None:
+        code = self._kill(grace=2)
+        if code is not None:  # it had ended by itself (a crash, the OOM killer: -9)
+            reason = f"{reason}, exit status {code}"
+        errors, self.errors = self.errors, None
+        errors.seek(0)
+        text = errors.read().decode("utf-8", "replace")
+        errors.close()
+        raise RenderError(_last_words(reason, text))
+
+    def _kill(self, *, grace: float = 0) -> int | None:
+        """Kill the process (after ``grace`` seconds); its exit status if it ended by itself."""
+        process, self.process = self.process, None
+        try:
+            code = process.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            code = None
+        process.kill()
+        process.wait()
+        for pipe in (process.stdin, process.stdout):
+            try:
+                pipe.close()
+            except OSError:  # a broken pipe to a dead process: nothing left to flush
+                pass
+        return code
+
+    def __enter__(self) -> "_Renderer":
+        return self
+
+    def __exit__(self, kind, value, traceback) -> None:
+        if kind is None:
+            self.close()
+        elif self.process is not None:  # already failing: do not hide the first error
+            self._kill()
+            self.errors.close()
+            self.errors = None
+
+
+def _last_words(reason: str, stderr: str) -> str:
+    tail = stderr.strip().splitlines()[-5:]
+    detail = " | ".join(tail)
+    return _("The report's renderer failed: %(reason)s.") % {"reason": reason} + (
+        f" {detail}" if detail else ""
     )
-    bookmarks, anchors, heights = [], {}, []
-    for index, page in enumerate(document.pages):
-        heights.append(page.height)
-        for level, label, (_x, y), _state in page.bookmarks:
-            bookmarks.append((level, label, index, y))
-        for anchor in page.anchors:
-            anchors.setdefault(anchor, index)
-    document.write_pdf(str(path), pdf_variant="pdf/ua-1")
-    return Rendered(path, len(document.pages), heights, bookmarks, anchors)
 
 
 def _language(consultation: Consultation) -> str:
@@ -676,8 +820,7 @@ def build_pdf(
 ) -> Outcome:
     """Render the consultation's outcome report as one tagged PDF at ``target``."""
     chunk_size = chunk_size or CHUNK_SIZE
-    with translation.override(_language(consultation)):
-        base_url = str(settings.BASE_DIR)
+    with translation.override(_language(consultation)), _Renderer(folder) as renderer:
         title = _("Outcome report: %(title)s") % {"title": consultation.title}
         context = front_context(consultation=consultation)
         sections = selectors.ledger_sections(consultation=consultation)
@@ -690,9 +833,7 @@ def build_pdf(
         def front(numbers: dict[str, int]) -> Rendered:
             groups = [{**group, "page": numbers.get(group["anchor"])} for group in toc_groups]
             html = render_to_string("feedback/report/front.html", {**context, "toc_groups": groups})
-            return _render(
-                html, path=folder / "front.pdf", title=title, first_page=1, base_url=base_url
-            )
+            return renderer.render(html, path=folder / "front.pdf", title=title, first_page=1)
 
         placeholders = {group["anchor"]: _PLACEHOLDER_PAGE for group in toc_groups}
         first = front(placeholders)
@@ -706,7 +847,7 @@ def build_pdf(
                 folder=folder,
                 title=title,
                 first_page=first.pages + 1,
-                base_url=base_url,
+                renderer=renderer,
                 chunk_size=chunk_size,
                 total=total,
                 progress=progress,
@@ -715,9 +856,10 @@ def build_pdf(
             if final.pages == first.pages:
                 break
             first = final  # the table of contents changed length: number the appendix again
+        renderer.close()  # before the join: its memory is given back first
         pages = _join([final, *pieces], target=target, title=title, language=context["language"])
         progress(_APPENDIX_DONE + 4)
-    return Outcome(comment_count=total, page_count=pages)
+    return Outcome(comment_count=total, page_count=pages, renderer_peak_kib=renderer.peak_kib)
 
 
 def _toc_groups(*, consultation: Consultation, sections: list, labels: dict) -> list[dict]:
@@ -757,7 +899,7 @@ def _render_appendix(
     folder: Path,
     title: str,
     first_page: int,
-    base_url: str,
+    renderer: _Renderer,
     chunk_size: int,
     total: int,
     progress: Callable[[int], None],
@@ -765,6 +907,9 @@ def _render_appendix(
     """Render the appendix chunk by chunk, streaming rows from the database.
 
     Returns the pieces (on disk) and the page number where each group starts.
+    A chunk's HTML is made (its rows fetched, the template rendered) while the
+    renderer process lays out the chunk before it; its first page number is
+    known once that one is done, and only then is it sent.
     """
     rows = with_attachments(
         appendix_rows(consultation=consultation, sections=sections).iterator(chunk_size=FETCH_SIZE),
@@ -774,25 +919,37 @@ def _render_appendix(
     numbers: dict[str, int] = {}
     page = first_page
     done = 0
+    # What is needed of the chunk being laid out: its groups' anchors and its size.
+    in_flight: tuple[list[str], int] | None = None
+
+    def finish(anchors: list[str], count: int) -> None:
+        nonlocal page, done
+        piece = renderer.result()
+        for anchor in anchors:
+            if anchor in piece.anchors:
+                numbers[anchor] = page + piece.anchors[anchor]
+        piece.anchors = {}  # the groups' first pages were all that was needed
+        pieces.append(piece)
+        page += piece.pages
+        done += count
+        progress(_FRONT_DONE + (_APPENDIX_DONE - _FRONT_DONE) * done // max(total, 1))
+
     for index, groups in enumerate(_chunks(appendix_groups(rows, labels=labels), chunk_size)):
         html = render_to_string(
             "feedback/report/appendix.html",
             {"title": title, "language": _language(consultation), "groups": groups},
         )
-        piece = _render(
-            html,
-            path=folder / f"appendix-{index:05d}.pdf",
-            title=title,
-            first_page=page,
-            base_url=base_url,
+        if in_flight is not None:
+            finish(*in_flight)
+        renderer.submit(
+            html, path=folder / f"appendix-{index:05d}.pdf", title=title, first_page=page
         )
-        for group in groups:
-            if not group.continued and group.anchor in piece.anchors:
-                numbers[group.anchor] = page + piece.anchors[group.anchor]
-        pieces.append(piece)
-        page += piece.pages
-        done += sum(len(group.rows) for group in groups)
-        progress(_FRONT_DONE + (_APPENDIX_DONE - _FRONT_DONE) * done // max(total, 1))
+        in_flight = (
+            [group.anchor for group in groups if not group.continued],
+            sum(len(group.rows) for group in groups),
+        )
+    if in_flight is not None:
+        finish(*in_flight)
     return pieces, numbers
 
 
@@ -845,29 +1002,46 @@ class _StreamingPdf:
 
     Objects copied from a piece get new numbers as they are first referenced;
     a few object numbers are reserved up front for what only the end knows
-    (catalog, page tree, structure tree root and its parent tree).
+    (catalog, page tree, structure tree root and its parent tree).  The
+    offsets are 8 bytes per object in an array (a dict of Python ints took
+    about 100 bytes per object: a report has tens of objects per comment),
+    and the cross-reference table is written in slices.
     """
 
     def __init__(self, stream) -> None:
         self.stream = stream
-        self.offsets: dict[int, int] = {}
-        self.next_id = 1
+        self.offsets = array("q", [0])  # by object number; 0 is the free-list head
         stream.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
 
+    @property
+    def next_id(self) -> int:
+        return len(self.offsets)
+
     def reserve(self) -> int:
-        self.next_id += 1
-        return self.next_id - 1
+        self.offsets.append(0)
+        return len(self.offsets) - 1
 
     def write_object(self, number: int, body: bytes) -> None:
         self.offsets[number] = self.stream.tell()
         self.stream.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
 
+    def write_object_from(self, number: int, head: bytes, spool, tail: bytes) -> None:
+        """An object whose middle was written to the file ``spool`` as it was learnt."""
+        self.offsets[number] = self.stream.tell()
+        self.stream.write(b"%d 0 obj\n" % number + head)
+        spool.seek(0)
+        shutil.copyfileobj(spool, self.stream)
+        self.stream.write(tail + b"\nendobj\n")
+
     def finish(self, *, root: int, info: int) -> None:
         size = self.next_id
         xref = self.stream.tell()
-        lines = [b"xref\n0 %d\n0000000000 65535 f \n" % size]
-        lines += [b"%010d 00000 n \n" % self.offsets.get(n, 0) for n in range(1, size)]
-        self.stream.write(b"".join(lines))
+        self.stream.write(b"xref\n0 %d\n0000000000 65535 f \n" % size)
+        for start in range(1, size, 10_000):
+            stop = min(start + 10_000, size)
+            self.stream.write(
+                b"".join(b"%010d 00000 n \n" % self.offsets[n] for n in range(start, stop))
+            )
         self.stream.write(
             b"trailer\n<< /Size %d /Root %d 0 R /Info %d 0 R >>\nstartxref\n%d\n%%%%EOF\n"
             % (size, root, info, xref)
@@ -954,12 +1128,13 @@ def _join(pieces: list[Rendered], *, target: Path, title: str, language: str) ->
     from pypdf import PdfReader
     from pypdf.generic import NameObject, NumberObject, TextStringObject
 
-    with target.open("wb") as stream:
+    # The parent tree (references per page, the longest of what only the end knows)
+    # is written to a spool file as each piece is read, and copied at the end.
+    with target.open("wb") as stream, tempfile.TemporaryFile(dir=target.parent) as nums:
         out = _StreamingPdf(stream)
         catalog_id, pages_id, tree_id, document_id = (out.reserve() for _ in range(4))
-        page_ids: list[int] = []
-        kids: list[int] = []
-        nums: list[tuple[int, bytes]] = []
+        page_ids = array("q")
+        kids = array("q")
         destinations: dict[str, bytes] = {}
         outline: list[tuple[int, str, int, float, float]] = []
         metadata_id = None
@@ -995,14 +1170,14 @@ def _join(pieces: list[Rendered], *, target: Path, title: str, language: str) ->
                         )
                 page_ids.append(copier.ref(page.indirect_reference))
             if struct_document is not None:
-                kids += [copier.ref(kid) for kid in list.__iter__(struct_document.get("/K", []))]
+                kids.extend(copier.ref(kid) for kid in list.__iter__(struct_document.get("/K", [])))
                 flat = struct["/ParentTree"].get_object().get("/Nums", [])
                 highest = -1
                 for position in range(0, len(flat), 2):
                     key = int(flat[position])
                     highest = max(highest, key)
                     value = list.__getitem__(flat, position + 1)
-                    nums.append((key + key_offset, copier.serialise(value)))
+                    nums.write(b"%d %s\n" % (key + key_offset, copier.serialise(value)))
                 key_offset += highest + 1
             for name, destination in _named_destinations(root):
                 destinations[str(name)] = copier.serialise(destination)
@@ -1027,10 +1202,7 @@ def _join(pieces: list[Rendered], *, target: Path, title: str, language: str) ->
             % (tree_id, b" ".join(b"%d 0 R" % n for n in kids)),
         )
         parent_tree_id = out.reserve()
-        out.write_object(
-            parent_tree_id,
-            b"<< /Nums [%s] >>" % b" ".join(b"%d %s" % (key, value) for key, value in nums),
-        )
+        out.write_object_from(parent_tree_id, b"<< /Nums [\n", nums, b"] >>")
         out.write_object(
             tree_id,
             b"<< /Type /StructTreeRoot /K [%d 0 R] /ParentTree %d 0 R /ParentTreeNextKey %d >>"

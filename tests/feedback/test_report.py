@@ -8,7 +8,9 @@ chunks and the join (page numbers, outline, structure tree) is exercised.
 
 import io
 import re
+import sys
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -36,8 +38,9 @@ PRIVATE_RATIONALE = "Confidential-rationale-7734"
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
-    # Several chunks even for a dozen comments.
+    # Several chunks even for a dozen comments, and more than one renderer process.
     monkeypatch.setattr(report, "CHUNK_SIZE", 4)
+    monkeypatch.setattr(report, "PIECES_PER_PROCESS", 2)
 
 
 @pytest.fixture
@@ -506,3 +509,57 @@ def test_only_the_newest_report_files_are_kept(
     assert gone.status_code == 404
     page = client.get(reverse("staff_report", args=[consultation.slug])).content.decode()
     assert "only the newest reports are kept" in page
+
+
+def test_a_renderer_process_lays_out_a_few_pieces_and_is_replaced(tmp_path, monkeypatch):
+    monkeypatch.setattr(report, "PIECES_PER_PROCESS", 2)
+    html = "<html lang='en'><body><h1 id='top'>Piece</h1><p>Text.</p></body></html>"
+    with report._Renderer(tmp_path) as renderer:
+        pieces = [
+            renderer.render(html, path=tmp_path / f"piece-{n}.pdf", title="T", first_page=n)
+            for n in (1, 2, 3)
+        ]
+        assert renderer.started == 2  # the third piece needed a new process
+    for piece in pieces:
+        assert piece.pages == 1 and piece.anchors == {"top": 0}
+        assert piece.bookmarks[0][:3] == (1, "Piece", 0)
+        assert PdfReader(piece.path).pages[0].extract_text().strip().endswith(piece.path.stem[-1])
+    assert not list(tmp_path.glob("*.html"))  # the HTML handed over is removed once laid out
+
+
+def test_a_renderer_failure_is_recorded_on_the_run(
+    client, secretariat, consultation, commented, monkeypatch, django_capture_on_commit_callbacks
+):
+    client.force_login(secretariat)
+    monkeypatch.setattr(report, "_CSS", Path("/nonexistent/report.css"))
+    request_report(client, consultation, capture=django_capture_on_commit_callbacks)
+    run = OutcomeReport.objects.get(consultation=consultation)
+    assert run.state == OutcomeReport.State.FAILED
+    assert run.error.startswith("RenderError: The report's renderer failed: FileNotFoundError")
+    assert "/nonexistent/report.css" in run.error
+
+
+def test_a_renderer_killed_mid_piece_is_an_error_that_says_so(tmp_path):
+    """What the parent sees when the kernel's OOM killer ends the renderer."""
+    with report._Renderer(tmp_path) as renderer:
+        renderer.submit("<p>Text.</p>", path=tmp_path / "piece.pdf", title="T", first_page=1)
+        renderer.process.kill()
+        with pytest.raises(report.RenderError, match="stopped without an answer, exit status -9"):
+            renderer.result()
+        assert renderer.process is None
+
+
+def test_a_renderer_that_hangs_is_killed_and_the_error_says_so(tmp_path, monkeypatch):
+    """A piece that never finishes must not hold the worker: the run fails, naming the wait."""
+    monkeypatch.setattr(report, "PIECE_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(
+        report._Renderer, "command", [sys.executable, "-c", "import time; time.sleep(60)"]
+    )
+    with report._Renderer(tmp_path) as renderer:
+        renderer.submit("<p>Text.</p>", path=tmp_path / "piece.pdf", title="T", first_page=1)
+        process = renderer.process
+        started = time.monotonic()
+        with pytest.raises(report.RenderError, match=r"no answer within 0\.5 s"):
+            renderer.result()
+        assert time.monotonic() - started < 10
+        assert process.poll() is not None and renderer.process is None
