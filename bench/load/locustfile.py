@@ -43,7 +43,8 @@ class _Poster:
         self.seen: list[str] = []
 
     def post_comment(self):
-        payload = {"body": _text()}
+        # Accepting the code of conduct again is a no-op; the first comment needs it.
+        payload = {"body": _text(), "accept_code_of_conduct": True}
         if self.seen and random.random() < 0.2:
             payload["parent"] = random.choice(self.seen)
             name = "POST comment (reply)"
