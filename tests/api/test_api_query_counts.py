@@ -139,7 +139,7 @@ def test_comment_post_costs_a_fixed_number_of_queries_and_answers_like_a_read(
     if extra.get("on_behalf_of"):
         extra = {"on_behalf_of": verified_organisation.pk}
     payload = {"body": "The fund *must* reach rural operators.", "section": "1-purpose-2", **extra}
-    first, _created = _post(client, consultation, {**payload, "accept_code_of_conduct": True})
+    _first, _created = _post(client, consultation, {**payload, "accept_code_of_conduct": True})
     counts = []
     for n in range(3):
         count, created = _post(client, consultation, {**payload, "body": f"Point {n}."})
