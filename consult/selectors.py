@@ -33,8 +33,9 @@ def consultation_list_public() -> QuerySet[Consultation]:
 def round_current(*, consultation: Consultation, now=None) -> Round | None:
     """The round open now, else the most recent one that has opened.
 
-    No query when ``consultation`` came from ``consultation_for_viewer``,
-    whose prefetched ``round_list`` carries each round's draft.
+    No query when ``consultation`` came from ``consultation_for_viewer`` or
+    ``consultation_list_public``, whose prefetched ``round_list`` carries each
+    round's draft.
     """
     now = now or timezone.now()
     prefetched = getattr(consultation, "round_list", None)

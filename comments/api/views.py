@@ -106,7 +106,7 @@ class ConsultationCommentsView(generics.ListAPIView):
         # The service's own instance is the answer: its author reads it whatever the
         # visibility (no staff check), it has no decision yet, and its consultation,
         # round, section, parent and author are the objects the service was given,
-        # so serializing it costs no query (tests/api/test_comments_api.py counts).
+        # so serializing it costs no query (tests/api/test_api_query_counts.py counts).
         context = {**super().get_serializer_context(), "is_staff": False}
         return Response(
             CommentSerializer(comment, context=context).data, status=status.HTTP_201_CREATED
