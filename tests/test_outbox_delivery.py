@@ -256,6 +256,44 @@ def test_a_broker_outage_does_not_count_against_the_cap(memory_broker, settings)
     assert memory_broker.take_all() == [f"outbox-{message.pk}-3"]
 
 
+@pytest.mark.django_db
+def test_a_broker_failing_mid_batch_records_what_was_published_and_keeps_the_rest(
+    memory_broker, monkeypatch
+):
+    """The relay publishes a batch with one producer and records it with one UPDATE:
+    rows handed over before the failure are published, the failing row counts an
+    attempt with its error, the rest are untouched; the next run takes them."""
+    from kombu.exceptions import OperationalError
+
+    messages = [enqueue_committed(WORKS, n=n) for n in range(4)]
+    real_send_task = app.send_task
+    calls = []
+
+    def send_task_failing_third(*args, **kwargs):
+        calls.append(kwargs["task_id"])
+        if len(calls) == 3:
+            raise OperationalError("connection reset by the broker")
+        return real_send_task(*args, **kwargs)
+
+    monkeypatch.setattr(app, "send_task", send_task_failing_third)
+    assert outbox.relay() == 2
+    rows = OutboxMessage.objects.filter(pk__in=[m.pk for m in messages]).order_by("pk")
+    assert [(m.attempts, m.deliveries, m.state) for m in rows] == [
+        (1, 1, "published"),
+        (1, 1, "published"),
+        (1, 0, "pending"),
+        (0, 0, "pending"),
+    ]
+    assert "connection reset" in rows[2].last_error
+    assert memory_broker.take_all() == [f"outbox-{m.pk}-0" for m in messages[:2]]
+
+    assert outbox.relay() == 2
+    assert memory_broker.take_all() == [
+        f"outbox-{messages[2].pk}-1",
+        f"outbox-{messages[3].pk}-0",
+    ]
+
+
 # --- prune -----------------------------------------------------------------------------------
 
 
