@@ -16,14 +16,13 @@ class TokenAuthentication(authentication.TokenAuthentication):
     """
 
     def authenticate_credentials(self, key):
-        token = (
-            self.get_model()
-            .objects.select_related("user", "user__participant", "user__participant__group")
-            .filter(key=key)
-            .first()
-        )
-        if token is None:
-            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        model = self.get_model()
+        try:  # get(), not first(): no ORDER BY to compile on every API request
+            token = model.objects.select_related(
+                "user", "user__participant", "user__participant__group"
+            ).get(key=key)
+        except model.DoesNotExist:
+            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         return (token.user, token)
