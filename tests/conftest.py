@@ -25,6 +25,29 @@ def _empty_cache(settings):
 
 
 @pytest.fixture(autouse=True)
+def _default_groups(request):
+    """The six stakeholder groups a data migration creates, for every database test.
+
+    A transactional test (browser, worker) flushes every table when it ends,
+    data migrations' rows included.  Run alone, pytest-django puts those tests
+    last; under pytest-xdist a worker may run one before an ordinary test that
+    expects the groups, so they are restored here (one query when present).
+    """
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction")) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+    if transactional or (marker is None and "db" not in request.fixturenames):
+        return
+    request.getfixturevalue("db")
+    from stakeholders.defaults import ensure_default_groups
+    from stakeholders.models import StakeholderGroup
+
+    if not StakeholderGroup.objects.exists():
+        ensure_default_groups(StakeholderGroup)
+
+
+@pytest.fixture(autouse=True)
 def _test_settings(settings):
     settings.PLENARY_TASKS_INLINE = True
     settings.CELERY_TASK_ALWAYS_EAGER = True
