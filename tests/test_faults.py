@@ -273,7 +273,6 @@ def test_messages_lost_by_redis_are_published_again_and_mailed_once(real_stack):
         smtp_url=stack.sink.url,
         PLENARY_OUTBOX_REDELIVER_SECONDS=str(redeliver),
     )
-    start(stack, relay_loop(env, stack.log_dir))  # no worker yet
     broker = redis.Redis.from_url(stack.redis.url)
 
     secretariat = convenor(email="secretariat@example.org")
@@ -290,6 +289,13 @@ def test_messages_lost_by_redis_are_published_again_and_mailed_once(real_stack):
     rows = OutboxMessage.objects.all()
     assert rows.count() == 2 * N
 
+    # The relay starts once every row is written (no worker yet), so it publishes them
+    # in one batch and they fall overdue together: on a busy machine the posts above
+    # may take longer than the delay, and a relay running meanwhile would publish the
+    # first rows early; those republished first would then fill the queue, and a
+    # queue that holds messages is a backlog (nothing more is republished until a
+    # worker drains it, which this test starts only later).
+    start(stack, relay_loop(env, stack.log_dir))
     wait_until(lambda: not rows.filter(published_at__isnull=True).exists(), 30, "publication")
     assert broker.llen("celery") == 2 * N
     broker.flushall()  # Redis loses them before any worker took one
