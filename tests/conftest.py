@@ -9,7 +9,12 @@ import pytest
 from consult import services as consult_services
 from consult.models import Role
 from tests.consult.factories import open_consultation
-from tests.stakeholders.factories import ParticipantFactory, UserFactory, convenor
+from tests.stakeholders.factories import (
+    ParticipantFactory,
+    UserFactory,
+    convenor,
+    restore_default_groups,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -40,11 +45,7 @@ def _default_groups(request):
     if transactional or (marker is None and "db" not in request.fixturenames):
         return
     request.getfixturevalue("db")
-    from stakeholders.defaults import ensure_default_groups
-    from stakeholders.models import StakeholderGroup
-
-    if not StakeholderGroup.objects.exists():
-        ensure_default_groups(StakeholderGroup)
+    restore_default_groups()
 
 
 @pytest.fixture(autouse=True)

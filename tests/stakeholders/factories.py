@@ -8,10 +8,18 @@ from stakeholders.models import Organisation, Participant, StakeholderGroup, Use
 PASSWORD = "a-long-test-passphrase-42"
 
 
-def group(slug: str = "civil-society") -> StakeholderGroup:
-    # Transactional tests flush the database, data migrations included: restore the groups.
-    if not StakeholderGroup.objects.filter(slug=slug).exists():
+def restore_default_groups(slug: str | None = None) -> None:
+    """Create the default groups again if they are gone (``slug``: if that one is).
+
+    Transactional tests flush the database, data migrations' rows included.
+    """
+    groups = StakeholderGroup.objects.all()
+    if not (groups.filter(slug=slug) if slug else groups).exists():
         ensure_default_groups(StakeholderGroup)
+
+
+def group(slug: str = "civil-society") -> StakeholderGroup:
+    restore_default_groups(slug)
     return StakeholderGroup.objects.get(slug=slug)
 
 
