@@ -35,6 +35,7 @@ from plenary.audit.services import audit_record
 
 from . import attachments as attachment_files
 from .models import Comment
+from .receipts import retry_on_collision
 from .services import _validate_body, comment_write
 
 OFFLINE_CHANNELS = (
@@ -189,6 +190,7 @@ def _write(*, actor, consultation: Consultation, fields: dict) -> Comment:
     )
 
 
+@retry_on_collision  # a taken receipt: run again with a new one (comments/receipts.py)
 @transaction.atomic
 def comment_enter(
     *,
@@ -388,6 +390,7 @@ def _check_row(rules: OfflineRules, row: ImportRow, *, extra) -> None:
         row.fields = None
 
 
+@retry_on_collision
 @transaction.atomic
 def comments_import(
     *, actor, consultation: Consultation, data: bytes, sha256: str

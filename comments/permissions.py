@@ -1,7 +1,11 @@
 """Who may comment and who may see what.  Services call ``require_*``."""
 
+from dataclasses import dataclass
+
 from allauth.account.models import EmailAddress
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
 from consult import permissions as consult_permissions
@@ -14,12 +18,17 @@ def has_profile(user) -> bool:
     return bool(user.is_authenticated and hasattr(user, "participant"))
 
 
+def verified_addresses(user) -> QuerySet[EmailAddress]:
+    """The confirmed record of the address ``user`` signs in with (allauth's EmailAddress)."""
+    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True)
+
+
 def has_verified_email(user) -> bool:
     """Whether the address the account signs in with (and gets receipts at) is
     confirmed (allauth's EmailAddress.verified).  One query."""
     if not user.is_authenticated or not user.email:
         return False
-    return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+    return verified_addresses(user).exists()
 
 
 def needs_email_verification(user) -> bool:
@@ -27,12 +36,64 @@ def needs_email_verification(user) -> bool:
     return bool(user.is_authenticated and not has_verified_email(user))
 
 
-def require_can_comment(user, consultation: Consultation) -> None:
+@dataclass(frozen=True)
+class Standing:
+    """What the rules of commenting ask about a signed-in person in one consultation.
+
+    Each field is the answer of the module that owns the rule, read together:
+    ``verified_email`` (:func:`has_verified_email`), ``block_reason``
+    (``comments.moderation.active_block``; None when not blocked),
+    ``charter_accepted`` (``consult.charter.charter_accepted``) and
+    ``commented_before`` (``consult.reminders.follow_after_comment``: the first
+    comment makes its author follow the consultation).
+    """
+
+    verified_email: bool
+    block_reason: str | None
+    charter_accepted: bool
+    commented_before: bool
+
+
+def standing_of(user, consultation: Consultation) -> Standing:
+    """Read the :class:`Standing` of a signed-in ``user`` in one query, not four.
+
+    Every part is the owning module's own queryset, so a rule changes in one
+    place (a comment POST runs this on every request: docs/QUALITY.md).
+    """
+    from consult import charter, reminders
+
+    from .moderation import active_blocks  # moderation imports this module
+
+    no_address = EmailAddress.objects.none()
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values(
+            verified_email=Exists(verified_addresses(user) if user.email else no_address),
+            block_reason=Subquery(
+                active_blocks(user=user, consultation=consultation).values("reason")[:1]
+            ),
+            charter_accepted=Exists(charter.acceptances(user=user, consultation=consultation)),
+            commented_before=Exists(
+                reminders.comments_by(author_id=user.pk, consultation_id=consultation.pk)
+            ),
+        )
+        .get()
+    )
+    return Standing(**row)
+
+
+def require_can_comment(user, consultation: Consultation) -> Standing:
+    """Refuse (PermissionDenied, with what to do) anyone who may not comment here.
+
+    Returns the :class:`Standing` it read, so ``comment_create`` asks nothing twice.
+    """
     if not user.is_authenticated or not user.is_active:
         raise PermissionDenied(_("Sign in to comment."))
     if not has_profile(user):
         raise PermissionDenied(_("Complete your profile (display name, group, country) first."))
-    if not has_verified_email(user):
+    standing = standing_of(user, consultation)
+    if not standing.verified_email:
         raise PermissionDenied(
             _(
                 "Confirm your email address before commenting: follow the link in the mail "
@@ -42,7 +103,8 @@ def require_can_comment(user, consultation: Consultation) -> None:
     consult_permissions.require_can_view(user, consultation)
     from .moderation import require_not_blocked  # moderation imports this module
 
-    require_not_blocked(user, consultation)
+    require_not_blocked(user, consultation, reason=standing.block_reason)
+    return standing
 
 
 def can_see_text(user, comment: Comment, *, is_staff: bool | None = None) -> bool:

@@ -20,7 +20,7 @@ from stakeholders.selectors import organisations_for_behalf
 from . import attachments as attachment_files
 from . import moderation, permissions
 from .models import Comment, CommentRevision
-from .receipts import new_receipt
+from .receipts import new_receipt, retry_on_collision
 
 
 def _validate_body(body: str) -> None:
@@ -40,13 +40,7 @@ def _validate_body(body: str) -> None:
         )
 
 
-def _unused_receipt() -> str:
-    while True:
-        receipt = new_receipt()
-        if not Comment.objects.filter(receipt=receipt).exists():
-            return receipt
-
-
+@retry_on_collision  # a taken receipt: run again with a new one (comments/receipts.py)
 @transaction.atomic
 def comment_create(
     *,
@@ -80,7 +74,8 @@ def comment_create(
     unknown, the parent belongs to another consultation, or the actor may not
     speak for ``on_behalf_of``.  Writes the comment and its first revision.
     """
-    permissions.require_can_comment(actor, consultation)
+    # The rules about the person, read in one query (comments.permissions.Standing).
+    standing = permissions.require_can_comment(actor, consultation)
     round_ = round_current(consultation=consultation)
     if round_ is None or not round_.is_open():
         raise ValidationError(
@@ -138,7 +133,12 @@ def comment_create(
 
     # The code of conduct, once per consultation (consult/charter.py): refused
     # (field ``accept_code_of_conduct``) until accepted, or accepted right now.
-    charter.charter_require(actor=actor, consultation=consultation, accept=accept_code_of_conduct)
+    charter.charter_require(
+        actor=actor,
+        consultation=consultation,
+        accept=accept_code_of_conduct,
+        accepted=standing.charter_accepted,
+    )
     checked_files = attachment_files.attachments_check(attachments)  # writes nothing
 
     comment = comment_write(
@@ -156,6 +156,7 @@ def comment_create(
         # Pre-moderation (comments.moderation): PENDING until a moderator approves.
         moderation=moderation.initial_state(actor=actor, consultation=consultation),
         language=language,
+        commented_before=standing.commented_before,
     )
     attachment_files.attachments_store(actor=actor, comment=comment, checked=checked_files)
     return comment
@@ -177,6 +178,7 @@ def comment_write(
     moderation: str = Comment.Moderation.VISIBLE,
     offline: dict | None = None,
     language: str = "",
+    commented_before: bool | None = None,
 ) -> Comment:
     """The one place that builds a Comment, its revision 1 and its receipt mail.
 
@@ -186,10 +188,14 @@ def comment_write(
     ``received_at``, ``meeting``) marks input received outside the web and
     entered by staff: nobody is mailed a receipt (the sender has no address
     here; the secretariat sends it back) and the staff member who typed it
-    does not start following the consultation.
+    does not start following the consultation.  ``commented_before``: whether
+    the author had commented here before (read by the caller, or here).
+
+    The receipt is drawn without asking whether it is free: callers are
+    wrapped in ``comments.receipts.retry_on_collision``.
     """
     comment = Comment.objects.create(
-        receipt=_unused_receipt(),
+        receipt=new_receipt(),
         consultation=consultation,
         round=round_,
         section=section,
@@ -209,7 +215,8 @@ def comment_write(
     )
     CommentRevision.objects.create(comment=comment, number=1, body=body, created_by=author)
     if offline is None:
-        reminders.follow_after_comment(comment=comment)  # the first comment follows
+        # The first comment follows the consultation.
+        reminders.follow_after_comment(comment=comment, commented_before=commented_before)
         # Same transaction: a refused or rolled-back comment never mails a receipt.
         outbox.enqueue("comments.tasks.send_receipt", comment_id=comment.pk)
     return comment

@@ -14,6 +14,7 @@ of comments entered by staff for people who wrote by mail or at a workshop
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from . import permissions
@@ -22,20 +23,29 @@ from .models import CharterAcceptance, Consultation
 FIELD = "accept_code_of_conduct"
 
 
+def acceptances(*, user, consultation: Consultation) -> QuerySet[CharterAcceptance]:
+    """``user``'s acceptance here (at most one row); also read by
+    ``comments.permissions.standing_of`` with the other rules of commenting."""
+    return CharterAcceptance.objects.filter(consultation=consultation, user=user)
+
+
 def charter_accepted(*, user, consultation: Consultation) -> bool:
     if not user.is_authenticated:
         return False
-    return CharterAcceptance.objects.filter(consultation=consultation, user=user).exists()
+    return acceptances(user=user, consultation=consultation).exists()
 
 
-def charter_needed(*, user, consultation: Consultation) -> bool:
-    """Must ``user`` accept the code of conduct before commenting here?"""
-    return bool(
-        consultation.code_of_conduct.strip()
-        and user.is_authenticated
-        and not charter_accepted(user=user, consultation=consultation)
-        and not permissions.is_staff_of(user, consultation)
-    )
+def charter_needed(*, user, consultation: Consultation, accepted: bool | None = None) -> bool:
+    """Must ``user`` accept the code of conduct before commenting here?
+
+    ``accepted`` may be passed when the caller has read it already
+    (``comments.permissions.Standing.charter_accepted``).
+    """
+    if not (consultation.code_of_conduct.strip() and user.is_authenticated):
+        return False
+    if accepted is None:
+        accepted = charter_accepted(user=user, consultation=consultation)
+    return not accepted and not permissions.is_staff_of(user, consultation)
 
 
 @transaction.atomic
@@ -56,9 +66,14 @@ def charter_accept(*, actor, consultation: Consultation) -> CharterAcceptance:
     return acceptance
 
 
-def charter_require(*, actor, consultation: Consultation, accept: bool) -> None:
-    """Refuse a first comment until the code of conduct is accepted (or accept it now)."""
-    if not charter_needed(user=actor, consultation=consultation):
+def charter_require(
+    *, actor, consultation: Consultation, accept: bool, accepted: bool | None = None
+) -> None:
+    """Refuse a first comment until the code of conduct is accepted (or accept it now).
+
+    ``accepted``: as for :func:`charter_needed`.
+    """
+    if not charter_needed(user=actor, consultation=consultation, accepted=accepted):
         return
     if not accept:
         raise ValidationError(

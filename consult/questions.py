@@ -374,7 +374,7 @@ def answers_submit(
     answer to carry them are refused, not dropped.
     """
     consultation = round_.consultation
-    comment_permissions.require_can_comment(actor, consultation)
+    standing = comment_permissions.require_can_comment(actor, consultation)
     current = round_current(consultation=consultation)
     if current is None or current.pk != round_.pk or not round_.is_open():
         raise ValidationError({"round": _("This round is not open: answers are closed.")})
@@ -398,7 +398,12 @@ def answers_submit(
             }
         )
     # Answering is taking part: the code of conduct first, as for a comment (consult/charter.py).
-    charter.charter_require(actor=actor, consultation=consultation, accept=accept_code_of_conduct)
+    charter.charter_require(
+        actor=actor,
+        consultation=consultation,
+        accept=accept_code_of_conduct,
+        accepted=standing.charter_accepted,
+    )
     # Replace the earlier choice and scale answers to this round: the latest form wins.
     Answer.objects.filter(question__round=round_, respondent=actor).delete()
     Answer.objects.bulk_create(plan.answers)

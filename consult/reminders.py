@@ -62,14 +62,25 @@ def follow_set(*, user, consultation: Consultation, following: bool) -> bool:
     return True
 
 
-def follow_after_comment(*, comment: Comment) -> None:
-    """Make the author follow the consultation if this is their first comment in it."""
-    earlier = (
-        Comment.objects.filter(consultation_id=comment.consultation_id, author_id=comment.author_id)
-        .exclude(pk=comment.pk)
-        .exists()
-    )
-    if not earlier:
+def comments_by(*, author_id: int, consultation_id: int) -> QuerySet[Comment]:
+    """Everything ``author_id`` wrote in the consultation; whether it is empty
+    before a comment is written is also read by ``comments.permissions.standing_of``."""
+    return Comment.objects.filter(consultation_id=consultation_id, author_id=author_id)
+
+
+def follow_after_comment(*, comment: Comment, commented_before: bool | None = None) -> None:
+    """Make the author follow the consultation if this is their first comment in it.
+
+    ``commented_before`` may be passed when the caller read it before writing
+    ``comment`` (``comments.permissions.Standing.commented_before``).
+    """
+    if commented_before is None:
+        commented_before = (
+            comments_by(author_id=comment.author_id, consultation_id=comment.consultation_id)
+            .exclude(pk=comment.pk)
+            .exists()
+        )
+    if not commented_before:
         Follow.objects.get_or_create(
             user_id=comment.author_id, consultation_id=comment.consultation_id
         )

@@ -103,13 +103,14 @@ def test_comment_list_and_ledger_cost_constant_queries(
 
 
 # A comment POST, measured: the token (with the profile and group), the
-# consultation and its rounds (two), the confirmed address, the block, the
-# section, the receipt's uniqueness, the comment and its revision, the
-# "first comment follows" check and the outbox row (11), inside the service's
-# transaction (a savepoint here: 2).  The answer is serialised from the
-# service's own instance: no query.  (The charter check adds one where the
-# consultation has a code of conduct.)
-POST_QUERIES = 13
+# consultation and its rounds (two), the person's standing (confirmed
+# address, block, code of conduct accepted, commented here before: one query,
+# comments.permissions.standing_of), the section, the comment and its
+# revision and the outbox row (8), inside the service's transaction (a
+# savepoint here: 2).  No query asks whether the receipt is free (the unique
+# constraint does: comments.receipts.retry_on_collision).  The answer is
+# serialised from the service's own instance: no query.
+POST_QUERIES = 10
 
 
 def _post(client, consultation, payload: dict) -> tuple[int, dict]:
