@@ -42,6 +42,7 @@ from consult.models import Consultation
 from plenary.audit.models import Event
 from plenary.audit.services import audit_record
 from plenary.outbox import services as outbox
+from plenary.pagecache import pages_changed
 
 from .models import Comment, ConsultationBlock, Flag, ModerationAction
 
@@ -238,6 +239,7 @@ def comment_moderate(*, actor, comment: Comment, action: str, reason: str) -> Mo
         locked.moderation_reason = reason if target == Moderation.HIDDEN else ""
         locked.save(update_fields=["moderation", "moderation_reason", "updated_at"])
         comment.moderation, comment.moderation_reason = locked.moderation, locked.moderation_reason
+        pages_changed()  # anonymous readers' stored pages (plenary/pagecache.py)
     audit_record(
         event=Event.MODERATION_ACTION,
         actor=actor,

@@ -13,6 +13,7 @@ from consult.models import Consultation, Question, Section
 from consult.selectors import round_current
 from plenary.languages import comment_language_check, mail_language
 from plenary.outbox import services as outbox
+from plenary.pagecache import pages_changed
 from plenary.text import render_markdown
 from stakeholders.models import Organisation
 from stakeholders.selectors import organisations_for_behalf
@@ -286,6 +287,7 @@ def comment_edit(*, actor, comment: Comment, body: str) -> Comment:
         locked.moderation = Comment.Moderation.PENDING
         fields.append("moderation")
     locked.save(update_fields=fields)
+    pages_changed()  # anonymous readers' stored pages (plenary/pagecache.py)
     return locked
 
 
@@ -303,6 +305,7 @@ def comment_withdraw(*, actor, comment: Comment) -> Comment:
     locked = _locked_for_change(actor=actor, comment=comment)
     locked.withdrawn_at = timezone.now()
     locked.save(update_fields=["withdrawn_at", "updated_at"])
+    pages_changed()  # its text leaves the stored pages at once (plenary/pagecache.py)
     return locked
 
 

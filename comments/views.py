@@ -26,6 +26,7 @@ from feedback.selectors import (
 )
 from plenary import ratelimit
 from plenary.forms import NOT_DONE, posted, submit
+from plenary.pagecache import anonymous_micro_cache
 from plenary.keyset import page_from_query
 from plenary.text import render_markdown
 from stakeholders.selectors import organisations_for_behalf
@@ -39,6 +40,7 @@ from .receipts import RECEIPT_RE, normalise
 MY_INPUT_PER_PAGE = 50
 
 
+@anonymous_micro_cache  # a deadline surge of readers (plenary/pagecache.py)
 @ratelimit.answers_429
 def section_thread(request, slug: str, key: str):
     consultation = get_object_or_404(Consultation, slug=slug)

@@ -12,6 +12,7 @@ from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
 from feedback import selectors as feedback_selectors
 from plenary.forms import NOT_DONE, submit
+from plenary.pagecache import anonymous_micro_cache
 
 from . import (
     permissions,
@@ -38,6 +39,7 @@ def home(request):
     )
 
 
+@anonymous_micro_cache  # a deadline surge of readers (plenary/pagecache.py)
 def consultation_detail(request, slug: str):
     consultation = _consultation_for(request, slug)
     current_round = selectors.round_current(consultation=consultation)

@@ -2,7 +2,9 @@
 
 The cache shares the Redis of the Celery broker (``REDIS_URL``).  Plenary
 keeps nothing in it that a request cannot do without: rate-limit counters
-(``plenary.ratelimit``, allauth) and nothing else.  Django's ``RedisCache``
+(``plenary.ratelimit``, allauth), the consultation page's comment counts
+(``consult.rounds.page_counts``) and the anonymous readers' micro-cache of
+pages (``plenary.pagecache``).  Django's ``RedisCache``
 raises ``ConnectionError`` when Redis is unreachable, which would turn every
 comment POST into a 500 during a Redis restart; this subclass answers as an
 empty cache instead (a miss, a failed ``add``, a missing key for ``incr``),

@@ -308,6 +308,10 @@ PLENARY_ATTACHMENT_TEXT_MAX_CHARS = env.int("PLENARY_ATTACHMENT_TEXT_MAX_CHARS",
 PLENARY_MIN_ROUND_DAYS = env.int("PLENARY_MIN_ROUND_DAYS", default=21)
 # Seconds the consultation page's comment counts are kept (consult/rounds.py).
 PLENARY_PAGE_COUNTS_SECONDS = env.int("PLENARY_PAGE_COUNTS_SECONDS", default=60)
+# Seconds the consultation and section pages are kept for anonymous readers
+# (plenary/pagecache.py); 0 turns the micro-cache off.  Hidden, withdrawn and
+# erased text leaves at once; a new comment shows within this time.
+PLENARY_PAGE_CACHE_SECONDS = env.int("PLENARY_PAGE_CACHE_SECONDS", default=5)
 # Comments and replies (page and API, plenary/ratelimit.py): "<count>/<period>",
 # period s, m, h or d ("10/m", "30/5m"); empty switches a limit off.
 PLENARY_RATE_COMMENT_PER_ACCOUNT = env.str("PLENARY_RATE_COMMENT_PER_ACCOUNT", default="10/m")

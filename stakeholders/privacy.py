@@ -44,6 +44,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from plenary.audit.services import ERASED, audit_redact
+from plenary.pagecache import pages_changed
 from plenary.unsubscribe import KINDS
 
 from .models import Affiliation, InterestTag, Participant, User
@@ -291,6 +292,7 @@ def account_erase(*, actor: User, password: str = "", phrase: str = "") -> User:
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
+    pages_changed()  # the name leaves anonymous readers' stored pages at once
     # The caller's object too (request.user): signing out next must not log the old address.
     actor.refresh_from_db()
     return user
