@@ -26,8 +26,8 @@ from feedback.selectors import (
 )
 from plenary import ratelimit
 from plenary.forms import NOT_DONE, posted, submit
-from plenary.pagecache import anonymous_micro_cache
 from plenary.keyset import page_from_query
+from plenary.pagecache import anonymous_micro_cache
 from plenary.text import render_markdown
 from stakeholders.selectors import organisations_for_behalf
 

@@ -13,7 +13,7 @@ What makes it safe:
   is signed in, or who has a message waiting ("Your comment is recorded..."),
   ever gets a stored page or has theirs stored.  Such a reader sees new
   comments at most that many seconds late.
-* **The key** is the path with its query string, the language and the time
+* **The key** is the address with its query string, the language and the time
   zone of the request (the middleware set both from cookies and headers),
   and a **generation** number.  Services that take text off the public pages
   (moderation, withdrawal, edits, erasure) call :func:`pages_changed` after
@@ -32,6 +32,7 @@ What makes it safe:
 
 import hashlib
 import re
+import time
 from functools import wraps
 
 from django.conf import settings
@@ -45,6 +46,10 @@ from django.utils.cache import patch_vary_headers
 GENERATION_KEY = "plenary:pages:generation"
 _TOKEN = re.compile(rb'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{32,64}(")')
 _PLACEHOLDER = b"\x00plenary-csrf\x00"
+# A cold page: how long other readers wait for the one rendering it, polling.
+WAIT_SECONDS = 2.0
+POLL_SECONDS = 0.05
+LOCK_SECONDS = 10  # a renderer that died releases its page after this
 # Cookies that make a reader someone the page may differ for.
 _PERSONAL_COOKIES = (settings.SESSION_COOKIE_NAME, "messages")
 
@@ -79,7 +84,7 @@ def _key(request) -> str:
     generation = cache.get(GENERATION_KEY, 0)
     what = "\n".join(
         [
-            request.get_full_path(),
+            request.build_absolute_uri(),  # scheme, host, path and query
             translation.get_language() or "",
             timezone.get_current_timezone_name(),
         ]
@@ -96,8 +101,37 @@ def _storable(response) -> bool:
     )
 
 
+def _serve(request, stored) -> HttpResponse:
+    _fresh_until, headers, content = stored
+    if _PLACEHOLDER in content:  # this reader's own token (and cookie)
+        content = content.replace(_PLACEHOLDER, get_token(request).encode())
+    response = HttpResponse(content)
+    for name, value in headers:
+        response[name] = value
+    return response
+
+
+def _render(view, request, args, kwargs, *, key: str, seconds: int):
+    """Render the page and store it (when storable) for ``seconds``, then a
+    grace period as long in which it is served while one reader renders anew."""
+    response = view(request, *args, **kwargs)
+    if _storable(response):
+        headers = [(n, v) for n, v in response.items() if n.lower() != "vary"]
+        content = _TOKEN.sub(rb"\1" + _PLACEHOLDER + rb"\2", response.content)
+        cache.set(key, (time.time() + seconds, headers, content), 2 * seconds)
+    return response
+
+
 def anonymous_micro_cache(view):
-    """Serve ``view``'s page to anonymous readers from the micro-cache (see above)."""
+    """Serve ``view``'s page to anonymous readers from the micro-cache (see above).
+
+    One reader at a time renders a page (a lock in the cache, ``add``): when
+    the stored page is past its seconds the others are served it for as long
+    again (it is of the same generation: nothing hidden since is in it), and
+    when there is none yet (a cold start) they wait up to WAIT_SECONDS for it
+    before rendering it themselves.  A surge's first second is otherwise 200
+    readers rendering the same five pages at once.
+    """
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -105,20 +139,33 @@ def anonymous_micro_cache(view):
         if not seconds or not _cacheable(request):
             return view(request, *args, **kwargs)
         key = _key(request)
+        lock = f"{key}:rendering"
         stored = cache.get(key)
+        owner = False  # of the lock: this reader renders the page
+        if stored is None:
+            deadline = time.monotonic() + WAIT_SECONDS
+            while not (owner := cache.add(lock, 1, timeout=LOCK_SECONDS)):
+                if cache.get(lock) is None:  # just released, or the cache is down
+                    stored = cache.get(key)
+                    break
+                if time.monotonic() >= deadline:
+                    break  # the renderer is slow: render it here too
+                time.sleep(POLL_SECONDS)
+                stored = cache.get(key)
+                if stored is not None:
+                    break
+        elif stored[0] < time.time():
+            owner = cache.add(lock, 1, timeout=LOCK_SECONDS)
+            if owner:
+                stored = None  # past its seconds: this reader renders it anew
         if stored is not None:
-            headers, content = stored
-            if _PLACEHOLDER in content:  # this reader's own token (and cookie)
-                content = content.replace(_PLACEHOLDER, get_token(request).encode())
-            response = HttpResponse(content)
-            for name, value in headers:
-                response[name] = value
+            response = _serve(request, stored)
         else:
-            response = view(request, *args, **kwargs)
-            if _storable(response):
-                headers = [(n, v) for n, v in response.items() if n.lower() != "vary"]
-                content = _TOKEN.sub(rb"\1" + _PLACEHOLDER + rb"\2", response.content)
-                cache.set(key, (headers, content), seconds)
+            try:
+                response = _render(view, request, args, kwargs, key=key, seconds=seconds)
+            finally:
+                if owner:
+                    cache.delete(lock)
         # The page differs for a reader with a session: no shared cache may mix them.
         patch_vary_headers(response, ("Cookie",))
         return response

@@ -5,14 +5,17 @@ own: conftest._empty_cache) and the real middleware stack.
 """
 
 import re
+import time
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from comments import moderation, services
+from plenary import pagecache
 from stakeholders import privacy
 
 pytestmark = pytest.mark.django_db
@@ -129,3 +132,42 @@ def test_pages_are_not_stored_when_the_setting_is_zero(settings, consultation):
     reader = Client()
     _get(reader, _url(consultation))
     assert _get(reader, _url(consultation))[1] > 0
+
+
+def test_one_reader_renders_a_page_past_its_seconds_the_others_get_the_stored_one(
+    settings, monkeypatch, consultation, stakeholder
+):
+    settings.PLENARY_PAGE_CACHE_SECONDS = 1
+    keys = []
+    real_key = pagecache._key
+    monkeypatch.setattr(
+        pagecache, "_key", lambda request: keys.append(real_key(request)) or keys[-1]
+    )
+    reader = Client()
+    assert _get(reader, _url(consultation))[1] > 0
+    _comment(consultation, stakeholder, "Posted after the page was stored.")
+    time.sleep(1.2)  # past its second, within its grace period
+
+    lock = f"{keys[-1]}:rendering"
+    assert cache.add(lock, 1)  # another reader is rendering it anew
+    page, queries = _get(reader, _url(consultation))
+    assert queries == 0 and "Posted after the page was stored." not in page
+    cache.delete(lock)
+    page, queries = _get(reader, _url(consultation))
+    assert queries > 0 and "Posted after the page was stored." in page
+    assert cache.get(lock) is None  # the renderer let go
+
+
+def test_readers_of_a_cold_page_wait_for_its_renderer_then_render_it_themselves(
+    monkeypatch, consultation
+):
+    monkeypatch.setattr(pagecache, "_key", lambda request: "plenary:page:test-cold")
+    monkeypatch.setattr(pagecache, "WAIT_SECONDS", 0.3)
+    lock = "plenary:page:test-cold:rendering"
+    assert cache.add(lock, 1)  # a renderer that never finishes
+    reader = Client()
+    started = time.monotonic()
+    assert _get(reader, _url(consultation))[1] > 0
+    assert time.monotonic() - started >= 0.3
+    assert cache.get(lock) == 1  # not this reader's lock to release
+    assert _get(reader, _url(consultation))[1] == 0  # but it stored what it rendered
