@@ -9,9 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from comments import moderation, services
 from comments.permissions import Standing, has_verified_email, standing_of
 from consult import charter, reminders
-from consult import services as consult_services
-from tests.consult.factories import open_consultation
-from tests.consult.test_charter import CODE
+from tests.consult.factories import open_consultation, with_code_of_conduct
 from tests.stakeholders.factories import ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -40,16 +38,7 @@ def _read(user, consultation) -> Standing:
 def test_standing_follows_each_rule_through_a_participants_life(
     consultation, secretariat, moderator, stakeholder
 ):
-    consult_services.consultation_update(
-        actor=secretariat,
-        consultation=consultation,
-        title=consultation.title,
-        summary=consultation.summary,
-        goals=consultation.goals,
-        ground_rules=consultation.ground_rules,
-        code_of_conduct=CODE,
-    )
-    consultation.refresh_from_db()
+    with_code_of_conduct(consultation, secretariat=secretariat)
     elsewhere = open_consultation(secretariat=secretariat, title="Elsewhere")
     assert _read(stakeholder, consultation) == Standing(True, None, False, False)
 

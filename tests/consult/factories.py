@@ -42,3 +42,24 @@ def open_consultation(
     )
     consultation.refresh_from_db()
     return consultation
+
+
+CODE_OF_CONDUCT = "No personal attacks. Declare conflicts of interest."
+
+
+def with_code_of_conduct(
+    consultation: Consultation, *, secretariat, code: str = CODE_OF_CONDUCT, **changes
+) -> Consultation:
+    """The consultation with a code of conduct (and any other ``changes``), by the service."""
+    services.consultation_update(
+        actor=secretariat,
+        consultation=consultation,
+        title=consultation.title,
+        summary=consultation.summary,
+        goals=consultation.goals,
+        ground_rules=consultation.ground_rules,
+        code_of_conduct=code,
+        **changes,
+    )
+    consultation.refresh_from_db()
+    return consultation

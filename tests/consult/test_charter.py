@@ -10,10 +10,11 @@ from comments import services as comment_services
 from comments.models import Comment
 from consult import charter, services
 from consult.models import CharterAcceptance
+from tests.consult.factories import CODE_OF_CONDUCT, with_code_of_conduct
 from tests.stakeholders.factories import ParticipantFactory
 
 SECTION = "1-purpose-2"
-CODE = "No personal attacks. Declare conflicts of interest."
+CODE = CODE_OF_CONDUCT
 
 pytestmark = pytest.mark.django_db
 
@@ -21,18 +22,11 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def coded(consultation, secretariat):
     """The open consultation, now with a code of conduct and a decision process."""
-    services.consultation_update(
-        actor=secretariat,
-        consultation=consultation,
-        title=consultation.title,
-        summary=consultation.summary,
-        goals=consultation.goals,
-        ground_rules=consultation.ground_rules,
-        code_of_conduct=CODE,
+    return with_code_of_conduct(
+        consultation,
+        secretariat=secretariat,
         decision_process="The working group decides by consensus and publishes its reasons.",
     )
-    consultation.refresh_from_db()
-    return consultation
 
 
 def api(user) -> APIClient:
