@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from comments import services as comment_services
 from comments.models import Comment
-from consult import charter, services
+from consult import charter
 from consult.models import CharterAcceptance
 from tests.consult.factories import CODE_OF_CONDUCT, with_code_of_conduct
 from tests.stakeholders.factories import ParticipantFactory
@@ -115,16 +115,7 @@ def test_the_team_and_consultations_without_a_code_ask_nothing(
     )
     assert not charter.charter_needed(user=secretariat, consultation=coded)
     assert charter.charter_needed(user=other_stakeholder, consultation=coded)
-    services.consultation_update(
-        actor=secretariat,
-        consultation=coded,
-        title=coded.title,
-        summary=coded.summary,
-        goals=coded.goals,
-        ground_rules=coded.ground_rules,
-        code_of_conduct="",
-    )
-    coded.refresh_from_db()
+    with_code_of_conduct(coded, secretariat=secretariat, code="")
     assert not charter.charter_needed(user=other_stakeholder, consultation=coded)
 
 
