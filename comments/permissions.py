@@ -19,14 +19,17 @@ def has_profile(user) -> bool:
 
 
 def verified_addresses(user) -> QuerySet[EmailAddress]:
-    """The confirmed record of the address ``user`` signs in with (allauth's EmailAddress)."""
+    """The confirmed record of the address ``user`` signs in with (allauth's
+    EmailAddress); none for an account without an address."""
+    if not user.email:
+        return EmailAddress.objects.none()
     return EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True)
 
 
 def has_verified_email(user) -> bool:
     """Whether the address the account signs in with (and gets receipts at) is
-    confirmed (allauth's EmailAddress.verified).  One query."""
-    if not user.is_authenticated or not user.email:
+    confirmed (allauth's EmailAddress.verified).  One query, none without an address."""
+    if not user.is_authenticated:
         return False
     return verified_addresses(user).exists()
 
@@ -64,12 +67,11 @@ def standing_of(user, consultation: Consultation) -> Standing:
 
     from .moderation import active_blocks  # moderation imports this module
 
-    no_address = EmailAddress.objects.none()
     row = (
         get_user_model()
         .objects.filter(pk=user.pk)
         .values(
-            verified_email=Exists(verified_addresses(user) if user.email else no_address),
+            verified_email=Exists(verified_addresses(user)),
             block_reason=Subquery(
                 active_blocks(user=user, consultation=consultation).values("reason")[:1]
             ),
