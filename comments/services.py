@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 
 from consult import charter, reminders
 from consult.models import Consultation, Question, Section
-from consult.selectors import round_current
+from consult.selectors import round_current, section_in_version
 from plenary.languages import comment_language_check, mail_language
 from plenary.outbox import services as outbox
 from plenary.pagecache import pages_changed
@@ -89,9 +89,7 @@ def comment_create(
 
     section: Section | None = None
     if section_key:
-        section = Section.objects.filter(
-            version_id=round_.document_version_id, key=section_key
-        ).first()
+        section = section_in_version(version_id=round_.document_version_id, key=section_key)
         if section is None:
             raise ValidationError(
                 {"section": _("The current draft has no section “%(key)s”.") % {"key": section_key}}

@@ -5,6 +5,7 @@ from django.utils import timezone
 from guardian.shortcuts import get_users_with_perms
 
 from comments.models import Comment
+from plenary.prepared import Prepared
 
 from . import permissions
 from .models import Consultation, DocumentVersion, Round, Section
@@ -70,20 +71,38 @@ def sections_of(*, version: DocumentVersion) -> QuerySet[Section]:
     return Section.objects.filter(version=version).order_by("ordinal")
 
 
-def consultation_for_viewer(*, slug: str, user) -> Consultation | None:
-    """The consultation, if ``user`` may see it: published, or ``user`` is its staff."""
-    rounds = Round.objects.select_related("document_version").order_by("number")
-    consultation = (
-        Consultation.objects.filter(slug=slug)
-        .prefetch_related(Prefetch("rounds", queryset=rounds, to_attr="round_list"))
-        .first()
+def _rounds_of(consultation_id: int) -> QuerySet[Round]:
+    return (
+        Round.objects.filter(consultation_id=consultation_id)
+        .select_related("document_version")
+        .order_by("number")
     )
-    if consultation is None:
+
+
+# Every page and API call of a consultation starts here: compiled once per
+# thread (plenary/prepared.py).  The slug is unique.
+_BY_SLUG = Prepared(lambda slug: Consultation.objects.filter(slug=slug), slug=str)
+_ROUNDS = Prepared(_rounds_of, consultation_id=int)
+
+
+def consultation_for_viewer(*, slug: str, user) -> Consultation | None:
+    """The consultation, if ``user`` may see it: published, or ``user`` is its staff.
+
+    Its rounds come with it, oldest first, each with its draft, as
+    ``round_list`` (what ``consultation_list_public``'s prefetch gives, so
+    ``round_current`` asks nothing more).
+    """
+    found = _BY_SLUG.run(slug=slug)
+    if not found:
         return None
+    (consultation,) = found
     if consultation.status != Consultation.Status.PUBLISHED and not permissions.is_staff_of(
         user, consultation
     ):
         return None
+    consultation.round_list = _ROUNDS.run(consultation_id=consultation.pk)
+    for round_ in consultation.round_list:  # as the prefetch does: no query for round.consultation
+        round_.consultation = consultation
     return consultation
 
 
@@ -108,6 +127,22 @@ def section_by_key(*, consultation: Consultation, key: str) -> Section | None:
         .order_by("-version__number")
         .first()
     )
+
+
+_SECTION_IN_VERSION = Prepared(
+    lambda version_id, key: Section.objects.filter(version_id=version_id, key=key),
+    version_id=int,
+    key=str,
+)
+
+
+def section_in_version(*, version_id: int, key: str) -> Section | None:
+    """The section with ``key`` in draft ``version_id`` (keys are unique in a draft).
+
+    Compiled once per thread (plenary/prepared.py): every comment POST asks it.
+    """
+    found = _SECTION_IN_VERSION.run(version_id=version_id, key=key)
+    return found[0] if found else None
 
 
 def secretariat_members(*, consultation: Consultation):

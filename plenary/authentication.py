@@ -6,6 +6,17 @@ authentication classes while they load.
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import authentication, exceptions
+from rest_framework.authtoken.models import Token
+
+from plenary.prepared import Prepared
+
+# Compiled once per thread (plenary/prepared.py): every API request asks it.
+_TOKENS = Prepared(
+    lambda key: Token.objects.select_related(
+        "user", "user__participant", "user__participant__group"
+    ).filter(key=key),
+    key=str,
+)
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
@@ -16,13 +27,10 @@ class TokenAuthentication(authentication.TokenAuthentication):
     """
 
     def authenticate_credentials(self, key):
-        model = self.get_model()
-        try:  # get(), not first(): no ORDER BY to compile on every API request
-            token = model.objects.select_related(
-                "user", "user__participant", "user__participant__group"
-            ).get(key=key)
-        except model.DoesNotExist:
-            raise exceptions.AuthenticationFailed(_("Invalid token.")) from None
+        tokens = _TOKENS.run(key=key)  # the key is the primary key: one or none
+        if not tokens:
+            raise exceptions.AuthenticationFailed(_("Invalid token."))
+        (token,) = tokens
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         return (token.user, token)
