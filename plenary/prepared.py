@@ -1,9 +1,10 @@
 """Querysets compiled to SQL once, then run again with new values.
 
-Django compiles a queryset to SQL every time it is evaluated.  On the
-comment POST that compiling costs more than the database does: the
-person's standing (four subqueries) takes about 3 ms of CPU to compile and
-0.3 ms to run (docs/QUALITY.md).  A :class:`Prepared` query keeps what the
+Django compiles a queryset to SQL every time it is evaluated.  Under
+gunicorn with 32 writers, compiling the comment POST's five reads was half
+of its CPU: keeping their SQL took gunicorn from 30.3 to 15.4 ms per
+comment (docs/QUALITY.md, eighth session; in one thread of one process
+it saves 12 % of the instructions).  A :class:`Prepared` query keeps what the
 ORM compiled, per thread and database, and runs that SQL with the new
 values, so the rule stays written once, as a queryset, in the module that
 owns it::
