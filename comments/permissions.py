@@ -86,8 +86,7 @@ def _standing_query(user_id: int, email: str, consultation_id: int) -> QuerySet:
     )
 
 
-# Compiled once per thread (plenary/prepared.py): its four subqueries cost ten
-# times more to compile than to run, and every comment POST asks it.
+# Compiled once per thread (plenary/prepared.py): every comment POST asks it.
 _STANDING = Prepared(_standing_query, user_id=int, email=str, consultation_id=int)
 
 
