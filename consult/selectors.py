@@ -11,17 +11,17 @@ from . import permissions
 from .models import Consultation, DocumentVersion, Round, Section
 
 
+def _round_list() -> QuerySet[Round]:
+    """What ``round_list`` holds wherever a consultation carries it: its rounds,
+    oldest first, each with its draft (read by ``round_current``)."""
+    return Round.objects.select_related("document_version").order_by("number")
+
+
 def consultation_list_public() -> QuerySet[Consultation]:
     now = timezone.now()
     return (
         Consultation.objects.filter(status=Consultation.Status.PUBLISHED)
-        .prefetch_related(
-            Prefetch(
-                "rounds",
-                queryset=Round.objects.select_related("document_version").order_by("number"),
-                to_attr="round_list",
-            )
-        )
+        .prefetch_related(Prefetch("rounds", queryset=_round_list(), to_attr="round_list"))
         .annotate(
             open_round_count=Count(
                 "rounds", filter=Q(rounds__opens_at__lte=now, rounds__closes_at__gt=now)
@@ -71,26 +71,21 @@ def sections_of(*, version: DocumentVersion) -> QuerySet[Section]:
     return Section.objects.filter(version=version).order_by("ordinal")
 
 
-def _rounds_of(consultation_id: int) -> QuerySet[Round]:
-    return (
-        Round.objects.filter(consultation_id=consultation_id)
-        .select_related("document_version")
-        .order_by("number")
-    )
-
-
 # Every page and API call of a consultation starts here: compiled once per
 # thread (plenary/prepared.py).  The slug is unique.
 _BY_SLUG = Prepared(lambda slug: Consultation.objects.filter(slug=slug), slug=str)
-_ROUNDS = Prepared(_rounds_of, consultation_id=int)
+_ROUNDS = Prepared(
+    lambda consultation_id: _round_list().filter(consultation_id=consultation_id),
+    consultation_id=int,
+)
 
 
 def consultation_for_viewer(*, slug: str, user) -> Consultation | None:
     """The consultation, if ``user`` may see it: published, or ``user`` is its staff.
 
-    Its rounds come with it, oldest first, each with its draft, as
-    ``round_list`` (what ``consultation_list_public``'s prefetch gives, so
-    ``round_current`` asks nothing more).
+    Its rounds come with it as ``round_list`` (``_round_list``, as
+    ``consultation_list_public``'s prefetch gives them, so ``round_current``
+    asks nothing more).
     """
     found = _BY_SLUG.run(slug=slug)
     if not found:
