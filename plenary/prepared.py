@@ -129,7 +129,8 @@ class Prepared:
         return cache[alias]
 
     def _compile(self, alias: str) -> _Compiled | None:
-        first, second = (self.build(**_standins(self.kinds, which)) for which in (0, 1))
+        standins = [_standins(self.kinds, which) for which in (0, 1)]
+        first, second = (self.build(**values) for values in standins)
         for queryset in (first, second):
             _check_supported(queryset)
         compiler = first.query.get_compiler(using=alias)
@@ -137,10 +138,7 @@ class Prepared:
         sql_b, params_b = second.query.get_compiler(using=alias).as_sql()
         if sql != sql_b or len(params) != len(params_b):
             raise ImproperlyConfigured(f"{self!r}: the SQL depends on a value not passed in.")
-        by_standin = [
-            {value: name for name, value in _standins(self.kinds, which).items()}
-            for which in (0, 1)
-        ]
+        by_standin = [{value: name for name, value in values.items()} for values in standins]
         slots: list[tuple[str | None, Any]] = []
         transformed = False
         for a, b in zip(params, params_b, strict=True):
@@ -210,9 +208,10 @@ def _hydrator(queryset: QuerySet, compiler, alias: str) -> Callable[[list[tuple]
     fields = [column[0] for column in compiler.select[:col_count]]
     converters = compiler.get_converters(fields)  # once: results_iter asks on every call
     composite = compiler.has_composite_fields(fields)
+    extra_select = compiler.has_extra_select  # ordering columns outside the select
 
     def converted(rows):
-        if compiler.has_extra_select:  # ordering columns outside the select
+        if extra_select:
             rows = [row[:col_count] for row in rows]
         if converters:
             rows = compiler.apply_converters(rows, converters)
