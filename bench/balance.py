@@ -32,13 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.thread import (  # noqa: E402
-    bench_url,
-    create_database,
-    django_setup,
-    drop_database,
-    measure,
-)
+from bench.thread import bench_url, create_database, django_setup, drop_database, measure  # noqa: E402 (after the path set-up)
 
 BATCH = 5000
 DRAFT = (
@@ -110,8 +104,8 @@ def build(size: int, convenor, authors, followers, title: str, earlier=None):
     from django.utils import timezone
 
     from comments.models import Comment
-    from comments.receipts import new_receipt
-    from consult import services as consult_services
+    from comments.threads.receipts import new_receipt
+    from consult.consultations import services as consult_services
     from consult.models import Follow
 
     started = time.perf_counter()
@@ -204,7 +198,7 @@ def run(args) -> None:
     from django.test.utils import override_settings
     from django.urls import reverse
 
-    from stakeholders import balance
+    from feedback.participation import selectors as balance
 
     call_command("migrate", verbosity=0)
     convenor, authors, followers = population(args.people, 2_000)

@@ -1,4 +1,4 @@
-"""Benchmark of campaign detection (feedback.clustering.cluster_texts).
+"""Benchmark of campaign detection (feedback.clusters.clustering.cluster_texts).
 
     .venv/bin/python bench/clustering.py [--comments 100000] [--campaigns 20] [--db 2000]
 
@@ -13,7 +13,7 @@ cluster that are true pairs, recall the share of true pairs put in one
 cluster.  Unique texts are singletons of the truth, so a unique text wrongly
 joined to a campaign costs precision.
 
-``--db N`` also times ``feedback.cluster_services.clusters_rebuild`` on N
+``--db N`` also times ``feedback.clusters.services.clusters_rebuild`` on N
 comments in a throw-away SQLite database (writes included).  Prints figures;
 never asserts on time.
 """
@@ -29,7 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from feedback.clustering import cluster_texts
+from feedback.clusters.clustering import cluster_texts
 
 SYLLABLES = "ka to ri sen mo la pe du vi an or ex ti qua bel mar son cor fi ne".split()
 
@@ -136,8 +136,8 @@ def db_run(n: int, comments) -> None:
 
         call_command("migrate", verbosity=0)
         from comments.models import Comment
-        from comments.receipts import new_receipt
-        from feedback.cluster_services import clusters_rebuild
+        from comments.threads.receipts import new_receipt
+        from feedback.clusters.services import clusters_rebuild
         from feedback.models import CampaignCluster
         from tests.consult.factories import open_consultation
         from tests.stakeholders.factories import ParticipantFactory, convenor

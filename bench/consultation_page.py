@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.thread import (  # noqa: E402  (the path above makes ``bench`` importable)
+from bench.thread import (  # noqa: E402 (after the path set-up)
     bench_url,
     create_database,
     django_setup,
@@ -79,9 +79,10 @@ def build(size: int, convenor, authors):
     from django.utils import timezone
 
     from comments.models import Comment
-    from comments.receipts import new_receipt
-    from consult import rounds, services
+    from comments.threads.receipts import new_receipt
+    from consult.consultations import services
     from consult.models import Round
+    from consult.rounds import services as rounds
 
     started = time.perf_counter()
     now = timezone.now()
@@ -184,10 +185,10 @@ def run(args) -> None:
 
     def after_new_comment(page: str, consultation) -> None:
         from comments.models import Comment
-        from comments.receipts import new_receipt
+        from comments.threads.receipts import new_receipt
 
         # One more comment (a copy of the newest), then the page: the cached
-        # counts plus a read of what is new (consult.rounds.page_counts).
+        # counts plus a read of what is new (consult.rounds.services.page_counts).
         comment = Comment.objects.filter(consultation=consultation).latest("pk")
         comment.pk, comment.receipt = None, new_receipt()
         comment.save()

@@ -162,10 +162,10 @@ def ensure_consultation(size: int) -> tuple[str, int, float]:
     from django.utils import timezone
 
     from comments.models import Comment
-    from comments.receipts import new_receipt
-    from consult import services as consult_services
+    from comments.threads.receipts import new_receipt
+    from consult.consultations import services as consult_services
     from consult.models import Consultation
-    from feedback import chain
+    from feedback.ledger import chain
     from feedback.models import DispositionEntry, Status
 
     title = f"Bench ledger {size}"

@@ -59,8 +59,9 @@ def run(sizes, connection) -> None:
     from django.contrib.auth.models import Permission
     from django.utils import timezone
 
-    from comments import offline, services
-    from consult import services as consult_services
+    from comments.offline import services as offline
+    from comments.threads import services
+    from consult.consultations import services as consult_services
     from stakeholders.defaults import ensure_default_groups
     from stakeholders.models import Participant, StakeholderGroup, User
 

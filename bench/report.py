@@ -10,7 +10,7 @@ comments (private and hidden ones among them) and decisions on about 30 %.
 Then, each in a fresh subprocess so that one cannot pollute the other's
 memory, it measures:
 
-* plenary: ``feedback.report.build_pdf`` — the whole report (front matter
+* plenary: ``feedback.report.services.build_pdf`` — the whole report (front matter
   rendered twice for the table of contents, the appendix in chunks of
   ``CHUNK_SIZE`` comments laid out by renderer processes, each replaced after
   ``PIECES_PER_PROCESS`` chunks, tagged PDF/UA-1, the pypdf join);
@@ -48,7 +48,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from ledger_csv import (  # noqa: E402  (the shared set-up of the benchmarks)
+from ledger_csv import (  # noqa: E402 (after the path set-up)
     bench_url,
     child_env,
     django_setup,
@@ -63,7 +63,7 @@ PLAIN_CSS = "@page { size: A4; margin: 20mm 18mm; } body { font: 10pt/1.4 'DejaV
 def run_plenary(slug: str, folder: Path) -> tuple[int, int]:
     """(pages, the largest renderer process's peak RSS in KiB)."""
     from consult.models import Consultation
-    from feedback import report
+    from feedback.report import services as report
 
     consultation = Consultation.objects.get(slug=slug)
     outcome = report.build_pdf(

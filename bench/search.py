@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.thread import (  # noqa: E402 -- after the path set-up
+from bench.thread import (  # noqa: E402 (after the path set-up)
     bench_url,
     create_database,
     django_setup,
@@ -86,8 +86,8 @@ def build(size: int, convenor, authors):
     from django.utils import timezone
 
     from comments.models import Comment
-    from comments.receipts import new_receipt
-    from consult import services as consult_services
+    from comments.threads.receipts import new_receipt
+    from consult.consultations import services as consult_services
 
     started = time.perf_counter()
     rng = random.Random(10)
@@ -134,7 +134,7 @@ def explain(consultation, query: str) -> str:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from comments.search import comment_search
+    from comments.search.selectors import comment_search
 
     with CaptureQueriesContext(connection) as ctx:
         comment_search(consultation=consultation, query=query, viewer=AnonymousUser())

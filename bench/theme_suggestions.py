@@ -2,7 +2,7 @@
 
 Generates N short comments (default 5,000) from 8 topics, each comment a few
 sentences drawn from its topic's phrases plus common filler, runs
-``feedback.suggest.suggest_themes`` (no database) and prints the wall time, the
+``feedback.themes.suggest.suggest_themes`` (no database) and prints the wall time, the
 number of suggestions, and purity / coverage against the known topics:
 purity = share of suggested comments whose suggestion's majority topic is their
 own; coverage = share of all comments placed in some suggestion.
@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from feedback.suggest import suggest_themes
+from feedback.themes.suggest import suggest_themes
 
 TOPICS = {
     "encryption": "encryption backdoor keys escrow scanning cryptography secure messaging",

@@ -126,8 +126,8 @@ def build(size: int, convenor, authors, groups) -> tuple:
     from django.utils import timezone
 
     from comments.models import Comment
-    from comments.receipts import new_receipt
-    from consult import services as consult_services
+    from comments.threads.receipts import new_receipt
+    from consult.consultations import services as consult_services
     from feedback.models import DispositionEntry
 
     started = time.perf_counter()
@@ -199,8 +199,8 @@ def build_long_thread(replies: int, convenor, authors) -> tuple:
     from django.utils import timezone
 
     from comments.models import Comment
-    from comments.receipts import new_receipt
-    from consult import services as consult_services
+    from comments.threads.receipts import new_receipt
+    from consult.consultations import services as consult_services
 
     with transaction.atomic():
         consultation = consult_services.consultation_create(
@@ -283,7 +283,7 @@ def population():
 def deep_cursor(section) -> str:
     from django.contrib.auth.models import AnonymousUser
 
-    from comments import selectors
+    from comments.threads import selectors
     from plenary.keyset import cursor_for
 
     roots = list(
@@ -298,7 +298,7 @@ def deep_cursor(section) -> str:
 def explain_deep(section, cursor: str) -> str:
     from django.contrib.auth.models import AnonymousUser
 
-    from comments import selectors
+    from comments.threads import selectors
     from plenary.keyset import _after, cursor_position
 
     query = (
@@ -313,7 +313,7 @@ def explain_deep(section, cursor: str) -> str:
 def selectors_only(section, cursor: str) -> None:
     from django.contrib.auth.models import AnonymousUser
 
-    from comments import selectors
+    from comments.threads import selectors
 
     viewer = AnonymousUser()
     selectors.section_thread_page(section=section, viewer=viewer, is_staff=False, after=cursor)
@@ -333,7 +333,7 @@ def deep_reply_cursor(root) -> str:
 def thread_page_only(consultation, root, cursor: str) -> None:
     from django.contrib.auth.models import AnonymousUser
 
-    from comments import selectors
+    from comments.threads import selectors
 
     viewer = AnonymousUser()
     found = selectors.thread_root(

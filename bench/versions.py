@@ -78,9 +78,10 @@ def main() -> None:
     from django.test.utils import setup_test_environment
     from django.utils import timezone
 
-    from consult import drafts, exports, services
-    from consult.diff import version_diff
+    from consult.consultations import services
     from consult.models import DocumentVersion, Section
+    from consult.versions import drafts, exports
+    from consult.versions.diff import version_diff
     from plenary.text import markdown_blocks
     from tests.stakeholders.factories import convenor
 

@@ -1,8 +1,7 @@
 from django.contrib import admin
 
+from comments.models import Attachment, Comment, CommentRevision
 from stakeholders.admin import ReadOnlyAdmin
-
-from .models import Attachment, Comment, CommentRevision
 
 
 class RevisionInline(admin.TabularInline):

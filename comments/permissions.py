@@ -8,11 +8,10 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
+from comments.models import Comment
 from consult import permissions as consult_permissions
 from consult.models import Consultation
 from plenary.prepared import Prepared
-
-from .models import Comment
 
 
 def has_profile(user) -> bool:
@@ -46,9 +45,9 @@ class Standing:
 
     Each field is the answer of the module that owns the rule, read together:
     ``verified_email`` (:func:`has_verified_email`), ``block_reason``
-    (``comments.moderation.active_block``; None when not blocked),
-    ``charter_accepted`` (``consult.charter.charter_accepted``) and
-    ``commented_before`` (``consult.reminders.follow_after_comment``: the first
+    (``comments.moderation.services.active_block``; None when not blocked),
+    ``charter_accepted`` (``consult.charter.services.charter_accepted``) and
+    ``commented_before`` (``consult.reminders.services.follow_after_comment``: the first
     comment makes its author follow the consultation).
     """
 
@@ -64,9 +63,9 @@ def _standing_query(user_id: int, email: str, consultation_id: int) -> QuerySet:
 
     Every part is the owning module's own queryset, so a rule changes in one place.
     """
-    from consult import charter, reminders
-
-    from .moderation import active_blocks  # moderation imports this module
+    from comments.moderation.services import active_blocks  # moderation imports this module
+    from consult.charter import services as charter
+    from consult.reminders import services as reminders
 
     user = get_user_model()(pk=user_id, email=email)
     consultation = Consultation(pk=consultation_id)
@@ -118,7 +117,7 @@ def require_can_comment(user, consultation: Consultation) -> Standing:
             )
         )
     consult_permissions.require_can_view(user, consultation)
-    from .moderation import require_not_blocked  # moderation imports this module
+    from comments.moderation.services import require_not_blocked  # moderation imports this module
 
     require_not_blocked(user, consultation, reason=standing.block_reason)
     return standing

@@ -1,6 +1,6 @@
+from comments.moderation import services as moderation
+from comments.threads import services
 from plenary.outbox.tasks import retrying_task
-
-from . import moderation, services
 
 
 @retrying_task("comments.tasks.send_receipt")

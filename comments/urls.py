@@ -1,6 +1,9 @@
 from django.urls import include, path
 
-from . import attachment_views, moderation_views, search_views, views
+from comments.attachments import views as attachment_views
+from comments.moderation import views as moderation_views
+from comments.search import views as search_views
+from comments.threads import views
 
 urlpatterns = [
     path("c/<slug:slug>/s/<slug:key>/", views.section_thread, name="section"),
@@ -32,5 +35,5 @@ urlpatterns = [
         moderation_views.unblock,
         name="staff_unblock",
     ),
-    path("", include("comments.offline_urls")),
+    path("", include("comments.offline.urls")),
 ]

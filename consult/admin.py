@@ -1,8 +1,6 @@
 from django.contrib import admin
 
-from stakeholders.admin import ReadOnlyAdmin
-
-from .models import (
+from consult.models import (
     CharterAcceptance,
     Consultation,
     DocumentVersion,
@@ -13,6 +11,7 @@ from .models import (
     RoundExtension,
     Section,
 )
+from stakeholders.admin import ReadOnlyAdmin
 
 
 class RoundInline(admin.TabularInline):
@@ -46,7 +45,8 @@ class ConsultationAdmin(ReadOnlyAdmin):
 
 @admin.register(RoundExtension)
 class RoundExtensionAdmin(ReadOnlyAdmin):
-    """Extensions are made by ``consult.rounds.round_extend`` (the staff page), never here."""
+    """Extensions are made by ``consult.rounds.services.round_extend`` (the staff page), never
+    here."""
 
     list_display = ["round", "previous_closes_at", "new_closes_at", "created_by", "created_at"]
     search_fields = ["round__consultation__title", "reason"]
@@ -94,7 +94,8 @@ class QuestionChoiceInline(admin.TabularInline):
 
 @admin.register(Question)
 class QuestionAdmin(ReadOnlyAdmin):
-    """Read-only: questions are defined on the secretariat's page (consult/questions.py)."""
+    """Read-only: questions are defined on the secretariat's page
+    (consult/questions/services.py)."""
 
     list_display = ["text", "round", "ordinal", "kind", "required"]
     list_filter = ["kind"]

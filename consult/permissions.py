@@ -2,7 +2,7 @@
 
 Roles are django-guardian object permissions on the Consultation (see
 ``ROLE_PERMISSIONS``), granted and revoked only by
-``consult.services.consultation_role_grant``/``_revoke``.  Every service
+``consult.consultations.services.consultation_role_grant``/``_revoke``.  Every service
 calls a ``require_*`` function here; views only call the helpers to decide
 what to show.
 """
@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from guardian.core import ObjectPermissionChecker
 
-from .models import Consultation
+from consult.models import Consultation
 
 
 def _has(user, codename: str, consultation: Consultation) -> bool:

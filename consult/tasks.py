@@ -1,8 +1,8 @@
-"""Reminder jobs run by beat (CELERY_BEAT_SCHEDULE); the work is in ``consult.reminders``."""
+"""Reminder jobs run by beat (CELERY_BEAT_SCHEDULE); the work is in
+``consult.reminders.services``."""
 
+from consult.reminders import services as reminders
 from plenary.outbox.tasks import retrying_task
-
-from . import reminders
 
 
 @retrying_task("consult.tasks.remind_round_closing", max_retries=5)
@@ -19,16 +19,16 @@ def send_reply_digests() -> int:
 
 @retrying_task("consult.tasks.send_outreach_invitation")
 def send_outreach_invitation(invitation_id: int, user_id: int) -> bool:
-    """One outreach invitation to one person (stakeholders.outreach), once."""
-    from stakeholders.outreach import outreach_mail_send
+    """One outreach invitation to one person (feedback.outreach.services), once."""
+    from feedback.outreach.services import outreach_mail_send
 
     return outreach_mail_send(invitation_id=invitation_id, user_id=user_id)
 
 
 @retrying_task("consult.tasks.rounds_tick", max_retries=5)
 def rounds_tick() -> int:
-    """Every minute: announce rounds that opened or closed, once each (consult.rounds)."""
-    from . import rounds
+    """Every minute: announce rounds that opened or closed, once each (consult.rounds.services)."""
+    from consult.rounds import services as rounds
 
     return rounds.rounds_announce()
 
@@ -36,7 +36,7 @@ def rounds_tick() -> int:
 @retrying_task("consult.tasks.announce_round", max_retries=5)
 def announce_round(round_id: int, event: str) -> int:
     """Mail followers that a round opened or closed (outbox, one key per person)."""
-    from . import rounds
+    from consult.rounds import services as rounds
 
     return rounds.round_announcement_send(round_id=round_id, event=event)
 
@@ -44,6 +44,6 @@ def announce_round(round_id: int, event: str) -> int:
 @retrying_task("consult.tasks.announce_round_extension", max_retries=5)
 def announce_round_extension(extension_id: int) -> int:
     """Mail followers that a round was extended, with its reason (once each)."""
-    from . import rounds
+    from consult.rounds import services as rounds
 
     return rounds.round_extension_send(extension_id=extension_id)

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
-from . import reminder_views, views
+from consult.consultations import views
+from consult.reminders import views as reminder_views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,8 +14,8 @@ urlpatterns = [
     path("staff/c/<slug:slug>/draft/", views.staff_draft_import, name="staff_draft_import"),
     path("staff/c/<slug:slug>/rounds/new/", views.staff_round_new, name="staff_round_new"),
     path("staff/c/<slug:slug>/team/", views.staff_team, name="staff_team"),
-    path("", include("consult.version_urls")),
-    path("", include("consult.question_urls")),
-    path("", include("consult.round_urls")),
-    path("", include("consult.translation_urls")),
+    path("", include("consult.versions.urls")),
+    path("", include("consult.questions.urls")),
+    path("", include("consult.rounds.urls")),
+    path("", include("consult.translations.urls")),
 ]

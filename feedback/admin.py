@@ -1,8 +1,7 @@
 from django.contrib import admin
 
+from feedback.models import Appeal, DispositionDraft, DispositionEntry, EvaluationResponse
 from stakeholders.admin import ReadOnlyAdmin
-
-from .models import Appeal, DispositionDraft, DispositionEntry, EvaluationResponse
 
 
 @admin.register(DispositionEntry)

@@ -28,7 +28,7 @@ RATIONALE_REQUIRED = frozenset(
 # The status lifecycle, in one place.  Key: the current published status
 # (None while a comment awaits a response); value: the statuses a new ledger
 # entry may record.  A published decision can be revised (a new entry that
-# supersedes it, always with a reason: see feedback.services), but never
+# supersedes it, always with a reason: see feedback.ledger.services), but never
 # withdrawn back to "awaiting response".  "Noted" acknowledges input without
 # deciding on it, so a later decision may supersede it; once a comment has a
 # decision (accepted, partly accepted, not accepted, out of scope, duplicate)
@@ -48,7 +48,7 @@ class DispositionEntry(AppendOnlyModel):
     ``sequence``.  ``sequence`` numbers a consultation's entries 1, 2, 3...
     in publication order.  Rows are never updated or deleted: this model
     refuses it, and on PostgreSQL a database trigger (migration 0003) refuses
-    it too.  Each entry is hash-chained to the one before it (feedback/chain.py)
+    it too.  Each entry is hash-chained to the one before it (feedback/ledger/chain.py)
     so that ``manage.py verify_ledger`` can name any entry rewritten behind the
     application's back.
     """
@@ -88,7 +88,7 @@ class DispositionEntry(AppendOnlyModel):
     cluster_answer = models.ForeignKey(
         "ClusterAnswer", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
     )
-    # The hash chain (feedback/chain.py): SHA-256 over the entry and the previous hash.
+    # The hash chain (feedback/ledger/chain.py): SHA-256 over the entry and the previous hash.
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
 
@@ -197,7 +197,7 @@ class Appeal(models.Model):
 
     def status_at(self, now) -> str:
         """``AppealStatus`` at ``now``.  Uses the ``answered_at`` annotation of
-        ``feedback.selectors.with_appeal_answer`` when present (no query)."""
+        ``feedback.ledger.selectors.with_appeal_answer`` when present (no query)."""
         if hasattr(self, "answered_at"):
             answered = self.answered_at is not None
         else:
@@ -360,7 +360,7 @@ class OutcomeReport(models.Model):
     """One run of the outcome report for one state of the consultation.
 
     ``state_key`` fingerprints what the report shows (the ledger head and the
-    comment count, see feedback.report); a new state means a new report.  At
+    comment count, see feedback.report.services); a new state means a new report.  At
     most one run per state and format is queued, running or done at a time, so
     a report requested twice at once produces one run.
     """

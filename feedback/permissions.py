@@ -8,9 +8,8 @@ from django.utils.translation import gettext as _
 from comments.models import Comment
 from consult import permissions as consult_permissions
 from consult.models import Consultation
-
-from . import selectors
-from .models import DispositionEntry
+from feedback.ledger import selectors
+from feedback.models import DispositionEntry
 
 
 def can_decide(user, consultation: Consultation) -> bool:
@@ -61,7 +60,7 @@ def can_appeal(user, comment: Comment, *, now=None) -> bool:
     return True
 
 
-# --- themes (feedback/themes.py) ---------------------------------------------------
+# --- themes (feedback/themes/services.py) ---------------------------------------------------
 
 
 def can_manage_themes(user, consultation: Consultation) -> bool:
@@ -85,7 +84,7 @@ def require_can_view_themes(user, consultation: Consultation) -> None:
         )
 
 
-# --- the process evaluation (feedback/evaluation.py) --------------------------------
+# --- the process evaluation (feedback/evaluation/services.py) --------------------------------
 
 
 def require_can_see_evaluation(user, consultation: Consultation) -> None:

@@ -1,6 +1,7 @@
+from feedback.clusters import services as cluster_services
+from feedback.ledger import services
+from feedback.themes import services as themes
 from plenary.outbox.tasks import retrying_task
-
-from . import cluster_services, services, themes
 
 
 @retrying_task("feedback.tasks.notify_batch")
@@ -27,7 +28,8 @@ def remind_appeal_deadlines() -> int:
 
 @retrying_task("feedback.tasks.cluster_comments", max_retries=3)
 def cluster_comments(consultation_id: int) -> int:
-    """Group a consultation's duplicate comments into campaign clusters (feedback.clustering)."""
+    """Group a consultation's duplicate comments into campaign clusters
+    (feedback.clusters.clustering)."""
     return cluster_services.clusters_rebuild(consultation_id=consultation_id)
 
 
@@ -39,14 +41,17 @@ def recluster_changed() -> int:
 
 @retrying_task("feedback.tasks.suggest_themes", max_retries=3)
 def suggest_themes(consultation_id: int) -> int:
-    """Replace the consultation's pending theme suggestions (feedback.suggest); tags nothing."""
+    """Replace the consultation's pending theme suggestions (feedback.themes.suggest); tags
+    nothing."""
     return themes.theme_suggestions_compute(consultation_id=consultation_id)
 
 
 @retrying_task("feedback.tasks.build_report", max_retries=2)
 def build_report(report_id: int) -> str:
     """Render an outcome report (PDF or DOCX); failures are recorded on the report."""
-    from . import report  # WeasyPrint and pypdf load only in the process that renders
+    from feedback.report import (
+        services as report,  # WeasyPrint and pypdf load only in the process that renders
+    )
 
     return report.report_build(report_id=report_id)
 
@@ -54,13 +59,13 @@ def build_report(report_id: int) -> str:
 @retrying_task("feedback.tasks.invite_evaluations", max_retries=5)
 def invite_evaluations() -> int:
     """Hourly (beat): once a consultation's last round closed, invite its participants once."""
-    from . import evaluation
+    from feedback.evaluation import services as evaluation
 
     return evaluation.evaluation_invite_due()
 
 
 @retrying_task("feedback.tasks.send_evaluation_invite")
 def send_evaluation_invite(consultation_id: int, user_id: int) -> bool:
-    from . import evaluation
+    from feedback.evaluation import services as evaluation
 
     return evaluation.evaluation_invite_send(consultation_id=consultation_id, user_id=user_id)

@@ -1,6 +1,9 @@
 from django.urls import path
 
-from . import cluster_views, report_views, theme_views, views
+from feedback.clusters import views as cluster_views
+from feedback.ledger import views
+from feedback.report import views as report_views
+from feedback.themes import views as theme_views
 
 urlpatterns = [
     path("c/<slug:slug>/ledger/", views.ledger, name="ledger"),

@@ -1,5 +1,5 @@
 """Plenary: project configuration (settings, URLs, Celery) and cross-app plumbing."""
 
-from .celery import app as celery_app
+from plenary.celery import app as celery_app
 
 __all__ = ("celery_app",)

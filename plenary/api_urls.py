@@ -2,19 +2,19 @@
 
 from django.urls import path
 
-from comments.api import attachments as comment_attachments
-from comments.api import moderation as moderation
-from comments.api import views as comments
-from consult.api import meetings as consult_meetings
-from consult.api import questions as consult_questions
-from consult.api import versions as consult_versions
-from consult.api import views as consult
-from feedback.api import clusters as feedback_clusters
-from feedback.api import themes as feedback_themes
-from feedback.api import views as feedback
-from stakeholders.api import participation as stakeholders_participation
-from stakeholders.api import registry as stakeholders_registry
-from stakeholders.api import views as stakeholders
+from comments.attachments import api as comment_attachments
+from comments.moderation import api as moderation
+from comments.threads import api as comments
+from consult.consultations import api as consult
+from consult.meetings import api as consult_meetings
+from consult.questions import api as consult_questions
+from consult.versions import api as consult_versions
+from feedback.clusters import api as feedback_clusters
+from feedback.ledger import api as feedback
+from feedback.participation import api as stakeholders_participation
+from feedback.themes import api as feedback_themes
+from stakeholders.accounts import api as stakeholders
+from stakeholders.registry import api as stakeholders_registry
 
 urlpatterns = [
     path("auth/token/", stakeholders.TokenView.as_view(), name="api-token"),

@@ -36,7 +36,7 @@ must set it; IPv6 addresses count per /64, which one host usually holds
 whole).  Staff entering letters and emails on behalf of others (channels
 ``email``/``letter``) are not throttled as one participant: this limit sits in
 the participant-facing entry points (the section page, the API), which post
-only in the actor's own name, and not in ``comments.services.comment_create``.
+only in the actor's own name, and not in ``comments.threads.services.comment_create``.
 """
 
 from __future__ import annotations

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "allauth.mfa",
     "csp",
+    "plenary",  # the platform: project-wide template tags and commands
     "plenary.outbox",
     "plenary.audit",
     "stakeholders",
@@ -59,7 +60,7 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "plenary.tz.TimezoneMiddleware",
+    "stakeholders.accounts.timezone.TimezoneMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -67,7 +68,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
-    "plenary.mfa.StaffMFAMiddleware",
+    "stakeholders.accounts.mfa.StaffMFAMiddleware",
 ]
 
 ROOT_URLCONF = "plenary.urls"
@@ -121,10 +122,10 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_EMAIL_VERIFICATION = env.str("PLENARY_EMAIL_VERIFICATION", default="optional")
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_ADAPTER = "stakeholders.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "stakeholders.accounts.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 # Sign-up form with a honeypot field (plenary/honeypot.py).
-ACCOUNT_FORMS = {"signup": "stakeholders.forms.SignupForm"}
+ACCOUNT_FORMS = {"signup": "stakeholders.accounts.forms.SignupForm"}
 # allauth's rate limits ("<count>/<period>/<ip|key|user>", comma-separated; key =
 # the email address typed), answered with templates/429.html.  A workshop behind
 # one NAT shares one IP: raise the per-IP rates for such events.
@@ -144,7 +145,7 @@ ACCOUNT_RATE_LIMITS = {
 # Two-factor sign-in with an authenticator app (TOTP), at /accounts/2fa/.
 MFA_SUPPORTED_TYPES = ["totp"]
 MFA_TOTP_ISSUER = env.str("PLENARY_MFA_ISSUER", default="Plenary")
-# Staff pages (/staff/...) need a TOTP authenticator (plenary/mfa.py).
+# Staff pages (/staff/...) need a TOTP authenticator (stakeholders/accounts/mfa.py).
 PLENARY_STAFF_REQUIRE_MFA = env.bool("PLENARY_STAFF_REQUIRE_MFA", default=False)
 
 LANGUAGE_CODE = "en"
@@ -249,7 +250,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "feedback.tasks.invite_evaluations",
         "schedule": crontab(minute=25),
     },
-    # Rounds open and close on schedule: announce each once (consult/rounds.py).
+    # Rounds open and close on schedule: announce each once (consult/rounds/services.py).
     "rounds-tick": {"task": "consult.tasks.rounds_tick", "schedule": crontab()},
 }
 
@@ -297,16 +298,16 @@ SPECTACULAR_SETTINGS = {
 
 # Product rules.
 PLENARY_COMMENT_MAX_CHARS = env.int("PLENARY_COMMENT_MAX_CHARS", default=10_000)
-# Attachments (comments/attachments.py): the size of one file, how many a comment
+# Attachments (comments/attachments/services.py): the size of one file, how many a comment
 # may carry, and how much of each file's text is kept for search.  Files live in
 # the default storage (MEDIA_ROOT); the web server must not serve MEDIA_ROOT.
 PLENARY_ATTACHMENT_MAX_BYTES = env.int("PLENARY_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 PLENARY_ATTACHMENTS_PER_COMMENT = env.int("PLENARY_ATTACHMENTS_PER_COMMENT", default=5)
 PLENARY_ATTACHMENT_TEXT_MAX_CHARS = env.int("PLENARY_ATTACHMENT_TEXT_MAX_CHARS", default=100_000)
 # Rounds: the shortest window (days) a round may stay open without a public
-# justification (consult/rounds.py); the IGF's best practice is three weeks.
+# justification (consult/rounds/services.py); the IGF's best practice is three weeks.
 PLENARY_MIN_ROUND_DAYS = env.int("PLENARY_MIN_ROUND_DAYS", default=21)
-# Seconds the consultation page's comment counts are kept (consult/rounds.py).
+# Seconds the consultation page's comment counts are kept (consult/rounds/services.py).
 PLENARY_PAGE_COUNTS_SECONDS = env.int("PLENARY_PAGE_COUNTS_SECONDS", default=60)
 # Seconds the consultation and section pages are kept for anonymous readers
 # (plenary/pagecache.py); 0 turns the micro-cache off.  Hidden, withdrawn and
@@ -324,7 +325,7 @@ PLENARY_RESPONSE_TARGET_DAYS = env.int("PLENARY_RESPONSE_TARGET_DAYS", default=3
 PLENARY_APPEAL_WINDOW_DAYS = env.int("PLENARY_APPEAL_WINDOW_DAYS", default=14)
 PLENARY_APPEAL_ANSWER_DAYS = env.int("PLENARY_APPEAL_ANSWER_DAYS", default=21)
 PLENARY_APPEAL_REMINDER_DAYS = env.int("PLENARY_APPEAL_REMINDER_DAYS", default=3)
-# Outcome reports (feedback/report.py): the files of the newest N finished reports
+# Outcome reports (feedback/report/services.py): the files of the newest N finished reports
 # per consultation and format are kept; older runs keep their row, not their file.
 PLENARY_REPORTS_KEPT = env.int("PLENARY_REPORTS_KEPT", default=3)
 # Threads on a section page: top-level comments per page, replies shown under each

@@ -47,7 +47,7 @@ _ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "td": {"align"
 
 def markdown_tokens(source: str) -> list:
     """markdown-it tokens of ``source``, parsed with the same rules as ``render_markdown``
-    (for writers of other formats: consult/exports.py)."""
+    (for writers of other formats: consult/versions/exports.py)."""
     return _md.parse(source)
 
 

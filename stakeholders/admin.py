@@ -4,7 +4,14 @@ domain models are read-only here; stakeholder groups are plain reference data.""
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from .models import Affiliation, InterestTag, Organisation, Participant, StakeholderGroup, User
+from stakeholders.models import (
+    Affiliation,
+    InterestTag,
+    Organisation,
+    Participant,
+    StakeholderGroup,
+    User,
+)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

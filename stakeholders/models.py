@@ -4,7 +4,7 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from .names import NameKeyField, with_name_key
+from stakeholders.names import NameKeyField, with_name_key
 
 
 class UserManager(BaseUserManager):
@@ -53,7 +53,7 @@ class User(AbstractUser):
         _("secretariat reminders: decisions past their target, appeal deadlines"), default=True
     )
     # Opt-in, off by default: the secretariat's invitations to under-represented
-    # groups (stakeholders.outreach).
+    # groups (feedback.outreach.services).
     mail_outreach = models.BooleanField(
         _("invitations to consultations where my stakeholder group is under-represented"),
         default=False,

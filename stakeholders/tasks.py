@@ -1,6 +1,5 @@
 from plenary.outbox.tasks import retrying_task
-
-from . import services
+from stakeholders.registry import services
 
 
 @retrying_task("stakeholders.tasks.send_affiliation_decision")

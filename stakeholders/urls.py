@@ -1,6 +1,7 @@
 from django.urls import path
 
-from . import registry_views, views
+from stakeholders.accounts import views
+from stakeholders.registry import views as registry_views
 
 urlpatterns = [
     path("me/profile/", views.profile, name="profile"),

@@ -6,7 +6,7 @@ import uuid
 
 import pytest
 
-from consult import services as consult_services
+from consult.consultations import services as consult_services
 from consult.models import Role
 from tests.consult.factories import open_consultation
 from tests.stakeholders.factories import (

@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
-from comments import services as comment_services
-from feedback import services as feedback_services
+from comments.threads import services as comment_services
+from feedback.ledger import services as feedback_services
 from stakeholders.models import User
 
 

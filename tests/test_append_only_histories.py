@@ -6,8 +6,8 @@ tests/feedback/test_ledger.py."""
 import pytest
 from django.db import DatabaseError, connection, transaction
 
-from comments import services as comment_services
 from comments.models import CommentRevision, ModerationAction
+from comments.threads import services as comment_services
 from plenary.audit.models import AuditEvent, Event
 from plenary.audit.services import audit_record
 from tests.stakeholders.factories import UserFactory

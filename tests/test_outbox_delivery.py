@@ -13,7 +13,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from comments import services as comment_services
+from comments.threads import services as comment_services
 from plenary.celery import app
 from plenary.outbox import services as outbox
 from plenary.outbox.models import MailDelivery, OutboxMessage

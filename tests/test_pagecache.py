@@ -14,9 +14,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from comments import moderation, services
+from comments.moderation import services as moderation
+from comments.threads import services
+from feedback.privacy import services as privacy
 from plenary import pagecache
-from stakeholders import privacy
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from comments import permissions as comment_permissions
-from consult import selectors as consult_selectors
+from consult.consultations import selectors as consult_selectors
 from consult.models import Consultation, Round
 from plenary import authentication
 from plenary.prepared import Prepared

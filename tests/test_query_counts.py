@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from comments.models import Comment
-from comments.receipts import new_receipt
+from comments.threads.receipts import new_receipt
 from feedback.models import DispositionEntry
 from tests.stakeholders.factories import ParticipantFactory
 
@@ -90,7 +90,9 @@ def test_page_queries_do_not_grow_with_comments(
     small = count_queries(client, url)
     add_comments(consultation, secretariat, 490)
     assert Comment.objects.filter(consultation=consultation, root__isnull=True).count() == 500
-    count_queries(client, url)  # the consultation page caches its counts (consult/rounds.py)
+    count_queries(
+        client, url
+    )  # the consultation page caches its counts (consult/rounds/services.py)
     large = count_queries(client, url)
     assert small == large, f"{url_name}: {small} queries with 10 comments, {large} with 500"
 

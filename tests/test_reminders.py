@@ -17,12 +17,12 @@ import time_machine
 from django.test import Client
 from django.urls import reverse
 
-from comments import services as comment_services
-from consult import reminders
+from comments.threads import services as comment_services
 from consult.models import Consultation, Follow
-from feedback import services as feedback_services
-from plenary import unsubscribe
+from consult.reminders import services as reminders
+from feedback.ledger import services as feedback_services
 from plenary.outbox.models import MailDelivery
+from stakeholders.accounts import unsubscribe
 from stakeholders.models import User
 from tests.consult.factories import open_consultation
 from tests.stakeholders.factories import ParticipantFactory, convenor

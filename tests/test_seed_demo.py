@@ -8,9 +8,9 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from comments.models import Comment
+from consult.consultations.selectors import consultation_list_public, version_current
 from consult.models import Consultation, Round, Section
 from consult.permissions import can_moderate, can_run
-from consult.selectors import consultation_list_public, version_current
 from feedback.models import DispositionEntry
 from stakeholders.models import Organisation, Participant, StakeholderGroup, User
 

@@ -3,10 +3,10 @@
 import pytest
 from django.core import mail
 
-from comments import services as comment_services
-from feedback import services as feedback_services
+from comments.threads import services as comment_services
+from feedback.ledger import services as feedback_services
+from feedback.ledger.selectors import current_disposition
 from feedback.models import DispositionEntry
-from feedback.selectors import current_disposition
 
 
 @pytest.mark.django_db(transaction=True)

@@ -41,8 +41,8 @@ from django.conf import settings
 from django.core import mail as django_mail
 from django.db import connection
 
-from comments import services as comment_services
-from feedback import services as feedback_services
+from comments.threads import services as comment_services
+from feedback.ledger import services as feedback_services
 from plenary.outbox import services as outbox
 from plenary.outbox.models import MailDelivery, OutboxMessage
 from tests.consult.factories import open_consultation

@@ -134,9 +134,9 @@ def build_fixture(args, env, workdir: Path) -> Path:
     from django.db import connection
     from rest_framework.authtoken.models import Token
 
+    from consult.consultations.selectors import round_current
     from consult.management.commands import _demo_content as demo
     from consult.models import Consultation
-    from consult.selectors import round_current
     from stakeholders.models import Participant, StakeholderGroup, User
 
     consultation = Consultation.objects.get(slug=demo.MAIN_SLUG)

@@ -2,7 +2,7 @@
 PostgreSQL index it with GIN over to_tsvector('simple', ...).
 
 'simple' (no stemming, no stop words) because comments come in many
-languages; the query side (comments.search) uses the same configuration so
+languages; the query side (comments.search.selectors) uses the same configuration so
 the index is used.  SQLite has no such index: search there is a plain match.
 """
 

@@ -1,8 +1,8 @@
-"""``{% comment_byline comment %}``: see ``comments.byline``."""
+"""``{% comment_byline comment %}``: see ``comments.threads.byline``."""
 
 from django import template
 
-from comments import byline
+from comments.threads import byline
 
 register = template.Library()
 

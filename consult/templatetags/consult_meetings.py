@@ -2,7 +2,8 @@
 
 from django import template
 
-from consult import meetings, permissions
+from consult import permissions
+from consult.meetings import services as meetings
 
 register = template.Library()
 

@@ -1,10 +1,10 @@
 """``{% round_questions round %}``: the round's questions and their tallies, on the
 consultation page.  Four queries whatever the number of answers (see
-``consult.questions.round_tallies``); none more when the round asks nothing."""
+``consult.questions.services.round_tallies``); none more when the round asks nothing."""
 
 from django import template
 
-from consult import questions
+from consult.questions import services as questions
 
 register = template.Library()
 

@@ -1,4 +1,4 @@
-"""Chain the entries published before the hash chain existed (feedback/chain.py).
+"""Chain the entries published before the hash chain existed (feedback/ledger/chain.py).
 
 On PostgreSQL the append-only trigger is disabled for this one migration,
 inside its transaction, and enabled again before it commits.
@@ -6,7 +6,7 @@ inside its transaction, and enabled again before it commits.
 
 from django.db import migrations
 
-from feedback import chain
+from feedback.ledger import chain
 
 
 def chain_existing(apps, schema_editor):

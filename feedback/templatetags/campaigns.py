@@ -6,17 +6,17 @@ A tag rather than a view variable so that every page showing a consultation
 
 from django import template
 
-from feedback.cluster_services import submission_counts as count_submissions
+from feedback.clusters.services import submission_counts as count_submissions
 
 register = template.Library()
 
 
 @register.inclusion_tag("feedback/clusters_counts.html")
 def submission_counts(consultation, counts=None):
-    """One query: see ``feedback.cluster_services.submission_counts``.
+    """One query: see ``feedback.clusters.services.submission_counts``.
 
     ``counts``: already computed by the view (the consultation page passes its
-    cached counts, consult/rounds.py ``page_counts``), so no query here.
+    cached counts, consult/rounds/services.py ``page_counts``), so no query here.
     """
     if counts is None:
         counts = count_submissions(consultation=consultation)

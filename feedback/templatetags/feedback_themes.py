@@ -8,8 +8,9 @@ it posts to ``staff_comment_themes`` and comes back to the page it was on.
 
 from django import template
 
-from feedback import permissions, selectors
-from feedback.theme_forms import CommentThemesForm
+from feedback import permissions
+from feedback.ledger import selectors
+from feedback.themes.forms import CommentThemesForm
 
 register = template.Library()
 

@@ -5,7 +5,7 @@ round "past" is the consultation closed, without asking the database again."""
 
 from django import template
 
-from feedback import evaluation
+from feedback.evaluation import services as evaluation
 
 register = template.Library()
 

@@ -8,6 +8,6 @@ class AuditConfig(AppConfig):
     verbose_name = _("Audit log")
 
     def ready(self) -> None:
-        from . import signals
+        from plenary.audit import signals
 
         signals.connect()

@@ -16,12 +16,13 @@ class Event(models.TextChoices):
     APPEAL_FILED = "appeal_filed", _("Appeal filed")
     ORGANISATION_VERIFIED = "organisation_verified", _("Organisation verified")
     AFFILIATION_DECIDED = "affiliation_decided", _("Affiliation decided")
-    # comments.moderation: hide, restore, dismiss, approve, block, unblock (detail["action"]).
+    # comments.moderation.services: hide, restore, dismiss, approve, block, unblock
+    # (detail["action"]).
     MODERATION_ACTION = "moderation_action", _("Moderation action")
-    # stakeholders.registry / stakeholders.privacy
+    # stakeholders.registry / feedback.privacy.services
     ORGANISATION_MERGED = "organisation_merged", _("Organisations merged")
     ACCOUNT_ERASED = "account_erased", _("Account erased")
-    # consult.rounds / consult.services.round_open: the schedule of rounds.
+    # consult.rounds.services / consult.consultations.services.round_open: the schedule of rounds.
     ROUND_SCHEDULED = "round_scheduled", _("Round scheduled")
     ROUND_UPDATED = "round_updated", _("Round edited")
     ROUND_EXTENDED = "round_extended", _("Round extended")
@@ -31,7 +32,7 @@ class Event(models.TextChoices):
     DRAFT_IMPORTED = "draft_imported", _("Draft version imported")
     VERSION_MATCHED = "version_matched", _("Sections matched to the previous version")
     VERSION_TRANSLATED = "version_translated", _("Draft translation saved")
-    # consult.meetings, comments.offline, stakeholders.outreach
+    # consult.meetings.services, comments.offline.services, feedback.outreach.services
     MEETING_CHANGED = "meeting_changed", _("Meeting created, changed or cancelled")
     COMMENTS_ENTERED = "comments_entered", _("Comments entered for others")
     OUTREACH_SENT = "outreach_sent", _("Outreach invitation sent")

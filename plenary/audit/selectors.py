@@ -1,6 +1,6 @@
 from django.db.models import QuerySet
 
-from .models import AuditEvent, Event
+from plenary.audit.models import AuditEvent, Event
 
 
 def audit_events(*, consultation=None, event: str = "") -> QuerySet[AuditEvent]:

@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models.functions import Cast
 from django.http import HttpRequest
 
-from .models import AuditEvent, Event
+from plenary.audit.models import AuditEvent, Event
 
 ERASED = "[erased]"
 

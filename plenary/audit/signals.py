@@ -7,8 +7,8 @@ admin and the API token view alike.
 
 from django.contrib.auth import signals as auth_signals
 
-from .models import Event
-from .services import audit_record
+from plenary.audit.models import Event
+from plenary.audit.services import audit_record
 
 
 def on_logged_in(sender, request, user, **kwargs) -> None:

@@ -5,8 +5,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import services
-from .models import MailDelivery, OutboxMessage
+from plenary.outbox import services
+from plenary.outbox.models import MailDelivery, OutboxMessage
 
 # A claim older than this is no longer a mail being sent but a mail in doubt:
 # SMTP exchanges take seconds (EMAIL_TIMEOUT), never minutes.

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
-from .models import MailDelivery, OutboxMessage
+from plenary.outbox.models import MailDelivery, OutboxMessage
 
 logger = logging.getLogger(__name__)
 

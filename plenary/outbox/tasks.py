@@ -1,6 +1,6 @@
 from celery import Task, shared_task
 
-from . import services
+from plenary.outbox import services
 
 
 class OutboxTask(Task):

@@ -19,10 +19,10 @@ import json
 import pytest
 from django.urls import URLPattern, URLResolver, reverse
 
-from comments import services as comment_services
 from comments.models import Comment, CommentRevision, ConsultationBlock, Flag, ModerationAction
-from consult import services as consult_services
-from feedback import services as feedback_services
+from comments.threads import services as comment_services
+from consult.consultations import services as consult_services
+from feedback.ledger import services as feedback_services
 from feedback.models import Appeal, DispositionDraft, DispositionEntry, Status
 from plenary import api_urls
 from tests.consult.factories import DRAFT, open_consultation

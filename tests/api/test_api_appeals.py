@@ -6,8 +6,8 @@ from datetime import timedelta
 import pytest
 import time_machine
 
-from comments import services as comment_services
-from feedback import services
+from comments.threads import services as comment_services
+from feedback.ledger import services
 from feedback.models import Appeal, DispositionEntry, Status
 from tests.api.helpers import dispositions_url
 

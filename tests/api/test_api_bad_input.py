@@ -6,8 +6,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from comments import services as comment_services
 from comments.models import Comment, CommentRevision
+from comments.threads import services as comment_services
 from consult.models import Consultation, Round
 from feedback.models import DispositionDraft, DispositionEntry
 from tests.api.helpers import comments_url, dispositions_url

@@ -138,7 +138,7 @@ def test_token_with_wrong_password_is_refused_with_json(stakeholder):
 
 @pytest.mark.django_db
 def test_unpublished_consultation_is_404_except_to_its_staff(secretariat, client_for):
-    from consult import services
+    from consult.consultations import services
 
     draft = services.consultation_create(
         actor=secretariat, title="Not yet", summary="Being prepared."

@@ -6,9 +6,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from comments import services as comment_services
 from comments.models import Comment
-from feedback import services as feedback_services
+from comments.threads import services as comment_services
+from feedback.ledger import services as feedback_services
 from tests.api.helpers import comments_url
 from tests.stakeholders.factories import ParticipantFactory
 
@@ -108,7 +108,7 @@ def test_comment_list_and_ledger_cost_constant_queries(
 # comments.permissions.standing_of), the section, the comment and its
 # revision and the outbox row (8), inside the service's transaction (a
 # savepoint here: 2).  No query asks whether the receipt is free (the unique
-# constraint does: comments.receipts.retry_on_collision).  The answer is
+# constraint does: comments.threads.receipts.retry_on_collision).  The answer is
 # serialised from the service's own instance: no query.
 POST_QUERIES = 10
 

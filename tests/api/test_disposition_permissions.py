@@ -7,8 +7,8 @@ service, since every entry point must be refused by the same rule.
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from comments import services as comment_services
-from feedback import services as feedback_services
+from comments.threads import services as comment_services
+from feedback.ledger import services as feedback_services
 from feedback.models import DispositionDraft, DispositionEntry
 from tests.api.helpers import dispositions_url
 

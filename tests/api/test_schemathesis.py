@@ -23,15 +23,12 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
-from comments import services as comment_services
 from comments.models import Comment
+from comments.threads import services as comment_services
 from consult.models import Section
-from feedback import services as feedback_services
+from feedback.ledger import services as feedback_services
 from feedback.models import Status
 from tests.stakeholders.factories import ParticipantFactory
 

@@ -6,7 +6,7 @@ import threading
 import pytest
 from rest_framework import serializers
 
-from comments.api.serializers import CommentDetailSerializer, CommentSerializer
+from comments.threads.serializers import CommentDetailSerializer, CommentSerializer
 
 
 class PlainCommentSerializer(CommentSerializer):
@@ -49,7 +49,7 @@ def test_concurrent_serializers_answer_for_their_own_request(consultation, stake
     uses another's context (the private text would leak through ``parent``)."""
     from django.contrib.auth.models import AnonymousUser
 
-    from comments.services import comment_create
+    from comments.threads.services import comment_create
 
     private = comment_create(
         actor=stakeholder,

@@ -6,14 +6,14 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from comments import services as comment_services
-from consult import services as consult_services
+from comments.threads import services as comment_services
+from consult.consultations import services as consult_services
 from consult.models import Role
-from feedback import services as feedback_services
+from feedback.ledger import services as feedback_services
 from feedback.models import Status
 from plenary.audit.models import AuditEvent, Event
 from plenary.audit.services import audit_record
-from stakeholders import services as stakeholder_services
+from stakeholders.registry import services as stakeholder_services
 from tests.consult.factories import open_consultation
 from tests.stakeholders.factories import (
     PASSWORD,

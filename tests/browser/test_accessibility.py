@@ -12,10 +12,10 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.management import call_command
 
-from comments import moderation
-from comments import services as comment_services
 from comments.models import Comment
-from consult import services as consult_services
+from comments.moderation import services as moderation
+from comments.threads import services as comment_services
+from consult.consultations import services as consult_services
 from consult.management.commands import _demo_content as demo
 from consult.models import Consultation
 from stakeholders.models import Organisation, User
@@ -90,9 +90,9 @@ FRENCH = "anonymous, in French"
 
 
 def translate_demo(consultation: Consultation) -> None:
-    """A French translation of the demo's current draft (consult/translations.py)."""
-    from consult import translations
-    from consult.selectors import version_current
+    """A French translation of the demo's current draft (consult/translations/services.py)."""
+    from consult.consultations.selectors import version_current
+    from consult.translations import services as translations
 
     version = version_current(consultation=consultation)
     sections = list(version.sections.order_by("ordinal"))

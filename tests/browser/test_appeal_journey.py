@@ -4,8 +4,8 @@ secretariat answers it from the appeals list, the commenter reads the answer."""
 import pytest
 from django.core import mail
 
-from comments import services as comment_services
-from feedback import services as feedback_services
+from comments.threads import services as comment_services
+from feedback.ledger import services as feedback_services
 from feedback.models import Appeal, DispositionEntry
 from tests.stakeholders.factories import PASSWORD
 

@@ -4,7 +4,7 @@ and the secretariat sends an invitation from the keyboard, without JavaScript.""
 
 import pytest
 
-from comments import services as comment_services
+from comments.threads import services as comment_services
 from tests.consult.factories import open_consultation
 from tests.stakeholders.factories import PASSWORD, ParticipantFactory, convenor, group
 

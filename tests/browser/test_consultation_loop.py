@@ -6,8 +6,8 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
-from comments import services as comment_services
 from comments.models import Comment
+from comments.threads import services as comment_services
 from consult.models import Consultation
 from feedback.models import DispositionEntry
 from tests.stakeholders.factories import PASSWORD

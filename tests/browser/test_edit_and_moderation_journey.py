@@ -20,8 +20,8 @@ requires) and sign in through /accounts/login/.
 import pytest
 from django.core import mail
 
-from comments import services as comment_services
 from comments.models import Comment, Flag, ModerationAction
+from comments.threads import services as comment_services
 from consult.models import Section
 from tests.stakeholders.factories import PASSWORD, ParticipantFactory
 

@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from django.utils import timezone
 
-from comments import services as comment_services
-from consult import meetings
+from comments.threads import services as comment_services
+from consult.meetings import services as meetings
 from feedback.models import EvaluationResponse
 from tests.consult.factories import open_consultation
 from tests.stakeholders.factories import PASSWORD, ParticipantFactory, convenor

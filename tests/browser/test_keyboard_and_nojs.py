@@ -7,8 +7,8 @@ test does in the page, to know where the focus is and that it is visible.
 
 import pytest
 
-from comments import services as comment_services
 from comments.models import Comment
+from comments.threads import services as comment_services
 from consult.models import Section
 from tests.stakeholders.factories import PASSWORD
 

@@ -4,7 +4,8 @@ a stored page's forms work for the next reader, and a hidden comment leaves at o
 import pytest
 from django.urls import reverse
 
-from comments import moderation, services
+from comments.moderation import services as moderation
+from comments.threads import services
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 

@@ -4,8 +4,8 @@ a refusal that keeps the written text, then the counts on the consultation page.
 import pytest
 
 from comments.models import Comment
-from consult import questions
 from consult.models import Answer
+from consult.questions import services as questions
 from tests.stakeholders.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -5,8 +5,8 @@ on its behalf and the thread shows the organisation with its "verified" badge.""
 import pytest
 from django.contrib.auth.models import Permission
 
-from stakeholders import services
 from stakeholders.models import User
+from stakeholders.registry import services
 from tests.stakeholders.factories import PASSWORD, OrganisationFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

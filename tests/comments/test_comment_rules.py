@@ -7,8 +7,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from comments import services
 from comments.models import Comment, CommentRevision
+from comments.threads import services
 from consult.models import Round
 from tests.consult.factories import open_consultation
 from tests.stakeholders.factories import OrganisationFactory

@@ -21,10 +21,10 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from comments import services
 from comments.models import Comment, CommentRevision
-from consult import services as consult_services
-from feedback import services as feedback_services
+from comments.threads import services
+from consult.consultations import services as consult_services
+from feedback.ledger import services as feedback_services
 from feedback.models import Status
 from tests.consult.factories import DRAFT
 
@@ -557,7 +557,7 @@ def test_an_edit_under_premoderation_waits_for_a_moderator_again(
     consultation, stakeholder, moderator
 ):
     """Approval of a first comment is not a pass for whatever it is edited into."""
-    from comments import moderation
+    from comments.moderation import services as moderation
 
     Consultation = type(consultation)
     Consultation.objects.filter(pk=consultation.pk).update(premoderate_first=2)

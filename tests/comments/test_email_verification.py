@@ -11,8 +11,9 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from comments import permissions, services
+from comments import permissions
 from comments.models import Comment
+from comments.threads import services
 from stakeholders.models import Participant, User
 from tests.api.helpers import comments_url
 from tests.stakeholders.factories import PASSWORD, ParticipantFactory

@@ -11,11 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from comments import moderation
-from comments import services as comment_services
 from comments.models import Comment, ConsultationBlock, Flag, ModerationAction
+from comments.moderation import services as moderation
 from comments.tasks import send_moderation_notice
-from consult import services as consult_services
+from comments.threads import services as comment_services
+from consult.consultations import services as consult_services
 from plenary.audit.models import AuditEvent
 from tests.stakeholders.factories import ParticipantFactory
 

@@ -10,9 +10,9 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from comments import moderation
-from comments import services as comment_services
 from comments.models import Comment, ConsultationBlock, Flag, ModerationAction
+from comments.moderation import services as moderation
+from comments.threads import services as comment_services
 from plenary.audit.models import AuditEvent
 from tests.stakeholders.factories import ParticipantFactory
 

@@ -8,10 +8,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from comments import services
 from comments.models import Comment
-from comments.receipts import new_receipt
-from feedback import services as feedback_services
+from comments.threads import services
+from comments.threads.receipts import new_receipt
+from feedback.ledger import services as feedback_services
 from feedback.models import DispositionEntry
 from tests.consult.factories import open_consultation
 

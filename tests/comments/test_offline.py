@@ -15,11 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from comments import offline
 from comments.models import Comment
-from comments.selectors import comments_of_author
-from consult import questions
+from comments.offline import services as offline
+from comments.threads.selectors import comments_of_author
 from consult.models import Meeting
+from consult.questions import services as questions
 from plenary.outbox.models import OutboxMessage
 
 pytestmark = pytest.mark.django_db
@@ -327,7 +327,7 @@ def test_the_entered_list_costs_the_same_queries_however_long(client, consultati
 def test_an_entered_comment_gets_a_disposition_but_mails_nobody(consultation, secretariat):
     from django.core import mail
 
-    from feedback import services as feedback_services
+    from feedback.ledger import services as feedback_services
     from feedback.models import Status
     from tests.stakeholders.factories import ParticipantFactory
 
@@ -342,7 +342,7 @@ def test_an_entered_comment_gets_a_disposition_but_mails_nobody(consultation, se
 
 
 def test_the_report_appendix_names_the_sender_of_an_entered_comment(consultation, secretariat):
-    from feedback import report
+    from feedback.report import services as report
 
     _enter(secretariat, consultation)
     sections = list(consultation.versions.get().sections.order_by("ordinal"))
@@ -386,7 +386,7 @@ def test_secretariat_can_enter_an_email_with_its_position_paper(
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from comments.search import comment_search
+    from comments.search.selectors import comment_search
     from tests.comments.files import pdf_bytes
 
     client.force_login(secretariat)

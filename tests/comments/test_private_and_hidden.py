@@ -7,9 +7,9 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from comments import services
 from comments.models import Comment
-from feedback import services as feedback_services
+from comments.threads import services
+from feedback.ledger import services as feedback_services
 
 TEXT = "Licence fees should be waived for rural networks."
 REASON = "Rural licence fees are already waived."  # a rationale may echo the text

@@ -1,5 +1,5 @@
 """A new receipt that is already taken: the unique constraint catches it and the
-service runs again with a fresh one (comments.receipts.retry_on_collision).
+service runs again with a fresh one (comments.threads.receipts.retry_on_collision).
 
 Against the real database of the run (SQLite here, PostgreSQL in CI): the
 collision is recognised by the message that database gives.
@@ -9,8 +9,9 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from comments import offline, receipts, services
 from comments.models import Comment, CommentRevision
+from comments.offline import services as offline
+from comments.threads import receipts, services
 from consult.models import CharterAcceptance, Follow
 from plenary.outbox.models import OutboxMessage
 

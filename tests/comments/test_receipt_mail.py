@@ -5,7 +5,7 @@ from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from comments import services
+from comments.threads import services
 from plenary.outbox.models import MailDelivery, OutboxMessage
 
 TASK = "comments.tasks.send_receipt"

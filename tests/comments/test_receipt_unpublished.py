@@ -2,7 +2,7 @@
 
 import pytest
 
-from comments import services
+from comments.threads import services
 from consult.models import Consultation
 
 

@@ -11,9 +11,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from comments import moderation, services
 from comments.models import Comment
-from comments.search import Document, _pg_query, comment_search
+from comments.moderation import services as moderation
+from comments.search.selectors import Document, _pg_query, comment_search
+from comments.threads import services
 from tests.comments.files import pdf_bytes
 from tests.comments.test_attachments import SECTION, comment_with_paper, upload
 

@@ -6,9 +6,11 @@ from allauth.account.models import EmailAddress
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from comments import moderation, services
+from comments.moderation import services as moderation
 from comments.permissions import Standing, has_verified_email, standing_of
-from consult import charter, reminders
+from comments.threads import services
+from consult.charter import services as charter
+from consult.reminders import services as reminders
 from tests.consult.factories import open_consultation, with_code_of_conduct
 from tests.stakeholders.factories import ParticipantFactory
 

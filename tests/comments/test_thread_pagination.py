@@ -17,9 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from comments import selectors
 from comments.models import Comment
-from comments.receipts import new_receipt
+from comments.threads import selectors
+from comments.threads.receipts import new_receipt
 from plenary.keyset import InvalidCursor, cursor_for, cursor_position
 from tests.stakeholders.factories import ParticipantFactory
 

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from consult import services
+from consult.consultations import services
 from consult.models import Consultation
 
 DRAFT = """# Draft policy on open data
@@ -37,7 +37,7 @@ def open_consultation(
         consultation=consultation,
         closes_at=timezone.now() + timedelta(days=days),
         title="Draft review",
-        # Shorter than PLENARY_MIN_ROUND_DAYS needs a public reason (consult/rounds.py).
+        # Shorter than PLENARY_MIN_ROUND_DAYS needs a public reason (consult/rounds/services.py).
         short_window_reason="A short round for the tests." if days < 21 else "",
     )
     consultation.refresh_from_db()

@@ -6,9 +6,9 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from comments import services as comment_services
 from comments.models import Comment
-from consult import charter
+from comments.threads import services as comment_services
+from consult.charter import services as charter
 from consult.models import CharterAcceptance
 from tests.consult.factories import CODE_OF_CONDUCT, with_code_of_conduct
 from tests.stakeholders.factories import ParticipantFactory

@@ -6,7 +6,8 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
-from consult import permissions, services
+from consult import permissions
+from consult.consultations import services
 from consult.models import Consultation, DocumentVersion, Role, Round
 from tests.stakeholders.factories import UserFactory
 

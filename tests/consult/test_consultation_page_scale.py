@@ -12,8 +12,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from comments.models import Comment
-from comments.receipts import new_receipt
-from consult import services
+from comments.threads.receipts import new_receipt
+from consult.consultations import services
 from tests.stakeholders.factories import ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -114,7 +114,7 @@ def test_new_comments_are_added_to_the_cached_counts_not_recounted(client, long_
 def test_many_new_comments_or_an_old_snapshot_mean_a_full_recount(
     client, long_draft, settings, monkeypatch
 ):
-    from consult import rounds
+    from consult.rounds import services as rounds
 
     authors = [ParticipantFactory().user for _ in range(3)]
     add_comments(long_draft, 100, authors)

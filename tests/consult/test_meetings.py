@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 
-from comments import services as comment_services
 from comments.models import Comment
-from consult import meetings
+from comments.threads import services as comment_services
+from consult.meetings import services as meetings
 from consult.models import Meeting
 from tests.stakeholders.factories import group
 
@@ -241,7 +241,9 @@ def test_meeting_page_shows_the_time_in_the_meeting_zone_and_the_viewer_zone(
     assert "Salle 3, 20 avenue de Ségur" in html and "https://meet.example.org/regional" in html
     assert group("civil-society").name in html
 
-    client.cookies["tz"] = "America/Sao_Paulo"  # the viewer's choice (plenary.tz)
+    client.cookies["tz"] = (
+        "America/Sao_Paulo"  # the viewer's choice (stakeholders.accounts.timezone)
+    )
     html = strip_tags(client.get(url).content.decode())
     assert "Wednesday 1 July 2026, 10:00 \u2013 12:30 Europe/Paris (CEST)" in html
     assert "Wednesday 1 July 2026, 05:00 \u2013 07:30 America/Sao_Paulo" in html
@@ -298,7 +300,7 @@ def test_consultation_page_queries_do_not_grow_with_meetings(
 
 
 def test_anonymous_cannot_see_a_meeting_of_an_unpublished_consultation(client, secretariat):
-    from consult import services as consult_services
+    from consult.consultations import services as consult_services
 
     hidden = consult_services.consultation_create(
         actor=secretariat, title="In preparation", summary="Not yet."

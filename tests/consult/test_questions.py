@@ -15,8 +15,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from comments.models import Comment
-from consult import questions
 from consult.models import Answer, Question, QuestionChoice
+from consult.questions import services as questions
 from plenary.outbox.models import OutboxMessage
 from tests.stakeholders.factories import ParticipantFactory
 
@@ -421,7 +421,7 @@ def test_written_answers_count_against_the_comment_rate_limit(
 def test_the_receipt_mail_of_a_written_answer_names_its_question(
     consultation, stakeholder, survey, mailoutbox
 ):
-    from comments.services import comment_receipt_send
+    from comments.threads.services import comment_receipt_send
 
     (comment,) = questions.answers_submit(
         actor=stakeholder, round_=_round(consultation), answers={"q1": "1", "q4": "Mail me."}

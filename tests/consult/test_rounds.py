@@ -14,10 +14,11 @@ from django.urls import reverse
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from comments import services as comment_services
 from comments.models import Comment
-from consult import rounds, services
+from comments.threads import services as comment_services
+from consult.consultations import services
 from consult.models import Follow, Round, RoundExtension
+from consult.rounds import services as rounds
 from plenary.audit.models import AuditEvent
 from tests.consult.factories import DRAFT, open_consultation
 from tests.stakeholders.factories import ParticipantFactory, convenor

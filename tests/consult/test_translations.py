@@ -1,5 +1,6 @@
 """Languages: the interface chosen by the browser or the switcher, translated drafts, and
-the language of each comment (plenary/languages.py, consult/translations.py)."""
+the language of each comment (consult/translations/languages.py,
+consult/translations/services.py)."""
 
 import re
 
@@ -9,11 +10,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from django.utils import translation
 
-from comments import services as comment_services
 from comments.models import Comment
-from consult import translations
+from comments.threads import services as comment_services
+from consult.consultations.selectors import version_current
 from consult.models import Section, SectionTranslation
-from consult.selectors import version_current
+from consult.translations import services as translations
 
 
 @pytest.fixture(autouse=True)
@@ -321,7 +322,7 @@ def test_api_comment_records_its_language_and_refuses_a_malformed_one(
 def test_decision_mail_is_written_in_the_comments_language(
     consultation, secretariat, stakeholder, django_capture_on_commit_callbacks
 ):
-    from feedback import services as feedback_services
+    from feedback.ledger import services as feedback_services
 
     with django_capture_on_commit_callbacks(execute=True):
         comment = comment_services.comment_create(

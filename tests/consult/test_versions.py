@@ -1,5 +1,5 @@
 """Versioned drafts: file import, section matching and its corrections, the diff, the
-downloads, and "comments on the earlier text" (consult/drafts.py, diff.py, exports.py)."""
+downloads, and "comments on the earlier text" (consult/versions/drafts.py, diff.py, exports.py)."""
 
 import io
 import zipfile
@@ -11,9 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
-from comments import services as comment_services
-from consult import drafts, services
+from comments.threads import services as comment_services
+from consult.consultations import services
 from consult.models import DocumentVersion, Round, Section
+from consult.versions import drafts
 
 pytestmark = pytest.mark.django_db
 
@@ -382,7 +383,7 @@ def test_version_picker_redirects_to_the_diff_and_refuses_the_same_version_twice
 
 
 def test_word_diff_escapes_the_text():
-    from consult.diff import word_diff
+    from consult.versions.diff import word_diff
 
     html, changed = word_diff("a <b>old</b> c", "a <script>new</script> c")
     assert changed
@@ -416,7 +417,7 @@ def test_commenter_sees_comments_on_the_earlier_text_and_the_diff_link(
 def test_earlier_comment_counts_take_one_query_however_many_sections(
     consultation, secretariat, stakeholder, django_assert_num_queries
 ):
-    from consult.version_selectors import earlier_comment_counts
+    from consult.versions.selectors import earlier_comment_counts
 
     for key in ("1-purpose-1", "2-scope-1", "2-scope-1"):
         comment_services.comment_create(
@@ -590,7 +591,7 @@ def test_api_versions_queries_do_not_grow(client, consultation, secretariat):
 def test_a_published_version_file_is_built_once_and_an_edited_title_rebuilds_it(
     client, consultation, secretariat, monkeypatch
 ):
-    from consult import exports
+    from consult.versions import exports
 
     built = []
     real = exports.version_docx

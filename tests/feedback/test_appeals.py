@@ -16,10 +16,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from comments import services as comment_services
-from consult import services as consult_services
+from comments.threads import services as comment_services
+from consult.consultations import services as consult_services
 from consult.models import Role
-from feedback import selectors, services
+from feedback.ledger import selectors, services
 from feedback.models import Appeal, AppealStatus, DispositionDraft, DispositionEntry, Status
 from tests.stakeholders.factories import ParticipantFactory, convenor
 

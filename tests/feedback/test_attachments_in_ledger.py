@@ -8,9 +8,10 @@ import json
 import pytest
 from django.urls import reverse
 
-from comments import services as comment_services
-from feedback import report, selectors
+from comments.threads import services as comment_services
+from feedback.ledger import selectors
 from feedback.models import CampaignMember
+from feedback.report import services as report
 from feedback.tasks import cluster_comments
 from tests.comments.files import pdf_bytes
 from tests.comments.test_attachments import comment_with_paper, upload

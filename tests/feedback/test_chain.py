@@ -1,7 +1,7 @@
 """The ledger's hash chain: anyone can verify it from ledger.json, and tampering is named.
 
 The verification here is reimplemented from the published recipe with
-hashlib and json only (never by importing feedback.chain), so the test
+hashlib and json only (never by importing feedback.ledger.chain), so the test
 proves that the recipe documented in the ledger.json view and in the README
 is enough on its own.
 """
@@ -21,9 +21,9 @@ from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from comments import services as comment_services
 from comments.models import Comment
-from feedback import chain, selectors, services
+from comments.threads import services as comment_services
+from feedback.ledger import chain, selectors, services
 from feedback.models import Appeal, DispositionEntry, Status
 from tests.consult.factories import open_consultation
 

@@ -9,13 +9,14 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from comments import services as comment_services
 from comments.models import Comment
-from comments.receipts import new_receipt
-from consult import services as consult_services
+from comments.threads import services as comment_services
+from comments.threads.receipts import new_receipt
+from consult.consultations import services as consult_services
 from consult.models import Role
-from feedback import chain, cluster_services, selectors
-from feedback import services as feedback_services
+from feedback.clusters import services as cluster_services
+from feedback.ledger import chain, selectors
+from feedback.ledger import services as feedback_services
 from feedback.models import (
     CampaignCluster,
     CampaignMember,

@@ -1,6 +1,6 @@
-"""feedback.clustering: exact and near duplicates grouped, unrelated texts kept apart."""
+"""feedback.clusters.clustering: exact and near duplicates grouped, unrelated texts kept apart."""
 
-from feedback.clustering import cluster_texts, normalise, shingles
+from feedback.clusters.clustering import cluster_texts, normalise, shingles
 
 CAMPAIGN = (
     "We the undersigned call on the secretariat to keep the public interest exemption "

@@ -9,9 +9,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from comments import services as comment_services
-from consult import services as consult_services
-from feedback import selectors, services, tasks
+from comments.threads import services as comment_services
+from consult.consultations import services as consult_services
+from feedback import tasks
+from feedback.ledger import selectors, services
 from tests.consult.factories import open_consultation
 from tests.stakeholders.factories import ParticipantFactory
 from tests.test_query_counts import add_comments

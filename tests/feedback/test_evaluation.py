@@ -19,11 +19,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 from pypdf import PdfReader
 
-from comments import services as comment_services
 from comments.models import Comment
+from comments.threads import services as comment_services
 from consult.models import Answer, Consultation, Question
-from feedback import evaluation, report
+from feedback.evaluation import services as evaluation
 from feedback.models import EvaluationResponse
+from feedback.report import services as report
 from feedback.tasks import invite_evaluations
 from plenary.outbox.models import MailDelivery
 from stakeholders.models import User
@@ -150,7 +151,7 @@ def test_a_message_relayed_twice_still_sends_one_mail(
 
 
 def test_a_new_round_keeps_the_invitation_waiting(people, smtp, django_capture_on_commit_callbacks):
-    from consult import services as consult_services
+    from consult.consultations import services as consult_services
 
     consultation = people["consultation"]
     with at(AFTER - timedelta(hours=2)):
@@ -418,7 +419,7 @@ def test_outcome_report_summarises_the_evaluation_by_group(people, tmp_path, set
 def test_outcome_report_docx_has_the_evaluation(people, tmp_path):
     from docx import Document
 
-    from feedback import report_docx
+    from feedback.report import docx as report_docx
 
     consultation = people["consultation"]
     responses(consultation, 4)

@@ -4,10 +4,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, connection, transaction
 
-from comments import services as comment_services
-from feedback import services
+from comments.threads import services as comment_services
+from feedback.ledger import services
+from feedback.ledger.selectors import current_disposition
 from feedback.models import RATIONALE_REQUIRED, DispositionDraft, DispositionEntry, Status
-from feedback.selectors import current_disposition
 
 
 @pytest.fixture

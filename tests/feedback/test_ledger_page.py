@@ -6,11 +6,11 @@ import re
 import pytest
 from django.urls import reverse
 
-from comments import services
 from comments.models import Comment
-from feedback import selectors
-from feedback import services as feedback_services
-from stakeholders.selectors import stakeholder_groups
+from comments.threads import services
+from feedback.ledger import selectors
+from feedback.ledger import services as feedback_services
+from stakeholders.registry.selectors import stakeholder_groups
 from tests.stakeholders.factories import ParticipantFactory, group
 
 
@@ -123,7 +123,7 @@ def test_staff_filtering_by_section_or_group_see_private_and_hidden_comments(
 
 def test_pagination_keeps_the_filters(client, ledger, monkeypatch):
     consultation, _keys, made = ledger
-    monkeypatch.setattr("feedback.views.PER_PAGE", 1)
+    monkeypatch.setattr("feedback.ledger.views.PER_PAGE", 1)
     page = _get(client, consultation, group="technical-community", status="noted")
     assert _listed(page, made) == {"r1"}
     page = _get(client, consultation, group="technical-community")

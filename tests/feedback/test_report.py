@@ -20,12 +20,13 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from comments import services as comment_services
 from comments.models import Comment
-from consult import services as consult_services
+from comments.threads import services as comment_services
+from consult.consultations import services as consult_services
 from consult.models import Role
-from feedback import report, services
+from feedback.ledger import services
 from feedback.models import OutcomeReport, Theme, ThemeTag
+from feedback.report import services as report
 from plenary.audit.models import AuditEvent, Event
 from tests.stakeholders.factories import ParticipantFactory
 

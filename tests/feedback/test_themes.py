@@ -9,12 +9,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from comments import services as comment_services
 from comments.models import Comment
-from consult import services as consult_services
+from comments.threads import services as comment_services
+from consult.consultations import services as consult_services
 from consult.models import Role
-from feedback import selectors, services, themes
+from feedback.ledger import selectors, services
 from feedback.models import Theme, ThemeSuggestion, ThemeTag
+from feedback.themes import services as themes
 from plenary.outbox.models import OutboxMessage
 from tests.consult.factories import open_consultation
 from tests.stakeholders.factories import ParticipantFactory

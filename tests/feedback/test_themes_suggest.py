@@ -1,17 +1,17 @@
-"""Theme suggestions: the algorithm (feedback.suggest), the background job, and the
+"""Theme suggestions: the algorithm (feedback.themes.suggest), the background job, and the
 person who accepts or rejects each suggestion.  Nothing is ever applied silently."""
 
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from comments import services as comment_services
 from comments.models import Comment
-from consult import services as consult_services
+from comments.threads import services as comment_services
+from consult.consultations import services as consult_services
 from consult.models import Role
-from feedback import themes
 from feedback.models import Theme, ThemeSuggestion, ThemeTag
-from feedback.suggest import suggest_themes
+from feedback.themes import services as themes
+from feedback.themes.suggest import suggest_themes
 from plenary.outbox.models import OutboxMessage
 from tests.stakeholders.factories import ParticipantFactory
 

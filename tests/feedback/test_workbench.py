@@ -12,9 +12,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from comments import services as comment_services
-from consult import services as consult_services
-from feedback import services
+from comments.threads import services as comment_services
+from consult.consultations import services as consult_services
+from feedback.ledger import services
 from feedback.models import DispositionDraft, DispositionEntry, PublicationBatch, RationaleSnippet
 from tests.consult.factories import DRAFT, open_consultation
 from tests.stakeholders.factories import ParticipantFactory

@@ -12,16 +12,16 @@ from django.urls import reverse
 from django.utils import timezone
 from django_countries import countries
 
-from comments import services as comment_services
 from comments.models import Comment
-from comments.receipts import new_receipt
-from consult import reminders
-from consult import services as consult_services
+from comments.threads import services as comment_services
+from comments.threads.receipts import new_receipt
+from consult.consultations import services as consult_services
 from consult.models import Role, Section
-from feedback import report
-from stakeholders import balance
-from stakeholders.balance import Cell
-from stakeholders.regions import COUNTRY_REGION, region_of
+from consult.reminders import services as reminders
+from feedback.participation import selectors as balance
+from feedback.participation.selectors import Cell
+from feedback.report import services as report
+from stakeholders.registry.regions import COUNTRY_REGION, region_of
 from tests.consult.factories import DRAFT, open_consultation
 from tests.stakeholders.factories import ParticipantFactory, group
 
@@ -336,7 +336,7 @@ def test_balance_queries_do_not_grow_with_comments(name, secretariat, client):
 def test_input_entered_by_staff_counts_its_senders_not_the_secretariat(
     world, consultation, secretariat
 ):
-    from comments import offline
+    from comments.offline import services as offline
 
     for name in ("Amina Njeri", "amina  njeri", "Village ICT Forum"):
         offline.comment_enter(

@@ -13,12 +13,12 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from comments import services as comment_services
-from consult import services as consult_services
+from comments.threads import services as comment_services
+from consult.consultations import services as consult_services
 from consult.models import OutreachInvitation, Role
+from feedback.outreach import services as outreach
 from plenary.outbox.models import MailDelivery, OutboxMessage
 from plenary.outbox.services import relay
-from stakeholders import outreach
 from stakeholders.models import User
 from tests.stakeholders.factories import ParticipantFactory, group
 from tests.test_reminders import to, unsubscribe_link

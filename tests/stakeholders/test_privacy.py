@@ -12,21 +12,21 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from comments import moderation
-from comments import services as comment_services
 from comments.models import Comment
-from consult import reminders
-from consult import services as consult_services
+from comments.moderation import services as moderation
+from comments.threads import services as comment_services
+from consult.consultations import services as consult_services
 from consult.models import Role
-from feedback import chain
-from feedback import services as feedback_services
+from consult.reminders import services as reminders
+from feedback.ledger import chain
+from feedback.ledger import services as feedback_services
+from feedback.ledger.selectors import ledger_chain
 from feedback.models import DispositionEntry, Status
-from feedback.selectors import ledger_chain
+from feedback.privacy.services import account_erase, personal_data_export
 from plenary.audit.models import AuditEvent, Event
 from plenary.audit.services import audit_record
-from stakeholders import services
 from stakeholders.models import Affiliation, InterestTag, Participant, User
-from stakeholders.privacy import account_erase, personal_data_export
+from stakeholders.registry import services
 from tests.stakeholders.factories import PASSWORD, OrganisationFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db

@@ -4,9 +4,9 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
 
-from stakeholders import services
 from stakeholders.models import InterestTag, Participant, StakeholderGroup, User
 from stakeholders.names import name_key
+from stakeholders.registry import services
 from tests.stakeholders.factories import OrganisationFactory, ParticipantFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

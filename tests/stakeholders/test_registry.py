@@ -6,11 +6,11 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
-from comments import services as comment_services
 from comments.models import Comment
+from comments.threads import services as comment_services
 from plenary.audit.models import AuditEvent
-from stakeholders import services
 from stakeholders.models import Affiliation, InterestTag, Organisation, StakeholderGroup, User
+from stakeholders.registry import services
 from tests.stakeholders.factories import OrganisationFactory, ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -449,7 +449,7 @@ def test_my_affiliations_and_the_public_list_cost_the_same_queries_at_two_sizes(
 def test_the_report_appendix_names_the_merged_organisation_and_says_verified(
     consultation, stakeholder, verifier, org
 ):
-    from feedback import report
+    from feedback.report import services as report
 
     duplicate = OrganisationFactory(name="ODK")
     affiliation = services.affiliation_request(

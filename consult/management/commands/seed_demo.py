@@ -22,18 +22,19 @@ from django.db import transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from comments import offline
-from comments import services as comment_services
 from comments.models import Comment
-from consult import charter, meetings, questions
-from consult import services as consult_services
+from comments.offline import services as offline
+from comments.threads import services as comment_services
+from consult.charter import services as charter
+from consult.consultations import services as consult_services
+from consult.management.commands import _demo_content as content
+from consult.meetings import services as meetings
 from consult.models import Consultation, Role
-from feedback import services as feedback_services
-from stakeholders import services as stakeholder_services
+from consult.questions import services as questions
+from feedback.ledger import services as feedback_services
 from stakeholders.defaults import ensure_default_groups
 from stakeholders.models import StakeholderGroup
-
-from . import _demo_content as content
+from stakeholders.registry import services as stakeholder_services
 
 User = get_user_model()
 
@@ -197,7 +198,7 @@ class Command(BaseCommand):
             closes_at=closes_at,
             title="Public comment on the first draft",
         )
-        # A regional meeting during the round (consult/meetings.py): its input is
+        # A regional meeting during the round (consult/meetings/services.py): its input is
         # entered as comments with the meeting as their channel.
         meetings.meeting_create(
             actor=secretariat,
@@ -228,7 +229,7 @@ class Command(BaseCommand):
         }
 
         # The demo's participants accepted the code of conduct before their
-        # first comment (consult/charter.py); the team is not asked.
+        # first comment (consult/charter/services.py); the team is not asked.
         for handle, user in users.items():
             if handle not in ("secretariat", "moderator"):
                 charter.charter_accept(actor=user, consultation=consultation)
@@ -284,8 +285,8 @@ class Command(BaseCommand):
                 )
             )
 
-        # The round's questions, answered by most participants (consult/questions.py),
-        # and a letter the secretariat entered for its sender (comments/offline.py).
+        # The round's questions, answered by most participants (consult/questions/services.py),
+        # and a letter the secretariat entered for its sender (comments/offline/services.py).
         round_ = consultation.rounds.get()
         for text, kind, choices in (
             ("Should the policy cover municipal networks?", "single", ["Yes", "No", "Not sure"]),

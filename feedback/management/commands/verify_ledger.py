@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from consult.models import Consultation
-from feedback import chain, selectors
+from feedback.ledger import chain, selectors
 from feedback.models import DispositionEntry
 
 

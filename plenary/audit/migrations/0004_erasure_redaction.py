@@ -1,4 +1,4 @@
-"""Erasure (stakeholders.privacy) may redact an audit event, and nothing else may.
+"""Erasure (feedback.privacy.services) may redact an audit event, and nothing else may.
 
 The trigger of 0002 still refuses every DELETE and every other UPDATE.  It now
 also lets an UPDATE through when it only replaces personal data with the

@@ -1,0 +1,486 @@
+"""Moderation: flags, the moderation queue, hide/restore/dismiss/approve, pre-moderation, blocks.
+
+A big app splits its services by topic: this module is the only door for
+moderation writes (services) and holds its reads (selectors), beside
+``comments/threads/services.py`` for writing comments.  Every service follows the
+house shape: permission check → validation → write → audit → enqueue.
+
+The rules, in one place:
+
+* **Flag** (``flag_create``): any signed-in participant with a profile who
+  may read the comment's text, except its author (an author who regrets a
+  comment edits or withdraws it; a self-report would only add noise to the
+  queue), and except a blocked participant.  One open flag per person and
+  comment.  A hidden or withdrawn comment cannot be flagged.
+* **Moderate** (``comment_moderate`` and its four names): holders of
+  ``moderate_consultation`` (moderators and the secretariat).  Every action
+  needs a reason, follows ``TRANSITIONS``, writes one append-only
+  ``ModerationAction``, resolves the comment's open flags with it, writes an
+  audit event and mails the author (``moderation_notice_send``, keyed per
+  action).
+* **Pre-moderation** (``initial_state``): with ``premoderate_first = N``, a
+  participant's comments are created ``PENDING`` until a moderator has
+  approved N of them in that consultation.  Counting approvals, not earlier
+  comments, means a spammer cannot post N throw-away comments and then write
+  freely.  The consultation's moderators are never held.
+* **Block** (``participant_block``/``_unblock``): a blocked participant may
+  not comment, reply, edit or flag in that consultation
+  (``comments.permissions.require_can_comment`` calls ``require_not_blocked``).
+"""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Count, F, Min, Prefetch, Q, QuerySet, When
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from comments.models import Comment, ConsultationBlock, Flag, ModerationAction
+from consult import permissions as consult_permissions
+from consult.models import Consultation
+from plenary.audit.models import Event
+from plenary.audit.services import audit_record
+from plenary.outbox import services as outbox
+from plenary.pagecache import pages_changed
+
+REASON_MAX_CHARS = 2000
+NOTE_MAX_CHARS = 2000
+
+Action = ModerationAction.Action
+Moderation = Comment.Moderation
+
+# action -> the moderation states it may start from, and the state it leaves.
+# None as the target: the comment's state does not change (dismissing flags).
+TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
+    Action.HIDE: (frozenset({Moderation.VISIBLE, Moderation.PENDING}), Moderation.HIDDEN),
+    Action.RESTORE: (frozenset({Moderation.HIDDEN}), Moderation.VISIBLE),
+    Action.APPROVE: (frozenset({Moderation.PENDING}), Moderation.VISIBLE),
+    Action.DISMISS: (frozenset(Moderation.values), None),
+}
+COMMENT_ACTIONS = tuple(TRANSITIONS)
+BLOCK_ACTIONS = (Action.BLOCK, Action.UNBLOCK)
+
+
+# --- permissions -----------------------------------------------------------------
+
+
+def can_moderate(user, consultation: Consultation) -> bool:
+    return consult_permissions.can_moderate(user, consultation)
+
+
+def require_can_moderate(user, consultation: Consultation) -> None:
+    if not can_moderate(user, consultation):
+        raise PermissionDenied(_("Only this consultation's moderators can do this."))
+
+
+def active_blocks(*, user, consultation: Consultation) -> QuerySet[ConsultationBlock]:
+    """The block in force on ``user`` here (at most one: a partial unique constraint).
+
+    Also read by ``comments.permissions.standing_of``, with the other rules of
+    commenting, in one query.
+    """
+    return ConsultationBlock.objects.filter(
+        consultation=consultation, user=user, lifted_at__isnull=True
+    ).order_by("pk")
+
+
+def active_block(*, user, consultation: Consultation) -> ConsultationBlock | None:
+    if not user.is_authenticated:
+        return None
+    return active_blocks(user=user, consultation=consultation).first()
+
+
+_UNREAD = object()
+
+
+def require_not_blocked(user, consultation: Consultation, *, reason=_UNREAD) -> None:
+    """Refuse a blocked participant (one query); the message gives the moderator's reason.
+
+    ``reason`` may be passed when the caller has read the block already
+    (``comments.permissions.Standing.block_reason``: None for no block).
+    """
+    if reason is _UNREAD:
+        block = active_block(user=user, consultation=consultation)
+        reason = None if block is None else block.reason
+    if reason is not None:
+        raise PermissionDenied(
+            _("A moderator has blocked you from taking part in this consultation: %(reason)s")
+            % {"reason": reason}
+        )
+
+
+def can_flag(user, comment: Comment) -> bool:
+    """Whether to offer the "Report" link (the service checks again, and blocks)."""
+    return bool(
+        user.is_authenticated
+        and comment.author_id != user.pk
+        and comment.moderation != Moderation.HIDDEN
+        and comment.withdrawn_at is None
+    )
+
+
+# --- pre-moderation --------------------------------------------------------------
+
+
+def initial_state(*, actor, consultation: Consultation) -> str:
+    """The moderation state of a comment ``actor`` is about to post (for comment_create).
+
+    No query unless the consultation pre-moderates; then one for the
+    approvals and the moderator check.
+    """
+    limit = consultation.premoderate_first
+    if not limit:
+        return Moderation.VISIBLE
+    approved = ModerationAction.objects.filter(
+        consultation=consultation, action=Action.APPROVE, comment__author=actor
+    ).count()
+    if approved >= limit or can_moderate(actor, consultation):
+        return Moderation.VISIBLE
+    return Moderation.PENDING
+
+
+# --- flags -----------------------------------------------------------------------
+
+
+def _reason(value: str, *, field: str = "reason") -> str:
+    reason = (value or "").strip()
+    if not reason:
+        raise ValidationError({field: _("Give a reason: the author and the record need one.")})
+    if len(reason) > REASON_MAX_CHARS:
+        raise ValidationError(
+            {field: _("A reason can be at most %(n)d characters long.") % {"n": REASON_MAX_CHARS}}
+        )
+    if "\x00" in reason:
+        raise ValidationError({field: _("The text contains a NUL character.")})
+    return reason
+
+
+@transaction.atomic
+def flag_create(*, actor, comment: Comment, reason: str, note: str = "") -> Flag:
+    """Report ``comment`` to the moderators; one open flag per person and comment."""
+    from comments import permissions  # comments.permissions calls require_not_blocked from here
+
+    if not actor.is_authenticated or not actor.is_active:
+        raise PermissionDenied(_("Sign in to report a comment."))
+    if not permissions.has_profile(actor):
+        raise PermissionDenied(_("Complete your profile (display name, group, country) first."))
+    if not permissions.can_view_receipt(actor, comment) or not permissions.can_see_text(
+        actor, comment
+    ):
+        raise PermissionDenied(_("You cannot report a comment you cannot read."))
+    if comment.author_id == actor.pk:
+        raise PermissionDenied(
+            _("You cannot report your own comment. You can edit or withdraw it instead.")
+        )
+    require_not_blocked(actor, comment.consultation)
+    if reason not in Flag.Reason.values:
+        raise ValidationError({"reason": _("Choose a reason from the list.")})
+    note = note or ""
+    if len(note) > NOTE_MAX_CHARS:
+        raise ValidationError(
+            {"note": _("Details can be at most %(n)d characters long.") % {"n": NOTE_MAX_CHARS}}
+        )
+    if "\x00" in note:
+        raise ValidationError({"note": _("The text contains a NUL character.")})
+    if comment.moderation == Moderation.HIDDEN:
+        raise ValidationError({"comment": _("A moderator has already hidden this comment.")})
+    if comment.withdrawn_at is not None:
+        raise ValidationError({"comment": _("Its author has withdrawn this comment.")})
+    already = _("You have already reported this comment. A moderator will look at it.")
+    if Flag.objects.filter(comment=comment, flagged_by=actor, resolved_at__isnull=True).exists():
+        raise ValidationError({"comment": already})
+    try:
+        with transaction.atomic():  # a double submit races to the partial unique constraint
+            return Flag.objects.create(
+                comment=comment, flagged_by=actor, reason=reason, note=note.strip()
+            )
+    except IntegrityError:
+        raise ValidationError({"comment": already}) from None
+
+
+# --- actions on a comment ----------------------------------------------------------
+
+
+@transaction.atomic
+def comment_moderate(*, actor, comment: Comment, action: str, reason: str) -> ModerationAction:
+    """Hide, restore, approve a comment or dismiss its flags, with a reason.
+
+    One ``ModerationAction`` (append-only), the comment's open flags resolved
+    by it, ``Comment.moderation``/``moderation_reason`` updated, one audit
+    event, and a mail to the author after commit.
+    """
+    require_can_moderate(actor, comment.consultation)
+    if action not in TRANSITIONS:
+        raise ValidationError({"action": _("Choose hide, restore, dismiss or approve.")})
+    reason = _reason(reason)
+    # Lock the row: two moderators acting at once take turns, the second sees the first's state.
+    locked = Comment.objects.select_for_update().get(pk=comment.pk)
+    sources, target = TRANSITIONS[action]
+    if locked.moderation not in sources:
+        raise ValidationError({"action": _refusal(action)})
+    open_flags = Flag.objects.filter(comment=locked, resolved_at__isnull=True)
+    if action == Action.DISMISS and not open_flags.exists():
+        raise ValidationError({"action": _("This comment has no open reports to dismiss.")})
+    now = timezone.now()
+    record = ModerationAction.objects.create(
+        consultation_id=locked.consultation_id,
+        action=action,
+        comment=locked,
+        reason=reason,
+        actor=actor,
+        created_at=now,
+    )
+    resolved = open_flags.update(resolved_at=now, resolved_by_action=record)
+    if target is not None:
+        locked.moderation = target
+        locked.moderation_reason = reason if target == Moderation.HIDDEN else ""
+        locked.save(update_fields=["moderation", "moderation_reason", "updated_at"])
+        comment.moderation, comment.moderation_reason = locked.moderation, locked.moderation_reason
+        pages_changed()  # anonymous readers' stored pages (plenary/pagecache.py)
+    audit_record(
+        event=Event.MODERATION_ACTION,
+        actor=actor,
+        consultation=locked.consultation_id,
+        target=locked.receipt,
+        action=action,
+        reason=reason,
+        flags_resolved=resolved,
+    )
+    outbox.enqueue("comments.tasks.send_moderation_notice", action_id=record.pk)
+    return record
+
+
+def _refusal(action: str) -> str:
+    if action == Action.HIDE:
+        return _("This comment is already hidden.")
+    if action == Action.RESTORE:
+        return _("Only a hidden comment can be restored.")
+    return _("Only a comment awaiting moderation can be approved.")
+
+
+def comment_hide(*, actor, comment: Comment, reason: str) -> ModerationAction:
+    """Hide the comment; ``reason`` is public (the thread shows it in a placeholder)."""
+    return comment_moderate(actor=actor, comment=comment, action=Action.HIDE, reason=reason)
+
+
+def comment_restore(*, actor, comment: Comment, reason: str) -> ModerationAction:
+    return comment_moderate(actor=actor, comment=comment, action=Action.RESTORE, reason=reason)
+
+
+def comment_approve(*, actor, comment: Comment, reason: str) -> ModerationAction:
+    return comment_moderate(actor=actor, comment=comment, action=Action.APPROVE, reason=reason)
+
+
+def comment_flags_dismiss(*, actor, comment: Comment, reason: str) -> ModerationAction:
+    return comment_moderate(actor=actor, comment=comment, action=Action.DISMISS, reason=reason)
+
+
+# --- blocks ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def participant_block(
+    *, actor, consultation: Consultation, user, reason: str, comment: Comment | None = None
+) -> ModerationAction:
+    """Bar ``user`` from commenting, replying, editing and flagging in ``consultation``.
+
+    ``comment``, when given, is the comment that led to the block (kept on
+    the action for the record).  The consultation's team cannot be blocked.
+    """
+    require_can_moderate(actor, consultation)
+    reason = _reason(reason)
+    if comment is not None and comment.consultation_id != consultation.pk:
+        raise ValidationError({"comment": _("This comment belongs to another consultation.")})
+    if user.pk == actor.pk or consult_permissions.is_staff_of(user, consultation):
+        raise ValidationError(
+            {"user": _("A member of this consultation's team cannot be blocked.")}
+        )
+    if ConsultationBlock.objects.filter(
+        consultation=consultation, user=user, lifted_at__isnull=True
+    ).exists():
+        raise ValidationError({"user": _("This participant is already blocked here.")})
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            ConsultationBlock.objects.create(
+                consultation=consultation,
+                user=user,
+                reason=reason,
+                blocked_by=actor,
+                created_at=now,
+            )
+    except IntegrityError:
+        raise ValidationError({"user": _("This participant is already blocked here.")}) from None
+    return _record_block_action(
+        actor=actor,
+        consultation=consultation,
+        user=user,
+        action=Action.BLOCK,
+        reason=reason,
+        comment=comment,
+        now=now,
+    )
+
+
+@transaction.atomic
+def participant_unblock(
+    *, actor, consultation: Consultation, block: ConsultationBlock, reason: str
+) -> ModerationAction:
+    require_can_moderate(actor, consultation)
+    reason = _reason(reason)
+    now = timezone.now()
+    lifted = ConsultationBlock.objects.filter(
+        pk=block.pk, consultation=consultation, lifted_at__isnull=True
+    ).update(lifted_at=now)
+    if not lifted:
+        raise ValidationError({"block": _("This participant is not blocked any more.")})
+    return _record_block_action(
+        actor=actor,
+        consultation=consultation,
+        user=block.user,
+        action=Action.UNBLOCK,
+        reason=reason,
+        comment=None,
+        now=now,
+    )
+
+
+def _record_block_action(
+    *, actor, consultation, user, action, reason, comment, now
+) -> ModerationAction:
+    record = ModerationAction.objects.create(
+        consultation=consultation,
+        action=action,
+        comment=comment,
+        subject=user,
+        reason=reason,
+        actor=actor,
+        created_at=now,
+    )
+    audit_record(
+        event=Event.MODERATION_ACTION,
+        actor=actor,
+        consultation=consultation,
+        target=user.email,
+        action=action,
+        reason=reason,
+    )
+    outbox.enqueue("comments.tasks.send_moderation_notice", action_id=record.pk)
+    return record
+
+
+# --- mail ------------------------------------------------------------------------
+
+
+def moderation_notice_send(*, action_id: int) -> bool:
+    """Tell the author (or the blocked participant) what a moderator did and why.
+
+    Idempotent: keyed ``moderation-<action id>``, so a retried task sends nothing twice.
+    """
+    record = ModerationAction.objects.select_related(
+        "consultation", "comment__author", "subject"
+    ).get(pk=action_id)
+    person = record.subject if record.action in BLOCK_ACTIONS else None
+    if person is None and record.comment is not None:
+        person = record.comment.author
+    if person is None or not person.email:
+        return False
+    subjects = {
+        Action.HIDE: _("[%(c)s] A moderator hid your comment %(r)s"),
+        Action.RESTORE: _("[%(c)s] Your comment %(r)s is shown again"),
+        Action.DISMISS: _("[%(c)s] Reports about your comment %(r)s were dismissed"),
+        Action.APPROVE: _("[%(c)s] Your comment %(r)s was approved and is now shown"),
+        Action.BLOCK: _("[%(c)s] You have been blocked from this consultation"),
+        Action.UNBLOCK: _("[%(c)s] You can take part in this consultation again"),
+    }
+    receipt = record.comment.receipt if record.comment else ""
+    subject = subjects[record.action] % {"c": record.consultation.title[:80], "r": receipt}
+    link = settings.SITE_URL + (
+        reverse("receipt", args=[receipt])
+        if receipt
+        else reverse("consultation", args=[record.consultation.slug])
+    )
+    return outbox.send_mail_once(
+        key=f"moderation-{record.pk}",
+        to=person.email,
+        subject=subject,
+        text=render_to_string(
+            f"comments/email/moderation_{record.action}.txt",
+            {
+                "action": record,
+                "consultation": record.consultation,
+                "comment": record.comment,
+                "link": link,
+                "code_of_conduct": settings.SITE_URL
+                + reverse("consultation", args=[record.consultation.slug])
+                + "#code-of-conduct",
+            },
+        ),
+    )
+
+
+# --- selectors -------------------------------------------------------------------
+
+
+def moderation_queue(*, consultation: Consultation) -> QuerySet[Comment]:
+    """Comments waiting for a moderator, oldest first: open flags, or pre-moderation.
+
+    Each carries ``open_flag_count``, ``first_flagged_at``, ``waiting_since``
+    and ``open_flags`` (prefetched, with who flagged).  Two queries per page,
+    plus the paginator's count.
+    """
+    is_open = Q(flags__resolved_at__isnull=True)
+    open_flags = Flag.objects.filter(resolved_at__isnull=True).select_related(
+        "flagged_by__participant"
+    )
+    return (
+        Comment.objects.filter(consultation=consultation)
+        .annotate(
+            open_flag_count=Count("flags", filter=is_open),
+            first_flagged_at=Min("flags__created_at", filter=is_open),
+        )
+        .filter(Q(moderation=Moderation.PENDING) | Q(open_flag_count__gt=0))
+        .annotate(
+            waiting_since=Case(
+                When(moderation=Moderation.PENDING, then=F("created_at")),
+                default=F("first_flagged_at"),
+            )
+        )
+        .select_related(
+            "section", "author__participant__group", "on_behalf_of__merged_into", "consultation"
+        )
+        .prefetch_related(Prefetch("flags", queryset=open_flags, to_attr="open_flags"))
+        .order_by("waiting_since", "pk")
+    )
+
+
+def moderation_counts(*, consultation: Consultation) -> dict[str, int]:
+    """How many comments are flagged and how many await pre-moderation (one query)."""
+    return Comment.objects.filter(consultation=consultation).aggregate(
+        pending=Count("pk", filter=Q(moderation=Moderation.PENDING), distinct=True),
+        flagged=Count("pk", filter=Q(flags__resolved_at__isnull=True), distinct=True),
+    )
+
+
+def comments_hidden(*, consultation: Consultation, limit: int = 20) -> QuerySet[Comment]:
+    """The most recently hidden comments (to restore one), newest first: one query."""
+    return (
+        Comment.objects.filter(consultation=consultation, moderation=Moderation.HIDDEN)
+        .select_related("author__participant__group", "on_behalf_of__merged_into")
+        .order_by("-updated_at", "-pk")[:limit]
+    )
+
+
+def blocks_active(*, consultation: Consultation) -> QuerySet[ConsultationBlock]:
+    """Participants blocked from the consultation now, most recent first (one query)."""
+    return (
+        ConsultationBlock.objects.filter(consultation=consultation, lifted_at__isnull=True)
+        .select_related("user__participant", "blocked_by__participant")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def actions_of_comment(*, comment: Comment) -> QuerySet[ModerationAction]:
+    return ModerationAction.objects.filter(comment=comment).select_related("actor__participant")

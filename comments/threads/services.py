@@ -1,0 +1,339 @@
+"""The only door for writes to comments."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
+
+from comments import permissions
+from comments.attachments import services as attachment_files
+from comments.models import Comment, CommentRevision
+from comments.moderation import services as moderation
+from comments.threads.receipts import new_receipt, retry_on_collision
+from consult.charter import services as charter
+from consult.consultations.selectors import round_current, section_in_version
+from consult.models import Consultation, Question, Section
+from consult.reminders import services as reminders
+from consult.translations.languages import comment_language_check, mail_language
+from plenary.outbox import services as outbox
+from plenary.pagecache import pages_changed
+from plenary.text import render_markdown
+from stakeholders.models import Organisation
+from stakeholders.registry.selectors import organisations_for_behalf
+
+
+def _validate_body(body: str) -> None:
+    limit = settings.PLENARY_COMMENT_MAX_CHARS
+    if not body or not body.strip():
+        raise ValidationError({"body": _("Write your comment before sending it.")})
+    if len(body) > limit:
+        raise ValidationError(
+            {
+                "body": _("A comment can be at most %(limit)d characters long; this one has %(n)d.")
+                % {"limit": limit, "n": len(body)}
+            }
+        )
+    if "\x00" in body:
+        raise ValidationError(
+            {"body": _("The text contains a NUL character, which cannot be stored.")}
+        )
+
+
+@retry_on_collision  # a taken receipt: run again with a new one (comments/threads/receipts.py)
+@transaction.atomic
+def comment_create(
+    *,
+    actor,
+    consultation: Consultation,
+    body: str,
+    section_key: str | None = None,
+    parent: Comment | None = None,
+    on_behalf_of: Organisation | None = None,
+    visibility: str = Comment.Visibility.PUBLIC,
+    channel: str = Comment.Channel.WEB,
+    question: Question | None = None,
+    attachments=(),
+    accept_code_of_conduct: bool = False,
+    language: str = "",
+) -> Comment:
+    """Post a comment on a section of the current draft, or a reply to ``parent``.
+
+    ``language`` is the language the comment is written in (blank: unknown;
+    checked by ``consult.translations.languages.comment_language_check``).
+
+    ``attachments`` (uploaded files) are checked before anything is written
+    (comments/attachments/services.py): one refused file refuses the whole comment
+    (ValidationError on ``attachments``) and nothing is stored.
+
+    With ``question`` (a free-text question of the open round), the comment is
+    the participant's answer to it: no section, no parent (consult/questions/services.py).
+
+    Refuses (ValidationError naming the field, or PermissionDenied) when the
+    round is closed, the body is empty or too long, the section key is
+    unknown, the parent belongs to another consultation, or the actor may not
+    speak for ``on_behalf_of``.  Writes the comment and its first revision.
+    """
+    # The rules about the person, read in one query (comments.permissions.Standing).
+    standing = permissions.require_can_comment(actor, consultation)
+    round_ = round_current(consultation=consultation)
+    if round_ is None or not round_.is_open():
+        raise ValidationError(
+            {"round": _("Comments are closed: no round of this consultation is open.")}
+        )
+    _validate_body(body)
+    language = comment_language_check(language)
+    if visibility not in Comment.Visibility.values:
+        raise ValidationError({"visibility": _("Choose public or private.")})
+
+    section: Section | None = None
+    if section_key:
+        section = section_in_version(version_id=round_.document_version_id, key=section_key)
+        if section is None:
+            raise ValidationError(
+                {"section": _("The current draft has no section “%(key)s”.") % {"key": section_key}}
+            )
+    if question is not None and (
+        question.round_id != round_.pk
+        or question.kind != Question.Kind.FREE_TEXT
+        or section is not None
+        or parent is not None
+    ):
+        raise ValidationError(
+            {"question": _("This is not a free-text question of the open round.")}
+        )
+    root = None
+    if parent is not None:
+        if parent.consultation_id != consultation.pk:
+            raise ValidationError(
+                {"parent": _("You can only reply to a comment of this consultation.")}
+            )
+        if not permissions.can_see_text(actor, parent):
+            raise ValidationError({"parent": _("This comment cannot be replied to.")})
+        if section is not None and parent.section_id != section.pk:
+            raise ValidationError(
+                {"section": _("A reply belongs to the section of the comment it answers.")}
+            )
+        section = parent.section
+        root = parent.root or parent
+    if (
+        on_behalf_of is not None
+        and not organisations_for_behalf(user=actor).filter(pk=on_behalf_of.pk).exists()
+    ):
+        raise ValidationError(
+            {
+                "on_behalf_of": _(
+                    "You can speak for an organisation only once the secretariat has "
+                    "verified your affiliation with it."
+                )
+            }
+        )
+
+    # The code of conduct, once per consultation (consult/charter/services.py): refused
+    # (field ``accept_code_of_conduct``) until accepted, or accepted right now.
+    charter.charter_require(
+        actor=actor,
+        consultation=consultation,
+        accept=accept_code_of_conduct,
+        accepted=standing.charter_accepted,
+    )
+    checked_files = attachment_files.attachments_check(attachments)  # writes nothing
+
+    comment = comment_write(
+        consultation=consultation,
+        round_=round_,
+        section=section,
+        question=question,
+        parent=parent,
+        root=root,
+        author=actor,
+        on_behalf_of=on_behalf_of,
+        body=body,
+        visibility=visibility,
+        channel=channel,
+        # Pre-moderation (comments.moderation.services): PENDING until a moderator approves.
+        moderation=moderation.initial_state(actor=actor, consultation=consultation),
+        language=language,
+        commented_before=standing.commented_before,
+    )
+    attachment_files.attachments_store(actor=actor, comment=comment, checked=checked_files)
+    return comment
+
+
+def comment_write(
+    *,
+    consultation: Consultation,
+    round_,
+    author,
+    body: str,
+    section: Section | None = None,
+    question: Question | None = None,
+    parent: Comment | None = None,
+    root: Comment | None = None,
+    on_behalf_of: Organisation | None = None,
+    visibility: str = Comment.Visibility.PUBLIC,
+    channel: str = Comment.Channel.WEB,
+    moderation: str = Comment.Moderation.VISIBLE,
+    offline: dict | None = None,
+    language: str = "",
+    commented_before: bool | None = None,
+) -> Comment:
+    """The one place that builds a Comment, its revision 1 and its receipt mail.
+
+    Not a door: callers (``comment_create``, ``comments.offline.services``) have
+    checked permissions and validated everything, inside their transaction.
+    ``offline`` (``entered_by``, ``submitter_name``, ``submitter_organisation``,
+    ``received_at``, ``meeting``) marks input received outside the web and
+    entered by staff: nobody is mailed a receipt (the sender has no address
+    here; the secretariat sends it back) and the staff member who typed it
+    does not start following the consultation.  ``commented_before``: whether
+    the author had commented here before (read by the caller, or here).
+
+    The receipt is drawn without asking whether it is free: callers are
+    wrapped in ``comments.threads.receipts.retry_on_collision``.
+    """
+    comment = Comment.objects.create(
+        receipt=new_receipt(),
+        consultation=consultation,
+        round=round_,
+        section=section,
+        question=question,
+        parent=parent,
+        root=root,
+        author=author,
+        on_behalf_of=on_behalf_of,
+        body=body,
+        body_html=render_markdown(body),
+        search_text=body,  # + attachments' text: comments.attachments.services.attachments_store
+        visibility=visibility,
+        channel=channel,
+        moderation=moderation,
+        language=language,
+        **(offline or {}),
+    )
+    CommentRevision.objects.create(comment=comment, number=1, body=body, created_by=author)
+    if offline is None:
+        # The first comment follows the consultation.
+        reminders.follow_after_comment(comment=comment, commented_before=commented_before)
+        # Same transaction: a refused or rolled-back comment never mails a receipt.
+        outbox.enqueue("comments.tasks.send_receipt", comment_id=comment.pk)
+    return comment
+
+
+def _locked_for_change(*, actor, comment: Comment) -> Comment:
+    """The comment's row, locked, once its author may still change it.
+
+    Edits and withdrawal share the rules: the author only, not withdrawn,
+    while the comment's own round is open (``Round.closes_at``; a frozen clock
+    in the tests).  The lock serialises concurrent edits, so revision numbers
+    are consecutive.
+    """
+    permissions.require_is_author(actor, comment)
+    rows = Comment.objects.select_for_update(of=("self",)).select_related("round", "consultation")
+    locked = rows.get(pk=comment.pk)
+    if locked.withdrawn_at is not None:
+        raise ValidationError({"comment": _("This comment was withdrawn: it cannot be changed.")})
+    if not locked.round.is_open():
+        raise ValidationError(
+            {
+                "round": _(
+                    "The round this comment belongs to closed on %(date)s: "
+                    "it can no longer be changed."
+                )
+                % {"date": formats.date_format(timezone.localtime(locked.round.closes_at), "j F Y")}
+            }
+        )
+    return locked
+
+
+@transaction.atomic
+def comment_edit(*, actor, comment: Comment, body: str) -> Comment:
+    """The author replaces the text of their comment while its round is open.
+
+    Every version stays: the new text becomes ``CommentRevision`` number n+1
+    (1 is the original) and ``edited_at`` is set.  Refuses (ValidationError
+    naming the field) a withdrawn comment (``comment``), a closed round
+    (``round``), a body ``comment_create`` would refuse, and a body identical
+    to the current one (``body``: an edit must change something, so the
+    history holds no empty steps); anyone but the author gets PermissionDenied.
+    In a pre-moderated consultation, the edit of an author whose new comments
+    would still wait for approval waits again (``moderation`` back to pending).
+    """
+    locked = _locked_for_change(actor=actor, comment=comment)
+    _validate_body(body)
+    if body == locked.body:
+        raise ValidationError(
+            {"body": _("This is the text already recorded: change it, or leave it as it is.")}
+        )
+    last = locked.revisions.order_by("-number").values_list("number", flat=True).first() or 0
+    CommentRevision.objects.create(comment=locked, number=last + 1, body=body, created_by=actor)
+    locked.body = body
+    locked.body_html = render_markdown(body)
+    locked.edited_at = timezone.now()
+    locked.search_text = attachment_files.search_text_of(
+        body, locked.attachments.values_list("extracted_text", flat=True)
+    )
+    fields = ["body", "body_html", "search_text", "edited_at", "updated_at"]
+    # An author still under pre-moderation cannot use an edit to slip new text
+    # past it: the edited comment waits for a moderator again.
+    if (
+        locked.moderation == Comment.Moderation.VISIBLE
+        and moderation.initial_state(actor=actor, consultation=locked.consultation)
+        == Comment.Moderation.PENDING
+    ):
+        locked.moderation = Comment.Moderation.PENDING
+        fields.append("moderation")
+    locked.save(update_fields=fields)
+    pages_changed()  # anonymous readers' stored pages (plenary/pagecache.py)
+    return locked
+
+
+@transaction.atomic
+def comment_withdraw(*, actor, comment: Comment) -> Comment:
+    """The author withdraws their comment while its round is open.
+
+    Its text leaves the thread, the API and the ledger for everyone but its
+    author and the consultation's staff (``Comment.is_public`` is false once
+    ``withdrawn_at`` is set); its receipt still resolves, replies keep their
+    place, and the ledger lists it as withdrawn.  Nothing is deleted, and the
+    ledger's hash chain does not cover comment text, so it is unaffected.
+    There is no undo.
+    """
+    locked = _locked_for_change(actor=actor, comment=comment)
+    locked.withdrawn_at = timezone.now()
+    locked.save(update_fields=["withdrawn_at", "updated_at"])
+    pages_changed()  # its text leaves the stored pages at once (plenary/pagecache.py)
+    return locked
+
+
+def comment_receipt_send(*, comment_id: int) -> bool:
+    """Mail the author the receipt of their comment; True if a mail was sent.
+
+    Idempotent: the key ``receipt-<id>`` makes a re-run (task retry, relay
+    published twice) send nothing.  The mail carries what the author needs to
+    follow the comment without signing in: the receipt and its /r/ link.
+    """
+    comment = Comment.objects.select_related(
+        "consultation", "round", "section", "parent", "author"
+    ).get(pk=comment_id)
+    if not comment.author.email or comment.entered_by_id is not None:
+        return False  # entered by staff: the author is the staff member, not the sender
+    # In the language the author wrote in (their interface's, by default):
+    # consult/translations/languages.py.
+    with translation.override(mail_language(comment.language)):
+        subject = _("[%(consultation)s] Your comment was received: %(receipt)s") % {
+            "consultation": comment.consultation.title[:80],
+            "receipt": comment.receipt,
+        }
+        text = render_to_string(
+            "comments/email/receipt.txt",
+            {
+                "comment": comment,
+                "link": settings.SITE_URL + reverse("receipt", args=[comment.receipt]),
+            },
+        )
+    return outbox.send_mail_once(
+        key=f"receipt-{comment.pk}", to=comment.author.email, subject=subject, text=text
+    )

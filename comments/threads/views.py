@@ -1,0 +1,376 @@
+"""Threads on a section, the receipt page and "my input".  Each write is one service call."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from comments import permissions
+from comments.attachments.services import attachment_lists_set
+from comments.models import Comment
+from comments.threads import selectors, services
+from comments.threads.forms import CommentEditForm, CommentForm, ReceiptLookupForm
+from comments.threads.receipts import RECEIPT_RE, normalise
+from consult import permissions as consult_permissions
+from consult.charter import services as charter
+from consult.consultations.selectors import round_current
+from consult.models import Consultation, Section
+from consult.translations import services as translations
+from consult.versions.selectors import earlier_comment_counts
+from feedback import permissions as feedback_permissions
+from feedback.ledger import services as feedback_services
+from feedback.ledger.forms import AppealForm
+from feedback.ledger.selectors import (
+    appeal_window_closes_at,
+    current_disposition,
+    disposition_history_with_appeals,
+)
+from plenary import ratelimit
+from plenary.forms import NOT_DONE, posted, submit
+from plenary.keyset import page_from_query
+from plenary.pagecache import anonymous_micro_cache
+from plenary.text import render_markdown
+from stakeholders.registry.selectors import organisations_for_behalf
+
+MY_INPUT_PER_PAGE = 50
+
+
+@anonymous_micro_cache  # a deadline surge of readers (plenary/pagecache.py)
+@ratelimit.answers_429
+def section_thread(request, slug: str, key: str):
+    consultation = get_object_or_404(Consultation, slug=slug)
+    consult_permissions.require_can_view(request.user, consultation)
+    current_round = round_current(consultation=consultation)
+    round_is_open = bool(current_round and current_round.is_open())
+    version_id = current_round.document_version_id if current_round else None
+    # Keys are stable across versions: with no draft under review, the latest published
+    # text (the team also sees unpublished ones).
+    is_staff = None  # asked once, when first needed
+    if version_id:
+        in_version = {"version_id": version_id}
+    else:
+        is_staff = consult_permissions.is_staff_of(request.user, consultation)
+        in_version = {} if is_staff else {"version__published_at__isnull": False}
+    section = (
+        Section.objects.select_related("version__consultation")
+        .filter(version__consultation=consultation, key=key, **in_version)
+        .order_by("-version__number")
+        .first()
+    )
+    if section is None:
+        raise Http404(_("This draft has no such section."))
+    organisations = list(organisations_for_behalf(user=request.user))
+    form = CommentForm(
+        request.POST or None,
+        request.FILES or None,
+        organisations=organisations,
+        charter_needed=charter.charter_needed(user=request.user, consultation=consultation),
+    )
+    # "Preview" renders the text again under the form and stores nothing.
+    previewing = request.method == "POST" and "preview" in request.POST
+    preview = body_preview(form) if previewing else None
+
+    if request.method == "POST" and not previewing:
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        comment = submit(
+            request,
+            form,
+            ratelimit.limited(
+                "comment",
+                request,
+                lambda data: services.comment_create(
+                    actor=request.user,
+                    consultation=consultation,
+                    section_key=None if data["parent"] else section.key,
+                    channel=Comment.Channel.WEB,
+                    **data,
+                ),
+            ),
+        )
+        if comment is not NOT_DONE:
+            messages.success(
+                request,
+                _("Thank you. Your comment is recorded with receipt number %(receipt)s.")
+                % {"receipt": comment.receipt},
+            )
+            return redirect("receipt", receipt=comment.receipt)
+
+    if is_staff is None:
+        is_staff = consult_permissions.is_staff_of(request.user, consultation)
+    page, cursor_error = page_from_query(
+        request.GET,
+        lambda **cursor: selectors.section_thread_page(
+            section=section, viewer=request.user, is_staff=is_staff, **cursor
+        ),
+    )
+    attachment_lists_set([*page.items, *(reply for t in page.items for reply in t.reply_list)])
+    reply_to = request.POST.get("parent") if request.method == "POST" else ""
+    return render(
+        request,
+        "comments/section_thread.html",
+        {
+            "consultation": consultation,
+            "section": section,
+            "round": current_round,
+            "round_is_open": round_is_open,
+            "page": page,
+            "cursor_error": cursor_error,
+            "thread_count": selectors.section_thread_count(
+                section=section, viewer=request.user, is_staff=is_staff
+            ),
+            # "N comments on the earlier text" (consult/versions/selectors.py): one query.
+            "earlier": earlier_comment_counts(version=section.version).get(section.key),
+            "form": form,
+            "reply_to": reply_to,
+            "preview": preview,
+            "has_profile": permissions.has_profile(request.user),
+            "email_unverified": permissions.needs_email_verification(request.user),
+            "organisations": organisations,
+            # The section in the viewer's language when translated
+            # (consult/translations/services.py).
+            "draft_language": translations.attach_display(
+                sections=[section],
+                consultation=consultation,
+                show_original="original" in request.GET,
+            ),
+        },
+        status=400 if cursor_error else 200,
+    )
+
+
+def comment_thread(request, slug: str, key: str, receipt: str):
+    """One thread: its top-level comment and every reply the viewer may read, paginated.
+
+    A reply's receipt leads to its thread, at the reply.
+    """
+    consultation = get_object_or_404(Consultation, slug=slug)
+    consult_permissions.require_can_view(request.user, consultation)
+    is_staff = consult_permissions.is_staff_of(request.user, consultation)
+    root = selectors.thread_root(
+        consultation=consultation, receipt=receipt, viewer=request.user, is_staff=is_staff
+    )
+    if root is None:
+        raise Http404(_("No comment thread has this receipt number."))
+    if root.receipt != receipt or root.section.key != key:
+        url = reverse("thread", args=[consultation.slug, root.section.key, root.receipt])
+        anchor = normalise(receipt)
+        return redirect(url if anchor == root.receipt else f"{url}#c-{anchor}")
+    current_round = round_current(consultation=consultation)
+    page, cursor_error = page_from_query(
+        request.GET,
+        lambda **cursor: selectors.thread_replies_page(
+            root=root, viewer=request.user, is_staff=is_staff, **cursor
+        ),
+    )
+    attachment_lists_set([root, *page.items])
+    return render(
+        request,
+        "comments/thread.html",
+        {
+            "consultation": consultation,
+            "section": root.section,
+            "root": root,
+            "round_is_open": bool(current_round and current_round.is_open()),
+            "page": page,
+            "cursor_error": cursor_error,
+            "has_profile": permissions.has_profile(request.user),
+            "email_unverified": permissions.needs_email_verification(request.user),
+        },
+        status=400 if cursor_error else 200,
+    )
+
+
+def receipt_lookup(request):
+    form = ReceiptLookupForm(request.GET or None)
+    if form.is_valid():
+        receipt = normalise(form.cleaned_data["receipt"])
+        if RECEIPT_RE.match(receipt) and Comment.objects.filter(receipt=receipt).exists():
+            return redirect("receipt", receipt=receipt)
+        form.add_error("receipt", _("No comment has this receipt number. Check it and try again."))
+    return render(request, "comments/receipt_lookup.html", {"form": form})
+
+
+def receipt_detail(request, receipt: str, appeal_form: AppealForm | None = None):
+    normalised = normalise(receipt)
+    if normalised != receipt:
+        return redirect("receipt", receipt=normalised)
+    comment = selectors.comment_by_receipt(receipt=receipt)
+    if comment is None or not permissions.can_view_receipt(request.user, comment):
+        raise Http404(_("No comment has this receipt number."))
+    attachment_lists_set([comment])
+    return render(
+        request,
+        "comments/receipt_detail.html",
+        {
+            "comment": comment,
+            "can_see_text": permissions.can_see_text(request.user, comment),
+            "can_change": permissions.can_change(request.user, comment),
+            "history": disposition_history_with_appeals(comment=comment),
+            **_appeal_context(request, comment, appeal_form),
+        },
+    )
+
+
+def _appeal_context(request, comment: Comment, appeal_form: AppealForm | None) -> dict:
+    """The appeal form for the author within the window; the window's end for everyone."""
+    current = current_disposition(comment=comment)
+    closes_at = appeal_window_closes_at(entry=current) if current else None
+    if appeal_form is None and feedback_permissions.can_appeal(request.user, comment):
+        appeal_form = AppealForm()
+    return {
+        "appeal_form": appeal_form,
+        "appeal_closes_at": closes_at,
+        "appeal_window_open": bool(closes_at and timezone.now() <= closes_at),
+    }
+
+
+@login_required
+def receipt_appeal(request, receipt: str):
+    """POST: the author appeals the comment's current decision
+    (feedback.ledger.services.appeal_file)."""
+    comment = selectors.comment_by_receipt(receipt=receipt)
+    if comment is None or not permissions.can_view_receipt(request.user, comment):
+        raise Http404(_("No comment has this receipt number."))
+    if request.method != "POST":
+        return redirect("receipt", receipt=comment.receipt)
+    form = AppealForm(request.POST)
+    appeal = submit(
+        request,
+        form,
+        lambda data: feedback_services.appeal_file(
+            actor=request.user, comment=comment, reason=data["reason"]
+        ),
+    )
+    if appeal is NOT_DONE:
+        return receipt_detail(request, comment.receipt, appeal_form=form)
+    messages.success(
+        request,
+        _("Your appeal is recorded. The secretariat must answer it by %(date)s.")
+        % {"date": formats.date_format(timezone.localtime(appeal.answer_due_at), "j F Y")},
+    )
+    return redirect("receipt", receipt=comment.receipt)
+
+
+@login_required
+def my_input(request):
+    page = Paginator(
+        selectors.comments_of_author_with_history(user=request.user), MY_INPUT_PER_PAGE
+    ).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "comments/my_input.html",
+        {"page": page, "summary": selectors.author_summary(user=request.user)},
+    )
+
+
+# --- the author's changes: preview, edit, withdraw; everyone's history -------------
+
+
+def body_preview(form: forms.Form) -> str | None:
+    """The rendering of a form's ``body`` for a Preview button: nothing is stored.
+
+    None when the form is invalid (its errors show instead); "" when the body
+    is blank.  The same renderer as the stored comment, so what the
+    participant sees is what everyone will see.
+    """
+    if not form.is_valid():
+        return None
+    body = form.cleaned_data["body"]
+    return render_markdown(body) if body.strip() else ""
+
+
+def _comment_or_404(request, receipt: str) -> Comment:
+    comment = selectors.comment_by_receipt(receipt=receipt)
+    if comment is None or not permissions.can_view_receipt(request.user, comment):
+        raise Http404(_("No comment has this receipt number."))
+    return comment
+
+
+@login_required
+def comment_edit(request, receipt: str):
+    """The author edits their comment (GET: the form; POST: preview or save)."""
+    comment = _comment_or_404(request, receipt)
+    permissions.require_is_author(request.user, comment)
+    form = CommentEditForm(posted(request), initial={"body": comment.body})
+    preview = None
+    if request.method == "POST" and "preview" in request.POST:
+        preview = body_preview(form)
+    else:
+        edited = submit(
+            request,
+            form,
+            lambda data: services.comment_edit(
+                actor=request.user, comment=comment, body=data["body"]
+            ),
+        )
+        if edited is not NOT_DONE:
+            messages.success(
+                request,
+                _("Your comment %(receipt)s is updated; its earlier text stays in its history.")
+                % {"receipt": comment.receipt},
+            )
+            return redirect("receipt", receipt=comment.receipt)
+    return render(
+        request,
+        "comments/edit.html",
+        {
+            "comment": comment,
+            "form": form,
+            "preview": preview,
+            "can_change": permissions.can_change(request.user, comment),
+        },
+    )
+
+
+@login_required
+def comment_withdraw(request, receipt: str):
+    """The author withdraws their comment (GET: confirm; POST: withdraw)."""
+    comment = _comment_or_404(request, receipt)
+    permissions.require_is_author(request.user, comment)
+    form = forms.Form(posted(request))
+    withdrawn = submit(
+        request,
+        form,
+        lambda data: services.comment_withdraw(actor=request.user, comment=comment),
+    )
+    if withdrawn is not NOT_DONE:
+        messages.success(
+            request,
+            _("Your comment %(receipt)s is withdrawn. Its receipt and status stay public.")
+            % {"receipt": comment.receipt},
+        )
+        return redirect("receipt", receipt=comment.receipt)
+    return render(
+        request,
+        "comments/withdraw.html",
+        {
+            "comment": comment,
+            "form": form,
+            "can_change": permissions.can_change(request.user, comment),
+        },
+    )
+
+
+def comment_history(request, receipt: str):
+    """Every version of a comment's text, for whoever may read its text."""
+    comment = _comment_or_404(request, receipt)
+    if not permissions.can_see_text(request.user, comment):
+        raise PermissionDenied(
+            _("This comment's text is shown only to its author and the secretariat.")
+        )
+    revisions = [
+        (revision, render_markdown(revision.body))
+        for revision in selectors.comment_revisions(comment=comment)
+    ]
+    return render(
+        request,
+        "comments/history.html",
+        {"comment": comment, "revisions": revisions},
+    )

@@ -1,0 +1,150 @@
+"""Reads for consultations, rounds and drafts."""
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.utils import timezone
+from guardian.shortcuts import get_users_with_perms
+
+from comments.models import Comment
+from consult import permissions
+from consult.models import Consultation, DocumentVersion, Round, Section
+from plenary.prepared import Prepared
+
+
+def _round_list() -> QuerySet[Round]:
+    """What ``round_list`` holds wherever a consultation carries it: its rounds,
+    oldest first, each with its draft (read by ``round_current``)."""
+    return Round.objects.select_related("document_version").order_by("number")
+
+
+def consultation_list_public() -> QuerySet[Consultation]:
+    now = timezone.now()
+    return (
+        Consultation.objects.filter(status=Consultation.Status.PUBLISHED)
+        .prefetch_related(Prefetch("rounds", queryset=_round_list(), to_attr="round_list"))
+        .annotate(
+            open_round_count=Count(
+                "rounds", filter=Q(rounds__opens_at__lte=now, rounds__closes_at__gt=now)
+            )
+        )
+        .order_by("-open_round_count", "-published_at")
+    )
+
+
+def round_current(*, consultation: Consultation, now=None) -> Round | None:
+    """The round open now, else the most recent one that has opened.
+
+    No query when ``consultation`` came from ``consultation_for_viewer`` or
+    ``consultation_list_public``, whose prefetched ``round_list`` carries each
+    round's draft.
+    """
+    now = now or timezone.now()
+    prefetched = getattr(consultation, "round_list", None)
+    if prefetched is not None:
+        opened = [r for r in prefetched if r.opens_at <= now]
+        return max(opened, key=lambda r: (r.opens_at, r.number), default=None)
+    return (
+        Round.objects.filter(consultation=consultation, opens_at__lte=now)
+        .select_related("document_version")
+        .order_by("-opens_at", "-number")
+        .first()
+    )
+
+
+def version_current(*, consultation: Consultation, now=None) -> DocumentVersion | None:
+    """The draft readers see: the current round's version, else the latest published one."""
+    current = round_current(consultation=consultation, now=now)
+    if current and current.document_version_id:
+        return current.document_version
+    return (
+        DocumentVersion.objects.filter(consultation=consultation, published_at__isnull=False)
+        .order_by("-number")
+        .first()
+    )
+
+
+def version_latest(*, consultation: Consultation) -> DocumentVersion | None:
+    return DocumentVersion.objects.filter(consultation=consultation).order_by("-number").first()
+
+
+def sections_of(*, version: DocumentVersion) -> QuerySet[Section]:
+    return Section.objects.filter(version=version).order_by("ordinal")
+
+
+# Every page and API call of a consultation starts here: compiled once per
+# thread (plenary/prepared.py).  The slug is unique.
+_BY_SLUG = Prepared(lambda slug: Consultation.objects.filter(slug=slug), slug=str)
+_ROUNDS = Prepared(
+    lambda consultation_id: _round_list().filter(consultation_id=consultation_id),
+    consultation_id=int,
+)
+
+
+def consultation_for_viewer(*, slug: str, user) -> Consultation | None:
+    """The consultation, if ``user`` may see it: published, or ``user`` is its staff.
+
+    Its rounds come with it as ``round_list`` (``_round_list``, as
+    ``consultation_list_public``'s prefetch gives them, so ``round_current``
+    asks nothing more).
+    """
+    found = _BY_SLUG.run(slug=slug)
+    if not found:
+        return None
+    (consultation,) = found
+    if consultation.status != Consultation.Status.PUBLISHED and not permissions.is_staff_of(
+        user, consultation
+    ):
+        return None
+    consultation.round_list = _ROUNDS.run(consultation_id=consultation.pk)
+    for round_ in consultation.round_list:  # as the prefetch does: no query for round.consultation
+        round_.consultation = consultation
+    return consultation
+
+
+def sections_with_comment_counts(*, version: DocumentVersion) -> QuerySet[Section]:
+    """Sections of ``version`` with ``comment_count``: public, visible comments (one query)."""
+    return sections_of(version=version).annotate(
+        comment_count=Count(
+            "comments",
+            filter=Q(
+                comments__visibility=Comment.Visibility.PUBLIC,
+                comments__moderation=Comment.Moderation.VISIBLE,
+            ),
+        )
+    )
+
+
+def section_by_key(*, consultation: Consultation, key: str) -> Section | None:
+    """The section with ``key`` in the latest version of the consultation that has it."""
+    return (
+        Section.objects.filter(version__consultation=consultation, key=key)
+        .select_related("version")
+        .order_by("-version__number")
+        .first()
+    )
+
+
+_SECTION_IN_VERSION = Prepared(
+    lambda version_id, key: Section.objects.filter(version_id=version_id, key=key),
+    version_id=int,
+    key=str,
+)
+
+
+def section_in_version(*, version_id: int, key: str) -> Section | None:
+    """The section with ``key`` in draft ``version_id`` (keys are unique in a draft).
+
+    Compiled once per thread (plenary/prepared.py): every comment POST asks it.
+    """
+    found = _SECTION_IN_VERSION.run(version_id=version_id, key=key)
+    return found[0] if found else None
+
+
+def secretariat_members(*, consultation: Consultation):
+    """Active users holding the secretariat role (run_consultation) on the consultation."""
+    return (
+        get_users_with_perms(
+            consultation, only_with_perms_in=["run_consultation"], with_group_users=True
+        )
+        .filter(is_active=True)
+        .order_by("pk")
+    )

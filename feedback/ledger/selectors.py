@@ -1,0 +1,689 @@
+"""Reads of the ledger.  The current disposition is the latest entry, by sequence."""
+
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import (
+    Count,
+    F,
+    FilteredRelation,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce, Lower
+
+from comments.models import Comment
+from consult.models import Consultation, Section
+from feedback.ledger import chain
+from feedback.models import (
+    Appeal,
+    DispositionDraft,
+    DispositionEntry,
+    RationaleSnippet,
+    Status,
+    Theme,
+    ThemeSuggestion,
+    ThemeTag,
+)
+
+
+def with_disposition(comments: QuerySet[Comment]) -> QuerySet[Comment]:
+    """Annotate each comment with its current published disposition (or None).
+
+    Adds ``disposition_status``, ``disposition_rationale`` and
+    ``disposition_published_at``: three correlated subqueries in the same
+    SQL statement, so a list costs one query however long it is.
+    """
+    latest = DispositionEntry.objects.filter(comment=OuterRef("pk")).order_by("-sequence")
+    return comments.annotate(
+        disposition_status=Subquery(latest.values("status")[:1]),
+        disposition_rationale=Subquery(latest.values("rationale")[:1]),
+        disposition_published_at=Subquery(latest.values("published_at")[:1]),
+    )
+
+
+def latest_entry_ids(*, comment_ids: list[int]) -> QuerySet:
+    """Ids of the current (latest) entry of each of these comments, as a subquery."""
+    latest = DispositionEntry.objects.filter(comment=OuterRef("comment")).order_by("-sequence")
+    return DispositionEntry.objects.filter(
+        comment_id__in=comment_ids, pk=Subquery(latest.values("pk")[:1])
+    ).values("pk")
+
+
+def current_disposition(*, comment: Comment) -> DispositionEntry | None:
+    return (
+        DispositionEntry.objects.filter(comment=comment)
+        .select_related("target_section", "duplicate_of")
+        .order_by("-sequence")
+        .first()
+    )
+
+
+def disposition_history(*, comment: Comment) -> QuerySet[DispositionEntry]:
+    return (
+        DispositionEntry.objects.filter(comment=comment)
+        .select_related("target_section", "duplicate_of")
+        .order_by("sequence")
+    )
+
+
+def ledger_entries(*, consultation: Consultation) -> QuerySet[DispositionEntry]:
+    return (
+        DispositionEntry.objects.filter(consultation=consultation)
+        .select_related("comment", "target_section", "duplicate_of")
+        .order_by("sequence")
+    )
+
+
+# What the hash chain covers (feedback/ledger/chain.py), plus what the export needs to
+# decide whether a rationale is public; comment bodies are never loaded.
+_CHAIN_FIELDS = (
+    "sequence",
+    "status",
+    "rationale",
+    "appeal_id",
+    "decided_at",
+    "published_at",
+    "previous_hash",
+    "entry_hash",
+    "consultation__slug",
+    "comment__receipt",
+    "comment__visibility",
+    "comment__moderation",
+    "comment__withdrawn_at",
+    "target_section__key",
+    "duplicate_of__receipt",
+)
+
+
+def ledger_chain(*, consultation: Consultation) -> QuerySet[DispositionEntry]:
+    """The consultation's hash chain: every entry in sequence order, in one query.
+
+    Stream it with ``.iterator(chunk_size=...)`` (a server-side cursor on
+    PostgreSQL).  ``manage.py verify_ledger`` checks it with
+    ``feedback.ledger.chain.verify``; ledger.json publishes it.
+    """
+    return (
+        DispositionEntry.objects.filter(consultation=consultation)
+        .select_related("comment", "consultation", "target_section", "duplicate_of")
+        .only(*_CHAIN_FIELDS)
+        .order_by("sequence")
+    )
+
+
+def ledger_head(*, consultation: Consultation) -> str:
+    """The hash of the consultation's latest entry (``chain.GENESIS`` with none).
+
+    Whoever notes it down can later check that a downloaded ledger.json still
+    contains it: the chain up to a known head cannot be rewritten unseen.
+    """
+    head = (
+        DispositionEntry.objects.filter(consultation=consultation)
+        .order_by("-sequence")
+        .values_list("entry_hash", flat=True)
+        .first()
+    )
+    return head or chain.GENESIS
+
+
+def status_counts(*, consultation: Consultation) -> dict[str, int]:
+    """Comments per current status (plus "awaiting"), in one query."""
+    rows = (
+        with_disposition(Comment.objects.filter(consultation=consultation))
+        .values("disposition_status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = {row["disposition_status"] or "awaiting": row["n"] for row in rows}
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def with_disposition_detail(comments: QuerySet[Comment]) -> QuerySet[Comment]:
+    """``with_disposition`` plus ``disposition_target_section`` (a section key) and
+    ``disposition_duplicate_of`` (a receipt), still one query for the whole list."""
+    latest = DispositionEntry.objects.filter(comment=OuterRef("pk")).order_by("-sequence")
+    return with_disposition(comments).annotate(
+        disposition_target_section=Subquery(latest.values("target_section__key")[:1]),
+        disposition_duplicate_of=Subquery(latest.values("duplicate_of__receipt")[:1]),
+    )
+
+
+def ledger_comments(*, consultation: Consultation) -> QuerySet[Comment]:
+    """Every comment of the consultation with its current disposition, for the public ledger.
+
+    The caller decides what of a non-public comment it may show (receipt and status).
+    ``disposition_cluster``: the campaign cluster whose shared answer the current
+    decision came from (feedback.clusters.services.cluster_answer), or None.
+    """
+    latest = DispositionEntry.objects.filter(comment=OuterRef("pk")).order_by("-sequence")
+    return (
+        with_disposition(
+            Comment.objects.filter(consultation=consultation).select_related(
+                "section", "question", "author__participant__group", "on_behalf_of__merged_into"
+            )
+        )
+        .annotate(disposition_cluster=Subquery(latest.values("cluster_answer__cluster")[:1]))
+        .order_by("created_at", "pk")
+    )
+
+
+def ledger_export_rows(*, consultation: Consultation) -> QuerySet[dict]:
+    """``ledger_comments`` as plain values, for the ledger.csv and ledger.json exports.
+
+    One query; stream it with ``.iterator(chunk_size=...)``.  Plain dicts
+    rather than five model instances per comment: the export runs at the
+    speed of the csv module (bench/ledger_csv.py).  Each row has the
+    comment's ``receipt``, ``visibility``, ``moderation``, ``withdrawn_at``, ``created_at``,
+    ``section_key``, ``author_name``, ``group_name``, ``organisation_name``
+    and its ``disposition_*``.  The caller decides what of a non-public
+    comment it may show.
+
+    The current entry is joined once (the entry whose id is the comment's
+    latest), rather than looked up once per column as ``with_disposition``
+    does: the same rows, a third of the index lookups.
+    """
+    latest = DispositionEntry.objects.filter(comment=OuterRef("pk")).order_by("-sequence")
+    current = FilteredRelation(
+        "dispositions", condition=Q(dispositions__pk=Subquery(latest.values("pk")[:1]))
+    )
+    return (
+        Comment.objects.filter(consultation=consultation)
+        .annotate(current=current)
+        .order_by("created_at", "pk")
+        .values(
+            "receipt",
+            "visibility",
+            "moderation",
+            "withdrawn_at",
+            "created_at",
+            # Entered by staff (comments.offline.services): the sender is shown, not the author.
+            "entered_by_id",
+            "channel",
+            "submitter_name",
+            "submitter_organisation",
+            "received_at",
+            disposition_status=F("current__status"),
+            disposition_rationale=F("current__rationale"),
+            disposition_published_at=F("current__published_at"),
+            section_key=F("section__key"),
+            author_name=F("author__participant__display_name"),
+            group_name=F("author__participant__group__name"),
+            # A duplicate organisation shows the one it was merged into.
+            organisation_name=Coalesce(
+                F("on_behalf_of__merged_into__name"), F("on_behalf_of__name")
+            ),
+            question_ordinal=F("question__ordinal"),
+        )
+    )
+
+
+# --- appeals -------------------------------------------------------------------
+
+
+def appeal_window_closes_at(*, entry: DispositionEntry) -> datetime:
+    """The last moment the commenter may appeal this published decision."""
+    return entry.published_at + timedelta(days=settings.PLENARY_APPEAL_WINDOW_DAYS)
+
+
+def with_appeal_answer(appeals: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    """Annotate ``answered_at`` and ``answer_sequence`` (the first entry answering
+    each appeal, or None): the appeal's ``status`` then needs no query."""
+    answer = DispositionEntry.objects.filter(appeal=OuterRef("pk")).order_by("sequence")
+    return appeals.annotate(
+        answered_at=Subquery(answer.values("published_at")[:1]),
+        answer_sequence=Subquery(answer.values("sequence")[:1]),
+    )
+
+
+def appeals_of_comment(*, comment: Comment) -> QuerySet[Appeal]:
+    """Every appeal on a comment, oldest first, with its answer annotated."""
+    return with_appeal_answer(Appeal.objects.filter(comment=comment)).order_by("created_at", "pk")
+
+
+def appeal_open_exists(*, comment: Comment) -> bool:
+    """Whether the comment has an appeal not answered yet."""
+    return Appeal.objects.filter(comment=comment, answers__isnull=True).exists()
+
+
+def appeals_open(*, consultation: Consultation) -> QuerySet[Appeal]:
+    """The consultation's unanswered appeals, soonest due first, with the comment,
+    the decision appealed and the appellant's public profile: one query."""
+    return (
+        with_appeal_answer(
+            Appeal.objects.filter(comment__consultation=consultation, answers__isnull=True)
+        )
+        .select_related("comment__section", "entry", "appellant__participant")
+        .order_by("answer_due_at", "pk")
+    )
+
+
+def appeals_open_count(*, consultation: Consultation) -> int:
+    return Appeal.objects.filter(comment__consultation=consultation, answers__isnull=True).count()
+
+
+def disposition_history_with_appeals(*, comment: Comment) -> QuerySet[DispositionEntry]:
+    """``disposition_history`` with, on each entry, ``appeal_list`` (the appeals
+    against it) and ``appeal`` (the appeal it answers): three queries in all."""
+    return (
+        disposition_history(comment=comment)
+        .select_related("appeal")
+        .prefetch_related(
+            Prefetch(
+                "appeals",
+                queryset=with_appeal_answer(Appeal.objects.order_by("created_at", "pk")),
+                to_attr="appeal_list",
+            )
+        )
+    )
+
+
+# --- the secretariat's workbench --------------------------------------------------
+
+
+def triage_comments(*, consultation: Consultation) -> QuerySet[Comment]:
+    """Every comment of the consultation with its current disposition and its draft,
+    for the triage list (filtered by ``feedback.ledger.filters.TriageFilter``): one query."""
+    return with_disposition(
+        Comment.objects.filter(consultation=consultation).select_related(
+            "author__participant__group", "on_behalf_of__merged_into", "section", "draft"
+        )
+    ).order_by("created_at", "pk")
+
+
+def draft_count(*, consultation: Consultation) -> int:
+    return DispositionDraft.objects.filter(comment__consultation=consultation).count()
+
+
+def snippets_of(*, consultation: Consultation) -> QuerySet[RationaleSnippet]:
+    return RationaleSnippet.objects.filter(consultation=consultation).order_by("title")
+
+
+def _version_number_of(comment: Comment) -> int:
+    """The number of the draft version the comment was made on (0 if unknown)."""
+    if comment.section_id:
+        return comment.section.version.number
+    if comment.round.document_version_id:
+        return comment.round.document_version.number
+    return 0
+
+
+def later_sections(*, comment: Comment) -> QuerySet[Section]:
+    """Sections of the versions after the one the comment was made on: the candidates
+    for "the section of the next version this input changed"."""
+    return (
+        Section.objects.filter(
+            version__consultation_id=comment.consultation_id,
+            version__number__gt=_version_number_of(comment),
+        )
+        .select_related("version")
+        .order_by("version__number", "ordinal")
+    )
+
+
+def next_version_section(*, comment: Comment) -> Section | None:
+    """The commented section as it reads in the next version that has its key, if any."""
+    if not comment.section_id:
+        return None
+    return (
+        Section.objects.filter(
+            version__consultation_id=comment.consultation_id,
+            key=comment.section.key,
+            version__number__gt=comment.section.version.number,
+        )
+        .select_related("version")
+        .order_by("version__number")
+        .first()
+    )
+
+
+@dataclass
+class CoverageRow:
+    label: str
+    total: int
+    answered: int
+    median_days: float | None
+    round_number: int | None = None
+    section_key: str | None = None
+    section_ordinal: int = 0
+
+    @property
+    def share(self) -> float | None:
+        """Percentage answered (None with no comments)."""
+        return 100 * self.answered / self.total if self.total else None
+
+
+def _median(days: list[float]) -> float | None:
+    return round(statistics.median(days), 1) if days else None
+
+
+def coverage(*, consultation: Consultation) -> dict:
+    """How far the secretariat has answered: overall, per round and per section.
+
+    A comment is answered once a decision on it is published; days to answer
+    run from the comment to its *first* published decision.  Five queries
+    however many comments there are: the counts are aggregated in SQL (one
+    query per grouping: round, section; the overall row is their sum), the
+    medians are computed in Python from one ``values_list`` query over the
+    answered comments (SQL has no portable median), and one query labels the
+    sections.  Returns ``{"overall": CoverageRow, "rounds": [...], "sections": [...]}``.
+    """
+    comments = Comment.objects.filter(consultation=consultation)
+    answered = Count("pk", filter=Q(dispositions__isnull=False), distinct=True)
+
+    durations: dict[tuple[str, object], list[float]] = {}
+    every: list[float] = []
+    answer_times = (
+        comments.annotate(first_answer=Min("dispositions__published_at"))
+        .filter(first_answer__isnull=False)
+        .values_list("round__number", "section__key", "created_at", "first_answer")
+    )
+    for round_number, section_key, created_at, first_answer in answer_times:
+        days = (first_answer - created_at).total_seconds() / 86400
+        every.append(days)
+        durations.setdefault(("round", round_number), []).append(days)
+        durations.setdefault(("section", section_key), []).append(days)
+
+    round_rows = (
+        comments.values("round__number", "round__title")
+        .annotate(total=Count("pk", distinct=True), answered=answered)
+        .order_by("round__number")
+    )
+    rounds = [
+        CoverageRow(
+            label=row["round__title"] or "",
+            total=row["total"],
+            answered=row["answered"],
+            median_days=_median(durations.get(("round", row["round__number"]), [])),
+            round_number=row["round__number"],
+        )
+        for row in round_rows
+    ]
+
+    section_rows = list(
+        comments.values("section__key")
+        .annotate(total=Count("pk", distinct=True), answered=answered)
+        .order_by()
+    )
+    labels: dict[str, tuple[int, int, str]] = {}
+    for key, version, ordinal, heading in (
+        Section.objects.filter(
+            version__consultation=consultation,
+            key__in=[row["section__key"] for row in section_rows if row["section__key"]],
+        )
+        .order_by("version__number")
+        .values_list("key", "version__number", "ordinal", "heading")
+    ):
+        labels[key] = (version, ordinal, heading)  # the latest version that has the key wins
+    sections = []
+    for row in section_rows:
+        key = row["section__key"]
+        _version, ordinal, heading = labels.get(key, (0, 0, ""))
+        sections.append(
+            CoverageRow(
+                label=heading or key or "",
+                total=row["total"],
+                answered=row["answered"],
+                median_days=_median(durations.get(("section", key), [])),
+                section_key=key,
+                section_ordinal=ordinal,
+            )
+        )
+    # Whole-draft comments (no section) last; the rest in reading order.
+    sections.sort(key=lambda r: (r.section_key is None, r.section_ordinal, r.section_key or ""))
+
+    overall = CoverageRow(
+        label="",
+        total=sum(r.total for r in rounds),
+        answered=sum(r.answered for r in rounds),
+        median_days=_median(every),
+    )
+    return {"overall": overall, "rounds": rounds, "sections": sections}
+
+
+# --- the public ledger page -------------------------------------------------------
+
+# The columns of the per-status tables: "awaiting" first, then the ledger's statuses.
+STATUS_COLUMNS = ("awaiting", *Status.values)
+
+
+@dataclass
+class LedgerSection:
+    key: str
+    ordinal: int
+    heading: str
+
+
+def ledger_sections(*, consultation: Consultation) -> list[LedgerSection]:
+    """Every section key of the consultation, labelled as its latest version has it,
+    in reading order: the ledger's filter choices and table rows.  One query."""
+    labels: dict[str, LedgerSection] = {}
+    for key, ordinal, heading in (
+        Section.objects.filter(version__consultation=consultation)
+        .order_by("version__number", "ordinal")
+        .values_list("key", "ordinal", "heading")
+    ):
+        labels[key] = LedgerSection(key=key, ordinal=ordinal, heading=heading)
+    return sorted(labels.values(), key=lambda section: (section.ordinal, section.key))
+
+
+def ledger_filtered(
+    *,
+    consultation: Consultation,
+    viewer,
+    is_staff: bool,
+    status: str = "",
+    section: str = "",
+    group: str = "",
+) -> QuerySet[Comment]:
+    """The public ledger's rows: every comment with its current disposition, filtered.
+
+    ``status`` is a ledger status or "awaiting"; ``section`` a section key;
+    ``group`` a stakeholder group slug.  Filtering by section or group would
+    reveal where a private or hidden comment was made and who made it, so for
+    anyone but the consultation's staff those filters keep only the comments
+    the viewer may read (the count tables still count every comment).
+    """
+    comments = ledger_comments(consultation=consultation)
+    if status == "awaiting":
+        comments = comments.filter(disposition_status__isnull=True)
+    elif status:
+        comments = comments.filter(disposition_status=status)
+    if section:
+        comments = comments.filter(section__key=section)
+    if group:
+        comments = comments.filter(author__participant__group__slug=group)
+    if (section or group) and not is_staff:
+        from comments.threads.selectors import visible_to  # comments.selectors imports this module
+
+        comments = comments.filter(
+            visible_to(viewer=viewer, consultation=consultation, is_staff=False)
+        )
+    return comments
+
+
+@dataclass
+class StatusCountRow:
+    """One row of a per-status table: ``counts`` follows ``STATUS_COLUMNS``.
+
+    ``key`` is a section key or a group slug (None: whole draft, or no profile).
+    """
+
+    key: str | None
+    counts: list[int]
+    label: str = ""
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts)
+
+
+def _status_count_rows(rows, field: str) -> dict[str | None, StatusCountRow]:
+    by_key: dict[str | None, StatusCountRow] = {}
+    for row in rows:
+        key = row[field]
+        if key not in by_key:
+            by_key[key] = StatusCountRow(key=key, counts=[0] * len(STATUS_COLUMNS))
+        column = STATUS_COLUMNS.index(row["disposition_status"] or "awaiting")
+        by_key[key].counts[column] += row["n"]
+    return by_key
+
+
+def _counts_by(consultation: Consultation, field: str) -> dict[str | None, StatusCountRow]:
+    """Comments per (``field``, current status): one aggregate query."""
+    rows = (
+        with_disposition(Comment.objects.filter(consultation=consultation))
+        .values(field, "disposition_status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return _status_count_rows(rows, field)
+
+
+def status_counts_by_section(
+    *, consultation: Consultation, sections: list[LedgerSection]
+) -> list[StatusCountRow]:
+    """Comments per current status for each section key, in reading order, every
+    section listed (zeros included); comments on the whole draft last (key None)."""
+    counted = _counts_by(consultation, "section__key")
+    rows = []
+    for section in sections:
+        row = counted.pop(section.key, StatusCountRow(section.key, [0] * len(STATUS_COLUMNS)))
+        row.label = f"{section.ordinal} · {section.heading or section.key}"
+        rows.append(row)
+    whole_draft = counted.pop(None, None)
+    for row in sorted(counted.values(), key=lambda row: row.key):  # keys no version has
+        row.label = row.key
+        rows.append(row)
+    if whole_draft is not None:
+        rows.append(whole_draft)
+    return rows
+
+
+def status_counts_by_group(*, consultation: Consultation, groups) -> list[StatusCountRow]:
+    """Comments per current status for each stakeholder group (by slug), every group
+    listed (zeros included: who is missing matters); authors without a profile last."""
+    counted = _counts_by(consultation, "author__participant__group__slug")
+    rows = []
+    for group in groups:
+        row = counted.pop(group.slug, StatusCountRow(group.slug, [0] * len(STATUS_COLUMNS)))
+        row.label = group.name
+        rows.append(row)
+    for row in sorted(counted.values(), key=lambda row: (row.key is None, row.key or "")):
+        row.label = row.key or ""
+        rows.append(row)
+    return rows
+
+
+def appeal_to_answer(*, comment: Comment, appeal_id: int | str | None = None) -> Appeal | None:
+    """The appeal a decision on ``comment`` would answer: ``appeal_id`` if it is one of
+    the comment's unanswered appeals, else its oldest unanswered one, else None.
+    (An old link to an answered appeal thus never blocks a new decision.)"""
+    appeals = with_appeal_answer(Appeal.objects.filter(comment=comment, answers__isnull=True))
+    if appeal_id is not None and str(appeal_id).isdigit():
+        chosen = appeals.filter(pk=int(appeal_id)).first()
+        if chosen is not None:
+            return chosen
+    return appeals.order_by("created_at", "pk").first()
+
+
+# --- themes (written by feedback/themes/services.py) -----------------------------------------
+
+
+def themes_with_counts(*, consultation: Consultation) -> QuerySet[Theme]:
+    """The consultation's themes, by name, with their counts: one query.
+
+    Each Theme carries ``comment_count`` (every comment tagged with it,
+    private, hidden and withdrawn ones included: for the team and the
+    outcome report) and ``public_count`` (only those anyone may read:
+    public, visible, not withdrawn).  A comment may carry several themes and
+    then counts in each.
+    """
+    return (
+        Theme.objects.filter(consultation=consultation)
+        .annotate(
+            comment_count=Count("tags"),
+            public_count=Count("tags", filter=Comment.public_q("tags__comment__")),
+        )
+        .order_by(Lower("name"), "pk")
+    )
+
+
+def themes_of(*, consultation: Consultation) -> QuerySet[Theme]:
+    """The consultation's themes by name (for choices)."""
+    return Theme.objects.filter(consultation=consultation).order_by(Lower("name"), "pk")
+
+
+def themes_public(*, consultation: Consultation) -> QuerySet[Theme]:
+    """Themes with at least one public comment (a theme only private comments carry
+    could tell what they are about), with ``public_count``."""
+    return themes_with_counts(consultation=consultation).filter(public_count__gt=0)
+
+
+def theme_status_counts(*, consultation: Consultation) -> dict[int, dict[str, int]]:
+    """``{theme id: {status or "awaiting": comments}}`` by current disposition, one query."""
+    latest = DispositionEntry.objects.filter(comment=OuterRef("comment")).order_by("-sequence")
+    rows = (
+        ThemeTag.objects.filter(theme__consultation=consultation)
+        .annotate(status=Subquery(latest.values("status")[:1]))
+        .values("theme_id", "status")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts: dict[int, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row["theme_id"], {})[row["status"] or "awaiting"] = row["n"]
+    return counts
+
+
+def theme_comments(*, theme: Theme) -> QuerySet[Comment]:
+    """A theme's comments, oldest first, with their current disposition and draft: one query."""
+    return with_disposition(
+        Comment.objects.filter(theme_tags__theme=theme).select_related(
+            "author__participant__group", "on_behalf_of__merged_into", "section", "draft"
+        )
+    ).order_by("created_at", "pk")
+
+
+def with_themes(comments: QuerySet[Comment]) -> QuerySet[Comment]:
+    """Prefetch each comment's tags with their theme, by name, as ``themes_tagged``
+    (one more query per page, whatever its length)."""
+    tags = ThemeTag.objects.select_related("theme").order_by(Lower("theme__name"), "theme_id")
+    return comments.prefetch_related(Prefetch("theme_tags", queryset=tags, to_attr="themes_tagged"))
+
+
+def comment_themes(*, comment: Comment) -> QuerySet[Theme]:
+    return Theme.objects.filter(tags__comment=comment).order_by(Lower("name"), "pk")
+
+
+def theme_suggestions_pending(*, consultation: Consultation) -> QuerySet[ThemeSuggestion]:
+    """Suggestions waiting for a person, largest first, their comments prefetched (2 queries)."""
+    comments = Comment.objects.select_related(
+        "author__participant__group", "on_behalf_of__merged_into"
+    )
+    return (
+        ThemeSuggestion.objects.filter(
+            consultation=consultation, state=ThemeSuggestion.State.PENDING
+        )
+        .annotate(size=Count("comments"))
+        .prefetch_related(Prefetch("comments", queryset=comments.order_by("created_at", "pk")))
+        .order_by("-size", "pk")
+    )
+
+
+def theme_suggestions_decided(
+    *, consultation: Consultation, limit: int = 20
+) -> QuerySet[ThemeSuggestion]:
+    """The latest accepted or rejected suggestions, newest decision first."""
+    return (
+        ThemeSuggestion.objects.filter(consultation=consultation)
+        .exclude(state=ThemeSuggestion.State.PENDING)
+        .select_related("theme", "decided_by")
+        .order_by("-decided_at", "-pk")[:limit]
+    )

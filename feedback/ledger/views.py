@@ -1,0 +1,323 @@
+"""The public ledger and the secretariat's triage and decision pages."""
+
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from comments.attachments.services import attachment_lists_set
+from comments.threads import selectors as comment_selectors
+from consult import permissions as consult_permissions
+from consult.consultations.views import team_consultation
+from consult.models import Consultation
+from feedback import permissions
+from feedback.ledger import selectors, services
+from feedback.ledger.filters import TriageFilter
+from feedback.ledger.forms import BulkDecisionForm, DispositionForm, LedgerFilterForm, SnippetForm
+from feedback.models import DispositionDraft, RationaleSnippet, Status
+from feedback.themes import views as theme_views
+from plenary.forms import NOT_DONE, submit
+from stakeholders.registry.selectors import stakeholder_groups
+
+PER_PAGE = 50
+
+
+def ledger(request, slug: str):
+    consultation = get_object_or_404(Consultation, slug=slug)
+    consult_permissions.require_can_view(request.user, consultation)
+    is_staff = consult_permissions.is_staff_of(request.user, consultation)
+    sections = selectors.ledger_sections(consultation=consultation)
+    groups = list(stakeholder_groups())
+    counts = selectors.status_counts(consultation=consultation)
+    form = LedgerFilterForm(
+        request.GET or None, sections=sections, groups=groups, status_counts=counts
+    )
+    chosen = form.chosen() if form.is_bound else {}
+    comments = selectors.ledger_filtered(
+        consultation=consultation, viewer=request.user, is_staff=is_staff, **chosen
+    )
+    page = Paginator(comments, PER_PAGE).get_page(request.GET.get("page"))
+    attachment_lists_set(page.object_list)  # one query: the files of the page's comments
+    status_rows = [
+        (value, label, counts.get(value, 0))
+        for value, label in [("awaiting", _("awaiting response")), *Status.choices]
+    ]
+    return render(
+        request,
+        "feedback/ledger.html",
+        {
+            "consultation": consultation,
+            "page": page,
+            "form": form,
+            "filtered": bool(chosen),
+            "query": urlencode(chosen),
+            "status_rows": status_rows,
+            "counts": counts,
+            "head": selectors.ledger_head(consultation=consultation),
+            "by_section": selectors.status_counts_by_section(
+                consultation=consultation, sections=sections
+            ),
+            "by_group": selectors.status_counts_by_group(consultation=consultation, groups=groups),
+            "is_staff": is_staff,
+        },
+    )
+
+
+@login_required
+def triage(request, slug: str):
+    consultation = team_consultation(request, slug)
+    can_decide = permissions.can_decide(request.user, consultation)
+    snippets = selectors.snippets_of(consultation=consultation)
+    # Built for a POST from anyone: the services, not this view, refuse who may not decide.
+    bulk = BulkDecisionForm(request.POST or None, snippets=snippets)
+    done = submit(
+        request,
+        bulk,
+        lambda data: _bulk_decide(actor=request.user, consultation=consultation, data=data),
+    )
+    if done is not NOT_DONE:
+        messages.success(request, done)
+        return redirect(request.get_full_path())
+    # Secretariat and analysts: "tag / untag the selected comments" (feedback/themes/views.py).
+    tagging, tagged = theme_views.triage_tagging(request, consultation)
+    if tagged is not NOT_DONE:
+        messages.success(request, tagged)
+        return redirect(request.get_full_path())
+    filters = TriageFilter(
+        request.GET,
+        queryset=selectors.with_themes(selectors.triage_comments(consultation=consultation))
+        if tagging is not None  # the comments' themes, shown to who may manage them
+        else selectors.triage_comments(consultation=consultation),
+        consultation=consultation,
+    )
+    page = Paginator(filters.qs, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("show", None)
+    query["status"] = filters.chosen_status
+    return render(
+        request,
+        "feedback/triage.html",
+        {
+            "consultation": consultation,
+            "page": page,
+            "filters": filters,
+            "status": filters.chosen_status,
+            "query": query.urlencode(),
+            "counts": selectors.status_counts(consultation=consultation),
+            "can_decide": can_decide,
+            "tagging": tagging,
+            "can_pick": can_decide or tagging is not None,
+            "bulk": bulk,
+            "selected": set(request.POST.getlist("comments")),
+            "draft_count": selectors.draft_count(consultation=consultation) if can_decide else 0,
+        },
+    )
+
+
+def _bulk_decide(*, actor, consultation: Consultation, data: dict) -> str:
+    """Run the bulk form's action (one service call); return the message to show."""
+    action = data["action"]
+    if action == BulkDecisionForm.DRAFT:
+        drafts = services.disposition_draft_bulk(
+            actor=actor,
+            consultation=consultation,
+            comments=data["comments"],
+            status=data["status"],
+            rationale=data["rationale"],
+            snippet=data["snippet"],
+            duplicate_of=data["duplicate_of"],
+        )
+        return ngettext(
+            "%(n)d draft decision saved. It is not public yet.",
+            "%(n)d draft decisions saved. They are not public yet.",
+            len(drafts),
+        ) % {"n": len(drafts)}
+    selected = data["comments"] if action == BulkDecisionForm.PUBLISH else None
+    try:
+        batch = services.disposition_publish_drafts(
+            actor=actor, consultation=consultation, comments=selected
+        )
+    except ValidationError as exc:
+        # The refusal is about a draft (it names the receipt), not about this form's fields.
+        raise ValidationError(exc.messages) from exc
+    published = batch.entries.count()
+    message = ngettext(
+        "%(n)d decision published; each commenter gets one mail.",
+        "%(n)d decisions published; each commenter gets one mail.",
+        published,
+    ) % {"n": published}
+    if selected is not None and len(selected) > published:
+        skipped = len(selected) - published
+        message += " " + ngettext(
+            "%(n)d selected comment had no draft and was left as it was.",
+            "%(n)d selected comments had no draft and were left as they were.",
+            skipped,
+        ) % {"n": skipped}
+    return message
+
+
+@login_required
+def decide(request, receipt: str):
+    comment = comment_selectors.comment_by_receipt(receipt=receipt)
+    if comment is None:
+        raise Http404(_("No comment has this receipt number."))
+    permissions.require_can_decide(request.user, comment.consultation)
+    draft = DispositionDraft.objects.filter(comment=comment).first()
+    initial = {}
+    if draft:
+        initial = {
+            "status": draft.status,
+            "rationale": draft.rationale,
+            "duplicate_of": draft.duplicate_of.receipt if draft.duplicate_of else "",
+            "target_section": draft.target_section_id,
+        }
+    # The appeal this decision answers: the one asked for, the draft's, or the open one.
+    appeal = selectors.appeal_to_answer(
+        comment=comment,
+        appeal_id=request.GET.get("appeal") or (draft.appeal_id if draft else None),
+    )
+    if appeal is not None:
+        initial["appeal"] = appeal.pk
+    form = DispositionForm(
+        request.POST or None,
+        initial=initial,
+        snippets=selectors.snippets_of(consultation=comment.consultation),
+        target_sections=selectors.later_sections(comment=comment),
+    )
+    publish = "publish" in request.POST
+    decision = submit(
+        request,
+        form,
+        lambda data: services.disposition_record(
+            actor=request.user, comment=comment, publish=publish, **data
+        ),
+    )
+    if decision is not NOT_DONE:
+        if publish:
+            messages.success(
+                request,
+                _("Decision on %(receipt)s published; the commenter is notified.")
+                % {"receipt": comment.receipt},
+            )
+            if decision.appeal_id:
+                return redirect("staff_appeals", slug=comment.consultation.slug)
+            return redirect("staff_triage", slug=comment.consultation.slug)
+        messages.success(request, _("Draft decision saved. It is not public yet."))
+        return redirect("staff_decide", receipt=comment.receipt)
+    return render(
+        request,
+        "feedback/decide.html",
+        {
+            "comment": comment,
+            "form": form,
+            "draft": draft,
+            "history": selectors.disposition_history(comment=comment),
+            "next_section": selectors.next_version_section(comment=comment),
+            "appeal": appeal,
+        },
+    )
+
+
+@login_required
+def appeals(request, slug: str):
+    """The consultation's unanswered appeals, soonest due first."""
+    consultation = team_consultation(request, slug)
+    return render(
+        request,
+        "feedback/appeals.html",
+        {
+            "consultation": consultation,
+            "appeals": selectors.appeals_open(consultation=consultation),
+            "can_decide": permissions.can_decide(request.user, consultation),
+            "now": timezone.now(),
+        },
+    )
+
+
+# --- the secretariat's workbench: saved rationales and coverage ---------------------
+
+
+@login_required
+def snippets(request, slug: str):
+    """Saved rationales: the team sees them; the secretariat adds, edits and deletes."""
+    consultation = team_consultation(request, slug)
+    form = SnippetForm(request.POST or None)
+    created = submit(
+        request,
+        form,
+        lambda data: services.snippet_create(actor=request.user, consultation=consultation, **data),
+    )
+    if created is not NOT_DONE:
+        messages.success(request, _("Saved rationale “%(title)s” added.") % {"title": created})
+        return redirect("staff_snippets", slug=consultation.slug)
+    return render(
+        request,
+        "feedback/snippets.html",
+        {
+            "consultation": consultation,
+            "snippets": selectors.snippets_of(consultation=consultation),
+            "form": form,
+            "can_decide": permissions.can_decide(request.user, consultation),
+        },
+    )
+
+
+@login_required
+def snippet_edit(request, slug: str, pk: int):
+    consultation = team_consultation(request, slug)
+    snippet = get_object_or_404(RationaleSnippet, pk=pk, consultation=consultation)
+    permissions.require_can_decide(request.user, consultation)
+    form = SnippetForm(request.POST or None, initial={"title": snippet.title, "text": snippet.text})
+    updated = submit(
+        request,
+        form,
+        lambda data: services.snippet_update(actor=request.user, snippet=snippet, **data),
+    )
+    if updated is not NOT_DONE:
+        messages.success(request, _("Saved rationale “%(title)s” updated.") % {"title": updated})
+        return redirect("staff_snippets", slug=consultation.slug)
+    return render(
+        request,
+        "feedback/snippet_edit.html",
+        {"consultation": consultation, "snippet": snippet, "form": form},
+    )
+
+
+@login_required
+@require_POST
+def snippet_delete(request, slug: str, pk: int):
+    consultation = team_consultation(request, slug)
+    snippet = get_object_or_404(RationaleSnippet, pk=pk, consultation=consultation)
+    title = snippet.title
+    services.snippet_delete(actor=request.user, snippet=snippet)
+    messages.success(
+        request,
+        _("Saved rationale “%(title)s” deleted. Decisions that used it keep their text.")
+        % {"title": title},
+    )
+    return redirect("staff_snippets", slug=consultation.slug)
+
+
+@login_required
+def coverage(request, slug: str):
+    """Share of comments answered and median days to answer, per round and section."""
+    consultation = team_consultation(request, slug)
+    return render(
+        request,
+        "feedback/coverage.html",
+        {
+            "consultation": consultation,
+            "coverage": selectors.coverage(consultation=consultation),
+            "target_days": settings.PLENARY_RESPONSE_TARGET_DAYS,
+        },
+    )

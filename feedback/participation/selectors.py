@@ -1,0 +1,472 @@
+"""Participation balance: who took part in a consultation, and who did not (selectors).
+
+One reader for every figure about participation, shared by the staff
+dashboard (``balance_views``), the public summary and its API, the CSV and
+the outcome report (``feedback.report.services.participation``), so that they can
+never disagree.  Everything is read in a fixed number of aggregate queries
+(GROUP BY), whatever the number of comments:
+
+* comments per (author, channel, round): one hash aggregate over narrow
+  columns, and the profiles (group, country, gender) of those authors.
+  Group, region, country and gender are properties of the person, so the
+  per-person sums add up exactly to per-cell participant and comment
+  counts, the "ten most active" share is read off the same rows, and
+  ``active`` is their number.  A person may use several channels and
+  rounds, so those cells count the distinct people in them (sets in
+  Python) and do not add up to the total;
+  Input entered by staff (``comments.offline.services``: email, letter, meeting) has
+  the staff member as its author, so its person is the named sender
+  (``submitter_name``, blanks and case ignored) in a group of its own,
+  ``OFFLINE`` ("not recorded"); such senders are not accounts, so they are
+  in neither the newcomers nor the section-by-group matrix;
+* the rounds (so that a round with nothing shows as 0);
+* the stakeholder groups (so that a group with nobody shows as 0);
+* the followers who did not comment, per group (registered = followers and
+  anyone who commented);
+* staff only: newcomers (people whose first comment anywhere on the site is
+  in this consultation: a correlated subquery per person on the
+  (author, created_at) index) and the section-by-group matrix (one GROUP BY
+  over section key and group, for the sections of the current version).
+
+What is counted depends on the audience:
+
+* ``STAFF`` (the secretariat and analysts) count every comment: private,
+  hidden, awaiting moderation and withdrawn ones too, as the outcome report
+  always has.  A count shows no text, and the secretariat needs to see
+  whose input it received, not only what was published.  Gender is shown.
+* ``PUBLIC`` counts only the comments anyone may read (``Comment.public_q``)
+  and never gender.  Cells of fewer than ``SMALL_CELL`` people (but not 0)
+  are suppressed (shown as "fewer than 5"), and when a table has exactly
+  one suppressed cell the next smallest is suppressed as well, so that the
+  total minus the others does not give it away.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, OuterRef, Subquery
+from django.utils.translation import gettext as _
+from django_countries import countries
+
+from comments.models import Comment
+from consult.consultations import selectors as consult_selectors
+from consult.models import Consultation, Follow, Round, Section
+from stakeholders.models import Participant, StakeholderGroup
+from stakeholders.registry.regions import REGIONS, region_of
+
+STAFF = "staff"
+PUBLIC = "public"
+# Cells of fewer people than this (but more than none) are not shown publicly.
+SMALL_CELL = 5
+# The "usual suspects": the share of comments written by this many of the most active.
+TOP_N = 10
+# A group is under-represented below this fraction of an equal share of
+# participants (0.5 with six groups: below 1/12 of the participants), or with nobody.
+UNDER_SHARE = 0.5
+NO_PROFILE = "-"  # the key of the cell for people without a public profile
+OFFLINE = "+"  # the key of the cell for senders of input entered by staff (group unknown)
+NOT_STATED = ""  # the key of the gender cell for a blank answer
+
+# The dimensions, in the order pages and the CSV list them.
+DIMENSIONS = ("group", "region", "country", "gender", "channel", "round")
+PUBLIC_DIMENSIONS = ("group", "region", "channel", "round")
+
+
+@dataclass
+class Cell:
+    """One value of one dimension: how many people, and how many comments.
+
+    ``participants`` and ``comments`` are None when the cell is suppressed.
+    ``registered`` (groups only) adds the followers who did not comment.
+    """
+
+    key: str
+    label: str
+    participants: int | None
+    comments: int | None
+    registered: int | None = None
+    newcomers: int | None = None
+    share: float | None = None  # of all participants (groups only)
+    under_represented: bool = False
+
+    @property
+    def suppressed(self) -> bool:
+        return self.participants is None
+
+
+@dataclass
+class Dimension:
+    key: str
+    title: str
+    cells: list[Cell]
+    # Whether the cells add up to the totals (a person is in one group, but may
+    # use several channels).
+    additive: bool = True
+
+
+@dataclass
+class SectionRow:
+    """A section of the current version and, per group, the comments made on its key."""
+
+    section: Section
+    comments: list[int]  # aligned with Balance.groups
+    missing: list[StakeholderGroup]
+
+
+@dataclass
+class Balance:
+    consultation: Consultation
+    audience: str
+    comments: int
+    participants: int  # active: wrote at least one counted comment
+    registered: int  # followers and commenters
+    top_comments: int  # comments by the TOP_N most active people
+    top_people: int
+    newcomers: int | None
+    groups: list[StakeholderGroup]
+    dimensions: dict[str, Dimension]
+    sections: list[SectionRow] = field(default_factory=list)
+    threshold: float = 0.0
+
+    @property
+    def top_share(self) -> float | None:
+        return self.top_comments / self.comments if self.comments else None
+
+    @property
+    def under_represented(self) -> list[Cell]:
+        return [cell for cell in self.dimensions["group"].cells if cell.under_represented]
+
+    @property
+    def gaps(self) -> list[SectionRow]:
+        return [row for row in self.sections if row.missing]
+
+
+def counted_comments(*, consultation: Consultation, audience: str = STAFF):
+    """The comments an audience's figures count (see the module docstring)."""
+    comments = Comment.objects.filter(consultation=consultation).order_by()
+    if audience == PUBLIC:
+        comments = comments.filter(Comment.public_q())
+    return comments
+
+
+def normalise_gender(value: str | None) -> str:
+    """Self-described gender as one key: case and surrounding blanks do not make a new value."""
+    return " ".join((value or "").split()).casefold()
+
+
+def _scan(comments) -> tuple[list[dict], dict, dict]:
+    """Two queries: comments per (author, channel, round), a hash aggregate over
+    narrow columns, and the profiles of those authors (a semi-join).
+
+    Returns one row per author (group, country, gender, comment count) and,
+    per channel and per round id, ``[set of authors, comments]``.  (A first
+    version grouped the comments by author *and* profile columns and counted
+    distinct authors per channel and round in two more queries: three sorts of
+    every comment, 2.5 times slower at 100,000 comments; bench/balance.py.)
+    """
+    rows = (
+        comments.values("author_id", "entered_by_id", "submitter_name", "channel", "round_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    profiles = {
+        row["user_id"]: row
+        for row in Participant.objects.filter(user_id__in=comments.values("author_id")).values(
+            "user_id", "group_id", "country", "gender"
+        )
+    }
+    per_author: dict = defaultdict(int)
+    channels: dict = defaultdict(lambda: [set(), 0])
+    rounds: dict = defaultdict(lambda: [set(), 0])
+    for row in rows:
+        author, n = row["author_id"], row["n"]
+        if row["entered_by_id"] is not None:
+            # Input entered by staff (comments.offline.services): its author is the staff member
+            # who typed it in; the person is the named sender, whose group is unknown.
+            author = (OFFLINE, " ".join((row["submitter_name"] or "").split()).casefold())
+        per_author[author] += n
+        channels[row["channel"]][0].add(author)
+        channels[row["channel"]][1] += n
+        rounds[row["round_id"]][0].add(author)
+        rounds[row["round_id"]][1] += n
+    people = []
+    for author, n in per_author.items():
+        offline = isinstance(author, tuple)
+        profile = {} if offline else profiles.get(author, {})
+        people.append(
+            {
+                "author_id": author,
+                "offline": offline,
+                "author__participant__group_id": profile.get("group_id"),
+                "author__participant__country": profile.get("country"),
+                "author__participant__gender": profile.get("gender"),
+                "n": n,
+            }
+        )
+    return people, channels, rounds
+
+
+def _cells(totals: dict, labels: dict, order: list | None = None) -> list[Cell]:
+    """Cells from ``{key: [participants, comments]}``, in ``order`` or by size."""
+    keys = order if order is not None else sorted(totals, key=lambda k: (-totals[k][1], str(k)))
+    return [
+        Cell(
+            key=str(key),
+            label=str(labels.get(key, key)),
+            participants=totals.get(key, (0, 0))[0],
+            comments=totals.get(key, (0, 0))[1],
+        )
+        for key in keys
+    ]
+
+
+def balance_counts(*, consultation: Consultation, audience: str = STAFF) -> dict[str, Dimension]:
+    """Participants and comments per group, region, country, gender, channel and round.
+
+    Four queries (comments per author, channel and round; those authors'
+    profiles; the groups; the rounds).  For the public audience, gender and
+    country are left out and small cells are suppressed.
+    """
+    return _counts(consultation=consultation, audience=audience)[0]
+
+
+def _counts(*, consultation: Consultation, audience: str):
+    comments = counted_comments(consultation=consultation, audience=audience)
+    people, by_channel, by_round = _scan(comments)
+    groups = list(StakeholderGroup.objects.order_by("ordinal", "name"))
+    slugs = {group.pk: group.slug for group in groups}
+    no_profile = _("no public profile")
+
+    by: dict[str, dict] = {name: defaultdict(lambda: [0, 0]) for name in DIMENSIONS[:4]}
+    for row in people:
+        group_id = row["author__participant__group_id"]
+        country = row["author__participant__country"]
+        has_profile = group_id is not None
+        unknown = OFFLINE if row["offline"] else NO_PROFILE
+        values = {
+            "group": slugs[group_id] if has_profile else unknown,
+            "region": region_of(country),
+            "country": (country or NO_PROFILE) if has_profile else unknown,
+            "gender": normalise_gender(row["author__participant__gender"])
+            if has_profile
+            else unknown,
+        }
+        for name, value in values.items():
+            by[name][value][0] += 1
+            by[name][value][1] += row["n"]
+
+    # Groups are keyed by slug (stable across sites), every group listed, none or not.
+    offline = _("sent by email, letter or at a meeting (not recorded)")
+    group_labels = {group.slug: group.name for group in groups}
+    group_labels |= {NO_PROFILE: no_profile, OFFLINE: offline}
+    group_order = [group.slug for group in groups]
+    group_order += [key for key in (NO_PROFILE, OFFLINE) if key in by["group"]]
+    group_cells = _cells(by["group"], group_labels, group_order)
+
+    region_labels = {key: label for key, label in REGIONS.items()}
+    region_order = [key for key in REGIONS if key in by["region"]]
+    country_labels = {code: countries.name(code) or code for code in by["country"]}
+    country_labels |= {NO_PROFILE: no_profile, OFFLINE: offline}
+    gender_labels = {NOT_STATED: _("not stated"), NO_PROFILE: no_profile, OFFLINE: offline}
+
+    channel_labels = dict(Comment.Channel.choices)
+    channel_totals = {key: (len(who), n) for key, (who, n) in by_channel.items()}
+    round_list = list(
+        Round.objects.filter(consultation=consultation)
+        .order_by("number")
+        .values("pk", "number", "title")
+    )
+    round_totals = {
+        row["number"]: (len(by_round[row["pk"]][0]), by_round[row["pk"]][1]) for row in round_list
+    }
+    round_labels = {
+        row["number"]: ": ".join(
+            filter(None, [_("Round %(number)d") % {"number": row["number"]}, row["title"]])
+        )
+        for row in round_list
+    }
+
+    dimensions = {
+        "group": Dimension("group", _("By stakeholder group"), group_cells),
+        "region": Dimension(
+            "region", _("By region"), _cells(by["region"], region_labels, region_order)
+        ),
+        "country": Dimension("country", _("By country"), _cells(by["country"], country_labels)),
+        "gender": Dimension("gender", _("By gender (self-described)"), []),
+        "channel": Dimension(
+            "channel", _("By channel"), _cells(channel_totals, channel_labels), additive=False
+        ),
+        "round": Dimension(
+            "round",
+            _("By round"),
+            _cells(round_totals, round_labels, [row["number"] for row in round_list]),
+            additive=False,
+        ),
+    }
+    if audience == PUBLIC:
+        del dimensions["gender"]
+        del dimensions["country"]  # a country and a group together can name a person
+        for dimension in dimensions.values():
+            _suppress(dimension.cells)
+    else:
+        dimensions["gender"].cells = _cells(by["gender"], gender_labels)
+    return dimensions, people, groups
+
+
+def _suppress(cells: list[Cell]) -> None:
+    """Blank cells of 1 to SMALL_CELL - 1 people; if that blanks exactly one,
+    blank the next smallest too, so that subtraction cannot recover it."""
+    small = [c for c in cells if c.participants and c.participants < SMALL_CELL]
+    if len(small) == 1:
+        others = sorted(
+            (c for c in cells if c.participants and c not in small), key=lambda c: c.participants
+        )
+        small.extend(others[:1])
+    for cell in small:
+        cell.participants = None
+        cell.comments = None
+
+
+def participation_balance(*, consultation: Consultation, audience: str = STAFF) -> Balance:
+    """Everything the dashboard (``STAFF``) or the public summary (``PUBLIC``) shows.
+
+    Staff: nine queries at most (the counts, registered, newcomers, the current
+    version's sections and the section-by-group matrix); public: five.
+    """
+    dimensions, people, groups = _counts(consultation=consultation, audience=audience)
+    comments = counted_comments(consultation=consultation, audience=audience)
+    total_comments = sum(row["n"] for row in people)
+    active = len(people)
+    top = sorted((row["n"] for row in people), reverse=True)[:TOP_N]
+
+    # Registered: followers who did not comment (per group), plus the commenters.
+    followers_only = (
+        Follow.objects.filter(consultation=consultation)
+        .exclude(user_id__in=comments.filter(entered_by__isnull=True).values("author_id"))
+        .values("user__participant__group_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    slugs = {group.pk: group.slug for group in groups}
+    extra: dict = defaultdict(int)  # by group slug
+    for row in followers_only:
+        extra[slugs.get(row["user__participant__group_id"], NO_PROFILE)] += row["n"]
+
+    newcomer_counts: dict = {}
+    if audience == STAFF:
+        newcomer_counts = {
+            slugs.get(group_id, NO_PROFILE): n
+            for group_id, n in _newcomers(consultation=consultation, comments=comments).items()
+        }
+
+    # Decided on the true counts, also where the public summary suppresses them:
+    # "under-represented" says less than the number does.
+    true_people: dict = defaultdict(int)
+    for row in people:
+        true_people[slugs.get(row["author__participant__group_id"], NO_PROFILE)] += 1
+    threshold = UNDER_SHARE / len(groups) if groups else 0.0
+    for cell in dimensions["group"].cells:
+        if cell.participants is not None:
+            cell.registered = cell.participants + extra.get(cell.key, 0)
+            cell.share = cell.participants / active if active else 0.0
+        if audience == STAFF:
+            cell.newcomers = newcomer_counts.get(cell.key, 0)
+        if cell.key not in (NO_PROFILE, OFFLINE):
+            people_here = true_people.get(cell.key, 0)
+            cell.under_represented = people_here == 0 or people_here / active < threshold
+    # A public cell suppressed for its participants hides its registered count too.
+    balance = Balance(
+        consultation=consultation,
+        audience=audience,
+        comments=total_comments,
+        participants=active,
+        registered=active + sum(extra.values()),
+        top_comments=sum(top),
+        top_people=len(top),
+        newcomers=sum(newcomer_counts.values()) if audience == STAFF else None,
+        groups=groups,
+        dimensions=dimensions,
+        threshold=threshold,
+    )
+    if audience == STAFF:
+        balance.sections = _section_matrix(
+            consultation=consultation, comments=comments, groups=groups
+        )
+    return balance
+
+
+def _newcomers(*, consultation: Consultation, comments) -> dict:
+    """People here whose first comment on the whole site is in this consultation, per
+    group id: one query (a correlated subquery per person, on the author/time index)."""
+    first = (
+        Comment.objects.filter(author_id=OuterRef("pk"))
+        .order_by("created_at", "pk")
+        .values("consultation_id")[:1]
+    )
+    rows = (
+        get_user_model()
+        .objects.filter(pk__in=comments.filter(entered_by__isnull=True).values("author_id"))
+        .annotate(first_consultation=Subquery(first))
+        .filter(first_consultation=consultation.pk)
+        .values("participant__group_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return {row["participant__group_id"]: row["n"] for row in rows}
+
+
+def _section_matrix(*, consultation: Consultation, comments, groups) -> list[SectionRow]:
+    """Comments per (section of the current version, group): sections are matched by
+    key, so comments on an earlier version's section with the same key count."""
+    version = consult_selectors.version_current(consultation=consultation)
+    if version is None:
+        return []
+    sections = list(consult_selectors.sections_of(version=version))
+    counts: dict = defaultdict(int)
+    for row in (
+        comments.filter(section__isnull=False, entered_by__isnull=True)
+        .values("section__key", "author__participant__group_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts[(row["section__key"], row["author__participant__group_id"])] = row["n"]
+    matrix = []
+    for section in sections:
+        per_group = [counts[(section.key, group.pk)] for group in groups]
+        matrix.append(
+            SectionRow(
+                section=section,
+                comments=per_group,
+                missing=[g for g, n in zip(groups, per_group, strict=True) if n == 0],
+            )
+        )
+    return matrix
+
+
+def balance_csv_rows(balance: Balance):
+    """The long-format CSV's rows: (dimension, value, participants, comments).
+
+    Totals come first (``total``: all, registered, newcomers, the ten most
+    active), then every cell of every dimension, then (staff) the
+    section-by-group matrix as ``section:<key>`` rows, one per group.
+    """
+    yield ("dimension", "value", "participants", "comments")
+    yield ("total", "active", balance.participants, balance.comments)
+    yield ("total", "registered", balance.registered, "")
+    if balance.newcomers is not None:
+        yield ("total", "newcomers", balance.newcomers, "")
+    yield ("total", f"top {TOP_N}", balance.top_people, balance.top_comments)
+    for dimension in balance.dimensions.values():
+        for cell in dimension.cells:
+            yield (
+                dimension.key,
+                cell.label,
+                f"<{SMALL_CELL}" if cell.suppressed else cell.participants,
+                "" if cell.suppressed else cell.comments,
+            )
+    for row in balance.sections:
+        for group, n in zip(balance.groups, row.comments, strict=True):
+            yield (f"section:{row.section.key}", group.name, "", n)

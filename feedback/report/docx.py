@@ -1,0 +1,171 @@
+"""The outcome report as a Word document (python-docx), for a secretariat that edits it.
+
+The same content as the PDF (feedback/report/services.py: ``front_context`` and
+``appendix_rows``), with the same privacy rules, since it is read from the
+same query; the charts are left out (their tables carry the same numbers).
+python-docx keeps the whole document in memory, so unlike the PDF its memory
+grows with the number of comments (a few KB each).
+"""
+
+from collections.abc import Callable
+from pathlib import Path
+
+from django.template.defaultfilters import filesizeformat
+from django.utils import formats, translation
+from django.utils.html import strip_tags
+from django.utils.translation import gettext as _
+
+from consult.models import Consultation
+from feedback.ledger import selectors
+from feedback.report import services as report
+
+# Progress is saved every this many comments.
+PROGRESS_EVERY = 500
+
+
+def _date(value) -> str:
+    return formats.date_format(value, "j F Y") if value else "—"
+
+
+def _table(document, header: tuple[str, str], rows) -> None:
+    table = document.add_table(rows=1, cols=2)
+    table.style = "Table Grid"
+    table.rows[0].cells[0].text, table.rows[0].cells[1].text = header
+    for row in rows:
+        cells = table.add_row().cells
+        cells[0].text, cells[1].text = str(row.label), str(row.count)
+
+
+def build_docx(
+    *, consultation: Consultation, target: Path, progress: Callable[[int], None]
+) -> report.Outcome:
+    from docx import Document
+
+    language = report._language(consultation)
+    with translation.override(language):
+        context = report.front_context(consultation=consultation)
+        title = _("Outcome report: %(title)s") % {"title": consultation.title}
+        document = Document()
+        document.core_properties.title = title
+        document.core_properties.language = language
+        document.add_heading(consultation.title, level=0)
+        document.add_paragraph(consultation.summary)
+        for label, value in (
+            (_("Consultation opened"), _date(context["first_opens"])),
+            (_("Last round closes"), _date(context["last_closes"])),
+            (_("Comments"), str(context["comment_count"])),
+            (_("Ledger head hash"), context["head"]),
+        ):
+            document.add_paragraph(f"{label}: {value}")
+
+        document.add_heading(_("The process"), level=1)
+        for row in context["rounds"]:
+            round_ = row["round"]
+            document.add_paragraph(
+                _("Round %(n)s: %(opens)s to %(closes)s (%(days)s days)")
+                % {
+                    "n": round_.number,
+                    "opens": _date(round_.opens_at),
+                    "closes": _date(round_.closes_at),
+                    "days": row["days"],
+                },
+                style="List Bullet",
+            )
+        _table(document, (_("Channel"), _("Comments")), context["channels"])
+        document.add_heading(_("Answers so far"), level=2)
+        _table(document, (_("Status"), _("Comments")), context["statuses"])
+
+        document.add_heading(_("Participation"), level=1)
+        for chart in context["charts"]:
+            document.add_heading(chart.title, level=2)
+            _table(document, (_("Who or how"), _("Comments")), chart.rows)
+
+        document.add_heading(_("Themes"), level=1)
+        if context["themes"]:
+            _table(document, (_("Theme"), _("Comments")), context["themes"])
+        else:
+            document.add_paragraph(_("No themes were recorded for this consultation."))
+
+        document.add_heading(_("What changed between versions"), level=1)
+        for version in context["versions"]:
+            document.add_heading(_("Version %(n)s") % {"n": version.number}, level=2)
+            if version.compared_with:
+                document.add_paragraph(
+                    _(
+                        "Compared with version %(n)s: %(added)s sections added, %(removed)s "
+                        "removed, %(changed)s changed; %(plus)s words added, %(minus)s removed."
+                    )
+                    % {
+                        "n": version.compared_with,
+                        "added": len(version.added),
+                        "removed": len(version.removed),
+                        "changed": len(version.changed),
+                        "plus": version.words_added,
+                        "minus": version.words_removed,
+                    }
+                )
+
+        document.add_heading(_("Evaluation of the process"), level=1)
+        evaluation = context["evaluation"]
+        if evaluation.responses:
+            document.add_paragraph(
+                _("%(n)s answers from %(invited)s invited.")
+                % {"n": evaluation.responses, "invited": evaluation.invited}
+            )
+            for group in evaluation.groups:
+                document.add_paragraph(
+                    f"{group.label} ({group.count}): "
+                    + "; ".join(
+                        f"{q['label']} {group.means[q['name']]:.1f}" for q in evaluation.questions
+                    ),
+                    style="List Bullet",
+                )
+        else:
+            document.add_paragraph(_("No participant has evaluated the process yet."))
+
+        document.add_heading(_("Appendix: every comment and its answer"), level=1)
+        sections = selectors.ledger_sections(consultation=consultation)
+        labels = {section.key: section for section in sections}
+        rows = report.with_attachments(
+            report.appendix_rows(consultation=consultation, sections=sections).iterator(
+                chunk_size=report.FETCH_SIZE
+            ),
+            consultation=consultation,
+        )
+        total = max(context["comment_count"], 1)
+        last_group = None
+        done = 0
+        for group, row in report.appendix_groups(rows, labels=labels):
+            if group is not last_group:
+                document.add_heading(group.title, level=2)
+                last_group = group
+            document.add_heading(f"{row['receipt']} · {row['status_label']}", level=3)
+            if row["shown"]:
+                document.add_paragraph(row["placeholder"])
+            else:
+                byline = [row["author_name"] or _("(no public profile)")]
+                byline += [row["group_name"] or "", _date(row["created_at"])]
+                document.add_paragraph(" · ".join(part for part in byline if part))
+                document.add_paragraph(strip_tags(row["text_html"] or ""))
+                for attachment in row["attachments"] or ():
+                    document.add_paragraph(
+                        _("Attached: %(name)s (%(size)s) %(url)s")
+                        % {**attachment, "size": filesizeformat(attachment["size"])},
+                        style="List Bullet",
+                    )
+                if row["rationale"]:
+                    document.add_paragraph(_("Rationale:") + " " + row["rationale"])
+                if row["target_key"]:
+                    document.add_paragraph(
+                        _("Changed:")
+                        + " "
+                        + _("version %(n)s, section %(key)s")
+                        % {"n": row["target_version"], "key": row["target_key"]}
+                    )
+            done += 1
+            if done % PROGRESS_EVERY == 0:
+                progress(report._FRONT_DONE + 90 * done // total)
+        if not done:
+            document.add_paragraph(_("No comments yet."))
+        document.save(str(target))
+    return report.Outcome(comment_count=context["comment_count"], page_count=None)

@@ -1,0 +1,313 @@
+"""Theme pages: the index (counts, suggestions), a theme's comments, a comment's
+themes, and the triage list's tagging form.
+
+Thin: each POST is one call into feedback/themes/services.py through ``plenary.forms.submit``;
+reads come from feedback/ledger/selectors.py.  Only the secretariat and analysts see
+these pages (``permissions.can_manage_themes``); the services check again.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
+
+from comments.threads import selectors as comment_selectors
+from consult.models import Consultation
+from feedback import permissions
+from feedback.ledger import selectors
+from feedback.models import Status, Theme, ThemeSuggestion
+from feedback.themes import services as themes
+from feedback.themes.forms import (
+    CommentThemesForm,
+    SuggestionDecisionForm,
+    ThemeDeleteForm,
+    ThemeForm,
+    TriageTagForm,
+    UntagForm,
+)
+from plenary.forms import NOT_DONE, posted, submit
+
+PER_PAGE = 50
+
+
+def _theme_consultation(request, slug: str) -> Consultation:
+    """The consultation for a theme page: 404 if unknown, 403 unless secretariat or analyst."""
+    consultation = get_object_or_404(Consultation, slug=slug)
+    permissions.require_can_view_themes(request.user, consultation)
+    return consultation
+
+
+def status_columns() -> list[tuple[str, str]]:
+    return [("awaiting", _("awaiting response")), *Status.choices]
+
+
+@login_required
+def themes_index(request, slug: str):
+    """Every theme with its counts (all, public, per current status), the form to add
+    one, and the pending suggestions."""
+    consultation = _theme_consultation(request, slug)
+    can_manage = permissions.can_manage_themes(request.user, consultation)
+    form = ThemeForm(posted(request))
+    created = submit(
+        request,
+        form,
+        lambda data: themes.theme_create(actor=request.user, consultation=consultation, **data),
+    )
+    if created is not NOT_DONE:
+        messages.success(request, _("Theme “%(name)s” added.") % {"name": created.name})
+        return redirect("staff_themes", slug=consultation.slug)
+    columns = status_columns()
+    by_status = selectors.theme_status_counts(consultation=consultation)
+    rows = [
+        (theme, [by_status.get(theme.pk, {}).get(value, 0) for value, _label in columns])
+        for theme in selectors.themes_with_counts(consultation=consultation)
+    ]
+    return render(
+        request,
+        "feedback/themes.html",
+        {
+            "consultation": consultation,
+            "rows": rows,
+            "columns": columns,
+            "form": form,
+            "can_manage": can_manage,
+            "suggestions": selectors.theme_suggestions_pending(consultation=consultation),
+            "decided": selectors.theme_suggestions_decided(consultation=consultation),
+        },
+    )
+
+
+@login_required
+def theme_detail(request, slug: str, pk: int):
+    """A theme's comments with their current dispositions (paginated); renaming, and
+    removing selected comments from it."""
+    consultation = _theme_consultation(request, slug)
+    theme = get_object_or_404(Theme, pk=pk, consultation=consultation)
+    can_manage = permissions.can_manage_themes(request.user, consultation)
+    untagging = request.POST.get("action") == "untag"
+    form = ThemeForm(
+        None if untagging else posted(request),
+        initial={"name": theme.name, "description": theme.description},
+    )
+    untag = UntagForm(request.POST if untagging else None)
+    updated = submit(
+        request,
+        form,
+        lambda data: themes.theme_update(actor=request.user, theme=theme, **data),
+    )
+    if updated is not NOT_DONE:
+        messages.success(request, _("Theme “%(name)s” saved.") % {"name": updated.name})
+        return redirect("staff_theme", slug=consultation.slug, pk=theme.pk)
+    removed = submit(
+        request,
+        untag,
+        lambda data: themes.theme_untag(actor=request.user, theme=theme, **data),
+    )
+    if removed is not NOT_DONE:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d comment removed from this theme.",
+                "%(n)d comments removed from this theme.",
+                removed,
+            )
+            % {"n": removed},
+        )
+        return redirect(request.get_full_path())
+    page = Paginator(selectors.theme_comments(theme=theme), PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "feedback/themes_detail.html",
+        {
+            "consultation": consultation,
+            "theme": theme,
+            "page": page,
+            "form": form,
+            "untag": untag,
+            "can_manage": can_manage,
+            "can_decide": permissions.can_decide(request.user, consultation),
+            "selected": set(request.POST.getlist("comments")),
+        },
+    )
+
+
+@login_required
+def theme_delete(request, slug: str, pk: int):
+    consultation = _theme_consultation(request, slug)
+    theme = get_object_or_404(Theme, pk=pk, consultation=consultation)
+    permissions.require_can_manage_themes(request.user, consultation)
+    form = ThemeDeleteForm(posted(request))
+    name = theme.name
+    untagged = submit(
+        request,
+        form,
+        lambda data: themes.theme_delete(actor=request.user, theme=theme, **data),
+    )
+    if untagged is not NOT_DONE:
+        messages.success(
+            request,
+            ngettext(
+                "Theme “%(name)s” deleted; %(n)d comment lost it.",
+                "Theme “%(name)s” deleted; %(n)d comments lost it.",
+                untagged,
+            )
+            % {"name": name, "n": untagged},
+        )
+        return redirect("staff_themes", slug=consultation.slug)
+    return render(
+        request,
+        "feedback/themes_delete.html",
+        {
+            "consultation": consultation,
+            "theme": theme,
+            "form": form,
+            "tagged": theme.tags.count(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def themes_suggest(request, slug: str):
+    """Queue the suggestion job; its results appear on the index as pending suggestions."""
+    consultation = _theme_consultation(request, slug)
+    themes.theme_suggestions_request(actor=request.user, consultation=consultation)
+    messages.success(
+        request,
+        _(
+            "Theme suggestions are being computed from the comments no theme covers yet. "
+            "They appear on this page when ready; nothing is tagged until you accept one."
+        ),
+    )
+    return redirect("staff_themes", slug=consultation.slug)
+
+
+@login_required
+def suggestion_review(request, slug: str, pk: int):
+    """Review one suggestion: keep or untick its comments, name it or merge it into an
+    existing theme, and accept; or reject it."""
+    consultation = _theme_consultation(request, slug)
+    suggestion = get_object_or_404(ThemeSuggestion, pk=pk, consultation=consultation)
+    can_manage = permissions.can_manage_themes(request.user, consultation)
+    suggested = suggestion.comments.select_related(
+        "author__participant__group", "on_behalf_of__merged_into"
+    ).order_by("created_at", "pk")
+    form = SuggestionDecisionForm(
+        posted(request),
+        comments=suggested,
+        themes=selectors.themes_of(consultation=consultation),
+        initial={"comments": list(suggested), "name": suggestion.label},
+    )
+
+    def decide(data):
+        if data["decision"] == SuggestionDecisionForm.REJECT:
+            return themes.theme_suggestion_reject(actor=request.user, suggestion=suggestion)
+        return themes.theme_suggestion_accept(
+            actor=request.user,
+            suggestion=suggestion,
+            comments=data["comments"],
+            theme=data.get("theme"),
+            name=data["name"],
+            description=data["description"],
+        )
+
+    decided = submit(request, form, decide)
+    if isinstance(decided, Theme):
+        messages.success(
+            request,
+            _("Suggestion accepted: its comments are tagged “%(name)s”.") % {"name": decided.name},
+        )
+        return redirect("staff_theme", slug=consultation.slug, pk=decided.pk)
+    if decided is not NOT_DONE:
+        messages.success(request, _("Suggestion rejected. Nothing was tagged."))
+        return redirect("staff_themes", slug=consultation.slug)
+    return render(
+        request,
+        "feedback/themes_suggestion.html",
+        {
+            "consultation": consultation,
+            "suggestion": suggestion,
+            "form": form,
+            "can_manage": can_manage and suggestion.state == ThemeSuggestion.State.PENDING,
+            "suggested": suggested,
+        },
+    )
+
+
+@login_required
+def comment_themes(request, receipt: str):
+    """One comment's themes as checkboxes (also drawn on the decide page, which posts
+    here with ``next``)."""
+    comment = comment_selectors.comment_by_receipt(receipt=receipt)
+    if comment is None:
+        raise Http404(_("No comment has this receipt number."))
+    consultation = comment.consultation
+    permissions.require_can_manage_themes(request.user, consultation)
+    form = CommentThemesForm(
+        posted(request),
+        themes=selectors.themes_of(consultation=consultation),
+        initial={"themes": list(selectors.comment_themes(comment=comment))},
+    )
+    done = submit(
+        request,
+        form,
+        lambda data: themes.comment_themes_set(
+            actor=request.user, comment=comment, themes=data["themes"]
+        ),
+    )
+    if done is not NOT_DONE:
+        messages.success(request, _("Themes of %(receipt)s saved.") % {"receipt": comment.receipt})
+        target = request.POST.get("next", "")
+        if url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            return redirect(target)
+        return redirect("staff_comment_themes", receipt=comment.receipt)
+    return render(
+        request,
+        "feedback/themes_comment.html",
+        {"comment": comment, "consultation": consultation, "form": form},
+    )
+
+
+def triage_tagging(request, consultation: Consultation):
+    """The triage page's "tag / untag the selected comments" form.
+
+    Returns ``(form, outcome)``: the form is None for whoever may not manage
+    themes; the outcome is the message to show after a successful POST, else
+    ``NOT_DONE`` (errors are then on the form, beside their fields).
+    """
+    if not permissions.can_manage_themes(request.user, consultation):
+        return None, NOT_DONE
+    bound = request.method == "POST" and "theme_action" in request.POST
+    form = TriageTagForm(
+        request.POST if bound else None, themes=selectors.themes_of(consultation=consultation)
+    )
+
+    def tag(data):
+        theme, comments = data["theme"], data["comments"]
+        if data["theme_action"] == TriageTagForm.UNTAG:
+            n = themes.theme_untag(actor=request.user, theme=theme, comments=comments)
+            return ngettext(
+                "%(n)d comment removed from “%(theme)s”.",
+                "%(n)d comments removed from “%(theme)s”.",
+                n,
+            ) % {"n": n, "theme": theme.name}
+        n = themes.theme_tag(actor=request.user, theme=theme, comments=comments)
+        message = ngettext(
+            "%(n)d comment tagged “%(theme)s”.", "%(n)d comments tagged “%(theme)s”.", n
+        ) % {"n": n, "theme": theme.name}
+        if len(comments) > n:
+            message += " " + ngettext(
+                "%(n)d already carried it.", "%(n)d already carried it.", len(comments) - n
+            ) % {"n": len(comments) - n}
+        return message
+
+    return form, submit(request, form, tag) if bound else NOT_DONE

@@ -1,0 +1,131 @@
+"""The participant's own pages: profile, affiliations, their data, erasure."""
+
+import json
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.decorators import login_required
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from feedback.privacy import services as privacy
+from plenary.forms import NOT_DONE, posted, submit
+from stakeholders.accounts.forms import AffiliationRequestForm, EraseForm, ProfileForm
+from stakeholders.registry import selectors, services
+
+
+@login_required
+def profile(request):
+    participant = getattr(request.user, "participant", None)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(next_url, allowed_hosts={request.get_host()}):
+        next_url = ""
+    initial = {"mail_outreach": request.user.mail_outreach}
+    if participant:
+        initial |= {
+            "display_name": participant.display_name,
+            "group": participant.group_id,
+            "country": participant.country.code,
+            "gender": participant.gender,
+            "age_range": participant.age_range,
+            "interests": list(participant.interests.values_list("pk", flat=True)),
+        }
+    optional = services.optional_profile_fields()
+    form = ProfileForm(posted(request), initial=initial, optional=optional)
+    saved = submit(
+        request,
+        form,
+        lambda data: services.participant_save_profile(user=request.user, **data),
+    )
+    if saved is not NOT_DONE:
+        messages.success(request, _("Your profile is saved."))
+        return redirect(next_url or "home")
+    return render(
+        request,
+        "stakeholders/profile.html",
+        {"form": form, "participant": participant, "next": next_url},
+    )
+
+
+@login_required
+def my_affiliations(request):
+    """The organisations I asked to speak for, their status and reasons; ask for another."""
+    participant = getattr(request.user, "participant", None)
+    form = AffiliationRequestForm(posted(request))
+    if participant is not None:
+        done = submit(
+            request,
+            form,
+            lambda data: services.affiliation_request(
+                participant=participant, organisation=data["organisation"]
+            ),
+        )
+        if done is not NOT_DONE:
+            messages.success(
+                request,
+                _("Your request is recorded: the secretariat will confirm or refuse it."),
+            )
+            return redirect("my_affiliations")
+    return render(
+        request,
+        "stakeholders/my_affiliations.html",
+        {
+            "form": form,
+            "participant": participant,
+            "affiliations": selectors.affiliations_of(user=request.user),
+        },
+    )
+
+
+@login_required
+def my_data(request):
+    """All my data as one JSON download (feedback.privacy.services.personal_data_export)."""
+    if request.GET.get("download") != "1":
+        return render(request, "stakeholders/my_data.html")
+    data = privacy.personal_data_export(request.user)
+    response = HttpResponse(
+        json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+        content_type="application/json; charset=utf-8",
+    )
+    stamp = timezone.now().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="plenary-my-data-{stamp}.json"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@login_required
+def erase(request):
+    """Erase my account, after a password (or a typed phrase) confirms it."""
+    has_password = request.user.has_usable_password()
+    form = EraseForm(posted(request), has_password=has_password)
+    erased = submit(
+        request,
+        form,
+        lambda data: privacy.account_erase(
+            actor=request.user,
+            password=data.get("password", ""),
+            phrase=data.get("phrase", ""),
+        ),
+    )
+    if erased is not NOT_DONE:
+        logout(request)
+        messages.success(
+            request,
+            _("Your account is erased. Your personal data is gone; thank you for taking part."),
+        )
+        return redirect("home")
+    return render(
+        request,
+        "stakeholders/erase.html",
+        {
+            "form": form,
+            "has_password": has_password,
+            "phrase": privacy.ERASE_PHRASE,
+            "withdraw": settings.PLENARY_ERASURE_POLICY == "withdraw",
+        },
+    )
