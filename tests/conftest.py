@@ -55,7 +55,7 @@ def _test_settings(settings):
     # PBKDF2 takes ~0.4 s per password on this hardware; tests need no strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests read pages right after changing what they show: no micro-cache,
-    # except where tests/test_pagecache.py and the browser journey turn it on.
+    # except where tests/plenary/test_pagecache.py and the browser journey turn it on.
     settings.PLENARY_PAGE_CACHE_SECONDS = 0
     # Tests need no collectstatic run: serve static files from the source tree.
     settings.STORAGES = {

@@ -44,8 +44,8 @@ from django.urls import reverse
 
 from plenary.outbox.models import MailDelivery, OutboxMessage
 from tests.consult.factories import open_consultation
+from tests.plenary.test_worker_mail import _missing_stack
 from tests.stakeholders.factories import ParticipantFactory, convenor
-from tests.test_worker_mail import _missing_stack
 from tests.worker_helpers import (
     HoldingSmtpSink,
     RedisServer,

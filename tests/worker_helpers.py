@@ -5,7 +5,7 @@ never uses the shared Redis: :class:`RedisServer` starts its own on a free
 port (persistence on, like production should be), and every process started
 here runs in its own session so that it, and only it, can be signalled by
 process group id.  The requirement check (``require_real_stack``) and the
-test-database URL come from ``tests/test_worker_mail.py``.
+test-database URL come from ``tests/plenary/test_worker_mail.py``.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ import pytest
 import redis
 from django.conf import settings
 
+from tests.plenary.test_worker_mail import _test_database_url, require_real_stack
 from tests.smtp_sink import ReceivedMail, SmtpSink, _Handler, free_port
-from tests.test_worker_mail import _test_database_url, require_real_stack
 
 BASE_DIR = Path(settings.BASE_DIR)
 

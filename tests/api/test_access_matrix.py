@@ -51,7 +51,7 @@ MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
     "api-consultation": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
     "api-sections": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
     # Versions: published ones for all; the unpublished consultation's (unpublished)
-    # version 1 for its staff only (tests/consult/test_versions.py has the rest).
+    # version 1 for its staff only (tests/consult/versions/test_versions.py has the rest).
     "api-versions": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
     "api-version-diff": {
         ("GET", "published_diff"): EVERYONE,
@@ -59,7 +59,7 @@ MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
     },
     # The current round's questions and their counts are public; answering needs an
     # account, and this round asks nothing (400 for all signed in: nothing written).
-    # Who may answer, and what is written, is tested in tests/consult/test_questions.py.
+    # Who may answer, and what is written, is tested in tests/consult/questions/test_questions.py.
     "api-round-questions": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
     "api-round-answers": {
         ("POST", "published"): row(401, 400, 400, 400, 400, 400),
@@ -134,7 +134,7 @@ MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
     "api-my-comments": {("GET", "none"): row(401, 200, 200, 200, 200, 200)},
     # The registry: organisations are public; one's affiliations are one's own (the
     # payload names no organisation: 400, nothing stored; the workflow is tested in
-    # tests/stakeholders/test_registry.py).
+    # tests/stakeholders/registry/test_registry.py).
     "api-organisations": {("GET", "none"): EVERYONE},
     "api-my-affiliations": {
         ("GET", "none"): row(401, 200, 200, 200, 200, 200),
@@ -153,7 +153,7 @@ MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
         ("GET", "unpublished"): row(401, 404, 404, 404, 404, 200),
     },
     # Search (no ?q= here, so 400 "type a word" for whoever may see the consultation);
-    # what it finds is tested in tests/comments/test_search.py.
+    # what it finds is tested in tests/comments/search/test_search.py.
     "api-consultation-search": {
         ("GET", "published"): row(400, 400, 400, 400, 400, 400),
         ("GET", "unpublished"): row(404, 404, 404, 404, 404, 400),

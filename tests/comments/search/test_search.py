@@ -15,8 +15,8 @@ from comments.models import Comment
 from comments.moderation import services as moderation
 from comments.search.selectors import Document, _pg_query, comment_search
 from comments.threads import services
+from tests.comments.attachments.test_attachments import SECTION, comment_with_paper, upload
 from tests.comments.files import pdf_bytes
-from tests.comments.test_attachments import SECTION, comment_with_paper, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -19,10 +19,10 @@ from plenary.outbox import services as outbox
 from plenary.outbox.models import MailDelivery, OutboxMessage
 from plenary.outbox.tasks import OutboxTask, retrying_task
 from stakeholders.models import User
-from tests.test_worker_mail import broker_url
+from tests.plenary.test_worker_mail import broker_url
 
-FAILING = "tests.test_outbox_delivery.always_fails"
-WORKS = "tests.test_outbox_delivery.works"
+FAILING = "tests.plenary.test_outbox_delivery.always_fails"
+WORKS = "tests.plenary.test_outbox_delivery.works"
 QUEUE = "celery"
 
 

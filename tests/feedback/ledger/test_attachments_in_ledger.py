@@ -13,8 +13,8 @@ from feedback.ledger import selectors
 from feedback.models import CampaignMember
 from feedback.report import services as report
 from feedback.tasks import cluster_comments
+from tests.comments.attachments.test_attachments import comment_with_paper, upload
 from tests.comments.files import pdf_bytes
-from tests.comments.test_attachments import comment_with_paper, upload
 
 pytestmark = pytest.mark.django_db
 

@@ -1,7 +1,7 @@
 """Histories owed to participants and auditors refuse rewriting, in the model
 and (on PostgreSQL) in the database itself: the audit log, comment revisions
 and moderation actions.  The ledger's own trigger is tested in
-tests/feedback/test_ledger.py."""
+tests/feedback/ledger/test_ledger.py."""
 
 import pytest
 from django.db import DatabaseError, connection, transaction

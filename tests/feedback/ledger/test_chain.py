@@ -40,7 +40,7 @@ ENTRY_FIELDS = (
     "published_at",
     "previous_hash",
 )
-README = Path(__file__).resolve().parents[2] / "README.md"
+README = Path(__file__).resolve().parents[3] / "README.md"
 
 
 # -- an outsider's verification, from the JSON alone ---------------------------

@@ -94,7 +94,7 @@ def test_an_exchange_that_broke_off_keeps_the_claim_so_nobody_gets_it_twice(brok
 
 @pytest.mark.django_db
 def test_the_claim_is_claimed_while_sending_and_sent_once_the_server_took_it(settings):
-    settings.EMAIL_BACKEND = "tests.test_mail_once.PeekingBackend"
+    settings.EMAIL_BACKEND = "tests.plenary.test_mail_once.PeekingBackend"
     PeekingBackend.seen = []
     assert send(key="k-state") is True
     assert PeekingBackend.seen == [(MailDelivery.State.CLAIMED, None)]

@@ -20,8 +20,8 @@ from feedback.outreach import services as outreach
 from plenary.outbox.models import MailDelivery, OutboxMessage
 from plenary.outbox.services import relay
 from stakeholders.models import User
+from tests.consult.reminders.test_reminders import to, unsubscribe_link
 from tests.stakeholders.factories import ParticipantFactory, group
-from tests.test_reminders import to, unsubscribe_link
 
 pytestmark = pytest.mark.django_db
 
