@@ -18,4 +18,6 @@ urlpatterns = [
     path("", include("consult.questions.urls")),
     path("", include("consult.rounds.urls")),
     path("", include("consult.translations.urls")),
+    path("", include("consult.audit.urls")),
+    path("", include("consult.meetings.urls")),
 ]

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from feedback.clusters import views as cluster_views
 from feedback.ledger import views
@@ -52,4 +52,6 @@ urlpatterns = [
         cluster_views.cluster_detail,
         name="staff_cluster",
     ),
+    path("", include("feedback.participation.urls")),
+    path("", include("feedback.evaluation.urls")),
 ]

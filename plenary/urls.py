@@ -5,8 +5,6 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from plenary import views
-from stakeholders.accounts import timezone as tz
-from stakeholders.accounts import unsubscribe
 
 # The admin signs in through allauth, so two-factor sign-in cannot be skipped
 # by posting a password to /admin/login/.
@@ -29,18 +27,10 @@ urlpatterns = [
         name="api-docs",
     ),
     path("api/v1/", include("plenary.api_urls")),
-    # One-click unsubscribe from reminder mails (RFC 8058): no sign-in, no CSRF token.
-    path("unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
-    # The viewer's time zone (a cookie read by stakeholders.accounts.timezone.TimezoneMiddleware).
-    path("me/time-zone/", tz.timezone_settings, name="timezone_settings"),
     # The language switcher posts to Django's set_language (a cookie, no JS needed).
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("consult.audit.urls")),
     path("", include("stakeholders.urls")),
-    path("", include("feedback.participation.urls")),
     path("", include("feedback.urls")),
     path("", include("comments.urls")),
     path("", include("consult.urls")),
-    path("", include("consult.meetings.urls")),
-    path("", include("feedback.evaluation.urls")),
 ]

@@ -1,0 +1,51 @@
+"""The JSON API's feedback endpoints, included by plenary.api_urls (paths are a contract)."""
+
+from django.urls import path
+
+from feedback.clusters import api as feedback_clusters
+from feedback.ledger import api as feedback
+from feedback.participation import api as participation
+from feedback.themes import api as feedback_themes
+
+urlpatterns = [
+    path(
+        "consultations/<slug:slug>/clusters/",
+        feedback_clusters.ClusterListView.as_view(),
+        name="api-clusters",
+    ),
+    path(
+        "consultations/<slug:slug>/themes/",
+        feedback_themes.ThemeListView.as_view(),
+        name="api-themes",
+    ),
+    path(
+        "consultations/<slug:slug>/ledger.csv",
+        feedback.LedgerCSVView.as_view(),
+        name="api-ledger-csv",
+    ),
+    path(
+        "consultations/<slug:slug>/ledger.json",
+        feedback.LedgerJSONView.as_view(),
+        name="api-ledger-json",
+    ),
+    path(
+        "comments/<str:receipt>/dispositions/",
+        feedback.DispositionCreateView.as_view(),
+        name="api-dispositions",
+    ),
+    path(
+        "comments/<str:receipt>/appeals/",
+        feedback.AppealCreateView.as_view(),
+        name="api-appeals",
+    ),
+    path(
+        "consultations/<slug:slug>/participation/",
+        participation.ParticipationView.as_view(),
+        name="api-participation",
+    ),
+    path(
+        "consultations/<slug:slug>/participation/staff/",
+        participation.StaffParticipationView.as_view(),
+        name="api-participation-staff",
+    ),
+]
