@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "consult",
     "comments",
     "feedback",
+    "plenary.demo",  # the demo content and seed_demo; imports the apps above
 ]
 
 MIDDLEWARE = [

@@ -1,6 +1,8 @@
 """The demo data contract (DESIGN.md §5): what `make run` promises a first-time user."""
 
+import shutil
 from io import StringIO
+from pathlib import Path
 
 import pytest
 from django.contrib.auth import authenticate
@@ -12,6 +14,7 @@ from consult.consultations.selectors import consultation_list_public, version_cu
 from consult.models import Consultation, Round, Section
 from consult.permissions import can_moderate, can_run
 from feedback.models import DispositionEntry
+from plenary.demo import load
 from stakeholders.models import Organisation, Participant, StakeholderGroup, User
 
 DEMO_ACCOUNTS = ["secretariat@example.org", "moderator@example.org", "stakeholder@example.org"]
@@ -130,5 +133,111 @@ def test_seed_demo_refuses_to_mix_with_existing_demo_accounts(db):
     User.objects.create_user(email="moderator@example.org", password="something-else-42")
     before = counts()
     with pytest.raises(CommandError, match=r"moderator@example\.org"):
+        seed()
+    assert counts() == before
+
+
+# -- the data files (plenary/demo/data): a typo fails, naming the file ----------------
+
+
+@pytest.fixture
+def data(tmp_path, monkeypatch):
+    """A copy of the demo's data folder, which seed_demo then reads."""
+    root = tmp_path / "data"
+    shutil.copytree(load.DATA, root)
+    monkeypatch.setattr(load, "DATA", root)
+    return root
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} is not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def test_demo_data_is_read_whole():
+    demo = load.read_demo()
+    assert [c["slug"] for c in demo["consultations"]] == [
+        "community-networks-policy",
+        "gender-inclusive-participation",
+    ]
+    main = demo["consultations"][0]
+    assert len(main["input"]["comment"]) >= 40 and main["draft"].startswith("# Draft")
+    assert load.facts().emails == dict(
+        zip(["secretariat", "moderator", "stakeholder"], DEMO_ACCOUNTS, strict=True)
+    )
+
+
+MAIN = "community-networks-policy"
+
+
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        # a misspelt key, at the top level and inside a nested table
+        (
+            "people.toml",
+            'country = "KE", gender',
+            'contry = "KE", gender',
+            r"people\.toml, participants 1: unknown key 'contry'",
+        ),
+        (
+            f"{MAIN}/comments.toml",
+            'by = "wanjiku"\norg',
+            'by = "wanjiku"\norganisation',
+            rf"{MAIN}/comments\.toml, comment 1: unknown key 'organisation'",
+        ),
+        (
+            f"{MAIN}/comments.toml",
+            'status = "accepted"',
+            'statue = "accepted"',
+            r"comments\.toml, comment 1, decision: unknown key 'statue'",
+        ),
+        (
+            f"{MAIN}/consultation.toml",
+            "closes_in_days = 30",
+            "close_in_days = 30",
+            r"consultation\.toml, round: unknown key 'close_in_days'",
+        ),
+        # a key the loader needs, left out; a value of the wrong type
+        (
+            "organisations.toml",
+            'handle = "rcc"\n',
+            "",
+            r"organisations\.toml, organisation 1: missing key 'handle'",
+        ),
+        (
+            f"{MAIN}/consultation.toml",
+            "closes_in_days = 30",
+            'closes_in_days = "30"',
+            r"consultation\.toml, round, closes_in_days: should be an integer, not '30'",
+        ),
+        # a name that refers to no one
+        (
+            f"{MAIN}/comments.toml",
+            'by = "meshmaker"',
+            'by = "meshmaker2"',
+            r"comment 1, reply 1: 'meshmaker2' is not a known handle",
+        ),
+        # not TOML at all
+        ("demo.toml", "consultations = [", "consultations = [[", r"^demo\.toml: "),
+    ],
+)
+def test_a_typo_in_the_demo_data_fails_naming_the_file(data, file, old, new, message):
+    edit(data / file, old, new)
+    with pytest.raises(load.DemoDataError, match=message):
+        load.read_demo()
+
+
+def test_a_data_file_nothing_reads_is_an_error(data):
+    (data / MAIN / "comment.toml").write_text("[[comment]]\n", encoding="utf-8")
+    with pytest.raises(load.DemoDataError, match=rf"{MAIN}/comment\.toml: not read"):
+        load.read_demo()
+
+
+def test_data_the_services_refuse_fails_naming_the_file_and_seeds_nothing(db, data):
+    edit(data / MAIN / "comments.toml", 'on = "1-purpose-1"', 'on = "1-purpose-9"')
+    before = counts()
+    with pytest.raises(CommandError, match=rf"{MAIN}/comments\.toml, comment 1: '1-purpose-9'"):
         seed()
     assert counts() == before

@@ -135,11 +135,11 @@ def build_fixture(args, env, workdir: Path) -> Path:
     from rest_framework.authtoken.models import Token
 
     from consult.consultations.selectors import round_current
-    from consult.management.commands import _demo_content as demo
     from consult.models import Consultation
+    from plenary.demo.load import facts
     from stakeholders.models import Participant, StakeholderGroup, User
 
-    consultation = Consultation.objects.get(slug=demo.MAIN_SLUG)
+    consultation = Consultation.objects.get(slug=facts().slug)
     round_ = round_current(consultation=consultation)
     sections = list(round_.document_version.sections.values_list("key", flat=True))
     groups = list(StakeholderGroup.objects.all())

@@ -16,9 +16,11 @@ from comments.models import Comment
 from comments.moderation import services as moderation
 from comments.threads import services as comment_services
 from consult.consultations import services as consult_services
-from consult.management.commands import _demo_content as demo
 from consult.models import Consultation
+from plenary.demo.load import facts
 from stakeholders.models import Organisation, User
+
+demo = facts()  # the password, the logins' addresses and the demo consultation's slug
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -28,7 +30,7 @@ IMPACTS = ("critical", "serious", "moderate", "minor")
 WIDTHS = (1280, 360)
 
 
-def sign_in(page, base, email, password=demo.DEMO_PASSWORD):
+def sign_in(page, base, email, password=demo.password):
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
@@ -45,7 +47,7 @@ def moderation_demo(consultation: Consultation, comment: Comment) -> Comment:
     pre-moderation, and one participant blocked (the blocks page).  Returns the
     reported comment.
     """
-    secretariat = User.objects.get(email=demo.SECRETARIAT_EMAIL)
+    secretariat = User.objects.get(email=demo.emails["secretariat"])
     comment_services.comment_edit(
         actor=comment.author, comment=comment, body=comment.body + "\n\nEdited for the demo."
     )
@@ -102,7 +104,7 @@ def translate_demo(consultation: Consultation) -> None:
         + f"(FR) {section.body}"
         for section in sections
     )
-    secretariat = User.objects.get(email=demo.SECRETARIAT_EMAIL)
+    secretariat = User.objects.get(email=demo.emails["secretariat"])
     translations.version_translation_set(
         actor=secretariat, version=version, language="fr", text=text
     )
@@ -118,11 +120,11 @@ def choose_french(page, base):
 
 def demo_paths():
     """The pages to check, from the seeded demo: (who, path) pairs."""
-    consultation = Consultation.objects.get(slug=demo.MAIN_SLUG)
+    consultation = Consultation.objects.get(slug=demo.slug)
     slug = consultation.slug
     comment = (
         Comment.objects.filter(
-            consultation=consultation, author__email=demo.STAKEHOLDER_EMAIL, parent=None
+            consultation=consultation, author__email=demo.emails["stakeholder"], parent=None
         )
         .order_by("pk")
         .first()
@@ -195,8 +197,8 @@ def demo_paths():
     return (
         [(None, p) for p in public]
         + [(FRENCH, p) for p in french]
-        + [(demo.STAKEHOLDER_EMAIL, p) for p in participant]
-        + [(demo.SECRETARIAT_EMAIL, p) for p in staff]
+        + [(demo.emails["stakeholder"], p) for p in participant]
+        + [(demo.emails["secretariat"], p) for p in staff]
     )
 
 

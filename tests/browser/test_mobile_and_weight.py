@@ -14,7 +14,9 @@ import pytest
 from django.core.management import call_command
 
 from comments.models import Comment
-from consult.management.commands import _demo_content as demo
+from plenary.demo.load import facts
+
+demo = facts()  # the password, the logins' addresses and the demo consultation's slug
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -40,7 +42,7 @@ def assert_first_party(urls: list, base: str) -> None:
 def sign_in_by_tap(page, base, email):
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(demo.DEMO_PASSWORD)
+    page.get_by_label("Password").fill(demo.password)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign In").tap()
 
@@ -48,7 +50,7 @@ def sign_in_by_tap(page, base, email):
 def test_phone_width_touch_commenting_page_weight_and_first_party_only(live_server, new_page):
     call_command("seed_demo", "--quiet-mail")
     base = live_server.url
-    slug = demo.MAIN_SLUG
+    slug = demo.slug
     urls: list[str] = []
 
     # 1. Page weight of the demo consultation page, as a first-time anonymous visitor.
@@ -79,7 +81,7 @@ def test_phone_width_touch_commenting_page_weight_and_first_party_only(live_serv
     # 2. A participant on a 360-pixel touch screen: no horizontal scroll, comment by tap.
     phone = new_page(**PHONE)
     record_requests(phone, urls)
-    sign_in_by_tap(phone, base, demo.STAKEHOLDER_EMAIL)
+    sign_in_by_tap(phone, base, demo.emails["stakeholder"])
     widths = {}
     phone.goto(f"{base}/c/{slug}/")
     widths["consultation"] = phone.evaluate(SCROLL_WIDTH)
@@ -93,7 +95,7 @@ def test_phone_width_touch_commenting_page_weight_and_first_party_only(live_serv
     comment = Comment.objects.get(
         body="On a phone this paragraph should say who pays for backhaul."
     )
-    assert comment.author.email == demo.STAKEHOLDER_EMAIL and comment.section.ordinal == 2
+    assert comment.author.email == demo.emails["stakeholder"] and comment.section.ordinal == 2
     assert comment.receipt in phone.get_by_role("status").inner_text()
     widths["receipt"] = phone.evaluate(SCROLL_WIDTH)
     for name, path in [("ledger", f"/c/{slug}/ledger/"), ("my input", "/me/input/")]:

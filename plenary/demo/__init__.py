@@ -1,0 +1,1 @@
+"""The demo: its content as data files (``data/``), loaded by ``manage.py seed_demo``."""
