@@ -8,9 +8,11 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
-from comments.models import Comment
+from comments.models import Comment, ConsultationBlock
 from consult import permissions as consult_permissions
+from consult.charter import services as charter
 from consult.models import Consultation
+from consult.reminders import services as reminders
 from plenary.prepared import Prepared
 
 
@@ -45,7 +47,7 @@ class Standing:
 
     Each field is the answer of the module that owns the rule, read together:
     ``verified_email`` (:func:`has_verified_email`), ``block_reason``
-    (``comments.moderation.services.active_block``; None when not blocked),
+    (:func:`active_block`; None when not blocked),
     ``charter_accepted`` (``consult.charter.services.charter_accepted``) and
     ``commented_before`` (``consult.reminders.services.follow_after_comment``: the first
     comment makes its author follow the consultation).
@@ -63,10 +65,6 @@ def _standing_query(user_id: int, email: str, consultation_id: int) -> QuerySet:
 
     Every part is the owning module's own queryset, so a rule changes in one place.
     """
-    from comments.moderation.services import active_blocks  # moderation imports this module
-    from consult.charter import services as charter
-    from consult.reminders import services as reminders
-
     user = get_user_model()(pk=user_id, email=email)
     consultation = Consultation(pk=consultation_id)
     return (
@@ -117,8 +115,6 @@ def require_can_comment(user, consultation: Consultation) -> Standing:
             )
         )
     consult_permissions.require_can_view(user, consultation)
-    from comments.moderation.services import require_not_blocked  # moderation imports this module
-
     require_not_blocked(user, consultation, reason=standing.block_reason)
     return standing
 
@@ -162,3 +158,60 @@ def require_is_author(user, comment: Comment) -> None:
     if comment.author_id != user.pk:
         raise PermissionDenied(_("Only its author can change or withdraw a comment."))
     require_can_comment(user, comment.consultation)
+
+
+# --- moderation: who moderates, who is blocked -----------------------------------
+
+
+def can_moderate(user, consultation: Consultation) -> bool:
+    return consult_permissions.can_moderate(user, consultation)
+
+
+def require_can_moderate(user, consultation: Consultation) -> None:
+    if not can_moderate(user, consultation):
+        raise PermissionDenied(_("Only this consultation's moderators can do this."))
+
+
+def active_blocks(*, user, consultation: Consultation) -> QuerySet[ConsultationBlock]:
+    """The block in force on ``user`` here (at most one: a partial unique constraint).
+
+    Also read by :func:`standing_of`, with the other rules of commenting, in one query.
+    """
+    return ConsultationBlock.objects.filter(
+        consultation=consultation, user=user, lifted_at__isnull=True
+    ).order_by("pk")
+
+
+def active_block(*, user, consultation: Consultation) -> ConsultationBlock | None:
+    if not user.is_authenticated:
+        return None
+    return active_blocks(user=user, consultation=consultation).first()
+
+
+_UNREAD = object()
+
+
+def require_not_blocked(user, consultation: Consultation, *, reason=_UNREAD) -> None:
+    """Refuse a blocked participant (one query); the message gives the moderator's reason.
+
+    ``reason`` may be passed when the caller has read the block already
+    (``comments.permissions.Standing.block_reason``: None for no block).
+    """
+    if reason is _UNREAD:
+        block = active_block(user=user, consultation=consultation)
+        reason = None if block is None else block.reason
+    if reason is not None:
+        raise PermissionDenied(
+            _("A moderator has blocked you from taking part in this consultation: %(reason)s")
+            % {"reason": reason}
+        )
+
+
+def can_flag(user, comment: Comment) -> bool:
+    """Whether to offer the "Report" link (the service checks again, and blocks)."""
+    return bool(
+        user.is_authenticated
+        and comment.author_id != user.pk
+        and comment.moderation != Comment.Moderation.HIDDEN
+        and comment.withdrawn_at is None
+    )

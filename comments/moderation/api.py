@@ -12,6 +12,7 @@ from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from comments import permissions as comment_permissions
 from comments.models import ConsultationBlock, Flag, ModerationAction
 from comments.moderation import services as moderation
 from comments.threads.api import comment_or_404
@@ -138,7 +139,7 @@ class ConsultationBlocksView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return
         self.consultation = consultation_or_404(slug=kwargs["slug"], user=request.user)
-        if not moderation.can_moderate(request.user, self.consultation):
+        if not comment_permissions.can_moderate(request.user, self.consultation):
             raise PermissionDenied(_("Only this consultation's moderators can do this."))
 
     def get_queryset(self):

@@ -25,7 +25,8 @@ The rules, in one place:
   freely.  The consultation's moderators are never held.
 * **Block** (``participant_block``/``_unblock``): a blocked participant may
   not comment, reply, edit or flag in that consultation
-  (``comments.permissions.require_can_comment`` calls ``require_not_blocked``).
+  (``comments.permissions.require_can_comment`` calls ``require_not_blocked``, which
+  lives there with the other rules of taking part).
 """
 
 from django.conf import settings
@@ -37,7 +38,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from comments import permissions
 from comments.models import Comment, ConsultationBlock, Flag, ModerationAction
+from comments.permissions import (
+    can_moderate,
+    require_can_moderate,
+    require_not_blocked,
+)
 from consult import permissions as consult_permissions
 from consult.models import Consultation
 from plenary.audit.models import Event
@@ -61,64 +68,6 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str | None]] = {
 }
 COMMENT_ACTIONS = tuple(TRANSITIONS)
 BLOCK_ACTIONS = (Action.BLOCK, Action.UNBLOCK)
-
-
-# --- permissions -----------------------------------------------------------------
-
-
-def can_moderate(user, consultation: Consultation) -> bool:
-    return consult_permissions.can_moderate(user, consultation)
-
-
-def require_can_moderate(user, consultation: Consultation) -> None:
-    if not can_moderate(user, consultation):
-        raise PermissionDenied(_("Only this consultation's moderators can do this."))
-
-
-def active_blocks(*, user, consultation: Consultation) -> QuerySet[ConsultationBlock]:
-    """The block in force on ``user`` here (at most one: a partial unique constraint).
-
-    Also read by ``comments.permissions.standing_of``, with the other rules of
-    commenting, in one query.
-    """
-    return ConsultationBlock.objects.filter(
-        consultation=consultation, user=user, lifted_at__isnull=True
-    ).order_by("pk")
-
-
-def active_block(*, user, consultation: Consultation) -> ConsultationBlock | None:
-    if not user.is_authenticated:
-        return None
-    return active_blocks(user=user, consultation=consultation).first()
-
-
-_UNREAD = object()
-
-
-def require_not_blocked(user, consultation: Consultation, *, reason=_UNREAD) -> None:
-    """Refuse a blocked participant (one query); the message gives the moderator's reason.
-
-    ``reason`` may be passed when the caller has read the block already
-    (``comments.permissions.Standing.block_reason``: None for no block).
-    """
-    if reason is _UNREAD:
-        block = active_block(user=user, consultation=consultation)
-        reason = None if block is None else block.reason
-    if reason is not None:
-        raise PermissionDenied(
-            _("A moderator has blocked you from taking part in this consultation: %(reason)s")
-            % {"reason": reason}
-        )
-
-
-def can_flag(user, comment: Comment) -> bool:
-    """Whether to offer the "Report" link (the service checks again, and blocks)."""
-    return bool(
-        user.is_authenticated
-        and comment.author_id != user.pk
-        and comment.moderation != Moderation.HIDDEN
-        and comment.withdrawn_at is None
-    )
 
 
 # --- pre-moderation --------------------------------------------------------------
@@ -160,8 +109,6 @@ def _reason(value: str, *, field: str = "reason") -> str:
 @transaction.atomic
 def flag_create(*, actor, comment: Comment, reason: str, note: str = "") -> Flag:
     """Report ``comment`` to the moderators; one open flag per person and comment."""
-    from comments import permissions  # comments.permissions calls require_not_blocked from here
-
     if not actor.is_authenticated or not actor.is_active:
         raise PermissionDenied(_("Sign in to report a comment."))
     if not permissions.has_profile(actor):

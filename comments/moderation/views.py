@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from comments import permissions
+from comments import permissions as comment_permissions
 from comments.models import Comment, ConsultationBlock, Flag
 from comments.moderation import services as moderation
 from comments.threads import selectors
@@ -120,7 +121,7 @@ def flag(request, receipt: str):
 
 def _moderator_consultation(request, slug: str):
     consultation = team_consultation(request, slug)
-    moderation.require_can_moderate(request.user, consultation)
+    comment_permissions.require_can_moderate(request.user, consultation)
     return consultation
 
 
@@ -179,7 +180,7 @@ def moderate_comment(request, receipt: str):
             "comment": comment,
             "open_flags": open_flags,
             "history": moderation.actions_of_comment(comment=comment),
-            "block": moderation.active_block(
+            "block": comment_permissions.active_block(
                 user=comment.author, consultation=comment.consultation
             ),
             "form": form,

@@ -41,9 +41,9 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from comments.models import Comment
+from comments.threads.selectors import with_disposition
 from consult import permissions as consult_permissions
 from consult.models import Consultation
-from feedback.ledger.selectors import with_disposition
 
 QUERY_MAX_CHARS = 200
 PER_PAGE = 20

@@ -8,9 +8,38 @@ from comments.models import Comment, CommentRevision
 from comments.threads.receipts import normalise
 from consult import permissions as consult_permissions
 from consult.models import Consultation, Section
-from feedback.ledger.selectors import with_disposition, with_disposition_detail
 from feedback.models import DispositionEntry
 from plenary.keyset import KeysetPage, keyset_page
+
+# A comment's current decision is read wherever the comment is: every list
+# carries it.  The ledger (feedback) writes DispositionEntry rows; these two
+# read its latest one, so comment reads need no feedback module but its model.
+
+
+def with_disposition(comments: QuerySet[Comment]) -> QuerySet[Comment]:
+    """Annotate each comment with its current published disposition (or None).
+
+    Adds ``disposition_status``, ``disposition_rationale`` and
+    ``disposition_published_at``: three correlated subqueries in the same
+    SQL statement, so a list costs one query however long it is.
+    """
+    latest = DispositionEntry.objects.filter(comment=OuterRef("pk")).order_by("-sequence")
+    return comments.annotate(
+        disposition_status=Subquery(latest.values("status")[:1]),
+        disposition_rationale=Subquery(latest.values("rationale")[:1]),
+        disposition_published_at=Subquery(latest.values("published_at")[:1]),
+    )
+
+
+def with_disposition_detail(comments: QuerySet[Comment]) -> QuerySet[Comment]:
+    """``with_disposition`` plus ``disposition_target_section`` (a section key) and
+    ``disposition_duplicate_of`` (a receipt), still one query for the whole list."""
+    latest = DispositionEntry.objects.filter(comment=OuterRef("pk")).order_by("-sequence")
+    return with_disposition(comments).annotate(
+        disposition_target_section=Subquery(latest.values("target_section__key")[:1]),
+        disposition_duplicate_of=Subquery(latest.values("duplicate_of__receipt")[:1]),
+    )
+
 
 _RELATED = (
     "consultation",

@@ -19,6 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Lower
 
 from comments.models import Comment
+from comments.threads.selectors import visible_to, with_disposition
 from consult.models import Consultation, Section
 from feedback.ledger import chain
 from feedback.models import (
@@ -31,21 +32,6 @@ from feedback.models import (
     ThemeSuggestion,
     ThemeTag,
 )
-
-
-def with_disposition(comments: QuerySet[Comment]) -> QuerySet[Comment]:
-    """Annotate each comment with its current published disposition (or None).
-
-    Adds ``disposition_status``, ``disposition_rationale`` and
-    ``disposition_published_at``: three correlated subqueries in the same
-    SQL statement, so a list costs one query however long it is.
-    """
-    latest = DispositionEntry.objects.filter(comment=OuterRef("pk")).order_by("-sequence")
-    return comments.annotate(
-        disposition_status=Subquery(latest.values("status")[:1]),
-        disposition_rationale=Subquery(latest.values("rationale")[:1]),
-        disposition_published_at=Subquery(latest.values("published_at")[:1]),
-    )
 
 
 def latest_entry_ids(*, comment_ids: list[int]) -> QuerySet:
@@ -143,16 +129,6 @@ def status_counts(*, consultation: Consultation) -> dict[str, int]:
     counts = {row["disposition_status"] or "awaiting": row["n"] for row in rows}
     counts["total"] = sum(counts.values())
     return counts
-
-
-def with_disposition_detail(comments: QuerySet[Comment]) -> QuerySet[Comment]:
-    """``with_disposition`` plus ``disposition_target_section`` (a section key) and
-    ``disposition_duplicate_of`` (a receipt), still one query for the whole list."""
-    latest = DispositionEntry.objects.filter(comment=OuterRef("pk")).order_by("-sequence")
-    return with_disposition(comments).annotate(
-        disposition_target_section=Subquery(latest.values("target_section__key")[:1]),
-        disposition_duplicate_of=Subquery(latest.values("duplicate_of__receipt")[:1]),
-    )
 
 
 def ledger_comments(*, consultation: Consultation) -> QuerySet[Comment]:
@@ -500,8 +476,6 @@ def ledger_filtered(
     if group:
         comments = comments.filter(author__participant__group__slug=group)
     if (section or group) and not is_staff:
-        from comments.threads.selectors import visible_to  # comments.selectors imports this module
-
         comments = comments.filter(
             visible_to(viewer=viewer, consultation=consultation, is_staff=False)
         )

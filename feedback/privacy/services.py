@@ -65,8 +65,8 @@ def _rows(queryset, *fields: str) -> list[dict[str, Any]]:
 def personal_data_export(user: User) -> dict[str, Any]:
     """Everything Plenary holds about ``user``, as JSON-ready data (see the module docstring)."""
     from comments.models import Attachment, Comment, CommentRevision, Flag
+    from comments.threads.selectors import with_disposition
     from consult.models import Answer, Follow
-    from feedback.ledger.selectors import with_disposition
     from feedback.models import Appeal, EvaluationResponse
     from plenary.audit.models import AuditEvent
 

@@ -6,6 +6,7 @@ from allauth.account.models import EmailAddress
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from comments import permissions as comment_permissions
 from comments.moderation import services as moderation
 from comments.permissions import Standing, has_verified_email, standing_of
 from comments.threads import services
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 
 def _each_on_its_own(user, consultation) -> Standing:
-    block = moderation.active_block(user=user, consultation=consultation)
+    block = comment_permissions.active_block(user=user, consultation=consultation)
     return Standing(
         verified_email=has_verified_email(user),
         block_reason=None if block is None else block.reason,
@@ -60,7 +61,7 @@ def test_standing_follows_each_rule_through_a_participants_life(
     )
     assert _read(stakeholder, consultation).block_reason == "Spam, twice."
     assert _read(stakeholder, elsewhere).block_reason is None
-    block = moderation.active_block(user=stakeholder, consultation=consultation)
+    block = comment_permissions.active_block(user=stakeholder, consultation=consultation)
     moderation.participant_unblock(
         actor=moderator, consultation=consultation, block=block, reason="Appeal upheld."
     )
