@@ -6,6 +6,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
+from plenary.ratelimit import RateLimited
+
 NOT_DONE = object()
 
 
@@ -33,12 +35,16 @@ def submit(request, form: forms.Form, action: Callable[[dict], Any]) -> Any:
 
     Returns what the service returned, or ``NOT_DONE`` when there was nothing
     to do (a GET, an invalid form) or the service refused: its messages are
-    then on the form, beside their fields, for the page to show again.
+    then on the form, beside their fields, for the page to show again.  A
+    refusal for going too fast (``RateLimited``) is also noted on the request,
+    for ``plenary.ratelimit.answers_429`` to answer 429 with Retry-After.
     """
     if request.method != "POST" or not form.is_valid():
         return NOT_DONE
     try:
         return action(form.cleaned_data)
     except ValidationError as exc:
+        if isinstance(exc, RateLimited):
+            request.plenary_rate_limited = exc
         add_service_errors(form, exc)
         return NOT_DONE

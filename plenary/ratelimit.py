@@ -1,11 +1,14 @@
-"""Rate limits for Plenary's own writes (comments and replies), on Django's cache.
+"""Rate limits for Plenary's own writes (comments, replies, written answers), on Django's cache.
 
 allauth limits sign-up, sign-in and password resets itself (``ACCOUNT_RATE_LIMITS``
-in settings); this module limits what allauth does not see, with one
-mechanism for the page view and the API view:
+in settings); this module limits what allauth does not see.  The services
+count, so that every way in (the page, the API, whatever comes next) is limited
+alike; the entry points only say who is asking, and answer the refusal:
 
-    ratelimit.hit("comment", request=request)           # raises RateLimited
-    submit(request, form, ratelimit.limited("comment", request, action))
+    services.comment_create(..., rate_key=ratelimit.rate_key(request))
+    # in the service: ratelimit.count_attempt("comment", rate_key)  -> RateLimited
+    # the page: plenary.forms.submit notes it, @ratelimit.answers_429 answers 429;
+    # the API: plenary.api.exception_handler answers 429 with Retry-After.
 
 A *scope* (``"comment"``) has two rates in settings, ``PLENARY_RATE_<SCOPE>_PER_ACCOUNT``
 and ``PLENARY_RATE_<SCOPE>_PER_IP``, written ``"<count>/<period>"`` with the
@@ -30,13 +33,15 @@ in the window.  The price of fixed windows: across a window boundary a client
 can make up to twice the limit in a short burst.  With locmem (no
 ``REDIS_URL``) each process counts on its own; production uses Redis.
 
-Who is counted: the signed-in account, and the client IP (``REMOTE_ADDR``, as
-the audit log: ``X-Forwarded-For`` is not trusted, so behind a proxy the proxy
-must set it; IPv6 addresses count per /64, which one host usually holds
-whole).  Staff entering letters and emails on behalf of others (channels
-``email``/``letter``) are not throttled as one participant: this limit sits in
-the participant-facing entry points (the section page, the API), which post
-only in the actor's own name, and not in ``comments.threads.services.comment_create``.
+Who is counted (a :class:`RateKey`): the signed-in account, and the client IP
+(``REMOTE_ADDR``, as the audit log: ``X-Forwarded-For`` is not trusted, so
+behind a proxy the proxy must set it; IPv6 addresses count per /64, which one
+host usually holds whole).  A service has no request: the entry point builds
+the key (``rate_key(request)``) and passes it.  A call without a key is not
+counted: staff entering letters and emails on behalf of others (channels
+``email``/``letter``, ``comments.offline.services``, which writes through
+``comment_write`` and never reaches the count) are not throttled as one
+participant, nor is the demo seeding (``seed_demo``) or a test's setup.
 """
 
 from __future__ import annotations
@@ -46,10 +51,8 @@ import logging
 import math
 import re
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import wraps
-from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -91,8 +94,9 @@ class RateLimited(ValidationError):
     """Too many attempts; try again in ``retry_after`` seconds.
 
     A ValidationError (not a field's), so ``plenary.forms.submit`` puts the
-    message above the form and keeps what was typed; ``plenary.api`` turns it
-    into 429 with ``Retry-After`` before treating other ValidationErrors.
+    message above the form and keeps what was typed (and notes it for
+    ``answers_429``); ``plenary.api`` turns it into 429 with ``Retry-After``
+    before treating other ValidationErrors.
     """
 
     def __init__(self, retry_after: int):
@@ -107,6 +111,15 @@ class RateLimited(ValidationError):
             % {"wait": wait},
             code="rate_limited",
         )
+
+
+@dataclass(frozen=True)
+class RateKey:
+    """Whom an attempt counts against: an account (its pk; None when nobody is
+    signed in) and a client address (``client_ip``)."""
+
+    user_id: int | None
+    ip: str
 
 
 def client_ip(request) -> str:
@@ -149,52 +162,51 @@ def _count(key: str, rate: Rate, now: float) -> tuple[int, int]:
         return 1, left
 
 
-def hit(scope: str, *, request, user=None) -> None:
-    """Count an attempt of ``scope`` by ``user`` (default: the request's) from the
-    request's IP; raise RateLimited if either count is now over its rate."""
+def rate_key(request, *, user=None) -> RateKey:
+    """Who makes ``request``: ``user`` (default: the request's, if signed in) from
+    its client address.  What an entry point passes to a service that counts."""
     user = user if user is not None else getattr(request, "user", None)
+    signed_in = user is not None and user.is_authenticated
+    return RateKey(user_id=user.pk if signed_in else None, ip=client_ip(request))
+
+
+def count_attempt(scope: str, key: RateKey) -> None:
+    """Count an attempt of ``scope`` by ``key``'s account and from its address;
+    raise RateLimited if either count is now over its rate.
+
+    The one place the limit is applied; services call it first thing (a refused
+    attempt counts too), with the key their caller passed.
+    """
     now = time.time()
     subjects = []
     configured = rates(scope)
-    if configured["account"] is not None and user is not None and user.is_authenticated:
-        subjects.append((f"{scope}:user:{user.pk}", configured["account"]))
+    if configured["account"] is not None and key.user_id is not None:
+        subjects.append((f"{scope}:user:{key.user_id}", configured["account"]))
     if configured["ip"] is not None:
-        subjects.append((f"{scope}:ip:{client_ip(request)}", configured["ip"]))
+        subjects.append((f"{scope}:ip:{key.ip}", configured["ip"]))
     waits = []
-    for key, rate in subjects:
-        attempts, left = _count(key, rate, now)
+    for subject, rate in subjects:
+        attempts, left = _count(subject, rate, now)
         if attempts > rate.count:
             waits.append(left)
             if attempts == rate.count + 1:  # once per window, not at every retry
-                logger.info("Rate limit %s/%ds reached by %s.", rate.count, rate.period, key)
+                logger.info("Rate limit %s/%ds reached by %s.", rate.count, rate.period, subject)
     if waits:
         raise RateLimited(retry_after=max(waits))
 
 
-def limited(
-    scope: str, request, action: Callable[[dict], Any], *, user=None
-) -> Callable[[dict], Any]:
-    """``action`` (a form's service call, for ``plenary.forms.submit``) behind ``hit``.
-
-    A refusal is a form error (the page shows the form again with the text
-    kept); it is also noted on the request, so that a view decorated with
-    ``answers_429`` answers with status 429 and ``Retry-After``.
-    """
-
-    def run(data: dict) -> Any:
-        try:
-            hit(scope, request=request, user=user)
-        except RateLimited as exc:
-            request.plenary_rate_limited = exc
-            raise
-        return action(data)
-
-    return run
+def hit(scope: str, *, request, user=None) -> None:
+    """``count_attempt`` for ``request``'s user (or ``user``) from its address."""
+    count_attempt(scope, rate_key(request, user=user))
 
 
 def answers_429(view):
-    """A page view whose form ``limited`` refused answers 429 with ``Retry-After``
-    (its body is still the page, with the form and its message)."""
+    """A page view whose service refused with RateLimited answers 429 with
+    ``Retry-After`` (its body is still the page, with the form and its message).
+
+    ``plenary.forms.submit`` notes the refusal on the request
+    (``plenary_rate_limited``); the form shows it like any service error.
+    """
 
     @wraps(view)
     def wrapped(request, *args, **kwargs):

@@ -46,6 +46,7 @@ from plenary.outbox.models import MailDelivery, OutboxMessage
 from tests.consult.factories import open_consultation
 from tests.plenary.test_worker_mail import _missing_stack
 from tests.stakeholders.factories import ParticipantFactory, convenor
+from tests.waiting import wait_until
 from tests.worker_helpers import (
     HoldingSmtpSink,
     RedisServer,
@@ -54,6 +55,7 @@ from tests.worker_helpers import (
     relay_loop,
     require_real_stack,
     stack_env,
+    wait_settled,
 )
 
 pytestmark = pytest.mark.worker
@@ -117,6 +119,20 @@ def real_stack(request, stack, settings):
 def start(stack, process, **kwargs):
     stack.processes.append(process)
     return process.start(**kwargs)
+
+
+def wait_quiet(stack, *workers, timeout: float = RECOVERY_TIMEOUT) -> None:
+    """Wait until no further mail can come: every outbox row done (so the relay
+    delivers none again), nothing queued or unacknowledged in the private Redis,
+    and every task the live ``workers`` took ended.  A doubled mail is in the sink
+    by then, for the tally to count.
+    """
+    wait_until(
+        lambda: not OutboxMessage.objects.filter(done_at__isnull=True).exists(),
+        timeout=timeout,
+        message="every outbox row done",
+    )
+    wait_settled(*workers, redis_url=stack.redis.url, queue="celery", timeout=timeout)
 
 
 def comment_page(consultation):
@@ -187,7 +203,7 @@ def ms(values: list[float]) -> str:
 def test_redis_stopped_and_restarted_loses_and_doubles_no_mail(real_stack):
     stack = real_stack
     env = stack_env(redis_url=stack.redis.url, smtp_url=stack.sink.url)
-    start(stack, celery_worker(env, stack.log_dir), ready=READY)
+    worker = start(stack, celery_worker(env, stack.log_dir), ready=READY)
     start(stack, relay_loop(env, stack.log_dir))
 
     secretariat = convenor(email="secretariat@example.org")
@@ -218,7 +234,16 @@ def test_redis_stopped_and_restarted_loses_and_doubles_no_mail(real_stack):
     stack.redis.stop()
     stopped = time.monotonic()
     round_of_input("down")
-    time.sleep(1.0)
+    # Not a pause hoping the relay ran: wait for a relay pass begun after the last row
+    # was written.  Each pass stops at the first row it cannot publish and counts an
+    # attempt on it (plenary/outbox/services.py, _publish); two more attempts on the
+    # oldest waiting row mean at least one whole pass met every row of the outage.
+    oldest = OutboxMessage.objects.filter(published_at__isnull=True).earliest("created_at", "pk")
+    wait_until(
+        lambda: OutboxMessage.objects.get(pk=oldest.pk).attempts >= oldest.attempts + 2,
+        timeout=30,
+        message="two relay passes against the stopped Redis",
+    )
     during_outage = len(stack.sink.messages) - 2 * N
     pending = OutboxMessage.objects.filter(published_at__isnull=True).count()
     assert during_outage == 0 and pending == 2 * N, (during_outage, pending)
@@ -228,7 +253,9 @@ def test_redis_stopped_and_restarted_loses_and_doubles_no_mail(real_stack):
     restarted = time.monotonic()
     mails = stack.sink.wait_for(4 * N, RECOVERY_TIMEOUT)
     recovered = time.monotonic() - restarted
-    time.sleep(2.0)  # stragglers (a doubled mail) would arrive by now
+    # The worker marks every row done (OutboxTask.on_success), so none is delivered
+    # again; and nothing is left to run: stragglers (a doubled mail) are in by now.
+    wait_quiet(stack, worker)
     mails = stack.sink.messages
     result = tally(mails, expected)
     report(
@@ -247,21 +274,9 @@ def test_redis_stopped_and_restarted_loses_and_doubles_no_mail(real_stack):
     assert result["sent"] == 4 * N == result["distinct_message_ids"]
     assert MailDelivery.objects.count() == 4 * N
     assert not OutboxMessage.objects.filter(published_at__isnull=True).exists()
-    # The worker marked every row done (OutboxTask.on_success), so none is delivered again.
-    wait_until(lambda: not OutboxMessage.objects.filter(done_at__isnull=True).exists(), 10,
-               "every outbox row done")  # fmt: skip
+    assert not OutboxMessage.objects.filter(done_at__isnull=True).exists()
     # Requests do not wait for the broker: a down Redis costs no connect timeout.
     assert max(timings["down"]) < 2.0, ms(timings["down"])
-
-
-def wait_until(condition, timeout: float, what: str) -> float:
-    """Poll ``condition`` until true; return the seconds it took."""
-    started = time.monotonic()
-    while not condition():
-        if time.monotonic() - started > timeout:
-            pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}")
-        time.sleep(0.1)
-    return time.monotonic() - started
 
 
 @pytest.mark.django_db(transaction=True)
@@ -295,29 +310,49 @@ def test_messages_lost_by_redis_are_published_again_and_mailed_once(real_stack):
     # first rows early; those republished first would then fill the queue, and a
     # queue that holds messages is a backlog (nothing more is republished until a
     # worker drains it, which this test starts only later).
-    start(stack, relay_loop(env, stack.log_dir))
-    wait_until(lambda: not rows.filter(published_at__isnull=True).exists(), 30, "publication")
+    relay = start(stack, relay_loop(env, stack.log_dir))
+    wait_until(
+        lambda: not rows.filter(published_at__isnull=True).exists(),
+        timeout=30,
+        message="publication",
+    )
     assert broker.llen("celery") == 2 * N
     broker.flushall()  # Redis loses them before any worker took one
     lost = time.monotonic()
 
-    wait_until(lambda: not rows.filter(deliveries__lt=2).exists(), redeliver + 30,
-               "the relay to publish every lost message again")  # fmt: skip
+    wait_until(
+        lambda: not rows.filter(deliveries__lt=2).exists(),
+        timeout=redeliver + 30,
+        message="the relay to publish every lost message again",
+    )
     republished_after = time.monotonic() - lost
+    seen = len(relay.log)
     assert broker.llen("celery") == 2 * N
     # Nobody takes them yet: a queue that holds messages is a backlog, not a loss,
-    # so the relay publishes nothing a third time however long they wait.
-    time.sleep(redeliver + 2)
+    # so the relay publishes nothing a third time however long they wait.  Rather
+    # than sleeping past the redelivery delay, wait for the relay to say it saw them
+    # all overdue again and left them, the queue being full (services._redeliver).
+    relay.wait_for_log(
+        rf"outbox relay: {2 * N} overdue, queue not empty \({2 * N}\)",
+        redeliver + 30,
+        what="the relay to find every message overdue again and leave it queued",
+        after=seen,
+    )
     assert not rows.exclude(deliveries=2).exists()
     assert broker.llen("celery") == 2 * N
 
-    start(stack, celery_worker(env, stack.log_dir), ready=READY)
+    worker = start(stack, celery_worker(env, stack.log_dir), ready=READY)
     started = time.monotonic()
     stack.sink.wait_for(2 * N, RECOVERY_TIMEOUT)
-    mailed_after = time.monotonic() - started
-    done_after = wait_until(lambda: not rows.filter(done_at__isnull=True).exists(), 30,
-                            "every outbox row done")  # fmt: skip
-    time.sleep(2.0)  # stragglers (a doubled mail) would arrive by now
+    mailed = time.monotonic()
+    mailed_after = mailed - started
+    wait_until(
+        lambda: not rows.filter(done_at__isnull=True).exists(),
+        timeout=30,
+        message="every outbox row done",
+    )
+    done_after = time.monotonic() - mailed
+    wait_quiet(stack, worker)  # stragglers (a doubled mail) are in the sink by then
     mails = stack.sink.messages
     result = tally(mails, expected)
     report(
@@ -401,7 +436,9 @@ def test_a_worker_killed_inside_send_mail_runs_the_task_again_and_mails_once(rea
     assert rerun.group(1) == "0", rerun.group(0)
 
     stack.sink.hold_seconds = 0
-    time.sleep(2.0)
+    # The killed worker is gone; once its replacement and the broker are idle, no
+    # third run can still send anything (replaces a 2-second pause).
+    wait_quiet(stack, replacement)
     mails = stack.sink.messages
     expected = {(commenter.email, "receipt", receipt), (commenter.email, "decision", receipt)}
     result = tally(mails, expected)

@@ -19,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import threading
-import time
 import uuid
 from pathlib import Path
 
@@ -27,8 +26,9 @@ import pytest
 import redis
 from django.conf import settings
 
-from tests.plenary.test_worker_mail import _test_database_url, require_real_stack
+from tests.plenary.test_worker_mail import _test_database_url, require_real_stack, wait_settled
 from tests.smtp_sink import ReceivedMail, SmtpSink, _Handler, free_port
+from tests.waiting import wait_until
 
 BASE_DIR = Path(settings.BASE_DIR)
 
@@ -39,6 +39,7 @@ __all__ = [
     "_test_database_url",
     "require_real_stack",
     "stack_env",
+    "wait_settled",
 ]
 
 
@@ -85,20 +86,21 @@ class Process:
     def wait_for_log(self, pattern: str, timeout: float, *, what: str, after: int = 0) -> re.Match:
         """Wait for ``pattern`` in the log (from character ``after`` on)."""
         regex = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        while True:
-            found = regex.search(self.log, after)
-            if found:
-                return found
-            if self.proc is not None and self.proc.poll() is not None:
+
+        def found() -> re.Match | None:
+            match = regex.search(self.log, after)
+            if match is None and self.proc is not None and self.proc.poll() is not None:
                 pytest.fail(
                     f"{self.name} exited (code {self.proc.returncode}) while waiting for {what}. "
                     f"Log:\n{self.log_tail()}"
                 )
-            if time.monotonic() > deadline:
-                pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}. Log of "
-                            f"{self.name}:\n{self.log_tail()}")  # fmt: skip
-            time.sleep(0.1)
+            return match
+
+        return wait_until(
+            found,
+            timeout=timeout,
+            message=lambda: f"{what}. Log of {self.name}:\n{self.log_tail()}",
+        )
 
     def kill_group(self) -> None:
         """SIGKILL the process and everything it started (its process group)."""
@@ -158,15 +160,17 @@ class RedisServer:
         self.proc = subprocess.Popen(
             cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True
         )
-        deadline = time.monotonic() + 10
-        while True:
+
+        def answers() -> bool:
             try:
-                redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()
-                return self
+                return redis.Redis.from_url(self.url, socket_connect_timeout=0.5).ping()
             except redis.ConnectionError:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    raise RuntimeError(f"redis-server did not start on port {self.port}") from None
-                time.sleep(0.05)
+                if self.proc.poll() is not None:
+                    raise RuntimeError(f"redis-server exited on port {self.port}") from None
+                return False
+
+        wait_until(answers, timeout=10, interval=0.05, message=f"redis-server on port {self.port}")
+        return self
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
@@ -187,6 +191,8 @@ class _HoldingHandler(_Handler):
         hold = sink.hold_seconds
         if hold:
             sink.holding.set()  # ...then the reply waits: the client is inside send_mail
+            # A sleep that stays: holding the reply is the fault under test (the worker
+            # is killed while it waits); ``holding`` tells the test when it has begun.
             await asyncio.sleep(hold)
         return reply
 

@@ -89,7 +89,6 @@ class ConsultationCommentsView(generics.ListAPIView):
     def post(self, request: Request, slug: str) -> Response:
         data = CommentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        ratelimit.hit("comment", request=request)  # 429 with Retry-After (plenary.api)
         comment = services.comment_create(
             actor=request.user,
             consultation=self.consultation,
@@ -101,6 +100,7 @@ class ConsultationCommentsView(generics.ListAPIView):
             channel=Comment.Channel.API,
             accept_code_of_conduct=data.validated_data["accept_code_of_conduct"],
             language=data.validated_data["language"],
+            rate_key=ratelimit.rate_key(request),  # RateLimited: 429 with Retry-After (plenary.api)
         )
         # The service's own instance is the answer: its author reads it whatever the
         # visibility (no staff check), it has no decision yet, and its consultation,

@@ -18,6 +18,7 @@ from consult.consultations.selectors import round_current, section_in_version
 from consult.models import Consultation, Question, Section
 from consult.reminders import services as reminders
 from consult.translations.languages import comment_language_check, mail_language
+from plenary import ratelimit
 from plenary.outbox import services as outbox
 from plenary.pagecache import pages_changed
 from plenary.text import render_markdown
@@ -58,8 +59,15 @@ def comment_create(
     attachments=(),
     accept_code_of_conduct: bool = False,
     language: str = "",
+    rate_key: ratelimit.RateKey | None = None,
 ) -> Comment:
     """Post a comment on a section of the current draft, or a reply to ``parent``.
+
+    ``rate_key`` (who is asking: ``plenary.ratelimit.rate_key(request)``) counts
+    the attempt against the comment rate limit first, refused or not; over it,
+    RateLimited and nothing is checked or written.  Every participant-facing
+    entry point passes it; without it nothing is counted (the demo seeding, a
+    caller that counted already: ``consult.questions.answers_submit``).
 
     ``language`` is the language the comment is written in (blank: unknown;
     checked by ``consult.translations.languages.comment_language_check``).
@@ -76,6 +84,9 @@ def comment_create(
     unknown, the parent belongs to another consultation, or the actor may not
     speak for ``on_behalf_of``.  Writes the comment and its first revision.
     """
+    if rate_key is not None:
+        # (A receipt collision runs this body again and counts twice: one in 10**9.)
+        ratelimit.count_attempt("comment", rate_key)
     # The rules about the person, read in one query (comments.permissions.Standing).
     standing = permissions.require_can_comment(actor, consultation)
     round_ = round_current(consultation=consultation)

@@ -79,19 +79,18 @@ def section_thread(request, slug: str, key: str):
     if request.method == "POST" and not previewing:
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")
+        # The service counts the comment rate limit; a refusal is the form's
+        # error, and a 429 (answers_429).
         comment = submit(
             request,
             form,
-            ratelimit.limited(
-                "comment",
-                request,
-                lambda data: services.comment_create(
-                    actor=request.user,
-                    consultation=consultation,
-                    section_key=None if data["parent"] else section.key,
-                    channel=Comment.Channel.WEB,
-                    **data,
-                ),
+            lambda data: services.comment_create(
+                actor=request.user,
+                consultation=consultation,
+                section_key=None if data["parent"] else section.key,
+                channel=Comment.Channel.WEB,
+                rate_key=ratelimit.rate_key(request),
+                **data,
             ),
         )
         if comment is not NOT_DONE:

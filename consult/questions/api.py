@@ -100,14 +100,13 @@ class RoundAnswersView(APIView):
             raise serializers.ValidationError(
                 {"round": [_("No round of this consultation is open.")]}
             )
-        asked = list(questions.questions_of(round_=round_))
-        if questions.has_text(asked, data.validated_data["answers"]):
-            ratelimit.hit("comment", request=request)  # 429 with Retry-After (plenary.api)
         written = questions.answers_submit(
             actor=request.user,
             round_=round_,
             answers=data.validated_data["answers"],
             accept_code_of_conduct=data.validated_data["accept_code_of_conduct"],
+            # Written answers count as comments: RateLimited is a 429 (plenary.api).
+            rate_key=ratelimit.rate_key(request),
         )
         return Response(
             {"receipts": [comment.receipt for comment in written]}, status=status.HTTP_201_CREATED

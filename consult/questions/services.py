@@ -33,6 +33,7 @@ from consult import permissions
 from consult.charter import services as charter
 from consult.consultations.selectors import round_current
 from consult.models import Answer, Question, QuestionChoice, Round
+from plenary import ratelimit
 
 QUESTION_MAX_CHARS = 2000
 MAX_CHOICES = 30
@@ -356,6 +357,7 @@ def answers_submit(
     answers: dict,
     accept_code_of_conduct: bool = False,
     files: dict | None = None,
+    rate_key: ratelimit.RateKey | None = None,
 ) -> list[Comment]:
     """Record a participant's answers to the open round's questions, all or nothing.
 
@@ -372,13 +374,20 @@ def answers_submit(
     (a position paper): they go with that answer's comment, checked like any
     attachment (comments/attachments/services.py).  Files without a new written
     answer to carry them are refused, not dropped.
+
+    Written answers are comments: with ``rate_key`` (who is asking, as for
+    ``comment_create``) a submission that writes text counts once against the
+    comment rate limit, first, refused or not; over it, RateLimited and
+    nothing is written.  Choices alone are not counted.
     """
     consultation = round_.consultation
+    questions = list(questions_of(round_=round_))
+    if rate_key is not None and isinstance(answers, dict) and has_text(questions, answers):
+        ratelimit.count_attempt("comment", rate_key)
     standing = comment_permissions.require_can_comment(actor, consultation)
     current = round_current(consultation=consultation)
     if current is None or current.pk != round_.pk or not round_.is_open():
         raise ValidationError({"round": _("This round is not open: answers are closed.")})
-    questions = list(questions_of(round_=round_))
     if not questions:
         raise ValidationError({"answers": _("This round asks no questions.")})
     if not isinstance(answers, dict):
@@ -419,6 +428,7 @@ def answers_submit(
                     question=question,
                     accept_code_of_conduct=True,  # accepted above
                     attachments=files.get(field_name(question), ()),
+                    # No rate_key: the submission counted once, above.
                 )
             )
         except ValidationError as exc:  # e.g. a rule another part adds (charter, limits)

@@ -137,19 +137,19 @@ def round_questions(request, slug: str, number: int):
     if request.method == "POST" and not request.user.is_authenticated:
         return redirect(f"{reverse('account_login')}?next={request.path}")
 
-    def answer(data: dict):
-        return questions.answers_submit(
+    # Written answers are comments: the service counts them against the comment
+    # rate limit; a refusal is the form's error, and a 429 (answers_429).
+    written = submit(
+        request,
+        form,
+        lambda data: questions.answers_submit(
             actor=request.user,
             round_=round_,
             answers=form.answers(),
             accept_code_of_conduct=data.get("accept_code_of_conduct", False),
             files=form.uploaded(),
-        )
-
-    # Written answers are comments: the comment rate limit counts them.
-    writes_text = request.method == "POST" and questions.has_text(round_list, form.answers())
-    written = submit(
-        request, form, ratelimit.limited("comment", request, answer) if writes_text else answer
+            rate_key=ratelimit.rate_key(request),
+        ),
     )
     if written is not NOT_DONE:
         message = _("Thank you: your answers are recorded.")

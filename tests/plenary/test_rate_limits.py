@@ -12,8 +12,9 @@ from django.test import Client
 from django.urls import reverse
 
 from comments.models import Comment, CommentRevision
+from comments.threads import services
 from plenary import ratelimit
-from plenary.ratelimit import Rate, RateLimited
+from plenary.ratelimit import Rate, RateKey, RateLimited
 from tests.api.helpers import comments_url
 from tests.stakeholders.factories import PASSWORD, ParticipantFactory, UserFactory
 
@@ -266,6 +267,63 @@ def test_api_schema_documents_the_429(client):
     operation = schema["paths"]["/api/v1/consultations/{slug}/comments/"]
     assert "429" in operation["post"]["responses"]
     assert "429" not in operation["get"]["responses"]
+
+
+# --- the service counts, whoever calls it -------------------------------------------
+
+
+def test_the_comment_service_called_directly_is_limited(limits, frozen, consultation, stakeholder):
+    """No page, no API: the service counts with the key its caller gives, and shares
+    that count with the page."""
+    key = RateKey(user_id=stakeholder.pk, ip="192.0.2.1")
+    section = consultation.versions.get().sections.order_by("ordinal")[1].key
+
+    def comment(body: str, **kwargs) -> Comment:
+        return services.comment_create(
+            actor=stakeholder, consultation=consultation, section_key=section, body=body, **kwargs
+        )
+
+    for n in range(3):
+        comment(f"Direct {n}", rate_key=key)
+    before = stored()
+
+    with pytest.raises(RateLimited) as refused:
+        comment("One too many", rate_key=key)
+
+    assert refused.value.retry_after == 50
+    assert refused.value.messages == [
+        "You are posting faster than Plenary allows: try again in 50 seconds."
+    ]
+    assert stored() == before
+    # The same account through the page, from another address: the same count.
+    response = page_client(stakeholder, "198.51.100.7").post(
+        section_url(consultation), {"body": "From the page", "visibility": "public"}
+    )
+    assert response.status_code == 429
+    assert stored() == before
+
+
+def test_a_service_call_without_a_rate_key_is_not_counted(
+    limits, frozen, consultation, stakeholder
+):
+    """Demo seeding and the like: no key, no count, and no participant's budget spent."""
+    section = consultation.versions.get().sections.order_by("ordinal")[1].key
+    for n in range(5):
+        services.comment_create(
+            actor=stakeholder, consultation=consultation, section_key=section, body=f"Seed {n}"
+        )
+    response = page_client(stakeholder, "192.0.2.1").post(
+        section_url(consultation), {"body": "Mine", "visibility": "public"}
+    )
+    assert response.status_code == 302
+
+
+def test_rate_key_names_the_signed_in_account_and_the_address(rf, stakeholder, anonymous_user):
+    request = rf.post("/", REMOTE_ADDR="2001:db8:1:2:aaaa::1")
+    request.user = stakeholder
+    assert ratelimit.rate_key(request) == RateKey(user_id=stakeholder.pk, ip="2001:db8:1:2::")
+    request.user = anonymous_user
+    assert ratelimit.rate_key(request) == RateKey(user_id=None, ip="2001:db8:1:2::")
 
 
 # --- allauth: sign-in, sign-up, password reset ---------------------------------------

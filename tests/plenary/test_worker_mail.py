@@ -20,6 +20,7 @@ except under ``CI=true`` where a missing stack is a failure.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -48,6 +49,7 @@ from plenary.outbox.models import MailDelivery, OutboxMessage
 from tests.consult.factories import open_consultation
 from tests.smtp_sink import SmtpSink
 from tests.stakeholders.factories import ParticipantFactory, convenor
+from tests.waiting import steady, wait_until
 
 pytestmark = pytest.mark.worker
 
@@ -125,6 +127,85 @@ def _purge_celery_queue(redis_url: str) -> int:
         client.close()
 
 
+# --- settled: no mail can still be on its way ------------------------------------------------
+
+# "Task <name>[<id>] received", then "... succeeded in", "raised unexpected", "retry",
+# "rejected"...: every line Celery logs about a task names it the same way.
+_TASK_EVENT = re.compile(r"Task [\w.]+\[([^\]]+)\] (\w+)")
+
+
+def task_states(log: str) -> dict[str, bool]:
+    """Task id -> whether a worker's log shows it taken and not ended (latest line
+    "received").  A task run again (its pool process killed, a retry) is received
+    again, so its latest line decides."""
+    running: dict[str, bool] = {}
+    for event in _TASK_EVENT.finditer(log):
+        running[event.group(1)] = event.group(2) == "received"
+    return running
+
+
+def broker_holds(redis_url: str, queue: str) -> tuple[int, set[str]]:
+    """What Redis still holds for ``queue``: how many messages wait in it (and its
+    priority sub-queues), and the task ids of those delivered to a worker and not
+    acknowledged yet (kombu's ``unacked``: handed out again after the visibility timeout).
+    """
+    import redis
+
+    client = redis.Redis.from_url(redis_url, socket_connect_timeout=2, socket_timeout=5)
+    try:
+        waiting = client.llen(queue) + sum(
+            client.llen(key) for key in client.scan_iter(match=f"{queue}\x06\x16*", count=100)
+        )
+        unacked = set()
+        for raw in client.hvals("unacked"):
+            message, exchange, routing_key = json.loads(raw)
+            if queue in (exchange, routing_key):  # other queues of this db are others'
+                unacked.add(message["headers"]["id"])
+        return waiting, unacked
+    finally:
+        client.close()
+
+
+def wait_settled(*workers, redis_url: str, queue: str, timeout: float) -> None:
+    """Wait until no further mail can reach the sink: nothing waits in ``queue``,
+    every task the (live) ``workers`` took has ended, and no unacknowledged message
+    is for a task they have not ended (a dead worker's, to be handed out again); the
+    same on two polls in a row.
+
+    An unacknowledged message of a task that did end is an acknowledgement lost on
+    the way (Redis stopped just then): it comes back only after the visibility
+    timeout, a run of an ended task again, far beyond any test.
+
+    A mail is in the sink before the task that sent it ends (the sink keeps the
+    message before it answers DATA), so after this a doubled mail would be there
+    to count: this replaces "sleep a while, stragglers would have come by now".
+    """
+
+    def pending() -> tuple[int, set[str], set[str], tuple[int, ...]]:
+        waiting, unacked = broker_holds(redis_url, queue)
+        logs = [worker.log for worker in workers]
+        states: dict[str, bool] = {}
+        for log in logs:
+            states.update(task_states(log))
+        running = {task_id for task_id, taken in states.items() if taken}
+        return waiting, running, unacked - set(states), tuple(len(log) for log in logs)
+
+    def state() -> tuple[int, ...] | None:
+        waiting, running, unacked, log_sizes = pending()
+        if waiting or running or unacked:
+            return None
+        return log_sizes  # steady: nothing new logged between two polls
+
+    def describe() -> str:
+        waiting, running, unacked, _sizes = pending()
+        return (
+            f"the stack to settle: {waiting} message(s) waiting in {queue!r}, "
+            f"tasks running {sorted(running)}, unacknowledged and not run {sorted(unacked)}"
+        )
+
+    wait_until(steady(state), timeout=timeout, interval=0.2, message=describe)
+
+
 class Worker:
     """A ``celery worker`` subprocess whose merged stdout/stderr goes to a log file."""
 
@@ -166,22 +247,19 @@ class Worker:
 
     def wait_for_log(self, pattern: str, timeout: float, *, what: str) -> re.Match:
         regex = re.compile(pattern)
-        deadline = time.monotonic() + timeout
-        while True:
-            found = regex.search(self.log)
-            if found:
-                return found
-            if self.proc is not None and self.proc.poll() is not None:
+
+        def found() -> re.Match | None:
+            match = regex.search(self.log)
+            if match is None and self.proc is not None and self.proc.poll() is not None:
                 pytest.fail(
                     f"celery worker exited (code {self.proc.returncode}) while waiting for "
                     f"{what}. Worker log:\n{self.log_tail()}"
                 )
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"timed out after {timeout:.0f}s waiting for {what}. "
-                    f"Worker log:\n{self.log_tail()}"
-                )
-            time.sleep(0.1)
+            return match
+
+        return wait_until(
+            found, timeout=timeout, message=lambda: f"{what}. Worker log:\n{self.log_tail()}"
+        )
 
     def task_outcome(self, task_id: str, timeout: float, *, task: str = TASK) -> str:
         """Wait until the worker logged the end of ``task_id``; return its log line."""
@@ -425,7 +503,8 @@ def test_disposition_mail_is_sent_once_by_the_worker_after_commit(
     app.send_task(TASK, kwargs={"batch_id": entry.batch_id}, task_id=again, queue=QUEUE)
     outcome = celery_worker.task_outcome(again, MAIL_TIMEOUT)
     assert "succeeded" in outcome and outcome.endswith(": 0"), outcome
-    time.sleep(0.5)  # a straggling SMTP session would have arrived by now
+    # Nothing queued, nothing running: a straggling mail would be in the sink by now.
+    wait_settled(celery_worker, redis_url=settings.REDIS_URL, queue=QUEUE, timeout=MAIL_TIMEOUT)
     assert len(smtp_sink.messages) == 1
     assert MailDelivery.objects.count() == 2  # the receipt and this decision
     print(
@@ -471,7 +550,8 @@ def test_a_down_broker_neither_blocks_publishing_nor_loses_the_mail(
     assert "succeeded" in outcome and outcome.endswith(": 1"), outcome
     sent = _only_mail_to(smtp_sink, address, comment.receipt)
     assert outbox.relay() == 0
-    time.sleep(0.5)
+    # Nothing queued (the failed first publication included), nothing running.
+    wait_settled(celery_worker, redis_url=settings.REDIS_URL, queue=QUEUE, timeout=MAIL_TIMEOUT)
     assert len(smtp_sink.messages) == 1
     key = f"batch-{entry.batch_id}-to-{comment.author_id}"
     assert MailDelivery.objects.filter(key=key).count() == 1

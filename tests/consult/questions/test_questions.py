@@ -418,6 +418,53 @@ def test_written_answers_count_against_the_comment_rate_limit(
     assert Answer.objects.get(respondent=stakeholder).choice.label == "Yes"
 
 
+def test_the_questions_page_answers_429_over_the_limit_and_keeps_the_text(
+    client, consultation, stakeholder, survey, settings
+):
+    settings.PLENARY_RATE_COMMENT_PER_ACCOUNT = "2/m"
+    client.force_login(stakeholder)
+    url = reverse("round_questions", args=[consultation.slug, 1])
+    # 10 s into a minute (the round opened before): the window has 50 s left.
+    at = (timezone.now() + timedelta(minutes=1)).replace(second=10, microsecond=0)
+    with time_machine.travel(at, tick=False):
+        for k in range(2):
+            assert client.post(url, {"q1": "1", "q4": f"Text {k}"}).status_code == 302
+        refused = client.post(url, {"q1": "2", "q4": "Kept though refused."})
+    assert refused.status_code == 429 and refused["Retry-After"] == "50"
+    page = refused.content.decode()
+    assert "You are posting faster than Plenary allows: try again in 50 seconds." in page
+    assert "Kept though refused." in page
+    assert Comment.objects.filter(question=survey["free"]).count() == 2
+    assert Answer.objects.get(respondent=stakeholder).choice.label == "Yes"
+
+
+def test_the_answering_service_counts_written_answers_once_per_submission(
+    consultation, stakeholder, survey, settings
+):
+    """Called directly, with who is asking: limited as through the page or the API,
+    one count for a submission however many texts it writes, none for choices."""
+    from plenary.ratelimit import RateKey, RateLimited
+
+    settings.PLENARY_RATE_COMMENT_PER_ACCOUNT = "2/m"
+    key = RateKey(user_id=stakeholder.pk, ip="192.0.2.8")
+    round_ = _round(consultation)
+    with time_machine.travel(timezone.now(), tick=False):
+        for _k in range(3):
+            questions.answers_submit(
+                actor=stakeholder, round_=round_, answers={"q1": 1}, rate_key=key
+            )
+        for k in range(2):
+            questions.answers_submit(
+                actor=stakeholder, round_=round_, answers={"q1": 1, "q4": f"T{k}"}, rate_key=key
+            )
+        with pytest.raises(RateLimited):
+            questions.answers_submit(
+                actor=stakeholder, round_=round_, answers={"q1": 2, "q4": "T3"}, rate_key=key
+            )
+    assert Comment.objects.filter(question=survey["free"]).count() == 2
+    assert Answer.objects.get(respondent=stakeholder).choice.label == "Yes"
+
+
 def test_the_receipt_mail_of_a_written_answer_names_its_question(
     consultation, stakeholder, survey, mailoutbox
 ):

@@ -553,6 +553,8 @@ def test_a_renderer_killed_mid_piece_is_an_error_that_says_so(tmp_path):
 def test_a_renderer_that_hangs_is_killed_and_the_error_says_so(tmp_path, monkeypatch):
     """A piece that never finishes must not hold the worker: the run fails, naming the wait."""
     monkeypatch.setattr(report, "PIECE_TIMEOUT_SECONDS", 0.5)
+    # The sleep stays: it is the hung renderer under test (a child that never
+    # answers), not a pause of the test, which waits on result() and its timeout.
     monkeypatch.setattr(
         report._Renderer, "command", [sys.executable, "-c", "import time; time.sleep(60)"]
     )
