@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from comments.attachments import services as attachment_files
 from comments.models import Comment
 from comments.threads.receipts import retry_on_collision
-from comments.threads.services import _validate_body, comment_write
+from comments.threads.services import comment_write, validate_body
 from consult import permissions as consult_permissions
 from consult.models import Consultation, Meeting, Question, Round, Section
 from plenary.audit.models import Event
@@ -138,7 +138,7 @@ class OfflineRules:
                 "An organisation can be at most %(n)d characters long."
             ) % {"n": NAME_MAX_CHARS}
         try:
-            _validate_body(body)
+            validate_body(body)
         except ValidationError as exc:
             errors["body"] = exc.message_dict["body"][0]
         section = question = None

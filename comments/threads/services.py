@@ -26,7 +26,7 @@ from stakeholders.models import Organisation
 from stakeholders.registry.selectors import organisations_for_behalf
 
 
-def _validate_body(body: str) -> None:
+def validate_body(body: str) -> None:
     limit = settings.PLENARY_COMMENT_MAX_CHARS
     if not body or not body.strip():
         raise ValidationError({"body": _("Write your comment before sending it.")})
@@ -67,7 +67,7 @@ def comment_create(
     the attempt against the comment rate limit first, refused or not; over it,
     RateLimited and nothing is checked or written.  Every participant-facing
     entry point passes it; without it nothing is counted (the demo seeding, a
-    caller that counted already: ``consult.questions.answers_submit``).
+    caller that counted already: ``comments.answers.services.answers_submit``).
 
     ``language`` is the language the comment is written in (blank: unknown;
     checked by ``consult.translations.languages.comment_language_check``).
@@ -94,7 +94,7 @@ def comment_create(
         raise ValidationError(
             {"round": _("Comments are closed: no round of this consultation is open.")}
         )
-    _validate_body(body)
+    validate_body(body)
     language = comment_language_check(language)
     if visibility not in Comment.Visibility.values:
         raise ValidationError({"visibility": _("Choose public or private.")})
@@ -273,7 +273,7 @@ def comment_edit(*, actor, comment: Comment, body: str) -> Comment:
     would still wait for approval waits again (``moderation`` back to pending).
     """
     locked = _locked_for_change(actor=actor, comment=comment)
-    _validate_body(body)
+    validate_body(body)
     if body == locked.body:
         raise ValidationError(
             {"body": _("This is the text already recorded: change it, or leave it as it is.")}

@@ -8,9 +8,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from comments.answers import selectors as answer_selectors
+from comments.answers import services as answering
 from consult.consultations.api import consultation_or_404
 from consult.consultations.selectors import round_current
-from consult.questions import services as questions
 from plenary import ratelimit
 
 
@@ -75,7 +76,7 @@ class RoundQuestionsView(APIView):
     def get(self, request: Request, slug: str) -> Response:
         consultation = consultation_or_404(slug=slug, user=request.user)
         round_ = round_current(consultation=consultation)
-        tallies = questions.round_tallies(round_=round_) if round_ else []
+        tallies = answer_selectors.round_tallies(round_=round_) if round_ else []
         data = {
             "round": round_.number if round_ else None,
             "open": bool(round_ and round_.is_open()),
@@ -100,7 +101,7 @@ class RoundAnswersView(APIView):
             raise serializers.ValidationError(
                 {"round": [_("No round of this consultation is open.")]}
             )
-        written = questions.answers_submit(
+        written = answering.answers_submit(
             actor=request.user,
             round_=round_,
             answers=data.validated_data["answers"],

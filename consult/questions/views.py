@@ -13,10 +13,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from comments import permissions as comment_permissions
+from comments.answers import selectors as answer_selectors
+from comments.answers import services as answering
 from consult import permissions
 from consult.charter import services as charter
 from consult.consultations.views import _consultation_for, team_consultation
 from consult.models import Question, Round
+from consult.questions import selectors as question_selectors
 from consult.questions import services as questions
 from consult.questions.forms import AnswersForm, QuestionForm
 from plenary import ratelimit
@@ -51,7 +54,7 @@ def staff_questions(request, slug: str, number: int):
         {
             "consultation": round_.consultation,
             "round": round_,
-            "questions": questions.questions_of(round_=round_),
+            "questions": question_selectors.questions_of(round_=round_),
             "form": form,
         },
     )
@@ -123,10 +126,10 @@ def _public_round(request, slug: str, number: int) -> Round:
 def round_questions(request, slug: str, number: int):
     """The round's questions as one form (while it is open), with the tallies so far."""
     round_ = _public_round(request, slug, number)
-    round_list = list(questions.questions_of(round_=round_))
+    round_list = list(question_selectors.questions_of(round_=round_))
     if not round_list:
         raise Http404
-    initial = questions.answers_of(actor=request.user, round_=round_)
+    initial = answer_selectors.answers_of(actor=request.user, round_=round_)
     form = AnswersForm(
         request.POST or None,
         request.FILES or None,
@@ -142,7 +145,7 @@ def round_questions(request, slug: str, number: int):
     written = submit(
         request,
         form,
-        lambda data: questions.answers_submit(
+        lambda data: answering.answers_submit(
             actor=request.user,
             round_=round_,
             answers=form.answers(),
@@ -167,7 +170,7 @@ def round_questions(request, slug: str, number: int):
             "round": round_,
             "round_is_open": round_.is_open(),
             "form": form,
-            "tallies": questions.round_tallies(round_=round_, asked=round_list),
+            "tallies": answer_selectors.round_tallies(round_=round_, asked=round_list),
             "can_answer": request.user.is_authenticated
             and comment_permissions.has_profile(request.user),
             "answered": bool(initial),
@@ -184,7 +187,7 @@ def round_answers_csv(request, slug: str, number: int):
     )
     writer = csv.writer(response)
     writer.writerow(["question", "question_text", "kind", "option", "count"])
-    for tally in questions.round_tallies(round_=round_):
+    for tally in answer_selectors.round_tallies(round_=round_):
         question = tally.question
         if question.kind == Question.Kind.FREE_TEXT:
             # The text is in the ledger exports, as comments; here only how many.

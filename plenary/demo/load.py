@@ -33,6 +33,7 @@ from django.core.management.base import CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from comments.answers import services as answering
 from comments.models import Comment
 
 # The app modules the demo is built with (and the only ones plenary.demo imports).
@@ -556,7 +557,7 @@ def _seed_input(spec: dict, *, consultation, round_, sections, users, organisati
             questions.question_create(actor=actor, round_=round_, **question)
     for n, answer in enumerate(given.get("answers", {}).get("entries", []), start=1):
         with _blame(f"{name}, answers, entries {n}"):
-            comments += questions.answers_submit(
+            comments += answering.answers_submit(
                 actor=users[answer["by"]],
                 round_=round_,
                 answers={key: value for key, value in answer.items() if key != "by"},

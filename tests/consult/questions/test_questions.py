@@ -14,8 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from comments.answers import selectors as answer_selectors
+from comments.answers import services as answering
 from comments.models import Comment
 from consult.models import Answer, Question, QuestionChoice
+from consult.questions import selectors as question_selectors
 from consult.questions import services as questions
 from plenary.outbox.models import OutboxMessage
 from tests.stakeholders.factories import ParticipantFactory
@@ -136,7 +139,7 @@ def test_secretariat_can_reorder_edit_and_delete_until_someone_answers(
     assert client.post(delete, {"action": "delete"}).status_code == 302
     assert list(_round(consultation).questions.values_list("ordinal", flat=True)) == [1, 2, 3]
 
-    questions.answers_submit(actor=stakeholder, round_=_round(consultation), answers={"q1": "1"})
+    answering.answers_submit(actor=stakeholder, round_=_round(consultation), answers={"q1": "1"})
     before = list(Question.objects.values_list("pk", "ordinal", "text"))
     response = client.post(delete, {"action": "delete"}, follow=True)
     assert "Participants have answered these questions already" in response.content.decode()
@@ -210,7 +213,7 @@ def test_bad_answers_are_refused_and_nothing_is_written(
     # A valid free-text answer alongside: refused with the rest, not half-written.
     answers = {"q4": "A text that must not be stored.", **answers}
     with pytest.raises(ValidationError) as refused:
-        questions.answers_submit(actor=stakeholder, round_=_round(consultation), answers=answers)
+        answering.answers_submit(actor=stakeholder, round_=_round(consultation), answers=answers)
     assert message in " ".join(refused.value.message_dict[field])
     assert not Answer.objects.exists()
     assert not Comment.objects.filter(question__isnull=False).exists()
@@ -229,7 +232,7 @@ def test_a_refused_page_keeps_the_written_answer(client, consultation, stakehold
 def test_answers_are_refused_once_the_round_closed(client, consultation, stakeholder, survey):
     with time_machine.travel(timezone.now() + timedelta(days=31), tick=False):
         with pytest.raises(ValidationError) as refused:
-            questions.answers_submit(
+            answering.answers_submit(
                 actor=stakeholder, round_=_round(consultation), answers={"q1": "1"}
             )
         client.force_login(stakeholder)
@@ -250,12 +253,12 @@ def test_answering_again_replaces_choices_but_keeps_every_written_answer(
     consultation, stakeholder, survey
 ):
     round_ = _round(consultation)
-    questions.answers_submit(
+    answering.answers_submit(
         actor=stakeholder, round_=round_, answers={"q1": "1", "q2": ["1", "2"], "q4": "First."}
     )
     # The same text again is not stored twice; a new text is a new comment.
-    questions.answers_submit(actor=stakeholder, round_=round_, answers={"q1": "3", "q4": "First."})
-    questions.answers_submit(actor=stakeholder, round_=round_, answers={"q1": "3", "q4": "Second."})
+    answering.answers_submit(actor=stakeholder, round_=round_, answers={"q1": "3", "q4": "First."})
+    answering.answers_submit(actor=stakeholder, round_=round_, answers={"q1": "3", "q4": "Second."})
     assert list(
         Answer.objects.filter(respondent=stakeholder).values_list("choice__label", flat=True)
     ) == ["Not sure"]
@@ -273,10 +276,10 @@ def test_the_code_of_conduct_comes_before_the_first_answer(
     consultation.save(update_fields=["code_of_conduct"])
     round_ = _round(consultation)
     with pytest.raises(ValidationError) as refused:
-        questions.answers_submit(actor=stakeholder, round_=round_, answers={"q1": "1"})
+        answering.answers_submit(actor=stakeholder, round_=round_, answers={"q1": "1"})
     assert "accept_code_of_conduct" in refused.value.message_dict
     assert not Answer.objects.exists()
-    questions.answers_submit(
+    answering.answers_submit(
         actor=stakeholder, round_=round_, answers={"q1": "1"}, accept_code_of_conduct=True
     )
     assert Answer.objects.count() == 1
@@ -289,7 +292,7 @@ def _answer_many(consultation, n: int, start: int = 0):
     round_ = _round(consultation)
     for k in range(start, start + n):
         user = ParticipantFactory().user
-        questions.answers_submit(
+        answering.answers_submit(
             actor=user,
             round_=round_,
             answers={"q1": str(k % 3 + 1), "q2": ["1", "2"], "q3": str(k % 5 + 1)},
@@ -300,10 +303,10 @@ def test_tallies_count_each_option_on_the_consultation_page_and_in_the_csv(
     client, consultation, survey, stakeholder
 ):
     _answer_many(consultation, 6)
-    questions.answers_submit(
+    answering.answers_submit(
         actor=stakeholder, round_=_round(consultation), answers={"q1": "1", "q4": "Fees."}
     )
-    tallies = questions.round_tallies(round_=_round(consultation))
+    tallies = answer_selectors.round_tallies(round_=_round(consultation))
     assert tallies[0].options == [("Yes", 3), ("No", 2), ("Not sure", 2)]
     assert tallies[1].options == [("CC BY", 6), ("CC0", 6), ("ODbL", 0)]
     assert [n for _label, n in tallies[2].options] == [2, 1, 1, 1, 1]
@@ -344,10 +347,10 @@ def test_round_tallies_is_four_queries(consultation, survey, django_assert_num_q
     _answer_many(consultation, 5)
     round_ = _round(consultation)
     with django_assert_num_queries(4):
-        tallies = questions.round_tallies(round_=round_)
-    asked = list(questions.questions_of(round_=round_))
+        tallies = answer_selectors.round_tallies(round_=round_)
+    asked = list(question_selectors.questions_of(round_=round_))
     with django_assert_num_queries(2):  # the page has read the questions for its form
-        assert questions.round_tallies(round_=round_, asked=asked) == tallies
+        assert answer_selectors.round_tallies(round_=round_, asked=asked) == tallies
 
 
 # --- API ------------------------------------------------------------------------------
@@ -383,7 +386,7 @@ def test_api_lists_questions_with_counts_and_takes_answers(consultation, stakeho
 def test_free_text_answers_show_their_question_in_the_ledger_csv(
     client, consultation, stakeholder, survey
 ):
-    questions.answers_submit(
+    answering.answers_submit(
         actor=stakeholder, round_=_round(consultation), answers={"q1": "1", "q4": "Ledger me."}
     )
     comment = Comment.objects.get(question=survey["free"])
@@ -450,15 +453,15 @@ def test_the_answering_service_counts_written_answers_once_per_submission(
     round_ = _round(consultation)
     with time_machine.travel(timezone.now(), tick=False):
         for _k in range(3):
-            questions.answers_submit(
+            answering.answers_submit(
                 actor=stakeholder, round_=round_, answers={"q1": 1}, rate_key=key
             )
         for k in range(2):
-            questions.answers_submit(
+            answering.answers_submit(
                 actor=stakeholder, round_=round_, answers={"q1": 1, "q4": f"T{k}"}, rate_key=key
             )
         with pytest.raises(RateLimited):
-            questions.answers_submit(
+            answering.answers_submit(
                 actor=stakeholder, round_=round_, answers={"q1": 2, "q4": "T3"}, rate_key=key
             )
     assert Comment.objects.filter(question=survey["free"]).count() == 2
@@ -470,7 +473,7 @@ def test_the_receipt_mail_of_a_written_answer_names_its_question(
 ):
     from comments.threads.services import comment_receipt_send
 
-    (comment,) = questions.answers_submit(
+    (comment,) = answering.answers_submit(
         actor=stakeholder, round_=_round(consultation), answers={"q1": "1", "q4": "Mail me."}
     )
     assert comment_receipt_send(comment_id=comment.pk) is True
