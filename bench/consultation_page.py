@@ -188,7 +188,7 @@ def run(args) -> None:
         from comments.threads.receipts import new_receipt
 
         # One more comment (a copy of the newest), then the page: the cached
-        # counts plus a read of what is new (consult.rounds.services.page_counts).
+        # counts plus a read of what is new (feedback.participation.selectors.page_counts).
         comment = Comment.objects.filter(consultation=consultation).latest("pk")
         comment.pk, comment.receipt = None, new_receipt()
         comment.save()

@@ -3,7 +3,7 @@
 The cache shares the Redis of the Celery broker (``REDIS_URL``).  Plenary
 keeps nothing in it that a request cannot do without: rate-limit counters
 (``plenary.ratelimit``, allauth), the consultation page's comment counts
-(``consult.rounds.services.page_counts``) and the anonymous readers' micro-cache of
+(``feedback.participation.selectors.page_counts``) and the anonymous readers' micro-cache of
 pages (``plenary.pagecache``).  Django's ``RedisCache``
 raises ``ConnectionError`` when Redis is unreachable, which would turn every
 comment POST into a 500 during a Redis restart; this subclass answers as an

@@ -15,10 +15,11 @@ from consult.consultations import selectors, services
 from consult.consultations.forms import ConsultationForm, DraftImportForm, RoleGrantForm, RoundForm
 from consult.models import ROLE_PERMISSIONS, Consultation, Role
 from consult.reminders import services as reminders
-from consult.rounds import services as rounds
+from consult.rounds import selectors as round_selectors
 from consult.translations import services as translations
 from consult.versions import selectors as version_selectors
 from feedback.ledger import selectors as feedback_selectors
+from feedback.participation import selectors as participation
 from plenary.forms import NOT_DONE, submit
 from plenary.pagecache import anonymous_micro_cache
 
@@ -41,7 +42,7 @@ def consultation_detail(request, slug: str):
     current_round = selectors.round_current(consultation=consultation)
     version = selectors.version_current(consultation=consultation)
     # Counts per section and per round: two aggregates, cached (consult/rounds/services.py).
-    counts = rounds.page_counts(consultation=consultation)
+    counts = participation.page_counts(consultation=consultation)
     sections = []
     if version is not None:
         sections = list(selectors.sections_of(version=version))
@@ -64,7 +65,7 @@ def consultation_detail(request, slug: str):
             "round_is_open": bool(current_round and current_round.is_open()),
             "version": version,
             "sections": sections,
-            "timeline": rounds.round_timeline(
+            "timeline": round_selectors.round_timeline(
                 consultation=consultation, round_counts=counts["rounds"]
             ),
             "submissions": counts["submissions"],

@@ -13,8 +13,10 @@ from django.utils.translation import gettext as _
 from consult import permissions
 from consult.charter import services as charter
 from consult.consultations.views import _consultation_for, team_consultation
+from consult.rounds import selectors as round_selectors
 from consult.rounds import services as rounds
 from consult.rounds.forms import CharterAcceptForm, RoundEditForm, RoundExtendForm
+from feedback.participation import selectors as participation
 from plenary.forms import NOT_DONE, posted, submit
 
 
@@ -100,13 +102,13 @@ def consultation_charter(request, slug: str):
             messages.success(request, _("Thank you: you accepted the code of conduct."))
             return redirect("consultation_charter", slug=consultation.slug)
         form.add_error("accept_code_of_conduct", _("Tick the box to accept the code of conduct."))
-    counts = rounds.page_counts(consultation=consultation)
+    counts = participation.page_counts(consultation=consultation)
     return render(
         request,
         "consult/charter.html",
         {
             "consultation": consultation,
-            "timeline": rounds.round_timeline(
+            "timeline": round_selectors.round_timeline(
                 consultation=consultation, round_counts=counts["rounds"]
             ),
             "charter_needed": needed,

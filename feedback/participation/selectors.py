@@ -43,17 +43,22 @@ What is counted depends on the audience:
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import Count, OuterRef, Subquery
+from django.core.cache import cache
+from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils.translation import gettext as _
 from django_countries import countries
 
 from comments.models import Comment
 from consult.consultations import selectors as consult_selectors
 from consult.models import Consultation, Follow, Round, Section
+from feedback.clusters.services import submission_counts
 from stakeholders.models import Participant, StakeholderGroup
 from stakeholders.registry.regions import REGIONS, region_of
 
@@ -470,3 +475,131 @@ def balance_csv_rows(balance: Balance):
     for row in balance.sections:
         for group, n in zip(balance.groups, row.comments, strict=True):
             yield (f"section:{row.section.key}", group.name, "", n)
+
+
+# --- the consultation page's counts ------------------------------------------------
+
+# A new comment adds to the cached counts instead of recounting them all, up to
+# this many new comments at once (beyond: recount).
+PAGE_COUNTS_DELTA_MAX = 500
+
+
+def page_counts(*, consultation: Consultation) -> dict:
+    """Public comment counts per section (of any version) and per round, for the page,
+    and the consultation's "N submissions, M distinct" (``submissions``).
+
+    A snapshot of the counts is cached with the newest comment it includes.
+    Each page view probes the newest comment (one index probe on
+    ``comment_consult_time_idx``); when comments arrived since the snapshot,
+    only those are read and added (a short range of the same index), so a new
+    comment shows in its paragraph's and round's counts at once without
+    recounting 100,000 comments.  The snapshot is recounted in full when it is
+    older than ``PLENARY_PAGE_COUNTS_SECONDS`` (or the cache lost it):
+    moderation, withdrawal and the campaign clusters' "distinct" figure show
+    within that time, as does a comment whose transaction committed after one
+    with a higher id (the new ones are read by id).
+    """
+    newest = (
+        Comment.objects.filter(consultation=consultation)
+        .order_by("-created_at", "-pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    key = f"plenary:page-counts:{consultation.pk}"
+    snapshot = cache.get(key)
+    now = time.time()  # wall clock: the snapshot may be shared by several processes
+    if snapshot is not None and snapshot["newest"] == newest:
+        return snapshot["counts"]
+    fresh = (
+        snapshot is not None
+        and snapshot["newest"] is not None
+        and now - snapshot["at"] < settings.PLENARY_PAGE_COUNTS_SECONDS
+    )
+    if fresh:
+        counts = _counts_plus_new(consultation=consultation, snapshot=snapshot)
+        if counts is not None:
+            cache.set(
+                key,
+                {"newest": newest, "at": snapshot["at"], "counts": counts},
+                settings.PLENARY_PAGE_COUNTS_SECONDS,
+            )
+            return counts
+    counts = _counts_in_full(consultation=consultation)
+    cache.set(
+        key, {"newest": newest, "at": now, "counts": counts}, settings.PLENARY_PAGE_COUNTS_SECONDS
+    )
+    return counts
+
+
+def _paragraph_and_round(comment_row) -> tuple[bool, bool]:
+    """Whether a comment (visibility, moderation, withdrawn_at) counts for its
+    paragraph (public and visible, as the thread pages show) and its round
+    (``Comment.public_q``)."""
+    visibility, moderation, withdrawn_at = comment_row
+    visible = visibility == Comment.Visibility.PUBLIC and moderation == Comment.Moderation.VISIBLE
+    return visible, visible and withdrawn_at is None
+
+
+def _counts_plus_new(*, consultation: Consultation, snapshot: dict) -> dict | None:
+    """The snapshot's counts plus the comments made since (None: too many, recount)."""
+    rows = list(
+        Comment.objects.filter(consultation=consultation, pk__gt=snapshot["newest"])
+        .order_by()
+        .values_list("section_id", "round_id", "visibility", "moderation", "withdrawn_at")[
+            : PAGE_COUNTS_DELTA_MAX + 1
+        ]
+    )
+    if len(rows) > PAGE_COUNTS_DELTA_MAX:
+        return None
+    old = snapshot["counts"]
+    by_section, by_round = dict(old["sections"]), dict(old["rounds"])
+    submissions = old["submissions"]
+    for section_id, round_id, *state in rows:
+        visible, public = _paragraph_and_round(state)
+        if section_id is not None and visible:
+            by_section[section_id] = by_section.get(section_id, 0) + 1
+        if public:
+            by_round[round_id] = by_round.get(round_id, 0) + 1
+    # A new comment is a submission, and distinct: it joins a campaign cluster
+    # only when the clustering job (feedback.clusters.services) has run, and
+    # the next full recount picks that up.
+    added = sum(1 for *_ids, _v, _m, withdrawn_at in rows if withdrawn_at is None)
+    submissions = dataclasses.replace(
+        submissions,
+        submissions=submissions.submissions + added,
+        distinct=submissions.distinct + added,
+    )
+    return {"sections": by_section, "rounds": by_round, "submissions": submissions}
+
+
+def _counts_in_full(*, consultation: Consultation) -> dict:
+    # One pass over the consultation's comments, grouped by (section, round):
+    # a paragraph counts public, visible comments (as the thread pages do); a
+    # round counts the public ones not withdrawn (Comment.public_q).
+    groups = (
+        Comment.objects.filter(consultation=consultation)
+        .values_list("section_id", "round_id")
+        .annotate(
+            visible=Count(
+                "pk",
+                filter=Q(
+                    visibility=Comment.Visibility.PUBLIC,
+                    moderation=Comment.Moderation.VISIBLE,
+                ),
+            ),
+            public=Count("pk", filter=Comment.public_q()),
+        )
+        .order_by()
+    )
+    by_section: dict[int, int] = {}
+    by_round: dict[int, int] = {}
+    for section_id, round_id, visible, public in groups:
+        if section_id is not None:
+            by_section[section_id] = by_section.get(section_id, 0) + visible
+        by_round[round_id] = by_round.get(round_id, 0) + public
+    return {
+        "sections": by_section,
+        "rounds": by_round,
+        # "N submissions, M distinct" (campaign clusters), counted with the rest.
+        "submissions": submission_counts(consultation=consultation),
+    }

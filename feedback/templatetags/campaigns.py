@@ -16,7 +16,7 @@ def submission_counts(consultation, counts=None):
     """One query: see ``feedback.clusters.services.submission_counts``.
 
     ``counts``: already computed by the view (the consultation page passes its
-    cached counts, consult/rounds/services.py ``page_counts``), so no query here.
+    cached counts, feedback.participation.selectors.page_counts), so no query here.
     """
     if counts is None:
         counts = count_submissions(consultation=consultation)

@@ -114,12 +114,12 @@ def test_new_comments_are_added_to_the_cached_counts_not_recounted(client, long_
 def test_many_new_comments_or_an_old_snapshot_mean_a_full_recount(
     client, long_draft, settings, monkeypatch
 ):
-    from consult.rounds import services as rounds
+    from feedback.participation import selectors as participation
 
     authors = [ParticipantFactory().user for _ in range(3)]
     add_comments(long_draft, 100, authors)
     cold, _ = page_queries(client, long_draft)
-    monkeypatch.setattr(rounds, "PAGE_COUNTS_DELTA_MAX", 5)
+    monkeypatch.setattr(participation, "PAGE_COUNTS_DELTA_MAX", 5)
     add_comments(long_draft, 6, authors)
     assert page_queries(client, long_draft)[0] == cold + 1  # the short read, then the count
 
