@@ -29,6 +29,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from consult.versions import services as version_services
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -113,7 +115,7 @@ def build(size: int, convenor, authors, followers, title: str, earlier=None):
         consultation = consult_services.consultation_create(
             actor=convenor, title=title, summary="Benchmark data."
         )
-        consult_services.draft_import(actor=convenor, consultation=consultation, source=DRAFT)
+        version_services.draft_import(actor=convenor, consultation=consultation, source=DRAFT)
         round_ = consult_services.round_open(
             actor=convenor,
             consultation=consultation,

@@ -34,6 +34,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from consult.versions import services as version_services
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -90,7 +92,7 @@ def build(size: int, convenor, authors):
         consultation = services.consultation_create(
             actor=convenor, title=f"Bench page {size}", summary="Benchmark data."
         )
-        services.draft_import(actor=convenor, consultation=consultation, source=DRAFT)
+        version_services.draft_import(actor=convenor, consultation=consultation, source=DRAFT)
         # Past rounds are written directly: round_open refuses dates in the past.
         past = [
             Round.objects.create(

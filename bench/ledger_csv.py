@@ -36,6 +36,8 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+from consult.versions import services as version_services
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -180,7 +182,7 @@ def ensure_consultation(size: int) -> tuple[str, int, float]:
         consultation = consult_services.consultation_create(
             actor=convenor, title=title, summary="Benchmark data."
         )
-        consult_services.draft_import(actor=convenor, consultation=consultation, source=DRAFT)
+        version_services.draft_import(actor=convenor, consultation=consultation, source=DRAFT)
         round_ = consult_services.round_open(
             actor=convenor,
             consultation=consultation,

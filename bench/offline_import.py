@@ -25,6 +25,8 @@ import sys
 import time
 from pathlib import Path
 
+from consult.versions import services as version_services
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -79,7 +81,7 @@ def run(sizes, connection) -> None:
     )
     draft = "# Bench\n\n" + "".join(f"## {n}. Part\nParagraph {n}.\n\n" for n in range(1, 41))
     consultation = consult_services.consultation_create(actor=staff, title="Bench", summary="s")
-    consult_services.draft_import(actor=staff, consultation=consultation, source=draft)
+    version_services.draft_import(actor=staff, consultation=consultation, source=draft)
     consult_services.round_open(
         actor=staff, consultation=consultation, closes_at=timezone.now() + timedelta(days=30)
     )

@@ -39,6 +39,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from uuid import uuid4
 
+from consult.versions import services as version_services
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -135,7 +137,7 @@ def build(size: int, convenor, authors, groups) -> tuple:
         consultation = consult_services.consultation_create(
             actor=convenor, title=f"Bench thread {size}", summary="Benchmark data."
         )
-        consult_services.draft_import(actor=convenor, consultation=consultation, source=DRAFT)
+        version_services.draft_import(actor=convenor, consultation=consultation, source=DRAFT)
         round_ = consult_services.round_open(
             actor=convenor,
             consultation=consultation,
@@ -206,7 +208,7 @@ def build_long_thread(replies: int, convenor, authors) -> tuple:
         consultation = consult_services.consultation_create(
             actor=convenor, title=f"Bench long thread {replies}", summary="Benchmark data."
         )
-        consult_services.draft_import(actor=convenor, consultation=consultation, source=DRAFT)
+        version_services.draft_import(actor=convenor, consultation=consultation, source=DRAFT)
         round_ = consult_services.round_open(
             actor=convenor,
             consultation=consultation,

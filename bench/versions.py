@@ -29,6 +29,8 @@ import sys
 import time
 from pathlib import Path
 
+from consult.versions import services as version_services
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -111,12 +113,12 @@ def main() -> None:
                     actor=secretariat, title=f"Bench versions {n} {run}", summary="Bench."
                 )
                 start = time.perf_counter()
-                v1 = services.draft_import(
+                v1 = version_services.draft_import(
                     actor=secretariat, consultation=consultation, source=v1_source
                 )
                 t_v1.append((time.perf_counter() - start) * 1000)
                 start = time.perf_counter()
-                v2 = services.draft_import(
+                v2 = version_services.draft_import(
                     actor=secretariat, consultation=consultation, source=v2_source
                 )
                 t_v2.append((time.perf_counter() - start) * 1000)

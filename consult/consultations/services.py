@@ -12,16 +12,12 @@ from django.utils.translation import gettext as _
 from guardian.shortcuts import assign_perm, remove_perm
 
 from consult import permissions
-from consult.models import ROLE_PERMISSIONS, Consultation, DocumentVersion, Role, Round, Section
+from consult.models import ROLE_PERMISSIONS, Consultation, DocumentVersion, Role, Round
 from consult.rounds import services as rounds
-from consult.versions import drafts
 from plenary.audit.models import Event
 from plenary.audit.services import audit_record
-from plenary.text import markdown_blocks, render_markdown
 
 User = get_user_model()
-
-DRAFT_MAX_CHARS = 500_000
 
 
 def _unique_slug(title: str) -> str:
@@ -148,84 +144,6 @@ def consultation_role_revoke(*, actor, consultation: Consultation, user, role: s
         target=user.email,
         role=role,
     )
-
-
-def _section_keys(blocks: list[tuple[str, str]]) -> list[str]:
-    """Readable keys: the heading's slug and the block's position under it."""
-    keys: list[str] = []
-    seen: set[str] = set()
-    counters: dict[str, int] = {}
-    for heading, _body in blocks:
-        base = drafts.section_key_base(heading)
-        counters[base] = counters.get(base, 0) + 1
-        key = f"{base}-{counters[base]}"
-        while key in seen:
-            counters[base] += 1
-            key = f"{base}-{counters[base]}"
-        seen.add(key)
-        keys.append(key)
-    return keys
-
-
-@transaction.atomic
-def draft_import(
-    *,
-    actor,
-    consultation: Consultation,
-    source: str,
-    changelog: str = "",
-    source_format: str = DocumentVersion.Format.MARKDOWN,
-) -> DocumentVersion:
-    """Import a Markdown draft as the next version, split into keyed sections.
-
-    From version 2 on, sections are matched to the previous version's
-    (``consult.versions.drafts.keys_for_import``): a continued section keeps its key.
-    """
-    permissions.require_can_run(actor, consultation)
-    if len(source) > DRAFT_MAX_CHARS:
-        raise ValidationError(
-            {"source": _("The draft is longer than %(max)d characters.") % {"max": DRAFT_MAX_CHARS}}
-        )
-    blocks = markdown_blocks(source)
-    if not blocks:
-        raise ValidationError({"source": _("The draft has no paragraphs to comment on.")})
-    Consultation.objects.select_for_update().filter(pk=consultation.pk).first()
-    number = (consultation.versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    version = DocumentVersion.objects.create(
-        consultation=consultation,
-        number=number,
-        source=source,
-        source_format=source_format,
-        changelog=changelog.strip(),
-        created_by=actor,
-    )
-    matches = drafts.keys_for_import(consultation=consultation, number=number, blocks=blocks)
-    if matches is None:
-        matches = [drafts.Match(key, None, None) for key in _section_keys(blocks)]
-    Section.objects.bulk_create(
-        Section(
-            version=version,
-            key=match.key,
-            previous_id=match.previous_id,
-            match_score=match.score,
-            ordinal=ordinal,
-            heading=heading[:300],
-            body=body,
-            body_html=render_markdown(body),
-        )
-        for ordinal, ((heading, body), match) in enumerate(
-            zip(blocks, matches, strict=True), start=1
-        )
-    )
-    audit_record(
-        event=Event.DRAFT_IMPORTED,
-        actor=actor,
-        consultation=consultation,
-        target=f"v{version.number}",
-        source_format=version.source_format,
-        sections=len(blocks),
-    )
-    return version
 
 
 @transaction.atomic

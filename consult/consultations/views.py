@@ -18,6 +18,7 @@ from consult.reminders import services as reminders
 from consult.rounds import selectors as round_selectors
 from consult.translations import services as translations
 from consult.versions import selectors as version_selectors
+from consult.versions import services as version_services
 from feedback.ledger import selectors as feedback_selectors
 from feedback.participation import selectors as participation
 from plenary.forms import NOT_DONE, submit
@@ -171,7 +172,9 @@ def staff_draft_import(request, slug: str):
     version = submit(
         request,
         form,
-        lambda data: services.draft_import(actor=request.user, consultation=consultation, **data),
+        lambda data: version_services.draft_import(
+            actor=request.user, consultation=consultation, **data
+        ),
     )
     if version is not NOT_DONE:
         messages.success(

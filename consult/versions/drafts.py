@@ -16,14 +16,10 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from consult import permissions
 from consult.models import Consultation, DocumentVersion, Section
-from plenary.audit.models import Event
-from plenary.audit.services import audit_record
 
 DRAFT_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 # A DOCX/ODT is a zip: refuse one that would inflate past this (a zip bomb).
@@ -254,32 +250,6 @@ def upload_to_markdown(*, name: str, content: bytes) -> tuple[str, str]:
     raise _refuse(_("Upload a .docx, .odt, .md or .txt file."))
 
 
-def draft_import_file(
-    *, actor, consultation: Consultation, name: str, content: bytes, changelog: str = ""
-) -> DocumentVersion:
-    """Import an uploaded file as the next version (converted, then ``draft_import``)."""
-    from consult.consultations.services import draft_import
-
-    permissions.require_can_run(actor, consultation)
-    source, source_format = upload_to_markdown(name=name, content=content)
-    try:
-        return draft_import(
-            actor=actor,
-            consultation=consultation,
-            source=source,
-            source_format=source_format,
-            changelog=changelog,
-        )
-    except ValidationError as exc:
-        # The Markdown's faults are the uploaded file's: say so beside the file field.
-        if hasattr(exc, "error_dict") and "source" in exc.error_dict:
-            raise ValidationError({"file": exc.error_dict["source"]}) from exc
-        raise
-
-
-# --- matching -----------------------------------------------------------------
-
-
 def _tokens(text: str) -> frozenset[str]:
     return frozenset(word.lower() for word in _WORD.findall(text))
 
@@ -324,7 +294,7 @@ def section_key_base(heading: str) -> str:
     return slugify(heading)[:48].strip("-") or "para"
 
 
-def _fresh_key(heading: str, taken: set[str]) -> str:
+def fresh_key(heading: str, taken: set[str]) -> str:
     """A key for a new section, built as the first version's keys are, not in ``taken``."""
     base = section_key_base(heading)
     n = 1
@@ -435,7 +405,7 @@ def propose_matches(
             score = round(similarity(new_texts[i], old_texts[j]), 3)
             matches.append(Match(previous[j].key, previous[j].pk, score))
         else:
-            matches.append(Match(_fresh_key(heading, taken), None, None))
+            matches.append(Match(fresh_key(heading, taken), None, None))
     return matches
 
 
@@ -463,109 +433,3 @@ def previous_version(version: DocumentVersion) -> DocumentVersion | None:
     return DocumentVersion.objects.filter(
         consultation_id=version.consultation_id, number=version.number - 1
     ).first()
-
-
-@transaction.atomic
-def version_match_set(
-    *, actor, version: DocumentVersion, matches: dict[int, int | None]
-) -> DocumentVersion:
-    """Correct the matching of an unpublished version: ``{section id: previous section id
-    or None for "a new section"}``.  Sections not named keep their match.
-
-    A section matched to a previous one takes its key; a section made new keeps its key
-    if no other section of the consultation uses it, else gets a fresh one.  Keys are
-    swapped through temporary ones, so the per-version unique key holds at every row.
-    """
-    consultation = version.consultation
-    permissions.require_can_run(actor, consultation)
-    DocumentVersion.objects.select_for_update().filter(pk=version.pk).first()
-    version.refresh_from_db(fields=["published_at"])
-    if version.published_at is not None:
-        raise ValidationError(
-            {"matches": _("This version is published: its sections' matches are final.")}
-        )
-    earlier = previous_version(version)
-    if earlier is None:
-        raise ValidationError({"matches": _("The first version has nothing to match against.")})
-    sections = {s.pk: s for s in version.sections.order_by("ordinal")}
-    olds = {s.pk: s for s in earlier.sections.all()}
-    errors: dict[str, list[str]] = {}
-    for section_id, previous_id in matches.items():
-        if section_id not in sections:
-            errors.setdefault("matches", []).append(
-                _("Section %(id)s is not a section of this version.") % {"id": section_id}
-            )
-        elif previous_id is not None and previous_id not in olds:
-            errors.setdefault(f"section_{section_id}", []).append(
-                _("Choose a section of version %(n)d, or “new section”.") % {"n": earlier.number}
-            )
-    if errors:
-        raise ValidationError(errors)
-    wanted = {pk: matches.get(pk, s.previous_id) for pk, s in sections.items()}
-    claimed: dict[int, int] = {}
-    for pk in sorted(sections, key=lambda pk: sections[pk].ordinal):
-        previous_id = wanted[pk]
-        if previous_id is None:
-            continue
-        if previous_id in claimed:
-            other = sections[claimed[previous_id]]
-            errors.setdefault(f"section_{pk}", []).append(
-                _(
-                    "Paragraph %(other)d already continues this section of version %(n)d: "
-                    "two sections cannot continue the same one."
-                )
-                % {"other": other.ordinal, "n": earlier.number}
-            )
-        claimed[previous_id] = pk
-    if errors:
-        raise ValidationError(errors)
-
-    # Keys no new section may take: every key of the other versions.
-    taken = set(
-        Section.objects.filter(version__consultation=consultation)
-        .exclude(version=version)
-        .values_list("key", flat=True)
-    )
-    reused = {olds[p].key for p in wanted.values() if p is not None}
-    final: dict[int, str] = {}
-    for pk in sorted(sections, key=lambda pk: sections[pk].ordinal):
-        previous_id = wanted[pk]
-        if previous_id is not None:
-            final[pk] = olds[previous_id].key
-    assigned = set(final.values())
-    for pk in sorted(sections, key=lambda pk: sections[pk].ordinal):
-        if pk in final:
-            continue
-        key = sections[pk].key
-        if key in taken or key in reused or key in assigned:
-            key = _fresh_key(sections[pk].heading, taken | reused | assigned)
-        final[pk] = key
-        assigned.add(key)
-
-    changed = []
-    for pk, section in sections.items():
-        previous_id = wanted[pk]
-        score = section_similarity(section, olds[previous_id]) if previous_id else None
-        if (section.key, section.previous_id, section.match_score) != (
-            final[pk],
-            previous_id,
-            score,
-        ):
-            section.previous_id, section.match_score = previous_id, score
-            changed.append(section)
-    if changed:
-        # Temporary keys first ("--" never starts a slugify()d key), then the final ones.
-        for section in changed:
-            section.key = f"--tmp-{section.pk}"
-        Section.objects.bulk_update(changed, ["key"])
-        for section in changed:
-            section.key = final[section.pk]
-        Section.objects.bulk_update(changed, ["key", "previous", "match_score"])
-    audit_record(
-        event=Event.VERSION_MATCHED,
-        actor=actor,
-        consultation=consultation,
-        target=f"v{version.number}",
-        changed=len(changed),
-    )
-    return version

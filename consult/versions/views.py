@@ -16,6 +16,7 @@ from consult.consultations.views import _consultation_for, team_consultation
 from consult.models import DocumentVersion, Section
 from consult.versions import drafts, exports
 from consult.versions import selectors as version_selectors
+from consult.versions import services as version_services
 from consult.versions.diff import diff_summary, version_diff
 from consult.versions.forms import DraftUploadForm, MatchingForm, VersionPickForm
 from plenary.forms import NOT_DONE, add_service_errors, submit
@@ -142,7 +143,7 @@ def staff_draft_upload(request, slug: str):
     version = submit(
         request,
         form,
-        lambda data: drafts.draft_import_file(
+        lambda data: version_services.draft_import_file(
             actor=request.user,
             consultation=consultation,
             name=data["file"].name,
@@ -184,7 +185,7 @@ def staff_version_matching(request, slug: str, number: int):
         permissions.require_can_run(request.user, consultation)
         if form.is_valid():
             try:
-                drafts.version_match_set(
+                version_services.version_match_set(
                     actor=request.user, version=version, matches=form.matches()
                 )
             except ValidationError as exc:

@@ -44,6 +44,7 @@ from consult.consultations import services as consult_services
 from consult.meetings import services as meetings
 from consult.models import Consultation, Role
 from consult.questions import services as questions
+from consult.versions import services as version_services
 from feedback.ledger import services as feedback_services
 from stakeholders.defaults import ensure_default_groups
 from stakeholders.models import StakeholderGroup
@@ -427,7 +428,7 @@ def _seed_consultation(spec: dict, *, now, users, groups, organisations) -> dict
                 actor=actor, consultation=consultation, user=users[moderator], role=Role.MODERATOR
             )
     with _blame(f"{slug}/draft.md"):
-        version = consult_services.draft_import(
+        version = version_services.draft_import(
             actor=actor,
             consultation=consultation,
             source=spec["draft"],

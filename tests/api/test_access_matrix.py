@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, reverse
 from comments.models import Comment, CommentRevision, ConsultationBlock, Flag, ModerationAction
 from comments.threads import services as comment_services
 from consult.consultations import services as consult_services
+from consult.versions import services as version_services
 from feedback.ledger import services as feedback_services
 from feedback.models import Appeal, DispositionDraft, DispositionEntry, Status
 from plenary import api_urls
@@ -227,7 +228,7 @@ def world(consultation, secretariat, stakeholder, other_stakeholder, moderator, 
     hidden = consult_services.consultation_create(
         actor=secretariat, title=HIDDEN_TITLE, summary="Not announced yet."
     )
-    consult_services.draft_import(actor=secretariat, consultation=hidden, source=DRAFT)
+    version_services.draft_import(actor=secretariat, consultation=hidden, source=DRAFT)
     public = comment_services.comment_create(
         actor=stakeholder, consultation=consultation, section_key="1-purpose-2", body="Say more."
     )

@@ -11,6 +11,7 @@ from django.utils import timezone
 from comments.threads import services as comment_services
 from consult.consultations import services
 from consult.models import Round
+from consult.versions import services as version_services
 from tests.stakeholders.factories import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -61,7 +62,7 @@ def test_commenter_sees_how_their_paragraph_changed_in_round_2(
     Round.objects.filter(consultation=consultation).update(
         opens_at=now - timedelta(days=40), closes_at=now - timedelta(days=10)
     )
-    services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
+    version_services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
     services.round_open(
         actor=secretariat, consultation=consultation, closes_at=now + timedelta(days=30)
     )

@@ -4,6 +4,7 @@ from django.utils import timezone
 
 from consult.consultations import services
 from consult.models import Consultation
+from consult.versions import services as version_services
 
 DRAFT = """# Draft policy on open data
 
@@ -31,7 +32,7 @@ def open_consultation(
         goals="Hear every stakeholder group on the draft.",
         ground_rules="Be civil. Stay on topic.",
     )
-    services.draft_import(actor=secretariat, consultation=consultation, source=draft)
+    version_services.draft_import(actor=secretariat, consultation=consultation, source=draft)
     services.round_open(
         actor=secretariat,
         consultation=consultation,

@@ -24,6 +24,7 @@ from rest_framework.test import APIClient
 from comments.models import Comment, CommentRevision
 from comments.threads import services
 from consult.consultations import services as consult_services
+from consult.versions import services as version_services
 from feedback.ledger import services as feedback_services
 from feedback.models import Status
 from tests.consult.factories import DRAFT
@@ -179,7 +180,7 @@ def test_edit_of_a_reply_in_an_earlier_round_follows_its_own_round(
 ):
     """The comment's own round decides, not whichever round is current."""
     with _after_close(consultation):
-        consult_services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT)
+        version_services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT)
         from django.utils import timezone
 
         consult_services.round_open(

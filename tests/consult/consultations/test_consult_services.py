@@ -9,6 +9,7 @@ from django.utils import timezone
 from consult import permissions
 from consult.consultations import services
 from consult.models import Consultation, DocumentVersion, Role, Round
+from consult.versions import services as version_services
 from tests.stakeholders.factories import UserFactory
 
 
@@ -59,7 +60,7 @@ def test_roles_do_not_leak_to_other_consultations(secretariat, consultation, oth
 def test_draft_without_paragraphs_is_refused(secretariat, consultation, source):
     before = DocumentVersion.objects.count()
     with pytest.raises(ValidationError) as exc:
-        services.draft_import(actor=secretariat, consultation=consultation, source=source)
+        version_services.draft_import(actor=secretariat, consultation=consultation, source=source)
     assert "source" in exc.value.message_dict
     assert DocumentVersion.objects.count() == before
 
@@ -67,7 +68,9 @@ def test_draft_without_paragraphs_is_refused(secretariat, consultation, source):
 def test_sections_keep_exact_text_and_stable_keys(secretariat):
     consultation = services.consultation_create(actor=secretariat, title="Keys", summary="s")
     source = "Intro paragraph.\n\n## Scope\nFirst.\n\nSecond <b>raw</b>.\n\n## Scope\nThird."
-    version = services.draft_import(actor=secretariat, consultation=consultation, source=source)
+    version = version_services.draft_import(
+        actor=secretariat, consultation=consultation, source=source
+    )
     rows = list(version.sections.values_list("key", "heading", "body"))
     assert rows == [
         ("para-1", "", "Intro paragraph."),

@@ -14,6 +14,7 @@ from django.urls import reverse
 from comments.models import Comment
 from comments.threads.receipts import new_receipt
 from consult.consultations import services
+from consult.versions import services as version_services
 from tests.stakeholders.factories import ParticipantFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +35,7 @@ def long_draft(secretariat):
     consultation = services.consultation_create(
         actor=secretariat, title="Long draft", summary="Fifty paragraphs."
     )
-    services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT)
+    version_services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT)
     services.round_open(
         actor=secretariat,
         consultation=consultation,

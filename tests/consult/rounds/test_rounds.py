@@ -19,6 +19,7 @@ from comments.threads import services as comment_services
 from consult.consultations import services
 from consult.models import Follow, Round, RoundExtension
 from consult.rounds import services as rounds
+from consult.versions import services as version_services
 from plenary.audit.models import AuditEvent
 from tests.consult.factories import DRAFT, open_consultation
 from tests.stakeholders.factories import ParticipantFactory, convenor
@@ -51,7 +52,7 @@ def scheduled(secretariat):
     """Round 1 open T0 .. T0+21d; round 2 scheduled T0+30d .. T0+60d (frozen at T0)."""
     with at(T0):
         consultation = open_consultation(secretariat=secretariat, days=21)
-        services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT)
+        version_services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT)
         services.round_open(
             actor=secretariat,
             consultation=consultation,

@@ -15,6 +15,7 @@ from comments.threads import services as comment_services
 from consult.consultations import services
 from consult.models import DocumentVersion, Round, Section
 from consult.versions import drafts
+from consult.versions import services as version_services
 
 pytestmark = pytest.mark.django_db
 
@@ -86,7 +87,7 @@ def second_round(consultation, secretariat, *, source: str = DRAFT_V2) -> Docume
     Round.objects.filter(consultation=consultation).update(
         opens_at=now - timedelta(days=40), closes_at=now - timedelta(days=10)
     )
-    v2 = services.draft_import(actor=secretariat, consultation=consultation, source=source)
+    v2 = version_services.draft_import(actor=secretariat, consultation=consultation, source=source)
     services.round_open(
         actor=secretariat,
         consultation=consultation,
@@ -167,7 +168,7 @@ def test_a_zip_without_a_word_document_is_refused_as_docx(consultation, secretar
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("notes.txt", "hello")
     with pytest.raises(ValidationError, match="no Word document inside"):
-        drafts.draft_import_file(
+        version_services.draft_import_file(
             actor=secretariat, consultation=consultation, name="d.docx", content=out.getvalue()
         )
     assert consultation.versions.count() == 1
@@ -175,7 +176,7 @@ def test_a_zip_without_a_word_document_is_refused_as_docx(consultation, secretar
 
 def test_a_docx_renamed_odt_is_refused(consultation, secretariat):
     with pytest.raises(ValidationError, match="not an OpenDocument text"):
-        drafts.draft_import_file(
+        version_services.draft_import_file(
             actor=secretariat, consultation=consultation, name="d.odt", content=docx_bytes()
         )
 
@@ -193,7 +194,7 @@ def test_stakeholder_cannot_import_a_draft(client, consultation, stakeholder):
     response = upload(client, consultation, "draft.md", DRAFT_V2.encode())
     assert response.status_code == 403
     with pytest.raises(PermissionDenied):
-        drafts.draft_import_file(
+        version_services.draft_import_file(
             actor=stakeholder, consultation=consultation, name="d.md", content=b"Text.\n"
         )
     assert consultation.versions.count() == 1
@@ -212,7 +213,9 @@ def test_continued_sections_keep_their_keys_and_new_ones_get_fresh_keys(consulta
     v1 = consultation.versions.get()
     old = {s.key: s for s in v1.sections.all()}
     assert list(old) == ["1-purpose-1", "1-purpose-2", "2-scope-1", "3-licensing-1"]
-    v2 = services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
+    v2 = version_services.draft_import(
+        actor=secretariat, consultation=consultation, source=DRAFT_V2
+    )
     sections = list(v2.sections.order_by("ordinal"))
     assert [s.key for s in sections] == [
         "1-purpose-1",
@@ -233,8 +236,8 @@ def test_continued_sections_keep_their_keys_and_new_ones_get_fresh_keys(consulta
 
 def test_a_new_section_never_takes_a_key_an_earlier_version_used(consultation, secretariat):
     # Version 2 drops "Purpose" 2; version 3 adds an unrelated second "Purpose" paragraph.
-    services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
-    v3 = services.draft_import(
+    version_services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
+    v3 = version_services.draft_import(
         actor=secretariat,
         consultation=consultation,
         source=DRAFT_V2.replace(
@@ -247,9 +250,11 @@ def test_a_new_section_never_takes_a_key_an_earlier_version_used(consultation, s
 def test_secretariat_can_correct_the_matching_by_swapping_keys(consultation, secretariat):
     v1 = consultation.versions.get()
     old = {s.key: s for s in v1.sections.all()}
-    v2 = services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
+    v2 = version_services.draft_import(
+        actor=secretariat, consultation=consultation, source=DRAFT_V2
+    )
     scope, licensing = v2.sections.get(ordinal=2), v2.sections.get(ordinal=3)
-    drafts.version_match_set(
+    version_services.version_match_set(
         actor=secretariat,
         version=v2,
         matches={scope.pk: old["3-licensing-1"].pk, licensing.pk: old["2-scope-1"].pk},
@@ -262,9 +267,11 @@ def test_secretariat_can_correct_the_matching_by_swapping_keys(consultation, sec
 
 
 def test_secretariat_can_mark_a_section_new(consultation, secretariat):
-    v2 = services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
+    v2 = version_services.draft_import(
+        actor=secretariat, consultation=consultation, source=DRAFT_V2
+    )
     purpose = v2.sections.get(ordinal=1)
-    drafts.version_match_set(actor=secretariat, version=v2, matches={purpose.pk: None})
+    version_services.version_match_set(actor=secretariat, version=v2, matches={purpose.pk: None})
     purpose.refresh_from_db()
     assert purpose.previous_id is None and purpose.match_score is None
     assert purpose.key not in {"1-purpose-1", "1-purpose-2"}
@@ -273,11 +280,13 @@ def test_secretariat_can_mark_a_section_new(consultation, secretariat):
 
 def test_two_sections_cannot_continue_the_same_one(consultation, secretariat):
     v1 = consultation.versions.get()
-    v2 = services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
+    v2 = version_services.draft_import(
+        actor=secretariat, consultation=consultation, source=DRAFT_V2
+    )
     before = list(v2.sections.values_list("pk", "key", "previous_id"))
     enforcement = v2.sections.get(ordinal=4)
     with pytest.raises(ValidationError) as refused:
-        drafts.version_match_set(
+        version_services.version_match_set(
             actor=secretariat,
             version=v2,
             matches={enforcement.pk: v1.sections.get(key="2-scope-1").pk},
@@ -289,33 +298,39 @@ def test_two_sections_cannot_continue_the_same_one(consultation, secretariat):
 def test_matching_is_refused_once_the_version_is_published(consultation, secretariat):
     v2 = second_round(consultation, secretariat)
     with pytest.raises(ValidationError, match="published"):
-        drafts.version_match_set(
+        version_services.version_match_set(
             actor=secretariat, version=v2, matches={v2.sections.first().pk: None}
         )
 
 
 def test_matching_refuses_a_section_of_another_version(consultation, secretariat):
-    v2 = services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
+    v2 = version_services.draft_import(
+        actor=secretariat, consultation=consultation, source=DRAFT_V2
+    )
     stray = consultation.versions.get(number=1).sections.first()
     with pytest.raises(ValidationError):
-        drafts.version_match_set(actor=secretariat, version=v2, matches={stray.pk: None})
+        version_services.version_match_set(actor=secretariat, version=v2, matches={stray.pk: None})
     with pytest.raises(ValidationError):
-        drafts.version_match_set(
+        version_services.version_match_set(
             actor=secretariat, version=v2, matches={v2.sections.first().pk: v2.sections.last().pk}
         )
 
 
 def test_stakeholder_cannot_correct_the_matching(consultation, secretariat, stakeholder):
-    v2 = services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
+    v2 = version_services.draft_import(
+        actor=secretariat, consultation=consultation, source=DRAFT_V2
+    )
     with pytest.raises(PermissionDenied):
-        drafts.version_match_set(
+        version_services.version_match_set(
             actor=stakeholder, version=v2, matches={v2.sections.first().pk: None}
         )
 
 
 def test_matching_page_shows_proposals_and_saves_a_correction(client, consultation, secretariat):
     v1 = consultation.versions.get()
-    v2 = services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
+    v2 = version_services.draft_import(
+        actor=secretariat, consultation=consultation, source=DRAFT_V2
+    )
     client.force_login(secretariat)
     url = reverse("staff_version_matching", args=[consultation.slug, 2])
     page = client.get(url).content.decode()
@@ -331,7 +346,9 @@ def test_matching_page_shows_proposals_and_saves_a_correction(client, consultati
 
 def test_matching_page_refuses_a_collision_with_a_message(client, consultation, secretariat):
     v1 = consultation.versions.get()
-    v2 = services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
+    v2 = version_services.draft_import(
+        actor=secretariat, consultation=consultation, source=DRAFT_V2
+    )
     client.force_login(secretariat)
     scope = str(v1.sections.get(key="2-scope-1").pk)
     data = {f"section_{s.pk}": str(s.previous_id or "new") for s in v2.sections.all()}
@@ -359,7 +376,7 @@ def test_anyone_can_read_the_diff_of_published_versions(client, consultation, se
 def test_anonymous_cannot_read_the_diff_of_an_unpublished_version(
     client, consultation, secretariat
 ):
-    services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
+    version_services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
     url = reverse("version_diff", args=[consultation.slug, 1, 2])
     assert client.get(url).status_code == 404
     client.force_login(secretariat)
@@ -522,7 +539,7 @@ def test_anyone_can_download_a_published_version_as_odt(client, consultation):
 
 def test_a_downloaded_odt_imports_back_to_the_same_sections(client, consultation, secretariat):
     response = client.get(reverse("version_download", args=[consultation.slug, 1, "docx"]))
-    version = drafts.draft_import_file(
+    version = version_services.draft_import_file(
         actor=secretariat, consultation=consultation, name="v1.docx", content=response.content
     )
     bodies = [s.body for s in version.sections.order_by("ordinal") if not s.body.startswith("Par")]
@@ -530,7 +547,7 @@ def test_a_downloaded_odt_imports_back_to_the_same_sections(client, consultation
 
 
 def test_anonymous_cannot_download_an_unpublished_version(client, consultation, secretariat):
-    services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
+    version_services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
     url = reverse("version_download", args=[consultation.slug, 2, "docx"])
     assert client.get(url).status_code == 404
     client.force_login(secretariat)
@@ -549,7 +566,7 @@ def test_unknown_download_format_is_404(client, consultation):
 def test_api_lists_published_versions_and_staff_also_see_unpublished(
     client, consultation, secretariat
 ):
-    services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
+    version_services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
     url = reverse("api-versions", args=[consultation.slug])
     body = client.get(url).json()
     assert [v["number"] for v in body] == [1]
@@ -583,7 +600,9 @@ def test_api_versions_queries_do_not_grow(client, consultation, secretariat):
             assert client.get(url).status_code == 200
         counts.append(len(captured))
         for _more in range(5):
-            services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V2)
+            version_services.draft_import(
+                actor=secretariat, consultation=consultation, source=DRAFT_V2
+            )
         DocumentVersion.objects.update(published_at=timezone.now())
     assert counts[0] == counts[1]
 
@@ -628,7 +647,7 @@ This policy sets out how public bodies publish the data they hold.
 ## 2. Scope
 It applies to every ministry, agency and regulator.
 """
-    v2 = services.draft_import(actor=secretariat, consultation=consultation, source=moved)
+    v2 = version_services.draft_import(actor=secretariat, consultation=consultation, source=moved)
     assert keys(v2) == ["3-licensing-1", "1-purpose-2", "1-purpose-1", "2-scope-1"]
     assert v2.sections.get(ordinal=1).match_score == 0.8  # same text, another heading
 
@@ -639,7 +658,7 @@ def test_a_damaged_docx_is_refused_with_a_message(consultation, secretariat):
         archive.writestr("[Content_Types].xml", "<Types/>")
         archive.writestr("word/document.xml", "not xml at all <")
     with pytest.raises(ValidationError, match="damaged"):
-        drafts.draft_import_file(
+        version_services.draft_import_file(
             actor=secretariat, consultation=consultation, name="d.docx", content=out.getvalue()
         )
     assert consultation.versions.count() == 1
@@ -664,7 +683,7 @@ def test_odt_tables_and_heading_levels_are_kept(consultation, secretariat):
     document.text.addElement(table)
     out = io.BytesIO()
     document.write(out)
-    version = drafts.draft_import_file(
+    version = version_services.draft_import_file(
         actor=secretariat, consultation=consultation, name="d.odt", content=out.getvalue()
     )
     assert version.source == (
@@ -692,7 +711,7 @@ def test_with_no_draft_under_review_a_paragraph_shows_its_latest_published_text(
         closes_at=now + timedelta(days=30),
         kind=Round.Kind.OPEN_INPUT,
     )
-    services.draft_import(
+    version_services.draft_import(
         actor=secretariat,
         consultation=consultation,
         source=DRAFT_V2.replace("reuse and redistribution", "any reuse, unpublished"),

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from comments.threads import services as comment_services
 from consult.consultations import services as consult_services
+from consult.versions import services as version_services
 from feedback.ledger import services
 from feedback.models import DispositionDraft, DispositionEntry, PublicationBatch, RationaleSnippet
 from tests.consult.factories import DRAFT, open_consultation
@@ -119,7 +120,7 @@ def test_triage_filters_by_round(client, secretariat, stakeholder):
         consultation = open_consultation(secretariat=secretariat, days=21)
         first = comment_on(consultation, stakeholder)
     with time_machine.travel(start + timedelta(days=22), tick=False):
-        consult_services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT)
+        version_services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT)
         consult_services.round_open(
             actor=secretariat,
             consultation=consultation,
@@ -286,7 +287,7 @@ def test_bulk_draft_refuses_comments_of_another_consultation(
 
 
 def test_bulk_draft_keeps_a_drafts_target_section(secretariat, consultation, three):
-    version_2 = consult_services.draft_import(
+    version_2 = version_services.draft_import(
         actor=secretariat, consultation=consultation, source=DRAFT
     )
     target = version_2.sections.get(key=SECTION_1)
@@ -570,7 +571,7 @@ def test_decide_page_shows_the_comment_its_section_and_the_next_versions_section
     assert "No later version has this section yet." in html
     assert 'name="target_section"' not in html  # no later version to point to
 
-    version_2 = consult_services.draft_import(
+    version_2 = version_services.draft_import(
         actor=secretariat, consultation=consultation, source=REVISED
     )
     html = client.get(decide).content.decode()
@@ -591,7 +592,7 @@ def test_decide_page_shows_the_comment_its_section_and_the_next_versions_section
 
 
 def test_target_section_must_be_in_a_later_version(client, consultation, secretariat, three):
-    consult_services.draft_import(actor=secretariat, consultation=consultation, source=REVISED)
+    version_services.draft_import(actor=secretariat, consultation=consultation, source=REVISED)
     own_section = three[0].section  # version 1: not a later version
     client.force_login(secretariat)
     response = client.post(
