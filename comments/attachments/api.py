@@ -15,7 +15,7 @@ from comments.attachments import services as attachment_files
 from comments.models import Attachment
 from comments.search.selectors import comment_search
 from comments.threads.api import comment_or_404
-from consult.consultations.api import consultation_or_404
+from consult.access import consultation_or_404
 from consult.permissions import is_staff_of
 
 

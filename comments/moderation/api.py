@@ -17,7 +17,7 @@ from comments.models import ConsultationBlock, Flag, ModerationAction
 from comments.moderation import services as moderation
 from comments.threads.api import comment_or_404
 from comments.threads.fields import ReceiptField
-from consult.consultations.api import consultation_or_404
+from consult.access import consultation_or_404
 
 
 class FlagCreateSerializer(serializers.Serializer):

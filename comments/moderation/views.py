@@ -22,7 +22,7 @@ from comments import permissions as comment_permissions
 from comments.models import Comment, ConsultationBlock, Flag
 from comments.moderation import services as moderation
 from comments.threads import selectors
-from consult.consultations.views import team_consultation
+from consult.access import team_consultation
 from plenary.forms import NOT_DONE, submit
 
 QUEUE_PER_PAGE = 25

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from comments.attachments.forms import AttachmentsField
 from comments.offline import services as offline
 from consult import permissions as consult_permissions
-from consult.consultations.views import team_consultation
+from consult.access import team_consultation
 from consult.models import Meeting
 from plenary.forms import NOT_DONE, add_service_errors, submit
 from plenary.text import spreadsheet_safe

@@ -22,7 +22,7 @@ from comments.threads.serializers import (
     CommentRevisionSerializer,
     CommentSerializer,
 )
-from consult.consultations.api import consultation_or_404
+from consult.access import consultation_or_404
 from consult.permissions import is_staff_of
 from feedback.ledger.selectors import appeals_of_comment, disposition_history
 from plenary import ratelimit

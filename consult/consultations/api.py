@@ -1,11 +1,10 @@
 """Read-only API for consultations and their drafts.  Thin: selectors in, serializers out."""
 
-from django.http import Http404
-from django.utils.translation import gettext_lazy as _
 from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from consult.access import consultation_or_404
 from consult.consultations import selectors
 from consult.consultations.serializers import (
     ConsultationDetailSerializer,
@@ -13,14 +12,6 @@ from consult.consultations.serializers import (
     SectionSerializer,
 )
 from consult.models import Consultation, Section
-
-
-def consultation_or_404(*, slug: str, user) -> Consultation:
-    """The consultation if ``user`` may see it; 404 otherwise (unpublished ones stay hidden)."""
-    consultation = selectors.consultation_for_viewer(slug=slug, user=user)
-    if consultation is None:
-        raise Http404(_("No consultation “%(slug)s”.") % {"slug": slug})
-    return consultation
 
 
 class ConsultationListView(generics.ListAPIView):

@@ -3,14 +3,14 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
 from consult import permissions
+from consult.access import consultation_for, team_consultation
 from consult.consultations import selectors, services
 from consult.consultations.forms import ConsultationForm, DraftImportForm, RoleGrantForm, RoundForm
 from consult.models import ROLE_PERMISSIONS, Consultation, Role
@@ -25,12 +25,6 @@ from plenary.forms import NOT_DONE, submit
 from plenary.pagecache import anonymous_micro_cache
 
 
-def _consultation_for(request, slug: str) -> Consultation:
-    consultation = get_object_or_404(Consultation, slug=slug)
-    permissions.require_can_view(request.user, consultation)
-    return consultation
-
-
 def home(request):
     return render(
         request, "consult/home.html", {"consultations": selectors.consultation_list_public()}
@@ -39,7 +33,7 @@ def home(request):
 
 @anonymous_micro_cache  # a deadline surge of readers (plenary/pagecache.py)
 def consultation_detail(request, slug: str):
-    consultation = _consultation_for(request, slug)
+    consultation = consultation_for(request, slug)
     current_round = selectors.round_current(consultation=consultation)
     version = selectors.version_current(consultation=consultation)
     # Counts per section and per round: two aggregates, cached (consult/rounds/services.py).
@@ -79,14 +73,6 @@ def consultation_detail(request, slug: str):
 
 
 # --- staff pages -------------------------------------------------------------
-
-
-def team_consultation(request, slug: str) -> Consultation:
-    """The consultation for a staff page: 404 if unknown, 403 unless the viewer has a role."""
-    consultation = get_object_or_404(Consultation, slug=slug)
-    if not permissions.is_staff_of(request.user, consultation):
-        raise PermissionDenied(_("Only this consultation's team can open this page."))
-    return consultation
 
 
 @login_required

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import generics, serializers
 
-from consult.consultations.api import consultation_or_404
+from consult.access import consultation_or_404
 from consult.meetings import services as meetings
 from consult.models import Meeting
 

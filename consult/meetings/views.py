@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from consult import permissions
-from consult.consultations.views import _consultation_for, team_consultation
+from consult.access import consultation_for, team_consultation
 from consult.meetings import services as meetings
 from consult.meetings.forms import MeetingForm, MeetingSummaryForm
 from consult.models import Meeting
@@ -34,7 +34,7 @@ def _calendar_response(body: bytes, filename: str) -> HttpResponse:
 
 def meeting_detail(request, slug: str, pk: int):
     """A meeting: when (its zone and the viewer's), where, for whom; its summary and input."""
-    consultation = _consultation_for(request, slug)
+    consultation = consultation_for(request, slug)
     meeting = _meeting_of(consultation, pk)
     can_run = permissions.can_run(request.user, consultation)
     return render(
@@ -50,13 +50,13 @@ def meeting_detail(request, slug: str, pk: int):
 
 
 def meeting_ics(request, slug: str, pk: int):
-    consultation = _consultation_for(request, slug)
+    consultation = consultation_for(request, slug)
     meeting = _meeting_of(consultation, pk)
     return _calendar_response(meetings.meeting_ics(meeting=meeting), f"meeting-{meeting.pk}.ics")
 
 
 def meetings_ics(request, slug: str):
-    consultation = _consultation_for(request, slug)
+    consultation = consultation_for(request, slug)
     return _calendar_response(
         meetings.meetings_ics(consultation=consultation), f"{consultation.slug}-meetings.ics"
     )

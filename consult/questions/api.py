@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from comments.answers import selectors as answer_selectors
 from comments.answers import services as answering
-from consult.consultations.api import consultation_or_404
+from consult.access import consultation_or_404
 from consult.consultations.selectors import round_current
 from plenary import ratelimit
 

@@ -16,8 +16,8 @@ from comments import permissions as comment_permissions
 from comments.answers import selectors as answer_selectors
 from comments.answers import services as answering
 from consult import permissions
+from consult.access import consultation_for, team_consultation
 from consult.charter import services as charter
-from consult.consultations.views import _consultation_for, team_consultation
 from consult.models import Question, Round
 from consult.questions import selectors as question_selectors
 from consult.questions import services as questions
@@ -116,7 +116,7 @@ def staff_question_change(request, slug: str, number: int, ordinal: int):
 
 
 def _public_round(request, slug: str, number: int) -> Round:
-    consultation = _consultation_for(request, slug)
+    consultation = consultation_for(request, slug)
     return get_object_or_404(
         Round.objects.select_related("consultation"), consultation=consultation, number=number
     )

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from consult.consultations.views import _consultation_for
+from consult.access import consultation_for
 from consult.reminders import services as reminders
 from plenary.forms import NOT_DONE, posted, submit
 from stakeholders.models import User
@@ -60,7 +60,7 @@ def _next(request, default: str) -> str:
 @require_POST
 def follow(request, slug: str):
     """Follow (following=1) or unfollow (following absent or 0) a consultation."""
-    consultation = _consultation_for(request, slug)
+    consultation = consultation_for(request, slug)
     form = FollowForm(request.POST)
     following = submit(
         request,

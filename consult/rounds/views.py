@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from consult import permissions
+from consult.access import consultation_for, team_consultation
 from consult.charter import services as charter
-from consult.consultations.views import _consultation_for, team_consultation
 from consult.rounds import selectors as round_selectors
 from consult.rounds import services as rounds
 from consult.rounds.forms import CharterAcceptForm, RoundEditForm, RoundExtendForm
@@ -93,7 +93,7 @@ def consultation_charter(request, slug: str):
     A signed-in participant who has not yet accepted the code of conduct can
     accept it here (POST); the comment form also offers it with the first comment.
     """
-    consultation = _consultation_for(request, slug)
+    consultation = consultation_for(request, slug)
     needed = charter.charter_needed(user=request.user, consultation=consultation)
     form = CharterAcceptForm(posted(request) if needed else None)
     if request.method == "POST" and needed:

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consult import permissions
-from consult.consultations.views import team_consultation
+from consult.access import team_consultation
 from consult.models import DocumentVersion, Section
 from consult.translations import services as translations
 from consult.translations.languages import language_name

@@ -14,7 +14,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from consult import permissions
-from consult.consultations.api import consultation_or_404
+from consult.access import consultation_or_404
 from consult.models import DocumentVersion
 from consult.versions import selectors as version_selectors
 from consult.versions.diff import version_diff

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from comments.threads import selectors as comment_selectors
 from consult import permissions
-from consult.consultations.views import _consultation_for, team_consultation
+from consult.access import consultation_for, team_consultation
 from consult.models import DocumentVersion, Section
 from consult.versions import drafts, exports
 from consult.versions import selectors as version_selectors
@@ -34,7 +34,7 @@ def _version_or_404(consultation, number: int, *, is_staff: bool) -> DocumentVer
 
 def versions(request, slug: str):
     """Every version the viewer may read, its downloads, and a form to compare two."""
-    consultation = _consultation_for(request, slug)
+    consultation = consultation_for(request, slug)
     is_staff = permissions.is_staff_of(request.user, consultation)
     version_list = list(
         version_selectors.versions_for_viewer(consultation=consultation, is_staff=is_staff)
@@ -63,7 +63,7 @@ def versions(request, slug: str):
 
 
 def diff(request, slug: str, old: int, new: int):
-    consultation = _consultation_for(request, slug)
+    consultation = consultation_for(request, slug)
     is_staff = permissions.is_staff_of(request.user, consultation)
     older = _version_or_404(consultation, old, is_staff=is_staff)
     newer = _version_or_404(consultation, new, is_staff=is_staff)
@@ -83,7 +83,7 @@ def diff(request, slug: str, old: int, new: int):
 
 def version_section(request, slug: str, number: int, key: str):
     """A section as it stood in a given version, with the comments made on it then."""
-    consultation = _consultation_for(request, slug)
+    consultation = consultation_for(request, slug)
     is_staff = permissions.is_staff_of(request.user, consultation)
     version = _version_or_404(consultation, number, is_staff=is_staff)
     section = get_object_or_404(
@@ -119,7 +119,7 @@ def version_section(request, slug: str, number: int, key: str):
 
 
 def download(request, slug: str, number: int, file_format: str):
-    consultation = _consultation_for(request, slug)
+    consultation = consultation_for(request, slug)
     is_staff = permissions.is_staff_of(request.user, consultation)
     version = _version_or_404(consultation, number, is_staff=is_staff)
     if file_format not in exports.BUILDERS:

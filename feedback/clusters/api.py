@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import generics, permissions, serializers
 
-from consult.consultations.api import consultation_or_404
+from consult.access import consultation_or_404
 from feedback.clusters import services as cluster_services
 from feedback.models import CampaignCluster
 

@@ -7,7 +7,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consult.consultations.views import _consultation_for, team_consultation
+from consult.access import consultation_for, team_consultation
 from feedback.evaluation import services as evaluation
 from plenary.forms import NOT_DONE, posted, submit
 
@@ -52,7 +52,7 @@ class EvaluationForm(forms.Form):
 @login_required
 def evaluation_form(request, slug: str):
     """Participants of the consultation only; once; from the last round's close."""
-    consultation = _consultation_for(request, slug)
+    consultation = consultation_for(request, slug)
     evaluation.require_participant(request.user, consultation)
     answered = evaluation.already_answered(user=request.user, consultation=consultation)
     closed = evaluation.is_closed(consultation=consultation)

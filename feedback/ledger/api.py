@@ -18,7 +18,7 @@ from comments.attachments.services import public_attachments_by_receipt
 from comments.models import Comment
 from comments.threads.api import comment_or_404
 from comments.threads.byline import row_byline
-from consult.consultations.api import consultation_or_404
+from consult.access import consultation_or_404
 from consult.models import Consultation
 from feedback.ledger import chain, selectors, services
 from feedback.ledger.serializers import (

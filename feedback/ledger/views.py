@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from comments.attachments.services import attachment_lists_set
 from comments.threads import selectors as comment_selectors
 from consult import permissions as consult_permissions
-from consult.consultations.views import team_consultation
+from consult.access import team_consultation
 from consult.models import Consultation
 from feedback import permissions
 from feedback.ledger import selectors, services

@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from consult import permissions as consult_permissions
-from consult.consultations.api import consultation_or_404
+from consult.access import consultation_or_404
 from feedback.participation import selectors as balance_selectors
 
 

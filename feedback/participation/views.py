@@ -16,8 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET
 
 from consult import permissions as consult_permissions
-from consult.consultations.api import consultation_or_404
-from consult.consultations.views import team_consultation
+from consult.access import consultation_or_404, team_consultation
 from feedback.outreach import services as outreach
 from feedback.participation import selectors as balance_selectors
 from feedback.report import charts as report_charts

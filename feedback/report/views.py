@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from consult.consultations.views import team_consultation
+from consult.access import team_consultation
 from feedback.models import OutcomeReport
 from feedback.report import services as report
 from plenary.audit.models import Event

@@ -6,7 +6,7 @@ from rest_framework import generics, permissions, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from consult.consultations.api import consultation_or_404
+from consult.access import consultation_or_404
 from feedback.ledger import selectors
 from feedback.models import Status, Theme
 from feedback.permissions import require_can_view_themes
