@@ -4,11 +4,12 @@ from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Exists, QuerySet, Subquery
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from comments.models import Comment, ConsultationBlock
+from comments.models import Attachment, Comment, ConsultationBlock
 from consult import permissions as consult_permissions
 from consult.charter import services as charter
 from consult.models import Consultation
@@ -215,3 +216,35 @@ def can_flag(user, comment: Comment) -> bool:
         and comment.moderation != Comment.Moderation.HIDDEN
         and comment.withdrawn_at is None
     )
+
+
+def locked_for_change(*, actor, comment: Comment) -> Comment:
+    """The comment's row, locked, once its author may still change it.
+
+    Edits and withdrawal share the rules: the author only, not withdrawn,
+    while the comment's own round is open (``Round.closes_at``; a frozen clock
+    in the tests).  The lock serialises concurrent edits, so revision numbers
+    are consecutive.
+    """
+    require_is_author(actor, comment)
+    rows = Comment.objects.select_for_update(of=("self",)).select_related("round", "consultation")
+    locked = rows.get(pk=comment.pk)
+    if locked.withdrawn_at is not None:
+        raise ValidationError({"comment": _("This comment was withdrawn: it cannot be changed.")})
+    if not locked.round.is_open():
+        raise ValidationError(
+            {
+                "round": _(
+                    "The round this comment belongs to closed on %(date)s: "
+                    "it can no longer be changed."
+                )
+                % {"date": formats.date_format(timezone.localtime(locked.round.closes_at), "j F Y")}
+            }
+        )
+    return locked
+
+
+def can_download(user, attachment: Attachment) -> bool:
+    """Who may fetch a file: whoever may read its comment's text (and find its receipt)."""
+    comment = attachment.comment
+    return can_view_receipt(user, comment) and can_see_text(user, comment)

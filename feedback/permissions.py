@@ -1,6 +1,9 @@
 """Who may decide dispositions (the secretariat, per consult.permissions) and who may
 appeal one (the commenter, within the window, one open appeal at a time)."""
 
+from datetime import datetime, timedelta
+
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -8,8 +11,27 @@ from django.utils.translation import gettext as _
 from comments.models import Comment
 from consult import permissions as consult_permissions
 from consult.models import Consultation
-from feedback.ledger import selectors
-from feedback.models import DispositionEntry
+from feedback.models import Appeal, DispositionEntry
+
+
+# --- the ledger's facts the rules read (selectors and pages read them here too) -----
+def current_disposition(*, comment: Comment) -> DispositionEntry | None:
+    return (
+        DispositionEntry.objects.filter(comment=comment)
+        .select_related("target_section", "duplicate_of")
+        .order_by("-sequence")
+        .first()
+    )
+
+
+def appeal_window_closes_at(*, entry: DispositionEntry) -> datetime:
+    """The last moment the commenter may appeal this published decision."""
+    return entry.published_at + timedelta(days=settings.PLENARY_APPEAL_WINDOW_DAYS)
+
+
+def appeal_open_exists(*, comment: Comment) -> bool:
+    """Whether the comment has an appeal not answered yet."""
+    return Appeal.objects.filter(comment=comment, answers__isnull=True).exists()
 
 
 def can_decide(user, consultation: Consultation) -> bool:
@@ -32,12 +54,12 @@ def require_can_appeal(user, comment: Comment, *, now=None) -> DispositionEntry:
         raise PermissionDenied(_("Sign in to appeal a decision on your comment."))
     if comment.author_id != user.pk:
         raise PermissionDenied(_("Only the author of a comment can appeal its decision."))
-    entry = selectors.current_disposition(comment=comment)
+    entry = current_disposition(comment=comment)
     if entry is None:
         raise ValidationError(
             {"comment": _("There is no published decision on this comment to appeal yet.")}
         )
-    closes_at = selectors.appeal_window_closes_at(entry=entry)
+    closes_at = appeal_window_closes_at(entry=entry)
     if (now or timezone.now()) > closes_at:
         raise ValidationError(
             {
@@ -45,7 +67,7 @@ def require_can_appeal(user, comment: Comment, *, now=None) -> DispositionEntry:
                 % {"date": formats.date_format(timezone.localtime(closes_at), "j F Y H:i e")}
             }
         )
-    if selectors.appeal_open_exists(comment=comment):
+    if appeal_open_exists(comment=comment):
         raise ValidationError(
             {"comment": _("Your appeal on this comment is still waiting for its answer.")}
         )

@@ -5,8 +5,8 @@ from django.core import mail
 
 from comments.threads import services as comment_services
 from feedback.ledger import services as feedback_services
-from feedback.ledger.selectors import current_disposition
 from feedback.models import DispositionEntry
+from feedback.permissions import current_disposition
 
 
 @pytest.mark.django_db(transaction=True)

@@ -11,10 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from comments import permissions as comment_permissions
+from comments.access import comment_or_404
 from comments.attachments import services as attachment_files
 from comments.models import Attachment
 from comments.search.selectors import comment_search
-from comments.threads.api import comment_or_404
 from consult.access import consultation_or_404
 from consult.permissions import is_staff_of
 

@@ -31,11 +31,14 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models.functions import Substr
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from comments import permissions as comment_permissions
 from comments.models import Attachment, Comment, attachment_path
 
 PDF = "application/pdf"
@@ -353,24 +356,15 @@ def attachments_store(*, actor, comment: Comment, checked: list[CheckedFile]) ->
 def attachments_add(*, actor, comment: Comment, files) -> list[Attachment]:
     """The author adds files to their comment while its round is open.
 
-    The same gate as an edit (``comments.threads.services._locked_for_change``: the
+    The same gate as an edit (``comments.permissions.locked_for_change``: the
     author only, not withdrawn, round open); the same checks as on creation.
     """
-    from comments.threads.services import _locked_for_change
 
-    locked = _locked_for_change(actor=actor, comment=comment)
+    locked = comment_permissions.locked_for_change(actor=actor, comment=comment)
     checked = attachments_check(files, already=locked.attachments.count())
     if not checked:
         raise ValidationError({"attachments": _("Choose at least one file.")})
     return attachments_store(actor=actor, comment=locked, checked=checked)
-
-
-def can_download(user, attachment: Attachment) -> bool:
-    """Who may fetch a file: whoever may read its comment's text (and find its receipt)."""
-    from comments import permissions
-
-    comment = attachment.comment
-    return permissions.can_view_receipt(user, comment) and permissions.can_see_text(user, comment)
 
 
 PREVIEW_CHARS = 500
@@ -383,8 +377,6 @@ def attachment_lists_set(comments) -> None:
     its text; the whole text is not loaded) and ``type_label``.  Pages call it
     for the comments they show; templates/comments/_attachments.html lists them.
     """
-    from django.db.models.functions import Substr
-
     comments = [comment for comment in comments if comment is not None]
     if not comments:
         return
@@ -409,8 +401,6 @@ def public_attachments_by_receipt(*, consultation) -> dict[str, list[dict]]:
     per file.  Files of private, hidden, pending or withdrawn comments are left
     out, like their text.
     """
-    from django.urls import reverse
-
     rows = (
         Attachment.objects.filter(Comment.public_q("comment__"), comment__consultation=consultation)
         .order_by("comment_id", "pk")

@@ -22,8 +22,8 @@ from django.views.decorators.http import require_safe
 from comments import permissions
 from comments.attachments import services as attachment_files
 from comments.attachments.forms import AttachmentsField
-from comments.attachments.services import can_download
 from comments.models import Attachment
+from comments.permissions import can_download
 from comments.threads import selectors
 from plenary.forms import NOT_DONE, submit
 

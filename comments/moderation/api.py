@@ -13,9 +13,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from comments import permissions as comment_permissions
+from comments.access import comment_or_404
 from comments.models import ConsultationBlock, Flag, ModerationAction
 from comments.moderation import services as moderation
-from comments.threads.api import comment_or_404
 from comments.threads.fields import ReceiptField
 from consult.access import consultation_or_404
 

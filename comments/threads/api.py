@@ -4,7 +4,6 @@ from functools import cached_property
 
 import django_filters
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
@@ -12,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from comments import permissions as comment_permissions
+from comments.access import comment_or_404
 from comments.models import Comment
 from comments.threads import selectors, services
 from comments.threads.pagination import CommentCursorPagination
@@ -26,13 +26,6 @@ from consult.access import consultation_or_404
 from consult.permissions import is_staff_of
 from feedback.ledger.selectors import appeals_of_comment, disposition_history
 from plenary import ratelimit
-
-
-def comment_or_404(receipt: str, user) -> Comment:
-    comment = selectors.comment_by_receipt(receipt=receipt)
-    if comment is None or not comment_permissions.can_view_receipt(user, comment):
-        raise Http404(_("No comment has the receipt “%(receipt)s”.") % {"receipt": receipt})
-    return comment
 
 
 class CommentFilter(django_filters.FilterSet):

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from comments import permissions
@@ -233,32 +233,6 @@ def comment_write(
     return comment
 
 
-def _locked_for_change(*, actor, comment: Comment) -> Comment:
-    """The comment's row, locked, once its author may still change it.
-
-    Edits and withdrawal share the rules: the author only, not withdrawn,
-    while the comment's own round is open (``Round.closes_at``; a frozen clock
-    in the tests).  The lock serialises concurrent edits, so revision numbers
-    are consecutive.
-    """
-    permissions.require_is_author(actor, comment)
-    rows = Comment.objects.select_for_update(of=("self",)).select_related("round", "consultation")
-    locked = rows.get(pk=comment.pk)
-    if locked.withdrawn_at is not None:
-        raise ValidationError({"comment": _("This comment was withdrawn: it cannot be changed.")})
-    if not locked.round.is_open():
-        raise ValidationError(
-            {
-                "round": _(
-                    "The round this comment belongs to closed on %(date)s: "
-                    "it can no longer be changed."
-                )
-                % {"date": formats.date_format(timezone.localtime(locked.round.closes_at), "j F Y")}
-            }
-        )
-    return locked
-
-
 @transaction.atomic
 def comment_edit(*, actor, comment: Comment, body: str) -> Comment:
     """The author replaces the text of their comment while its round is open.
@@ -272,7 +246,7 @@ def comment_edit(*, actor, comment: Comment, body: str) -> Comment:
     In a pre-moderated consultation, the edit of an author whose new comments
     would still wait for approval waits again (``moderation`` back to pending).
     """
-    locked = _locked_for_change(actor=actor, comment=comment)
+    locked = permissions.locked_for_change(actor=actor, comment=comment)
     validate_body(body)
     if body == locked.body:
         raise ValidationError(
@@ -312,7 +286,7 @@ def comment_withdraw(*, actor, comment: Comment) -> Comment:
     ledger's hash chain does not cover comment text, so it is unaffected.
     There is no undo.
     """
-    locked = _locked_for_change(actor=actor, comment=comment)
+    locked = permissions.locked_for_change(actor=actor, comment=comment)
     locked.withdrawn_at = timezone.now()
     locked.save(update_fields=["withdrawn_at", "updated_at"])
     pages_changed()  # its text leaves the stored pages at once (plenary/pagecache.py)

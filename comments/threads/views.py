@@ -26,11 +26,8 @@ from consult.versions.selectors import earlier_comment_counts
 from feedback import permissions as feedback_permissions
 from feedback.ledger import services as feedback_services
 from feedback.ledger.forms import AppealForm
-from feedback.ledger.selectors import (
-    appeal_window_closes_at,
-    current_disposition,
-    disposition_history_with_appeals,
-)
+from feedback.ledger.selectors import disposition_history_with_appeals
+from feedback.permissions import appeal_window_closes_at, current_disposition
 from plenary import ratelimit
 from plenary.forms import NOT_DONE, posted, submit
 from plenary.keyset import page_from_query

@@ -1,13 +1,47 @@
 """Reads of rounds: the public timeline of a consultation's rounds."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from consult.models import Consultation, Round, RoundExtension
-from consult.rounds.services import countdown, is_short
+
+# Windows are compared to the minute (the staff form's precision).
+WINDOW_SLACK = timedelta(minutes=1)
+
+
+def min_window() -> timedelta:
+    return timedelta(days=settings.PLENARY_MIN_ROUND_DAYS)
+
+
+def is_short(*, opens_at: datetime, closes_at: datetime) -> bool:
+    """Shorter than the site's minimum window (to the minute)."""
+    return closes_at - opens_at < min_window() - WINDOW_SLACK
+
+
+def duration(delta: timedelta) -> str:
+    days, hours = delta.days, delta.seconds // 3600
+    if days and hours:
+        return _("%(days)s, %(hours)s") % {
+            "days": ngettext("%(n)d day", "%(n)d days", days) % {"n": days},
+            "hours": ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours},
+        }
+    if days:
+        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
+    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
+
+
+def countdown(*, until: datetime, now: datetime | None = None) -> str:
+    """ "3 days, 4 hours" (or "less than an hour") until ``until``."""
+    left = until - (now or timezone.now())
+    if left < timedelta(hours=1):
+        return _("less than an hour")
+    return duration(left)
 
 
 @dataclass

@@ -34,28 +34,17 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from consult import permissions
 from consult.models import Consultation, Round, RoundExtension
 from consult.reminders import services as reminders
+from consult.rounds.selectors import WINDOW_SLACK, duration, is_short
 from plenary.audit.services import audit_record
 from plenary.outbox import services as outbox
 from stakeholders.accounts.unsubscribe import Kind, send_reminder
 
-# Windows are compared to the minute (the staff form's precision).
-WINDOW_SLACK = timedelta(minutes=1)
 # An opening or close first seen later than this is stamped without mail.
 ANNOUNCE_LATE = timedelta(days=1)
-
-
-def min_window() -> timedelta:
-    return timedelta(days=settings.PLENARY_MIN_ROUND_DAYS)
-
-
-def is_short(*, opens_at: datetime, closes_at: datetime) -> bool:
-    """Shorter than the site's minimum window (to the minute)."""
-    return closes_at - opens_at < min_window() - WINDOW_SLACK
 
 
 def _overlapping(consultation, *, opens_at, closes_at, exclude=None) -> Round | None:
@@ -90,7 +79,7 @@ def window_errors(
             "Say why it is shorter: the reason is shown publicly beside the round."
         ) % {
             "min": settings.PLENARY_MIN_ROUND_DAYS,
-            "days": _duration(closes_at - opens_at),
+            "days": duration(closes_at - opens_at),
         }
     if not errors:
         overlapping = _overlapping(
@@ -105,26 +94,6 @@ def window_errors(
                 "closes": reminders.moment_text(overlapping.closes_at),
             }
     return errors
-
-
-def _duration(delta: timedelta) -> str:
-    days, hours = delta.days, delta.seconds // 3600
-    if days and hours:
-        return _("%(days)s, %(hours)s") % {
-            "days": ngettext("%(n)d day", "%(n)d days", days) % {"n": days},
-            "hours": ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours},
-        }
-    if days:
-        return ngettext("%(n)d day", "%(n)d days", days) % {"n": days}
-    return ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}
-
-
-def countdown(*, until: datetime, now: datetime | None = None) -> str:
-    """ "3 days, 4 hours" (or "less than an hour") until ``until``."""
-    left = until - (now or timezone.now())
-    if left < timedelta(hours=1):
-        return _("less than an hour")
-    return _duration(left)
 
 
 # --- services --------------------------------------------------------------------

@@ -2,9 +2,7 @@
 
 import statistics
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.db.models import (
     Count,
     F,
@@ -40,15 +38,6 @@ def latest_entry_ids(*, comment_ids: list[int]) -> QuerySet:
     return DispositionEntry.objects.filter(
         comment_id__in=comment_ids, pk=Subquery(latest.values("pk")[:1])
     ).values("pk")
-
-
-def current_disposition(*, comment: Comment) -> DispositionEntry | None:
-    return (
-        DispositionEntry.objects.filter(comment=comment)
-        .select_related("target_section", "duplicate_of")
-        .order_by("-sequence")
-        .first()
-    )
 
 
 def disposition_history(*, comment: Comment) -> QuerySet[DispositionEntry]:
@@ -203,11 +192,6 @@ def ledger_export_rows(*, consultation: Consultation) -> QuerySet[dict]:
 # --- appeals -------------------------------------------------------------------
 
 
-def appeal_window_closes_at(*, entry: DispositionEntry) -> datetime:
-    """The last moment the commenter may appeal this published decision."""
-    return entry.published_at + timedelta(days=settings.PLENARY_APPEAL_WINDOW_DAYS)
-
-
 def with_appeal_answer(appeals: QuerySet[Appeal]) -> QuerySet[Appeal]:
     """Annotate ``answered_at`` and ``answer_sequence`` (the first entry answering
     each appeal, or None): the appeal's ``status`` then needs no query."""
@@ -221,11 +205,6 @@ def with_appeal_answer(appeals: QuerySet[Appeal]) -> QuerySet[Appeal]:
 def appeals_of_comment(*, comment: Comment) -> QuerySet[Appeal]:
     """Every appeal on a comment, oldest first, with its answer annotated."""
     return with_appeal_answer(Appeal.objects.filter(comment=comment)).order_by("created_at", "pk")
-
-
-def appeal_open_exists(*, comment: Comment) -> bool:
-    """Whether the comment has an appeal not answered yet."""
-    return Appeal.objects.filter(comment=comment, answers__isnull=True).exists()
 
 
 def appeals_open(*, consultation: Consultation) -> QuerySet[Appeal]:

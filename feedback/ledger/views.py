@@ -24,7 +24,7 @@ from feedback.ledger import selectors, services
 from feedback.ledger.filters import TriageFilter
 from feedback.ledger.forms import BulkDecisionForm, DispositionForm, LedgerFilterForm, SnippetForm
 from feedback.models import DispositionDraft, RationaleSnippet, Status
-from feedback.themes import views as theme_views
+from feedback.themes.forms import triage_tagging
 from plenary.forms import NOT_DONE, submit
 from stakeholders.registry.selectors import stakeholder_groups
 
@@ -88,7 +88,7 @@ def triage(request, slug: str):
         messages.success(request, done)
         return redirect(request.get_full_path())
     # Secretariat and analysts: "tag / untag the selected comments" (feedback/themes/views.py).
-    tagging, tagged = theme_views.triage_tagging(request, consultation)
+    tagging, tagged = triage_tagging(request, consultation)
     if tagged is not NOT_DONE:
         messages.success(request, tagged)
         return redirect(request.get_full_path())

@@ -3,10 +3,16 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from comments.models import Comment
+from consult.models import Consultation
+from feedback import permissions
+from feedback.ledger import selectors
 from feedback.ledger.forms import ReceiptListField
 from feedback.models import Theme
+from feedback.themes import services as themes
+from plenary.forms import NOT_DONE, submit
 
 
 class ThemeForm(forms.Form):
@@ -139,3 +145,39 @@ class SuggestionDecisionForm(forms.Form):
 def _comment_choice_label(comment) -> str:
     body = " ".join(comment.body.split())
     return f"{comment.receipt} — {body[:160]}{'…' if len(body) > 160 else ''}"
+
+
+def triage_tagging(request, consultation: Consultation):
+    """The triage page's "tag / untag the selected comments" form.
+
+    Returns ``(form, outcome)``: the form is None for whoever may not manage
+    themes; the outcome is the message to show after a successful POST, else
+    ``NOT_DONE`` (errors are then on the form, beside their fields).
+    """
+    if not permissions.can_manage_themes(request.user, consultation):
+        return None, NOT_DONE
+    bound = request.method == "POST" and "theme_action" in request.POST
+    form = TriageTagForm(
+        request.POST if bound else None, themes=selectors.themes_of(consultation=consultation)
+    )
+
+    def tag(data):
+        theme, comments = data["theme"], data["comments"]
+        if data["theme_action"] == TriageTagForm.UNTAG:
+            n = themes.theme_untag(actor=request.user, theme=theme, comments=comments)
+            return ngettext(
+                "%(n)d comment removed from “%(theme)s”.",
+                "%(n)d comments removed from “%(theme)s”.",
+                n,
+            ) % {"n": n, "theme": theme.name}
+        n = themes.theme_tag(actor=request.user, theme=theme, comments=comments)
+        message = ngettext(
+            "%(n)d comment tagged “%(theme)s”.", "%(n)d comments tagged “%(theme)s”.", n
+        ) % {"n": n, "theme": theme.name}
+        if len(comments) > n:
+            message += " " + ngettext(
+                "%(n)d already carried it.", "%(n)d already carried it.", len(comments) - n
+            ) % {"n": len(comments) - n}
+        return message
+
+    return form, submit(request, form, tag) if bound else NOT_DONE

@@ -27,7 +27,6 @@ from feedback.themes.forms import (
     SuggestionDecisionForm,
     ThemeDeleteForm,
     ThemeForm,
-    TriageTagForm,
     UntagForm,
 )
 from plenary.forms import NOT_DONE, posted, submit
@@ -275,39 +274,3 @@ def comment_themes(request, receipt: str):
         "feedback/themes_comment.html",
         {"comment": comment, "consultation": consultation, "form": form},
     )
-
-
-def triage_tagging(request, consultation: Consultation):
-    """The triage page's "tag / untag the selected comments" form.
-
-    Returns ``(form, outcome)``: the form is None for whoever may not manage
-    themes; the outcome is the message to show after a successful POST, else
-    ``NOT_DONE`` (errors are then on the form, beside their fields).
-    """
-    if not permissions.can_manage_themes(request.user, consultation):
-        return None, NOT_DONE
-    bound = request.method == "POST" and "theme_action" in request.POST
-    form = TriageTagForm(
-        request.POST if bound else None, themes=selectors.themes_of(consultation=consultation)
-    )
-
-    def tag(data):
-        theme, comments = data["theme"], data["comments"]
-        if data["theme_action"] == TriageTagForm.UNTAG:
-            n = themes.theme_untag(actor=request.user, theme=theme, comments=comments)
-            return ngettext(
-                "%(n)d comment removed from “%(theme)s”.",
-                "%(n)d comments removed from “%(theme)s”.",
-                n,
-            ) % {"n": n, "theme": theme.name}
-        n = themes.theme_tag(actor=request.user, theme=theme, comments=comments)
-        message = ngettext(
-            "%(n)d comment tagged “%(theme)s”.", "%(n)d comments tagged “%(theme)s”.", n
-        ) % {"n": n, "theme": theme.name}
-        if len(comments) > n:
-            message += " " + ngettext(
-                "%(n)d already carried it.", "%(n)d already carried it.", len(comments) - n
-            ) % {"n": len(comments) - n}
-        return message
-
-    return form, submit(request, form, tag) if bound else NOT_DONE

@@ -18,6 +18,7 @@ from comments.models import Comment
 from comments.threads import services as comment_services
 from consult.consultations import services
 from consult.models import Follow, Round, RoundExtension
+from consult.rounds import selectors as round_selectors
 from consult.rounds import services as rounds
 from consult.versions import services as version_services
 from plenary.audit.models import AuditEvent
@@ -446,11 +447,12 @@ def test_timeline_shows_past_counts_the_current_countdown_and_the_next_round(
 
 def test_countdown_wording():
     now = T0
-    assert rounds.countdown(until=now + timedelta(days=3, hours=4, minutes=59), now=now) == (
+    countdown = round_selectors.countdown
+    assert countdown(until=now + timedelta(days=3, hours=4, minutes=59), now=now) == (
         "3 days, 4 hours"
     )
-    assert rounds.countdown(until=now + timedelta(minutes=59), now=now) == "less than an hour"
-    assert rounds.countdown(until=now + timedelta(days=1), now=now) == "1 day"
+    assert countdown(until=now + timedelta(minutes=59), now=now) == "less than an hour"
+    assert countdown(until=now + timedelta(days=1), now=now) == "1 day"
 
 
 # --- the viewer's time zone -----------------------------------------------------------------

@@ -19,6 +19,7 @@ from django.utils import timezone
 from comments.threads import services as comment_services
 from consult.consultations import services as consult_services
 from consult.models import Role
+from feedback import permissions as feedback_permissions
 from feedback.ledger import selectors, services
 from feedback.models import Appeal, AppealStatus, DispositionDraft, DispositionEntry, Status
 from tests.stakeholders.factories import ParticipantFactory, convenor
@@ -96,7 +97,7 @@ def test_author_can_appeal_within_the_window(stakeholder, comment, decided):
         assert appeal.created_at == now
         assert appeal.answer_due_at == now + timedelta(days=ANSWER)
         assert appeal.status == AppealStatus.OPEN
-    assert selectors.appeal_open_exists(comment=comment)
+    assert feedback_permissions.appeal_open_exists(comment=comment)
 
 
 def test_appeal_on_the_last_moment_of_the_window_is_accepted(stakeholder, comment, decided):
@@ -178,8 +179,8 @@ def test_answer_with_rationale_closes_the_appeal_and_reaches_the_commenter_once(
         assert appeal.answered_at == timezone.now()
     assert entry.appeal == appeal
     assert entry.sequence == decided.sequence + 1
-    assert selectors.current_disposition(comment=comment) == entry
-    assert not selectors.appeal_open_exists(comment=comment)
+    assert feedback_permissions.current_disposition(comment=comment) == entry
+    assert not feedback_permissions.appeal_open_exists(comment=comment)
     assert list(selectors.appeals_open(consultation=comment.consultation)) == []
     to_commenter = [m for m in mail.outbox if m.to == [stakeholder.email]]
     assert len(to_commenter) == 1
@@ -206,7 +207,7 @@ def test_answer_without_rationale_is_refused_whatever_the_status(
     assert "rationale" in exc.value.message_dict
     assert DispositionEntry.objects.filter(appeal=appeal).count() == 0
     assert DispositionDraft.objects.count() == 0
-    assert selectors.appeal_open_exists(comment=comment)
+    assert feedback_permissions.appeal_open_exists(comment=comment)
 
 
 @pytest.mark.parametrize("status", [Status.ACCEPTED, Status.NOTED])
@@ -368,7 +369,7 @@ def test_only_this_consultations_secretariat_can_answer(
     with pytest.raises(PermissionDenied):
         answer(actor, comment, appeal)
     assert DispositionEntry.objects.filter(appeal=appeal).count() == 0
-    assert selectors.appeal_open_exists(comment=comment)
+    assert feedback_permissions.appeal_open_exists(comment=comment)
 
 
 # --- pages ---------------------------------------------------------------------

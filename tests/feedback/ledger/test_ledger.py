@@ -6,8 +6,8 @@ from django.db import DatabaseError, connection, transaction
 
 from comments.threads import services as comment_services
 from feedback.ledger import services
-from feedback.ledger.selectors import current_disposition
 from feedback.models import RATIONALE_REQUIRED, DispositionDraft, DispositionEntry, Status
+from feedback.permissions import current_disposition
 
 
 @pytest.fixture
