@@ -22,6 +22,8 @@ from pathlib import Path
 
 import polib
 from django.conf import settings
+from django.core.management import call_command
+from django.core.management.commands import makemessages
 
 DOMAINS = ("django",)
 CONTEXT_SEPARATOR = "\x04"
@@ -179,9 +181,6 @@ def extract(target: Path) -> polib.POFile:
     Django's own ``makemessages`` (GNU xgettext underneath), redirected so that
     the repository's catalogues are not touched.
     """
-    from django.core.management import call_command
-    from django.core.management.commands import makemessages
-
     target = Path(target)
     target.mkdir(parents=True, exist_ok=True)
 

@@ -1,5 +1,6 @@
 """Process health endpoints for load balancers and orchestrators."""
 
+import redis
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
@@ -23,8 +24,6 @@ def readyz(request):
     except Exception as exc:
         checks["database"] = f"error: {exc.__class__.__name__}"
     if settings.REDIS_URL:
-        import redis
-
         try:
             redis.Redis.from_url(
                 settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1

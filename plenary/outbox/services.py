@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone, translation
 
+from plenary.celery import app
 from plenary.outbox.models import MailDelivery, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -33,8 +34,6 @@ def enqueue(task_name: str, **kwargs: object) -> OutboxMessage:
 
 def _task(task_name: str):
     """The registered task; task names are ``<module>.<function>``, so import the module."""
-    from plenary.celery import app
-
     if task_name not in app.tasks:
         import_module(task_name.rsplit(".", 1)[0])
     return app.tasks[task_name]
@@ -145,8 +144,6 @@ def relay(*, batch_size: int = 200) -> int:
     are idempotent.  First, rows published long ago but not done are
     delivered again (``_redeliver``).
     """
-    from plenary.celery import app
-
     if settings.PLENARY_TASKS_INLINE:
         return _relay_inline(batch_size=batch_size)
     published = _redeliver(app, batch_size=batch_size)
