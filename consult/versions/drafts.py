@@ -112,6 +112,7 @@ def docx_to_markdown(content: bytes) -> str:
     archive = _zip_or_refuse(content, claimed="DOCX")
     if "word/document.xml" not in archive.namelist():
         raise _refuse(_("This file is not a real DOCX document: it has no Word document inside."))
+    # Loaded on demand: only an upload of this kind (or a large match) needs it.
     from docx import Document
 
     try:
@@ -127,6 +128,7 @@ def docx_to_markdown(content: bytes) -> str:
 
 
 def _docx_blocks(document) -> list[tuple[str, str]]:
+    # Loaded on demand: only an upload of this kind (or a large match) needs it.
     from docx.table import Table
 
     blocks: list[tuple[str, str]] = []
@@ -163,6 +165,7 @@ def odt_to_markdown(content: bytes) -> str:
         mimetype = b""
     if mimetype != ODT_MIMETYPE or "content.xml" not in archive.namelist():
         raise _refuse(_("This file is not a real ODT document: it is not an OpenDocument text."))
+    # Loaded on demand: only an upload of this kind (or a large match) needs it.
     from odf import teletype
     from odf.opendocument import load
 
@@ -307,6 +310,7 @@ def fresh_key(heading: str, taken: set[str]) -> str:
 
 def _incidence(sets: list[frozenset[str]], vocabulary: dict[str, int]):
     """A sparse 0/1 matrix: one row per word set, one column per word of ``vocabulary``."""
+    # Loaded on demand: only an upload of this kind (or a large match) needs it.
     import numpy as np
     from scipy.sparse import csr_matrix
 
@@ -320,6 +324,7 @@ def _incidence(sets: list[frozenset[str]], vocabulary: dict[str, int]):
 
 
 def _jaccard_matrix(a: list[frozenset[str]], b: list[frozenset[str]], vocabulary):
+    # Loaded on demand: only an upload of this kind (or a large match) needs it.
     import numpy as np
 
     left, right = _incidence(a, vocabulary), _incidence(b, vocabulary)
@@ -343,6 +348,7 @@ def _scored_pairs(new_texts: list[_Text], old_texts: list[_Text]) -> list[tuple[
     The same score as ``similarity``, for all pairs at once: word-incidence
     matrices multiplied (scipy.sparse), so 500 x 500 sections take milliseconds
     rather than the seconds a Python loop over set intersections takes."""
+    # Loaded on demand: only an upload of this kind (or a large match) needs it.
     import numpy as np
 
     if not new_texts or not old_texts:

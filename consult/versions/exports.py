@@ -147,6 +147,7 @@ _CSS = Path(settings.BASE_DIR) / "static" / "css" / "version-export.css"
 
 
 def version_pdf(*, version: DocumentVersion) -> bytes:
+    # Loaded on demand: only a download in this format needs it.
     from weasyprint import CSS, HTML
 
     html = render_to_string(
@@ -170,6 +171,7 @@ def version_pdf(*, version: DocumentVersion) -> bytes:
 
 
 def version_docx(*, version: DocumentVersion) -> bytes:
+    # Loaded on demand: only a download in this format needs it.
     from docx import Document
     from docx.shared import Pt
 
@@ -213,6 +215,7 @@ def version_docx(*, version: DocumentVersion) -> bytes:
 
 
 def version_odt(*, version: DocumentVersion) -> bytes:
+    # Loaded on demand: only a download in this format needs it.
     from odf.dc import Title
     from odf.opendocument import OpenDocumentText
     from odf.style import ParagraphProperties, Style, TextProperties
