@@ -1,7 +1,7 @@
 """Versioned drafts: file import (DOCX, ODT, Markdown), section matching, match corrections.
 
 One import path: every upload is converted to Markdown here and handed to
-``consult.consultations.services.draft_import`` with its ``source_format``; that service
+``consult.versions.services.draft_import`` with its ``source_format``; that service
 splits it into sections and asks ``propose_matches`` for their keys, so a
 section that continues a section of the previous version keeps its key
 (``Section.previous`` and ``match_score`` say which one, and how sure the
