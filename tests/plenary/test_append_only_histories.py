@@ -1,15 +1,26 @@
 """Histories owed to participants and auditors refuse rewriting, in the model
 and (on PostgreSQL) in the database itself: the audit log, comment revisions
 and moderation actions.  The ledger's own trigger is tested in
-tests/feedback/ledger/test_ledger.py."""
+tests/feedback/ledger/test_ledger.py; all four triggers, as the migrations
+leave them (through plenary.append_only), at the end of this file."""
+
+import re
 
 import pytest
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from comments.models import CommentRevision, ModerationAction
 from comments.threads import services as comment_services
+from feedback.ledger import services as ledger_services
+from feedback.models import Status
 from plenary.audit.models import AuditEvent, Event
 from plenary.audit.services import audit_record
+from tests.plenary.test_append_only_sql import (
+    AUDIT_FUNCTION_0004,
+    HISTORY_FUNCTION,
+    LEDGER_UP,
+    bodies,
+)
 from tests.stakeholders.factories import UserFactory
 
 postgres_only = pytest.mark.skipif(
@@ -100,3 +111,66 @@ def test_deleting_an_account_keeps_its_audit_events_with_the_address(db):
     assert event.actor_id is None
     assert event.actor_email == "leaver@example.org"
     assert event.event == Event.SIGN_IN
+
+
+# --- the triggers as the migrations leave them -------------------------------------
+
+# trigger -> (table, function, the old migration's text of that function)
+TRIGGERS = {
+    "ledger_append_only": ("feedback_dispositionentry", "plenary_ledger_append_only", LEDGER_UP),
+    "comments_commentrevision_append_only": (
+        "comments_commentrevision",
+        "plenary_history_append_only",
+        HISTORY_FUNCTION,
+    ),
+    "comments_moderationaction_append_only": (
+        "comments_moderationaction",
+        "plenary_history_append_only",
+        HISTORY_FUNCTION,
+    ),
+    "audit_append_only": ("audit_auditevent", "plenary_audit_append_only", AUDIT_FUNCTION_0004),
+}
+
+
+@postgres_only
+def test_the_migrations_leave_the_append_only_triggers_as_deployed_databases_have_them(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.tgname, t.tgrelid::regclass::text, p.proname, t.tgenabled, "
+            "pg_get_triggerdef(t.oid), p.prosrc "
+            "FROM pg_trigger t JOIN pg_proc p ON p.oid = t.tgfoid WHERE NOT t.tgisinternal"
+        )
+        found = {row[0]: row[1:] for row in cursor.fetchall()}
+    assert set(TRIGGERS) <= set(found)
+    for name, (table, function, old_sql) in TRIGGERS.items():
+        found_table, found_function, enabled, definition, source = found[name]
+        assert (found_table, found_function, enabled) == (table, function, "O")
+        assert "BEFORE DELETE OR UPDATE" in definition and "FOR EACH ROW" in definition
+        # The function's text is the one the hand-written migration stored.
+        assert source == bodies(old_sql)[0]
+
+
+@postgres_only
+def test_each_trigger_refuses_update_and_delete_with_its_message(
+    secretariat, comment, moderation_action
+):
+    entry = ledger_services.disposition_record(
+        actor=secretariat, comment=comment, status=Status.NOTED, rationale="", publish=True
+    )
+    event = audit_record(event=Event.SIGN_IN_FAILED, target="x@example.org")
+    rows = [
+        ("feedback_dispositionentry", "rationale = 'x'", entry.pk, "the disposition ledger"),
+        ("comments_commentrevision", "body = 'x'", comment.revisions.get().pk, None),
+        ("comments_moderationaction", "reason = 'x'", moderation_action.pk, None),
+        ("audit_auditevent", "target = 'x'", event.pk, "the audit log"),
+    ]
+    for table, assignment, pk, subject in rows:
+        for verb, sql in (
+            ("UPDATE", f"UPDATE {table} SET {assignment} WHERE id = %s"),  # noqa: S608
+            ("DELETE", f"DELETE FROM {table} WHERE id = %s"),  # noqa: S608
+        ):
+            message = f"{subject or table} is append-only ({verb} refused)"
+            # integrity_constraint_violation: Django raises IntegrityError.
+            with pytest.raises(IntegrityError, match=rf"^{re.escape(message)}"):
+                with transaction.atomic(), connection.cursor() as cursor:
+                    cursor.execute(sql, [pk])
