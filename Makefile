@@ -4,7 +4,8 @@
 #
 #   make run     demo on http://127.0.0.1:8000 (SQLite, tasks in-process, demo data)
 #   make test    the whole test suite (extra pytest arguments: PYTEST_ARGS="...")
-#   make lint    ruff check + ruff format --check + bandit (high severity)
+#   make lint    ruff check + ruff format --check + lint-imports + bandit (high severity)
+#   make typecheck  mypy with the Django and DRF stubs ([tool.mypy] in pyproject.toml)
 #   make messages  re-extract the strings (needs GNU gettext) and list the untranslated ones
 
 SHELL := /bin/bash
@@ -28,12 +29,13 @@ STAMP_DEV := $(VENV)/.installed-dev
 STATIC_MANIFEST := staticfiles/staticfiles.json
 STATIC_SOURCES := $(shell find static -type f 2>/dev/null)
 
-.PHONY: help run test lint install install-dev clean messages
+.PHONY: help run test lint typecheck install install-dev clean messages
 
 help:
 	@echo "make run    start the demo on http://127.0.0.1:$(PORT) (PORT=... to change)"
 	@echo "make test   run the test suite (PYTEST_ARGS=\"-k receipt -x\" to pass arguments)"
-	@echo "make lint   ruff check, ruff format --check and bandit (high severity)"
+	@echo "make lint   ruff check, ruff format --check, lint-imports and bandit (high severity)"
+	@echo "make typecheck  mypy on the platform and the apps' services, selectors, permissions and access"
 	@echo "make clean  remove the virtualenv stamps and collected static files"
 	@echo "make messages  re-extract translatable strings; untranslated ones go to i18n-missing.json"
 
@@ -76,7 +78,13 @@ test: $(STAMP_DEV)
 lint: $(STAMP_DEV)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(BIN)/bandit --quiet --recursive --severity-level high $(BANDIT_PATHS)
+
+# What is checked and how strictly: [tool.mypy] in pyproject.toml.  The cache
+# (.mypy_cache) makes a second run a few seconds.
+typecheck: $(STAMP_DEV)
+	$(BIN)/mypy
 
 clean:
 	rm -rf staticfiles $(STAMP_RUN) $(STAMP_DEV)

@@ -1,5 +1,7 @@
 """API plumbing shared by every app: the error format, and its place in the schema."""
 
+from typing import TYPE_CHECKING
+
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
@@ -10,6 +12,9 @@ from rest_framework import exceptions, serializers
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from plenary.ratelimit import RateLimited
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise  # django-stubs-ext: a dev dependency
 
 
 def exception_handler(exc, context):
@@ -60,7 +65,7 @@ class AutoSchema(DrfSpectacularAutoSchema):
             return responses
         view = self.view
         writes = self.method not in ("GET", "HEAD", "OPTIONS")
-        errors = {}
+        errors: dict[str, tuple[type[serializers.Serializer] | OpenApiTypes, StrOrPromise]] = {}
         if writes or getattr(view, "filterset_class", None):
             errors["400"] = (OpenApiTypes.OBJECT, _("Invalid input: messages by field name."))
         if view.get_authenticators():

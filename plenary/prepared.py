@@ -62,7 +62,7 @@ _KINDS = (int, str)
 
 
 def _standins(kinds: dict[str, type], which: int) -> dict[str, Any]:
-    values = {}
+    values: dict[str, Any] = {}
     for offset, (name, kind) in enumerate(kinds.items()):
         if kind is int:
             values[name] = _INT_STANDINS[which] + offset * 101
@@ -197,7 +197,8 @@ def _check_supported(queryset) -> None:
         raise ImproperlyConfigured("Prepared's build must return a QuerySet.")
     if queryset._iterable_class not in (ModelIterable, ValuesIterable):
         raise ImproperlyConfigured("Prepared answers model instances or values() only.")
-    if queryset._prefetch_related_lookups or queryset._known_related_objects:
+    # Private QuerySet state, which the stubs leave out.
+    if queryset._prefetch_related_lookups or queryset._known_related_objects:  # type: ignore[attr-defined]
         raise ImproperlyConfigured("Prepared does not prefetch or follow a related manager.")
 
 
@@ -237,7 +238,8 @@ def _hydrator(queryset: QuerySet, compiler, alias: str) -> Callable[[list[tuple]
     model_cls = klass_info["model"]
     start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
     init_list = [column[0].target.attname for column in select[start:end]]
-    populators = get_related_populators(klass_info, select, alias)
+    # The stubs have Django 6.1's signature (a fourth fetch_mode); 5.2's takes three.
+    populators = get_related_populators(klass_info, select, alias)  # type: ignore[call-arg]
 
     def objects(rows):
         found = []

@@ -1,9 +1,18 @@
 """What the API's serializers share."""
 
 import copy
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    from rest_framework.serializers import ModelSerializer
+
+    # Mixed into ModelSerializer subclasses: type-check it as one.
+    _Base = ModelSerializer
+else:
+    _Base = object
 
 
-class FieldsBuiltOnce:
+class FieldsBuiltOnce(_Base):
     """A ModelSerializer that reads its model's fields once per class, not per instance.
 
     DRF builds a ModelSerializer's fields from the model's for every
@@ -15,6 +24,8 @@ class FieldsBuiltOnce:
     fields do not depend on the instance, the context or the request.  A
     subclass keeps its own set.
     """
+
+    _fields_built_once: ClassVar[dict[str, Any]]
 
     def get_fields(self):
         cls = type(self)

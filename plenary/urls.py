@@ -8,7 +8,7 @@ from plenary import views
 
 # The admin signs in through allauth, so two-factor sign-in cannot be skipped
 # by posting a password to /admin/login/.
-admin.site.login = secure_admin_login(admin.site.login)
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]  # on purpose
 
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),

@@ -10,17 +10,18 @@ from consult.questions.selectors import questions_of
 from consult.questions.services import CHOICE_KINDS
 
 
-def answers_of(*, actor, round_: Round) -> dict[str, object]:
+def answers_of(*, actor, round_: Round) -> dict[str, str | list[str]]:
     """The participant's current choice and scale answers, as form initial data."""
     if not actor.is_authenticated:
         return {}
-    current: dict[str, object] = {}
+    current: dict[str, str | list[str]] = {}
     rows = Answer.objects.filter(question__round=round_, respondent=actor).values_list(
         "question__ordinal", "question__kind", "choice__ordinal", "scale_value"
     )
     for ordinal, kind, choice, scale in rows:
         key = f"q{ordinal}"
         if kind == Question.Kind.MULTIPLE:
+            # A multiple-choice question's key only ever holds a list.
             current.setdefault(key, []).append(str(choice))  # type: ignore[union-attr]
         elif kind == Question.Kind.SINGLE:
             current[key] = str(choice)

@@ -388,7 +388,7 @@ def attachment_lists_set(comments) -> None:
         .order_by("comment_id", "pk")
     )
     for row in rows:
-        row.type_label = LABELS.get(row.content_type, row.content_type)
+        row.type_label = LABELS.get(row.content_type, row.content_type)  # type: ignore[attr-defined]  # for the template
         by_comment[row.comment_id].append(row)
     for comment in comments:
         comment.attachment_list = by_comment[comment.pk]

@@ -334,7 +334,7 @@ def moderation_notice_send(*, action_id: int) -> bool:
         person = record.comment.author
     if person is None or not person.email:
         return False
-    subjects = {
+    subjects: dict[str, str] = {
         Action.HIDE: _("[%(c)s] A moderator hid your comment %(r)s"),
         Action.RESTORE: _("[%(c)s] Your comment %(r)s is shown again"),
         Action.DISMISS: _("[%(c)s] Reports about your comment %(r)s were dismissed"),

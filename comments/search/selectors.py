@@ -113,7 +113,8 @@ _TOKEN = re.compile(r'(-?)"([^"]+)"|(-?)(\S+)')
 
 def _terms(query: str) -> tuple[list[str], list[str]]:
     """(required, excluded) terms of a websearch-style query, for the SQLite engine."""
-    required, excluded = [], []
+    required: list[str] = []
+    excluded: list[str] = []
     for minus_phrase, phrase, minus_word, word in _TOKEN.findall(query):
         term = (phrase or word).strip().strip(".,;:!?()[]{}'")
         if not term or (word and term.lower() == "or"):
@@ -138,7 +139,8 @@ def _mark(text: str, terms: list[str]) -> SafeString:
     if not terms:
         return SafeString(escape(text))
     pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.I)
-    out, last = [], 0
+    out: list[str] = []
+    last = 0
     for match in pattern.finditer(text):
         out.append(escape(text[last : match.start()]))
         out.append(f"<mark>{escape(match.group())}</mark>")

@@ -241,9 +241,9 @@ def _attach_previews(threads: list[Comment]) -> None:
         # what a page costs does not depend on what it holds (tests pin the count).
         replies = replies.filter(pk__in=ids) if ids else replies.filter(pk__isnull=True)
         for reply in _in_thread(replies, replies=True):
-            by_root[reply.root_id].append(reply)
+            by_root[reply.root_id].append(reply)  # type: ignore[index]  # a reply has a root
     for thread in threads:
-        thread.reply_list = by_root[thread.pk]
+        thread.reply_list = by_root[thread.pk]  # type: ignore[attr-defined]  # for the template
 
 
 def section_thread_page(

@@ -101,7 +101,8 @@ def comment_create(
 
     section: Section | None = None
     if section_key:
-        section = section_in_version(version_id=round_.document_version_id, key=section_key)
+        # A round without a draft version passes None: no section matches, the key is refused.
+        section = section_in_version(version_id=round_.document_version_id, key=section_key)  # type: ignore[arg-type]
         if section is None:
             raise ValidationError(
                 {"section": _("The current draft has no section “%(key)s”.") % {"key": section_key}}

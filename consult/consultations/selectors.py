@@ -1,5 +1,7 @@
 """Reads for consultations, rounds and drafts."""
 
+from typing import TYPE_CHECKING, cast
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from guardian.shortcuts import get_users_with_perms
@@ -8,6 +10,9 @@ from comments.models import Comment
 from consult import permissions
 from consult.models import Consultation, DocumentVersion, Round, Section
 from plenary.prepared import Prepared
+
+if TYPE_CHECKING:
+    from stakeholders.models import User
 
 
 def _round_list() -> QuerySet[Round]:
@@ -139,12 +144,13 @@ def section_in_version(*, version_id: int, key: str) -> Section | None:
     return found[0] if found else None
 
 
-def secretariat_members(*, consultation: Consultation):
+def secretariat_members(*, consultation: Consultation) -> "QuerySet[User]":
     """Active users holding the secretariat role (run_consultation) on the consultation."""
-    return (
+    # guardian types the result "Any | list[str]"; without attach_perms it is a QuerySet.
+    users = cast(
+        "QuerySet[User]",
         get_users_with_perms(
             consultation, only_with_perms_in=["run_consultation"], with_group_users=True
-        )
-        .filter(is_active=True)
-        .order_by("pk")
+        ),
     )
+    return users.filter(is_active=True).order_by("pk")

@@ -255,7 +255,7 @@ def reply_digest_send(*, now=None) -> int:
     by_person: dict[int, list[Comment]] = {}
     people = {}
     for reply in replies:
-        person = reply.parent.author
+        person = reply.parent.author  # type: ignore[union-attr]  # replies: filtered on a parent
         people[person.pk] = person
         by_person.setdefault(person.pk, []).append(reply)
     keys = {pk: f"reply-digest-{pk}-{day.isoformat()}" for pk in by_person}

@@ -226,11 +226,12 @@ def attach_display(*, sections: list[Section], consultation, show_original: bool
     use = bool(translations) and not show_original
     for section in sections:
         row = translations.get(section.pk) if use else None
-        section.display_heading = (row.heading or section.heading) if row else section.heading
-        section.display_html = row.body_html if row else section.body_html
+        # Attributes for the templates, set on the instances (not model fields).
+        section.display_heading = (row.heading or section.heading) if row else section.heading  # type: ignore[attr-defined]
+        section.display_html = row.body_html if row else section.body_html  # type: ignore[attr-defined]
         # Always marked, so that a translated or foreign original is announced in its language.
-        section.display_lang = viewer if row else original
-        section.is_translation = row is not None
+        section.display_lang = viewer if row else original  # type: ignore[attr-defined]
+        section.is_translation = row is not None  # type: ignore[attr-defined]
     return {
         "available": bool(translations),
         "showing_translation": use,

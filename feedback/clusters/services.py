@@ -11,6 +11,7 @@ hash-chained ledger entries.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import cast
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -99,7 +100,10 @@ def clusters_rebuild(*, consultation_id: int) -> int:
         CampaignCluster.objects.filter(consultation_id=consultation_id, locked=False).delete()
         kept = []
         for cluster in found:
-            members = [(key, score) for key, score in cluster.members if key not in now_locked]
+            # The clustering is generic over Hashable keys; here they are comment ids.
+            members = [
+                (cast(int, key), score) for key, score in cluster.members if key not in now_locked
+            ]
             if len(members) >= 2:
                 kept.append(members)
         now = timezone.now()

@@ -302,13 +302,14 @@ def evaluation_results(*, consultation: Consultation, free_text: bool = False) -
         GroupResult(
             label=row["group__name"] or str(_("No stakeholder group")),
             count=row["n"],
-            means={name: row[f"{name}_mean"] for name in QUESTIONS},
+            means={name: row[f"{name}_mean"] for name in QUESTIONS},  # type: ignore[literal-required]  # the *_mean annotations above
         )
         for row in by_group
     ]
     total = sum(group.count for group in groups)
     overall = {
-        name: (sum(group.means[name] * group.count for group in groups) / total if total else None)
+        # A group's means are None only for a group of no responses, which has no row.
+        name: (sum(group.means[name] * group.count for group in groups) / total if total else None)  # type: ignore[operator,misc]
         for name in QUESTIONS
     }
     distribution: dict[str, list[int]] = {name: [0] * len(SCALE) for name in QUESTIONS}

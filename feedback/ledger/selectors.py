@@ -1,7 +1,9 @@
 """Reads of the ledger.  The current disposition is the latest entry, by sequence."""
 
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import (
     Count,
@@ -111,7 +113,8 @@ def status_counts(*, consultation: Consultation) -> dict[str, int]:
     """Comments per current status (plus "awaiting"), in one query."""
     rows = (
         with_disposition(Comment.objects.filter(consultation=consultation))
-        .values("disposition_status")
+        # The plugin does not see annotations through with_disposition's QuerySet[Comment].
+        .values("disposition_status")  # type: ignore[misc]
         .annotate(n=Count("pk"))
         .order_by()
     )
@@ -139,7 +142,7 @@ def ledger_comments(*, consultation: Consultation) -> QuerySet[Comment]:
     )
 
 
-def ledger_export_rows(*, consultation: Consultation) -> QuerySet[dict]:
+def ledger_export_rows(*, consultation: Consultation) -> QuerySet[Comment, Mapping[str, Any]]:
     """``ledger_comments`` as plain values, for the ledger.csv and ledger.json exports.
 
     One query; stream it with ``.iterator(chunk_size=...)``.  Plain dicts
@@ -262,9 +265,9 @@ def snippets_of(*, consultation: Consultation) -> QuerySet[RationaleSnippet]:
 
 def _version_number_of(comment: Comment) -> int:
     """The number of the draft version the comment was made on (0 if unknown)."""
-    if comment.section_id:
+    if comment.section_id and comment.section:
         return comment.section.version.number
-    if comment.round.document_version_id:
+    if comment.round.document_version_id and comment.round.document_version:
         return comment.round.document_version.number
     return 0
 
@@ -284,7 +287,7 @@ def later_sections(*, comment: Comment) -> QuerySet[Section]:
 
 def next_version_section(*, comment: Comment) -> Section | None:
     """The commented section as it reads in the next version that has its key, if any."""
-    if not comment.section_id:
+    if not comment.section_id or comment.section is None:
         return None
     return (
         Section.objects.filter(
@@ -446,10 +449,12 @@ def ledger_filtered(
     the viewer may read (the count tables still count every comment).
     """
     comments = ledger_comments(consultation=consultation)
+    # disposition_status: an annotation (with_disposition), which the plugin does not see
+    # through ledger_comments' QuerySet[Comment].
     if status == "awaiting":
-        comments = comments.filter(disposition_status__isnull=True)
+        comments = comments.filter(disposition_status__isnull=True)  # type: ignore[misc]
     elif status:
-        comments = comments.filter(disposition_status=status)
+        comments = comments.filter(disposition_status=status)  # type: ignore[misc]
     if section:
         comments = comments.filter(section__key=section)
     if group:
@@ -511,8 +516,9 @@ def status_counts_by_section(
         row.label = f"{section.ordinal} · {section.heading or section.key}"
         rows.append(row)
     whole_draft = counted.pop(None, None)
-    for row in sorted(counted.values(), key=lambda row: row.key):  # keys no version has
-        row.label = row.key
+    # Keys no version has (None, the whole draft, was taken out above).
+    for row in sorted(counted.values(), key=lambda row: row.key or ""):
+        row.label = row.key or ""
         rows.append(row)
     if whole_draft is not None:
         rows.append(whole_draft)
@@ -576,7 +582,8 @@ def themes_of(*, consultation: Consultation) -> QuerySet[Theme]:
 def themes_public(*, consultation: Consultation) -> QuerySet[Theme]:
     """Themes with at least one public comment (a theme only private comments carry
     could tell what they are about), with ``public_count``."""
-    return themes_with_counts(consultation=consultation).filter(public_count__gt=0)
+    # public_count: an annotation of themes_with_counts, unseen through its QuerySet[Theme].
+    return themes_with_counts(consultation=consultation).filter(public_count__gt=0)  # type: ignore[misc]
 
 
 def theme_status_counts(*, consultation: Consultation) -> dict[int, dict[str, int]]:

@@ -190,13 +190,13 @@ def disposition_publish_drafts(
     permissions.require_can_decide(actor, consultation)
     # Serialise publications per consultation: sequences and the chain have no forks.
     Consultation.objects.select_for_update().filter(pk=consultation.pk).first()
-    drafts = DispositionDraft.objects.select_for_update(of=("self",)).filter(
+    locked = DispositionDraft.objects.select_for_update(of=("self",)).filter(
         comment__consultation=consultation
     )
     if comments is not None:
-        drafts = drafts.filter(comment__in=list(comments))
+        locked = locked.filter(comment__in=list(comments))
     drafts = list(
-        drafts.select_related("comment", "target_section", "duplicate_of", "appeal").order_by(
+        locked.select_related("comment", "target_section", "duplicate_of", "appeal").order_by(
             "comment__created_at", "comment_id"
         )
     )

@@ -26,7 +26,9 @@ members clicking at once cannot both pass the limit), subjects of at most
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -48,13 +50,13 @@ from stakeholders.accounts.unsubscribe import Kind, reachable, send_reminder
 from stakeholders.models import StakeholderGroup, User
 
 MAX_PER_DAY = 3
-MAX_SUBJECT = OutreachInvitation._meta.get_field("subject").max_length
+MAX_SUBJECT = cast(int, OutreachInvitation._meta.get_field("subject").max_length)  # CharField
 MAX_MESSAGE = 5000
 TASK = "consult.tasks.send_outreach_invitation"
 
 
 def outreach_recipients(
-    *, consultation: Consultation, groups: list[StakeholderGroup]
+    *, consultation: Consultation, groups: Iterable[StakeholderGroup]
 ) -> QuerySet[User]:
     """The people an invitation to ``groups`` goes to (see the module docstring)."""
     commented = Comment.objects.filter(consultation=consultation, author=OuterRef("pk"))

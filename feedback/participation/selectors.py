@@ -46,7 +46,9 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -200,7 +202,7 @@ def _scan(comments) -> tuple[list[dict], dict, dict]:
     people = []
     for author, n in per_author.items():
         offline = isinstance(author, tuple)
-        profile = {} if offline else profiles.get(author, {})
+        profile: Mapping[str, Any] = {} if offline else profiles.get(author, {})
         people.append(
             {
                 "author_id": author,
@@ -327,7 +329,8 @@ def _suppress(cells: list[Cell]) -> None:
     small = [c for c in cells if c.participants and c.participants < SMALL_CELL]
     if len(small) == 1:
         others = sorted(
-            (c for c in cells if c.participants and c not in small), key=lambda c: c.participants
+            (c for c in cells if c.participants and c not in small),
+            key=lambda c: c.participants or 0,
         )
         small.extend(others[:1])
     for cell in small:

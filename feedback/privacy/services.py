@@ -70,11 +70,13 @@ def personal_data_export(user: User) -> dict[str, Any]:
     from feedback.models import Appeal, EvaluationResponse
     from plenary.audit.models import AuditEvent
 
-    participant = (
+    row = (
         Participant.objects.filter(user=user)
         .values("id", "display_name", "group__name", "country", "gender", "age_range", "created_at")
         .first()
     )
+    # A plain dict: keys are added, renamed and removed below.
+    participant: dict[str, Any] | None = dict(row) if row is not None else None
     if participant is not None:
         participant["interests"] = list(
             InterestTag.objects.filter(participants__id=participant["id"]).values_list(

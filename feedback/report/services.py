@@ -36,10 +36,11 @@ import subprocess
 import sys
 import tempfile
 from array import array
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+from typing import IO, Any, NoReturn, cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -191,7 +192,8 @@ def report_request(
             enqueue("feedback.tasks.build_report", report_id=report.pk)
     except IntegrityError:
         # Another request created the same run between our look-up and our insert.
-        return _live_run(consultation=consultation, format=format, state_key=key), False
+        # The run whose insert beat ours is live: found by the same look-up.
+        return _live_run(consultation=consultation, format=format, state_key=key), False  # type: ignore[return-value]
     return report, True
 
 
@@ -373,9 +375,10 @@ def participation(*, consultation: Consultation) -> list[Chart]:
     dimensions = balance.balance_counts(consultation=consultation, audience=balance.STAFF)
 
     def rows(key: str) -> list[CountRow]:
+        # Cells with comments only (None, a suppressed count, is left out too).
         cells = [cell for cell in dimensions[key].cells if cell.comments]
-        cells.sort(key=lambda cell: -cell.comments)  # stable: ties keep the selector's order
-        return [CountRow(cell.label, cell.comments) for cell in cells]
+        cells.sort(key=lambda cell: -(cell.comments or 0))  # stable: ties keep the selector's order
+        return [CountRow(cell.label, cell.comments or 0) for cell in cells]
 
     by_country = rows("country")
     shown = by_country[:TOP_COUNTRIES]
@@ -393,7 +396,7 @@ def report_themes(*, consultation: Consultation) -> list[CountRow]:
     """Every theme with the number of comments tagged with it (private ones counted too:
     a count shows no text), by name: one query (``selectors.themes_with_counts``)."""
     return [
-        CountRow(theme.name, theme.comment_count)
+        CountRow(theme.name, theme.comment_count)  # type: ignore[attr-defined]  # an annotation
         for theme in selectors.themes_with_counts(consultation=consultation)
     ]
 
@@ -456,7 +459,9 @@ def _only_public(expression) -> Case:
     )
 
 
-def appendix_rows(*, consultation: Consultation, sections: list) -> QuerySet[dict]:
+def appendix_rows(
+    *, consultation: Consultation, sections: list
+) -> QuerySet[Comment, dict[str, Any]]:
     """Every comment of the appendix, as plain dicts, in the order it is printed: one query.
 
     Public comments first, grouped by section key in reading order (comments
@@ -473,8 +478,10 @@ def appendix_rows(*, consultation: Consultation, sections: list) -> QuerySet[dic
         default=Value(len(sections)),
         output_field=IntegerField(),
     )
+    # Rows are dicts, which with_attachments and _decorate add to; the plugin types
+    # values() rows as a TypedDict, which mypy does not take for a dict[str, Any].
     return (
-        Comment.objects.filter(consultation=consultation)
+        Comment.objects.filter(consultation=consultation)  # type: ignore[return-value]
         .annotate(
             current=current,
             shown=Case(
@@ -595,7 +602,7 @@ def appendix_groups(rows: Iterator[dict], *, labels: dict) -> Iterator[tuple[App
                 continued=False,
                 rows=[],
             )
-        yield group, _decorate(row)
+        yield cast(AppendixGroup, group), _decorate(row)  # set on the first row
 
 
 # --- rendering ----------------------------------------------------------------------------
@@ -635,8 +642,8 @@ class _Renderer:
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self.process: subprocess.Popen | None = None
-        self.errors = None
+        self.process: subprocess.Popen[str] | None = None
+        self.errors: IO[bytes] | None = None
         self.served = 0
         self.pending: tuple[Path, Path] | None = None
         self.started = 0  # processes started so far
@@ -655,23 +662,25 @@ class _Renderer:
             "css": str(_CSS),
             "base_url": str(settings.BASE_DIR),
         }
-        process = self._process()
+        stdin = cast(IO[str], self._process().stdin)  # opened with stdin=PIPE
         try:
-            process.stdin.write(json.dumps(job) + "\n")
-            process.stdin.flush()
+            stdin.write(json.dumps(job) + "\n")
+            stdin.flush()
         except OSError as exc:  # it died before reading: say why
             self._fail(f"could not send a piece ({exc})")
         self.pending = (source, path)
 
     def result(self) -> Rendered:
-        source, path = self.pending
+        source, path = cast(tuple[Path, Path], self.pending)  # submit() came first
         self.pending = None
+        # Started by submit(), opened with stdout=PIPE.
+        stdout = cast(IO[str], cast(subprocess.Popen[str], self.process).stdout)
         # One line answers one piece and nothing is read ahead, so the pipe's
         # descriptor is readable exactly when the answer (or the end) is there.
-        ready, _w, _x = select.select([self.process.stdout], [], [], PIECE_TIMEOUT_SECONDS)
+        ready, _w, _x = select.select([stdout], [], [], PIECE_TIMEOUT_SECONDS)
         if not ready:
             self._fail(f"no answer within {PIECE_TIMEOUT_SECONDS} s")
-        line = self.process.stdout.readline()
+        line = stdout.readline()
         try:
             reply = json.loads(line) if line.strip() else {}
         except ValueError:
@@ -695,7 +704,7 @@ class _Renderer:
         self.submit(html, path=path, title=title, first_page=first_page)
         return self.result()
 
-    def _process(self) -> subprocess.Popen:
+    def _process(self) -> subprocess.Popen[str]:
         if self.process is None:
             self.errors = tempfile.TemporaryFile(dir=self.folder)
             # No shell, a fixed command (the class's own ``command``; tests swap it):
@@ -718,10 +727,10 @@ class _Renderer:
         process, self.process = self.process, None
         if process is None:
             return
-        process.stdin.close()
+        cast(IO[str], process.stdin).close()  # the pipes: opened with PIPE
         code = process.wait()
-        process.stdout.close()
-        errors, self.errors = self.errors, None
+        cast(IO[str], process.stdout).close()
+        errors, self.errors = cast(IO[bytes], self.errors), None  # opened with the process
         if code:
             errors.seek(0)
             text = errors.read().decode("utf-8", "replace")
@@ -729,11 +738,11 @@ class _Renderer:
             raise RenderError(_last_words(f"exit status {code}", text))
         errors.close()
 
-    def _fail(self, reason: str) -> None:
+    def _fail(self, reason: str) -> NoReturn:
         code = self._kill(grace=2)
         if code is not None:  # it had ended by itself (a crash, the OOM killer: -9)
             reason = f"{reason}, exit status {code}"
-        errors, self.errors = self.errors, None
+        errors, self.errors = cast(IO[bytes], self.errors), None  # opened with the process
         errors.seek(0)
         text = errors.read().decode("utf-8", "replace")
         errors.close()
@@ -741,14 +750,15 @@ class _Renderer:
 
     def _kill(self, *, grace: float = 0) -> int | None:
         """Kill the process (after ``grace`` seconds); its exit status if it ended by itself."""
-        process, self.process = self.process, None
+        # Called while the process runs.
+        process, self.process = cast(subprocess.Popen[str], self.process), None
         try:
             code = process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             code = None
         process.kill()
         process.wait()
-        for pipe in (process.stdin, process.stdout):
+        for pipe in (cast(IO[str], process.stdin), cast(IO[str], process.stdout)):
             try:
                 pipe.close()
             except OSError:  # a broken pipe to a dead process: nothing left to flush
@@ -763,7 +773,7 @@ class _Renderer:
             self.close()
         elif self.process is not None:  # already failing: do not hide the first error
             self._kill()
-            self.errors.close()
+            cast(IO[bytes], self.errors).close()  # opened with the process
             self.errors = None
 
 
@@ -1128,7 +1138,13 @@ def _join(pieces: list[Rendered], *, target: Path, title: str, language: str) ->
     pieces), the XMP metadata of the first piece, the catalog.
     """
     from pypdf import PdfReader
-    from pypdf.generic import NameObject, NumberObject, TextStringObject
+    from pypdf.generic import (
+        DictionaryObject,
+        IndirectObject,
+        NameObject,
+        NumberObject,
+        TextStringObject,
+    )
 
     # The parent tree (references per page, the longest of what only the end knows)
     # is written to a spool file as each piece is read, and copied at the end.
@@ -1143,7 +1159,7 @@ def _join(pieces: list[Rendered], *, target: Path, title: str, language: str) ->
         key_offset = 0
         for piece in pieces:
             reader = PdfReader(str(piece.path))
-            root = reader.trailer["/Root"]
+            root = cast(DictionaryObject, reader.trailer["/Root"])  # the catalog
             struct = root.get("/StructTreeRoot")
             fixed = {root.raw_get("/Pages").idnum: pages_id}
             struct_document = None
@@ -1158,10 +1174,12 @@ def _join(pieces: list[Rendered], *, target: Path, title: str, language: str) ->
             for page in reader.pages:
                 # Changed in place: the reader keeps the objects it resolved, so the
                 # copy below writes them as changed here.
-                copy = page.indirect_reference.get_object()
+                # A page read from a file is an indirect object, a dictionary.
+                reference = cast(IndirectObject, page.indirect_reference)
+                copy = cast(DictionaryObject, reference.get_object())
                 if "/StructParents" in copy:
                     copy[NameObject("/StructParents")] = NumberObject(
-                        int(copy["/StructParents"]) + shift
+                        int(cast(NumberObject, copy["/StructParents"])) + shift
                     )
                 annotations = copy.get("/Annots")
                 for annotation in annotations.get_object() if annotations is not None else []:
@@ -1171,7 +1189,7 @@ def _join(pieces: list[Rendered], *, target: Path, title: str, language: str) ->
                             int(annotation["/StructParent"]) + shift
                         )
                 page_ids.append(copier.ref(page.indirect_reference))
-            if struct_document is not None:
+            if struct is not None and struct_document is not None:  # the second implies the first
                 kids.extend(copier.ref(kid) for kid in list.__iter__(struct_document.get("/K", [])))
                 flat = struct["/ParentTree"].get_object().get("/Nums", [])
                 highest = -1
@@ -1241,7 +1259,7 @@ def _join(pieces: list[Rendered], *, target: Path, title: str, language: str) ->
     return len(page_ids)
 
 
-def _write_outline(out: _StreamingPdf, flat: list, page_ids: list[int]) -> int:
+def _write_outline(out: _StreamingPdf, flat: list, page_ids: Sequence[int]) -> int:
     """Write the outline (bookmarks) from (level, label, page, y, page height) in order."""
     from pypdf.generic import TextStringObject
 

@@ -14,6 +14,7 @@ Theme or ThemeTag is ever written without that decision.
 """
 
 from collections.abc import Iterable
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -27,7 +28,7 @@ from feedback.models import Theme, ThemeSuggestion, ThemeTag
 from feedback.permissions import require_can_manage_themes
 from plenary.outbox.services import enqueue
 
-NAME_MAX = Theme._meta.get_field("name").max_length
+NAME_MAX = cast(int, Theme._meta.get_field("name").max_length)  # a CharField's: set
 
 
 def _clean_name(*, consultation: Consultation, name: str, exclude: Theme | None = None) -> str:

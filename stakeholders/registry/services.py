@@ -1,6 +1,7 @@
 """The only door for writes to the stakeholder registry."""
 
 from collections.abc import Iterable
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -171,7 +172,7 @@ def _check_organisation_name(*, name: str) -> str:
         raise ValidationError(
             {
                 "name": _("“%(name)s” is already in the registry.") % {"name": existing.name}
-                if existing.merged_into_id is None
+                if existing.merged_into is None
                 else _("“%(name)s” is already in the registry, merged into “%(into)s”.")
                 % {"name": existing.name, "into": existing.merged_into.name}
             }
@@ -204,7 +205,7 @@ def organisation_create(
 def _merged_message(organisation: Organisation) -> str:
     return _("“%(name)s” was merged into “%(into)s”: choose “%(into)s” instead.") % {
         "name": organisation.name,
-        "into": organisation.merged_into.name,
+        "into": cast(Organisation, organisation.merged_into).name,  # called once merged
     }
 
 
@@ -230,7 +231,7 @@ def organisation_verify(*, actor: User, organisation: Organisation, note: str) -
 
 
 # Which of two affiliations of one person survives a merge: the stronger status.
-_STRENGTH = {
+_STRENGTH: dict[str, int] = {
     Affiliation.Status.VERIFIED: 2,
     Affiliation.Status.REQUESTED: 1,
     Affiliation.Status.REFUSED: 0,
@@ -259,7 +260,7 @@ def organisation_merge(*, actor: User, duplicate: Organisation, into: Organisati
     duplicate, into = locked[duplicate.pk], locked[into.pk]
     if duplicate.pk == into.pk:
         raise ValidationError({"into": _("An organisation cannot be merged into itself.")})
-    if duplicate.merged_into_id is not None:
+    if duplicate.merged_into is not None:
         raise ValidationError(
             {
                 "into": _("“%(name)s” was already merged into “%(into)s”.")
@@ -348,7 +349,7 @@ def affiliation_request(*, participant: Participant, organisation: Organisation)
         participant=participant, organisation=organisation
     ).first()
     if existing is not None:
-        messages = {
+        messages: dict[str, str] = {
             Affiliation.Status.REQUESTED: _(
                 "You already asked to be affiliated with “%(name)s”; the secretariat will decide."
             ),
