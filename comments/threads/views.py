@@ -12,7 +12,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from comments import permissions
-from comments.attachments.services import attachment_lists_set
+from comments.attachments.selectors import attachment_lists_set
 from comments.models import Comment
 from comments.threads import selectors, services
 from comments.threads.forms import CommentEditForm, CommentForm, ReceiptLookupForm
