@@ -18,7 +18,7 @@ from comments.threads import selectors, services
 from comments.threads.forms import CommentEditForm, CommentForm, ReceiptLookupForm
 from comments.threads.receipts import RECEIPT_RE, normalise
 from consult import permissions as consult_permissions
-from consult.charter import services as charter
+from consult.charter import selectors as charter
 from consult.consultations.selectors import round_current
 from consult.models import Consultation, Section
 from consult.translations import services as translations
