@@ -13,7 +13,7 @@ from comments.models import Attachment, Comment, ConsultationBlock
 from consult import permissions as consult_permissions
 from consult.charter import selectors as charter
 from consult.models import Consultation
-from consult.reminders import services as reminders
+from consult.reminders.selectors import comments_by
 from plenary.prepared import Prepared
 
 
@@ -78,7 +78,7 @@ def _standing_query(user_id: int, email: str, consultation_id: int) -> QuerySet:
             ),
             charter_accepted=Exists(charter.acceptances(user=user, consultation=consultation)),
             commented_before=Exists(
-                reminders.comments_by(author_id=user_id, consultation_id=consultation_id)
+                comments_by(author_id=user_id, consultation_id=consultation_id)
             ),
         )
     )

@@ -21,7 +21,7 @@ from consult import permissions as consult_permissions
 from consult.charter import selectors as charter
 from consult.consultations.selectors import round_current
 from consult.models import Consultation, Section
-from consult.translations import services as translations
+from consult.translations import selectors as translations
 from consult.versions.selectors import earlier_comment_counts
 from feedback import permissions as feedback_permissions
 from feedback.ledger import services as feedback_services
