@@ -10,7 +10,7 @@ slows every variant alike:
 
 * exact: the check as it was before (one case-insensitive ``exists()`` on each
   table), the floor: what any name check costs;
-* check: ``stakeholders.registry.services._check_display_name`` for a new name: one
+* check: ``stakeholders.registry.services.check_display_name`` for a new name: one
   indexed lookup of its ``name_key`` on each table (``names.NameKeyField``);
 * key:   ``name_key`` alone over the same N names in memory (what the check
   cost when it had no stored key and folded every name on each save).
@@ -71,9 +71,9 @@ def exact(name: str) -> bool:
 
 
 def check(name: str) -> str:
-    from stakeholders.registry.services import _check_display_name
+    from stakeholders.registry.services import check_display_name
 
-    return _check_display_name(display_name=name, exclude_participant_id=None)
+    return check_display_name(display_name=name, exclude_participant_id=None)
 
 
 def keys_only(names: list[str]) -> int:

@@ -1,3 +1,5 @@
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -263,8 +265,6 @@ class ConsultationBlock(models.Model):
 
 def attachment_path(instance: "Attachment", filename: str) -> str:
     """Files are stored under an unguessable name; the original name is kept in the row."""
-    import uuid
-
     return f"attachments/{instance.comment.consultation_id}/{uuid.uuid4().hex}"
 
 

@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 
 from comments.models import Attachment, Comment, ConsultationBlock
 from consult import permissions as consult_permissions
-from consult.charter import services as charter
+from consult.charter import selectors as charter
 from consult.models import Consultation
-from consult.reminders import services as reminders
+from consult.reminders.selectors import comments_by
 from plenary.prepared import Prepared
 
 
@@ -49,7 +49,7 @@ class Standing:
     Each field is the answer of the module that owns the rule, read together:
     ``verified_email`` (:func:`has_verified_email`), ``block_reason``
     (:func:`active_block`; None when not blocked),
-    ``charter_accepted`` (``consult.charter.services.charter_accepted``) and
+    ``charter_accepted`` (``consult.charter.selectors.charter_accepted``) and
     ``commented_before`` (``consult.reminders.services.follow_after_comment``: the first
     comment makes its author follow the consultation).
     """
@@ -78,7 +78,7 @@ def _standing_query(user_id: int, email: str, consultation_id: int) -> QuerySet:
             ),
             charter_accepted=Exists(charter.acceptances(user=user, consultation=consultation)),
             commented_before=Exists(
-                reminders.comments_by(author_id=user_id, consultation_id=consultation_id)
+                comments_by(author_id=user_id, consultation_id=consultation_id)
             ),
         )
     )

@@ -2,6 +2,7 @@
 ``consult.reminders.services``."""
 
 from consult.reminders import services as reminders
+from consult.rounds import services as rounds
 from plenary.outbox.tasks import retrying_task
 
 
@@ -20,6 +21,7 @@ def send_reply_digests() -> int:
 @retrying_task("consult.tasks.send_outreach_invitation")
 def send_outreach_invitation(invitation_id: int, user_id: int) -> bool:
     """One outreach invitation to one person (feedback.outreach.services), once."""
+    # imported when the task runs: consult sits below feedback, only this task reaches up
     from feedback.outreach.services import outreach_mail_send
 
     return outreach_mail_send(invitation_id=invitation_id, user_id=user_id)
@@ -28,22 +30,16 @@ def send_outreach_invitation(invitation_id: int, user_id: int) -> bool:
 @retrying_task("consult.tasks.rounds_tick", max_retries=5)
 def rounds_tick() -> int:
     """Every minute: announce rounds that opened or closed, once each (consult.rounds.services)."""
-    from consult.rounds import services as rounds
-
     return rounds.rounds_announce()
 
 
 @retrying_task("consult.tasks.announce_round", max_retries=5)
 def announce_round(round_id: int, event: str) -> int:
     """Mail followers that a round opened or closed (outbox, one key per person)."""
-    from consult.rounds import services as rounds
-
     return rounds.round_announcement_send(round_id=round_id, event=event)
 
 
 @retrying_task("consult.tasks.announce_round_extension", max_retries=5)
 def announce_round_extension(extension_id: int) -> int:
     """Mail followers that a round was extended, with its reason (once each)."""
-    from consult.rounds import services as rounds
-
     return rounds.round_extension_send(extension_id=extension_id)

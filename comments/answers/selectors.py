@@ -90,3 +90,14 @@ def round_tallies(*, round_: Round, asked: list[Question] | None = None) -> list
             )
         )
     return tallies
+
+
+def latest_texts(*, actor, round_: Round) -> dict[int, str]:
+    """The text of the participant's latest free-text answer per question (one query)."""
+    if not actor.is_authenticated:
+        return {}
+    rows = Comment.objects.filter(
+        question__round=round_, author=actor, entered_by__isnull=True, withdrawn_at__isnull=True
+    ).order_by("created_at", "pk")
+    # Oldest first: the latest text per question wins in the dict.
+    return dict(rows.values_list("question_id", "body"))

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from comments import permissions as comment_permissions
+from comments.answers.selectors import latest_texts
 from comments.models import Comment
 from comments.threads import services as comment_services
 from consult.charter import services as charter
@@ -121,17 +122,6 @@ def has_text(questions: list[Question], answers: dict) -> bool:
         isinstance(value, str) and value.strip()
         for value in (_value(answers, q) for q in questions if q.kind == Question.Kind.FREE_TEXT)
     )
-
-
-def latest_texts(*, actor, round_: Round) -> dict[int, str]:
-    """The text of the participant's latest free-text answer per question (one query)."""
-    if not actor.is_authenticated:
-        return {}
-    rows = Comment.objects.filter(
-        question__round=round_, author=actor, entered_by__isnull=True, withdrawn_at__isnull=True
-    ).order_by("created_at", "pk")
-    # Oldest first: the latest text per question wins in the dict.
-    return dict(rows.values_list("question_id", "body"))
 
 
 @transaction.atomic

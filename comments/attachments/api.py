@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from comments import permissions as comment_permissions
 from comments.access import comment_or_404
 from comments.attachments import services as attachment_files
+from comments.attachments.selectors import PREVIEW_CHARS
 from comments.models import Attachment
 from comments.search.selectors import comment_search
 from consult.access import consultation_or_404
@@ -37,7 +38,7 @@ class AttachmentSerializer(serializers.Serializer):
         )
 
     def get_text_preview(self, attachment: Attachment) -> str:
-        return attachment.extracted_text[: attachment_files.PREVIEW_CHARS]
+        return attachment.extracted_text[:PREVIEW_CHARS]
 
 
 class AttachmentUploadSerializer(serializers.Serializer):

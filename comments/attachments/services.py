@@ -31,21 +31,13 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models.functions import Substr
 from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from comments import permissions as comment_permissions
+from comments.attachments.kinds import DOCX, GIF, JPEG, LABELS, ODT, PDF, PNG, TEXT, WEBP
 from comments.models import Attachment, Comment, attachment_path
-
-PDF = "application/pdf"
-DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
-ODT = "application/vnd.oasis.opendocument.text"
-TEXT = "text/plain"
-PNG, JPEG, GIF, WEBP = "image/png", "image/jpeg", "image/gif", "image/webp"
 
 # The types accepted, each with the extensions its name may carry.
 ALLOWED: dict[str, tuple[str, ...]] = {
@@ -57,16 +49,6 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     JPEG: (".jpg", ".jpeg"),
     GIF: (".gif",),
     WEBP: (".webp",),
-}
-LABELS = {
-    PDF: gettext_lazy("PDF document"),
-    DOCX: gettext_lazy("Word document (DOCX)"),
-    ODT: gettext_lazy("OpenDocument text (ODT)"),
-    TEXT: gettext_lazy("plain text"),
-    PNG: gettext_lazy("PNG image"),
-    JPEG: gettext_lazy("JPEG image"),
-    GIF: gettext_lazy("GIF image"),
-    WEBP: gettext_lazy("WebP image"),
 }
 ACCEPT = ",".join(ext for exts in ALLOWED.values() for ext in exts)
 
@@ -168,6 +150,7 @@ def _cap(text: str) -> str:
 
 
 def _pdf_text(data: bytes) -> str:
+    # loaded on demand: pypdf is heavy and only a PDF upload needs it
     from pypdf import PdfReader
 
     try:
@@ -189,6 +172,7 @@ def _pdf_text(data: bytes) -> str:
 
 
 def _docx_text(data: bytes) -> str:
+    # loaded on demand: python-docx is heavy and only a DOCX upload needs it
     import docx
 
     try:
@@ -203,6 +187,7 @@ def _docx_text(data: bytes) -> str:
 
 
 def _odt_text(data: bytes) -> str:
+    # loaded on demand: odfpy is heavy and only an ODT upload needs it
     from odf import teletype
     from odf import text as odf_text
     from odf.opendocument import load
@@ -365,54 +350,3 @@ def attachments_add(*, actor, comment: Comment, files) -> list[Attachment]:
     if not checked:
         raise ValidationError({"attachments": _("Choose at least one file.")})
     return attachments_store(actor=actor, comment=locked, checked=checked)
-
-
-PREVIEW_CHARS = 500
-
-
-def attachment_lists_set(comments) -> None:
-    """Set ``attachment_list`` on each comment (one query for all of them).
-
-    Each attachment carries ``preview`` (the first PREVIEW_CHARS characters of
-    its text; the whole text is not loaded) and ``type_label``.  Pages call it
-    for the comments they show; templates/comments/_attachments.html lists them.
-    """
-    comments = [comment for comment in comments if comment is not None]
-    if not comments:
-        return
-    by_comment: dict[int, list[Attachment]] = {comment.pk: [] for comment in comments}
-    rows = (
-        Attachment.objects.filter(comment_id__in=list(by_comment))
-        .defer("extracted_text", "sha256")
-        .annotate(preview=Substr("extracted_text", 1, PREVIEW_CHARS))
-        .order_by("comment_id", "pk")
-    )
-    for row in rows:
-        row.type_label = LABELS.get(row.content_type, row.content_type)  # type: ignore[attr-defined]  # for the template
-        by_comment[row.comment_id].append(row)
-    for comment in comments:
-        comment.attachment_list = by_comment[comment.pk]
-
-
-def public_attachments_by_receipt(*, consultation) -> dict[str, list[dict]]:
-    """The files of the consultation's public comments, by receipt: one query.
-
-    For the ledger exports and the outcome report: ``{"name", "size", "url"}``
-    per file.  Files of private, hidden, pending or withdrawn comments are left
-    out, like their text.
-    """
-    rows = (
-        Attachment.objects.filter(Comment.public_q("comment__"), comment__consultation=consultation)
-        .order_by("comment_id", "pk")
-        .values_list("comment__receipt", "pk", "original_name", "size")
-    )
-    index: dict[str, list[dict]] = {}
-    for receipt, pk, name, size in rows:
-        index.setdefault(receipt, []).append(
-            {
-                "name": name,
-                "size": size,
-                "url": settings.SITE_URL + reverse("attachment", args=[pk, name]),
-            }
-        )
-    return index

@@ -16,6 +16,7 @@ from comments import permissions as comment_permissions
 from comments.access import comment_or_404
 from comments.models import ConsultationBlock, Flag, ModerationAction
 from comments.moderation import services as moderation
+from comments.moderation.selectors import blocks_active
 from comments.threads.fields import ReceiptField
 from consult.access import consultation_or_404
 
@@ -145,7 +146,7 @@ class ConsultationBlocksView(generics.ListAPIView):
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return ConsultationBlock.objects.none()
-        return moderation.blocks_active(consultation=self.consultation)
+        return blocks_active(consultation=self.consultation)
 
     @extend_schema(request=BlockCreateSerializer, responses={201: ModerationActionSerializer})
     def post(self, request: Request, slug: str) -> Response:

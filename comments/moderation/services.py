@@ -1,7 +1,7 @@
 """Moderation: flags, the moderation queue, hide/restore/dismiss/approve, pre-moderation, blocks.
 
 A big app splits its services by topic: this module is the only door for
-moderation writes (services) and holds its reads (selectors), beside
+moderation writes (its reads are ``comments.moderation.selectors``), beside
 ``comments/threads/services.py`` for writing comments.  Every service follows the
 house shape: permission check → validation → write → audit → enqueue.
 
@@ -32,7 +32,6 @@ The rules, in one place:
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Case, Count, F, Min, Prefetch, Q, QuerySet, When
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -366,68 +365,3 @@ def moderation_notice_send(*, action_id: int) -> bool:
             },
         ),
     )
-
-
-# --- selectors -------------------------------------------------------------------
-
-
-def moderation_queue(*, consultation: Consultation) -> QuerySet[Comment]:
-    """Comments waiting for a moderator, oldest first: open flags, or pre-moderation.
-
-    Each carries ``open_flag_count``, ``first_flagged_at``, ``waiting_since``
-    and ``open_flags`` (prefetched, with who flagged).  Two queries per page,
-    plus the paginator's count.
-    """
-    is_open = Q(flags__resolved_at__isnull=True)
-    open_flags = Flag.objects.filter(resolved_at__isnull=True).select_related(
-        "flagged_by__participant"
-    )
-    return (
-        Comment.objects.filter(consultation=consultation)
-        .annotate(
-            open_flag_count=Count("flags", filter=is_open),
-            first_flagged_at=Min("flags__created_at", filter=is_open),
-        )
-        .filter(Q(moderation=Moderation.PENDING) | Q(open_flag_count__gt=0))
-        .annotate(
-            waiting_since=Case(
-                When(moderation=Moderation.PENDING, then=F("created_at")),
-                default=F("first_flagged_at"),
-            )
-        )
-        .select_related(
-            "section", "author__participant__group", "on_behalf_of__merged_into", "consultation"
-        )
-        .prefetch_related(Prefetch("flags", queryset=open_flags, to_attr="open_flags"))
-        .order_by("waiting_since", "pk")
-    )
-
-
-def moderation_counts(*, consultation: Consultation) -> dict[str, int]:
-    """How many comments are flagged and how many await pre-moderation (one query)."""
-    return Comment.objects.filter(consultation=consultation).aggregate(
-        pending=Count("pk", filter=Q(moderation=Moderation.PENDING), distinct=True),
-        flagged=Count("pk", filter=Q(flags__resolved_at__isnull=True), distinct=True),
-    )
-
-
-def comments_hidden(*, consultation: Consultation, limit: int = 20) -> QuerySet[Comment]:
-    """The most recently hidden comments (to restore one), newest first: one query."""
-    return (
-        Comment.objects.filter(consultation=consultation, moderation=Moderation.HIDDEN)
-        .select_related("author__participant__group", "on_behalf_of__merged_into")
-        .order_by("-updated_at", "-pk")[:limit]
-    )
-
-
-def blocks_active(*, consultation: Consultation) -> QuerySet[ConsultationBlock]:
-    """Participants blocked from the consultation now, most recent first (one query)."""
-    return (
-        ConsultationBlock.objects.filter(consultation=consultation, lifted_at__isnull=True)
-        .select_related("user__participant", "blocked_by__participant")
-        .order_by("-created_at", "-pk")
-    )
-
-
-def actions_of_comment(*, comment: Comment) -> QuerySet[ModerationAction]:
-    return ModerationAction.objects.filter(comment=comment).select_related("actor__participant")

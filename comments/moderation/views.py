@@ -21,6 +21,13 @@ from comments import permissions
 from comments import permissions as comment_permissions
 from comments.models import Comment, ConsultationBlock, Flag
 from comments.moderation import services as moderation
+from comments.moderation.selectors import (
+    actions_of_comment,
+    blocks_active,
+    comments_hidden,
+    moderation_counts,
+    moderation_queue,
+)
 from comments.threads import selectors
 from consult.access import team_consultation
 from plenary.forms import NOT_DONE, submit
@@ -179,7 +186,7 @@ def moderate_comment(request, receipt: str):
             "consultation": comment.consultation,
             "comment": comment,
             "open_flags": open_flags,
-            "history": moderation.actions_of_comment(comment=comment),
+            "history": actions_of_comment(comment=comment),
             "block": comment_permissions.active_block(
                 user=comment.author, consultation=comment.consultation
             ),
@@ -198,9 +205,9 @@ def queue(request, slug: str):
         if found is not None and found.consultation_id == consultation.pk:
             return redirect("staff_moderate_comment", receipt=found.receipt)
         messages.error(request, _("No comment of this consultation has this receipt number."))
-    page = Paginator(
-        moderation.moderation_queue(consultation=consultation), QUEUE_PER_PAGE
-    ).get_page(request.GET.get("page"))
+    page = Paginator(moderation_queue(consultation=consultation), QUEUE_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
     next_url = request.get_full_path()
     rows = [
         (
@@ -220,8 +227,8 @@ def queue(request, slug: str):
             "consultation": consultation,
             "page": page,
             "rows": rows,
-            "counts": moderation.moderation_counts(consultation=consultation),
-            "hidden": moderation.comments_hidden(consultation=consultation),
+            "counts": moderation_counts(consultation=consultation),
+            "hidden": comments_hidden(consultation=consultation),
             "lookup": lookup,
         },
     )
@@ -236,7 +243,7 @@ def blocks(request, slug: str):
         "comments/moderation/blocks.html",
         {
             "consultation": consultation,
-            "blocks": moderation.blocks_active(consultation=consultation),
+            "blocks": blocks_active(consultation=consultation),
             "form": UnblockForm(),
         },
     )
@@ -265,7 +272,7 @@ def unblock(request, slug: str, pk: int):
             "comments/moderation/blocks.html",
             {
                 "consultation": consultation,
-                "blocks": moderation.blocks_active(consultation=consultation),
+                "blocks": blocks_active(consultation=consultation),
                 "form": UnblockForm(),
                 "failed": block.pk,
                 "failed_form": form,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from comments.attachments.forms import AttachmentsField
 from comments.offline import services as offline
+from comments.offline.selectors import entered_comments
 from consult import permissions as consult_permissions
 from consult.access import team_consultation
 from consult.models import Meeting
@@ -196,7 +197,7 @@ def import_csv(request, slug: str):
 @login_required
 def entered(request, slug: str):
     consultation = _secretariat_consultation(request, slug)
-    paginator = Paginator(offline.entered_comments(consultation=consultation), ENTERED_PER_PAGE)
+    paginator = Paginator(entered_comments(consultation=consultation), ENTERED_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     return render(
         request,
@@ -226,7 +227,7 @@ def entered_csv(request, slug: str):
             "entered_at",
         ]
     )
-    for comment in offline.entered_comments(consultation=consultation):
+    for comment in entered_comments(consultation=consultation):
         writer.writerow(
             [
                 comment.receipt,

@@ -164,7 +164,8 @@ def _sqlite_snippet(text: str, query: str) -> SafeString:
 # -- PostgreSQL ------------------------------------------------------------------------
 
 
-def _pg_query(query: str) -> SearchQuery:
+def pg_query(query: str) -> SearchQuery:
+    """What PostgreSQL matches for the typed ``query`` (web-search syntax, no stemming)."""
     return SearchQuery(query, search_type="websearch", config="simple")
 
 
@@ -173,7 +174,7 @@ _NEGATED_PHRASE = re.compile(r'-\s*"[^"]*"?')
 
 def _pg_match(comments: QuerySet[Comment], query: str) -> QuerySet[Comment]:
     # alias(), not annotate(): the vector is for the WHERE only, never selected.
-    return comments.alias(document=Document("search_text")).filter(document=_pg_query(query))
+    return comments.alias(document=Document("search_text")).filter(document=pg_query(query))
 
 
 def _pg_snippet(headline: str | None) -> SafeString:
@@ -269,7 +270,7 @@ def _pg_hits(base: QuerySet[Comment], query: str, *, offset: int, limit: int) ->
     words) or by walking ``created_at`` backwards (common ones), and
     ``ts_headline``, dearer still, runs for the rows of the page only.
     """
-    exact = _pg_query(query)
+    exact = pg_query(query)
     loose = _loose(query)
     matches, total = _estimate(loose or query)
     # Walking created_at backwards re-parses ~RANK_WINDOW * total / matches rows

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext_lazy as _
 
-from comments.attachments.services import attachment_lists_set
+from comments.attachments.selectors import attachment_lists_set
 from comments.search.selectors import QUERY_MAX_CHARS, comment_search
 from consult import permissions as consult_permissions
 from consult.models import Consultation

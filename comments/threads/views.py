@@ -12,16 +12,16 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from comments import permissions
-from comments.attachments.services import attachment_lists_set
+from comments.attachments.selectors import attachment_lists_set
 from comments.models import Comment
 from comments.threads import selectors, services
 from comments.threads.forms import CommentEditForm, CommentForm, ReceiptLookupForm
 from comments.threads.receipts import RECEIPT_RE, normalise
 from consult import permissions as consult_permissions
-from consult.charter import services as charter
+from consult.charter import selectors as charter
 from consult.consultations.selectors import round_current
 from consult.models import Consultation, Section
-from consult.translations import services as translations
+from consult.translations import selectors as translations
 from consult.versions.selectors import earlier_comment_counts
 from feedback import permissions as feedback_permissions
 from feedback.ledger import services as feedback_services

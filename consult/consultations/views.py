@@ -14,9 +14,9 @@ from consult.access import consultation_for, team_consultation
 from consult.consultations import selectors, services
 from consult.consultations.forms import ConsultationForm, DraftImportForm, RoleGrantForm, RoundForm
 from consult.models import ROLE_PERMISSIONS, Consultation, Role
-from consult.reminders import services as reminders
+from consult.reminders import selectors as reminders
 from consult.rounds import selectors as round_selectors
-from consult.translations import services as translations
+from consult.translations import selectors as translations
 from consult.versions import selectors as version_selectors
 from consult.versions import services as version_services
 from feedback.ledger import selectors as feedback_selectors

@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import generics, serializers
 
 from consult.access import consultation_or_404
-from consult.meetings import services as meetings
+from consult.meetings import selectors as meetings
 from consult.models import Meeting
 
 

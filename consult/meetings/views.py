@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from consult import permissions
 from consult.access import consultation_for, team_consultation
+from consult.meetings import selectors
 from consult.meetings import services as meetings
 from consult.meetings.forms import MeetingForm, MeetingSummaryForm
 from consult.models import Meeting
@@ -43,7 +44,7 @@ def meeting_detail(request, slug: str, pk: int):
         {
             "consultation": consultation,
             "meeting": meeting,
-            "comments": meetings.meeting_comments(meeting=meeting),
+            "comments": selectors.meeting_comments(meeting=meeting),
             "can_run": can_run,
         },
     )
@@ -52,13 +53,13 @@ def meeting_detail(request, slug: str, pk: int):
 def meeting_ics(request, slug: str, pk: int):
     consultation = consultation_for(request, slug)
     meeting = _meeting_of(consultation, pk)
-    return _calendar_response(meetings.meeting_ics(meeting=meeting), f"meeting-{meeting.pk}.ics")
+    return _calendar_response(selectors.meeting_ics(meeting=meeting), f"meeting-{meeting.pk}.ics")
 
 
 def meetings_ics(request, slug: str):
     consultation = consultation_for(request, slug)
     return _calendar_response(
-        meetings.meetings_ics(consultation=consultation), f"{consultation.slug}-meetings.ics"
+        selectors.meetings_ics(consultation=consultation), f"{consultation.slug}-meetings.ics"
     )
 
 
@@ -73,7 +74,7 @@ def staff_meetings(request, slug: str):
         "consult/staff/meetings.html",
         {
             "consultation": consultation,
-            "meetings": meetings.meetings_of(consultation=consultation),
+            "meetings": selectors.meetings_of(consultation=consultation),
             "can_run": permissions.can_run(request.user, consultation),
         },
     )

@@ -17,7 +17,7 @@ from comments.answers import selectors as answer_selectors
 from comments.answers import services as answering
 from consult import permissions
 from consult.access import consultation_for, team_consultation
-from consult.charter import services as charter
+from consult.charter import selectors as charter
 from consult.models import Question, Round
 from consult.questions import selectors as question_selectors
 from consult.questions import services as questions

@@ -1,4 +1,4 @@
-"""Follows and reminder mails: the services (writes), a few reads, and the beat jobs' work.
+"""Follows and reminder mails: the services (writes) and the beat jobs' work.
 
 * ``follow_set`` is the only door for ``Follow`` rows; ``comment_create``
   calls ``follow_after_comment`` so a participant follows a consultation from
@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from comments.models import Comment
 from consult import permissions
 from consult.models import Consultation, Follow, Round
+from consult.reminders.selectors import comments_by, round_mail_followers
 from plenary.outbox.models import MailDelivery
 from stakeholders.accounts.unsubscribe import Kind, send_reminder
 
@@ -61,12 +62,6 @@ def follow_set(*, user, consultation: Consultation, following: bool) -> bool:
     return True
 
 
-def comments_by(*, author_id: int, consultation_id: int) -> QuerySet[Comment]:
-    """Everything ``author_id`` wrote in the consultation; whether it is empty
-    before a comment is written is also read by ``comments.permissions.standing_of``."""
-    return Comment.objects.filter(consultation_id=consultation_id, author_id=author_id)
-
-
 def follow_after_comment(*, comment: Comment, commented_before: bool | None = None) -> None:
     """Make the author follow the consultation if this is their first comment in it.
 
@@ -83,16 +78,6 @@ def follow_after_comment(*, comment: Comment, commented_before: bool | None = No
         Follow.objects.get_or_create(
             user_id=comment.author_id, consultation_id=comment.consultation_id
         )
-
-
-def is_following(*, user, consultation: Consultation) -> bool:
-    if not user.is_authenticated:
-        return False
-    return Follow.objects.filter(user=user, consultation=consultation).exists()
-
-
-def follows_of(*, user) -> QuerySet[Follow]:
-    return Follow.objects.filter(user=user).select_related("consultation").order_by("-created_at")
 
 
 def reminder_settings_save(
@@ -136,25 +121,6 @@ def _closing_kind(round_: Round, now) -> str | None:
 def moment_text(moment) -> str:
     """A date and time as round mails and messages write it: "3 March 2026 17:00 CET"."""
     return formats.date_format(timezone.localtime(moment), "j F Y H:i T")
-
-
-def round_mail_followers(consultation_ids) -> dict[int, list]:
-    """The followers who take round mails (``mail_round_closing``, active, with an
-    address), by consultation id, in user order: one query."""
-    follows = (
-        Follow.objects.filter(
-            consultation_id__in=consultation_ids,
-            user__mail_round_closing=True,
-            user__is_active=True,
-        )
-        .exclude(user__email="")
-        .select_related("user")
-        .order_by("user_id")
-    )
-    followers: dict[int, list] = {}
-    for follow in follows:
-        followers.setdefault(follow.consultation_id, []).append(follow.user)
-    return followers
 
 
 def round_closing_remind(*, now=None) -> int:

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 
 from consult.access import consultation_for
 from consult.reminders import services as reminders
+from consult.reminders.selectors import follows_of
 from plenary.forms import NOT_DONE, posted, submit
 from stakeholders.models import User
 
@@ -97,5 +98,5 @@ def reminder_settings(request):
     return render(
         request,
         "reminders/settings.html",
-        {"form": form, "follows": reminders.follows_of(user=user)},
+        {"form": form, "follows": follows_of(user=user)},
     )

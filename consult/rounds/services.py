@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from consult import permissions
 from consult.models import Consultation, Round, RoundExtension
 from consult.reminders import services as reminders
+from consult.reminders.selectors import round_mail_followers
 from consult.rounds.selectors import WINDOW_SLACK, duration, is_short
 from plenary.audit.services import audit_record
 from plenary.outbox import services as outbox
@@ -266,9 +267,7 @@ def _mail_followers(*, round_: Round, key: str, subject: str, text: str) -> int:
     "rounds of consultations I follow"): both tell a follower when they can comment.
     """
     sent = 0
-    for user in reminders.round_mail_followers([round_.consultation_id]).get(
-        round_.consultation_id, []
-    ):
+    for user in round_mail_followers([round_.consultation_id]).get(round_.consultation_id, []):
         sent += send_reminder(
             key=f"{key}-to-{user.pk}",
             user=user,

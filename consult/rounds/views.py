@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from consult import permissions
 from consult.access import consultation_for, team_consultation
+from consult.charter import selectors as charter_reads
 from consult.charter import services as charter
 from consult.rounds import selectors as round_selectors
 from consult.rounds import services as rounds
@@ -94,7 +95,7 @@ def consultation_charter(request, slug: str):
     accept it here (POST); the comment form also offers it with the first comment.
     """
     consultation = consultation_for(request, slug)
-    needed = charter.charter_needed(user=request.user, consultation=consultation)
+    needed = charter_reads.charter_needed(user=request.user, consultation=consultation)
     form = CharterAcceptForm(posted(request) if needed else None)
     if request.method == "POST" and needed:
         if form.is_valid() and form.cleaned_data["accept_code_of_conduct"]:
@@ -112,7 +113,7 @@ def consultation_charter(request, slug: str):
                 consultation=consultation, round_counts=counts["rounds"]
             ),
             "charter_needed": needed,
-            "charter_accepted": charter.charter_accepted(
+            "charter_accepted": charter_reads.charter_accepted(
                 user=request.user, consultation=consultation
             ),
             "form": form,

@@ -3,7 +3,7 @@
 from django import template
 
 from consult import permissions
-from consult.meetings import services as meetings
+from consult.meetings import selectors as meetings
 
 register = template.Library()
 

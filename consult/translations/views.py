@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 from consult import permissions
 from consult.access import team_consultation
 from consult.models import DocumentVersion, Section
+from consult.translations import selectors
 from consult.translations import services as translations
 from consult.translations.languages import language_name
 from plenary.forms import NOT_DONE, submit
@@ -35,14 +36,14 @@ def staff_version_translation(request, slug: str, number: int, language: str):
     consultation = team_consultation(request, slug)
     permissions.require_can_run(request.user, consultation)
     version = get_object_or_404(DocumentVersion, consultation=consultation, number=number)
-    languages = translations.translation_languages(version=version)
+    languages = selectors.translation_languages(version=version)
     if language not in languages:
         raise Http404(_("No such language."))
     sections = list(Section.objects.filter(version=version).order_by("ordinal"))
-    saved = translations.translations_of(version=version, language=language)
+    saved = selectors.translations_of(version=version, language=language)
     form = TranslationForm(
         request.POST or None,
-        initial={"text": translations.translation_text(sections=sections, translations=saved)},
+        initial={"text": selectors.translation_text(sections=sections, translations=saved)},
     )
     form.fields["text"].widget.attrs["lang"] = language  # spell-checking in the right language
     rows = submit(

@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from comments.access import comment_or_404
-from comments.attachments.services import public_attachments_by_receipt
+from comments.attachments.selectors import public_attachments_by_receipt
 from comments.models import Comment
 from comments.threads.byline import row_byline
 from consult.access import consultation_or_404

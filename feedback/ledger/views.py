@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from comments.attachments.services import attachment_lists_set
+from comments.attachments.selectors import attachment_lists_set
 from comments.threads import selectors as comment_selectors
 from consult import permissions as consult_permissions
 from consult.access import team_consultation

@@ -67,7 +67,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from comments.attachments.services import public_attachments_by_receipt
+from comments.attachments.selectors import public_attachments_by_receipt
 from comments.models import Comment
 from comments.threads.byline import row_byline
 from consult import permissions as consult_permissions

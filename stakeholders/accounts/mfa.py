@@ -7,15 +7,15 @@ flags) is sent from /staff/… to /accounts/2fa/totp/activate/ until they have
 set one up; allauth then asks for the code at every sign-in.
 """
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
+from guardian.models import UserObjectPermission
 
 
 def _holds_staff_powers(user) -> bool:
-    from guardian.models import UserObjectPermission
-
     if user.is_staff or user.is_superuser:
         return True
     if user.has_perm("consult.add_consultation") or user.has_perm(
@@ -26,8 +26,6 @@ def _holds_staff_powers(user) -> bool:
 
 
 def _has_totp(user) -> bool:
-    from allauth.mfa.models import Authenticator
-
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 

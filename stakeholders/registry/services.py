@@ -30,7 +30,7 @@ from stakeholders.names import name_key
 WITHDRAWN_NAME = "Withdrawn participant"
 
 
-def _check_display_name(*, display_name: str, exclude_participant_id: int | None) -> str:
+def check_display_name(*, display_name: str, exclude_participant_id: int | None) -> str:
     """The display name, tidied, unless it equals or imitates a name already in use.
 
     "Imitates" is ``names.name_key``: case, accents, spacing, punctuation and
@@ -133,7 +133,7 @@ def participant_save_profile(
     if not user.is_authenticated or not user.is_active:
         raise ValidationError(_("Sign in first."))
     participant = Participant.objects.filter(user=user).first()
-    name = _check_display_name(
+    name = check_display_name(
         display_name=display_name, exclude_participant_id=participant.pk if participant else None
     )
     code = _check_country(country)

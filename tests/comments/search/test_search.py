@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from comments.models import Comment
 from comments.moderation import services as moderation
-from comments.search.selectors import Document, _pg_query, comment_search
+from comments.search.selectors import Document, comment_search, pg_query
 from comments.threads import services
 from tests.comments.attachments.test_attachments import SECTION, comment_with_paper, upload
 from tests.comments.files import pdf_bytes
@@ -253,7 +253,7 @@ def test_search_page_costs_the_same_queries_with_3_or_30_hits(
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN index is PostgreSQL's")
 def test_postgres_search_uses_the_gin_index(consultation, stakeholder):
     comments = Comment.objects.alias(document=Document("search_text")).filter(
-        document=_pg_query(WORD)
+        document=pg_query(WORD)
     )
     sql, params = comments.query.sql_with_params()
     assert 'to_tsvector(\'simple\'::regconfig, "comments_comment"."search_text")' in sql

@@ -10,8 +10,8 @@ from comments import permissions as comment_permissions
 from comments.moderation import services as moderation
 from comments.permissions import Standing, has_verified_email, standing_of
 from comments.threads import services
-from consult.charter import services as charter
-from consult.reminders import services as reminders
+from consult.charter import selectors as charter
+from consult.reminders import selectors as reminders
 from tests.consult.factories import open_consultation, with_code_of_conduct
 from tests.stakeholders.factories import ParticipantFactory
 

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from comments.models import Comment
 from comments.threads import services as comment_services
-from consult.charter import services as charter
+from consult.charter import selectors as charter
 from consult.models import CharterAcceptance
 from tests.consult.factories import CODE_OF_CONDUCT, with_code_of_conduct
 from tests.stakeholders.factories import ParticipantFactory

@@ -19,6 +19,7 @@ from django.urls import reverse
 
 from comments.threads import services as comment_services
 from consult.models import Consultation, Follow
+from consult.reminders import selectors as reminder_selectors
 from consult.reminders import services as reminders
 from feedback.ledger import services as feedback_services
 from plenary.outbox.models import MailDelivery
@@ -114,10 +115,10 @@ def test_the_first_comment_follows_the_consultation_and_an_unfollow_sticks(closi
     user = person("amara@example.org")
     with at(T0 + timedelta(hours=1)):
         comment_services.comment_create(actor=user, consultation=closing_round, body="First.")
-        assert reminders.is_following(user=user, consultation=closing_round)
+        assert reminder_selectors.is_following(user=user, consultation=closing_round)
         reminders.follow_set(user=user, consultation=closing_round, following=False)
         comment_services.comment_create(actor=user, consultation=closing_round, body="Second.")
-    assert not reminders.is_following(user=user, consultation=closing_round)
+    assert not reminder_selectors.is_following(user=user, consultation=closing_round)
 
 
 # --- round closing --------------------------------------------------------------
