@@ -115,3 +115,18 @@ def require_can_see_evaluation(user, consultation: Consultation) -> None:
         raise PermissionDenied(
             _("Only this consultation's secretariat and analysts can see its evaluation.")
         )
+
+
+# --- the outcome report (feedback/report/services.py) ----------------------------------------
+
+
+def can_report(user, consultation: Consultation) -> bool:
+    """The secretariat and the analysts of this consultation (not its moderators)."""
+    return consult_permissions.can_run_or_analyse(user, consultation)
+
+
+def require_can_report(user, consultation: Consultation) -> None:
+    if not can_report(user, consultation):
+        raise PermissionDenied(
+            _("Only this consultation's secretariat and analysts can produce its outcome report.")
+        )

@@ -24,6 +24,7 @@ from comments.threads import services as comment_services
 from consult.models import Answer, Consultation, Question
 from feedback.evaluation import services as evaluation
 from feedback.models import EvaluationResponse
+from feedback.report import pdf
 from feedback.report import services as report
 from feedback.tasks import invite_evaluations
 from plenary.outbox.models import MailDelivery
@@ -403,7 +404,7 @@ def test_outcome_report_summarises_the_evaluation_by_group(people, tmp_path, set
     consultation = people["consultation"]
     responses(consultation, 6)
     target = tmp_path / "report.pdf"
-    report.build_pdf(consultation=consultation, target=target, folder=tmp_path)
+    pdf.build_pdf(consultation=consultation, target=target, folder=tmp_path)
     text = "\n".join(
         page.extract_text() for page in PdfReader(io.BytesIO(target.read_bytes())).pages
     )
