@@ -40,6 +40,7 @@ from feedback.ledger import selectors
 from feedback.models import DispositionEntry, OutcomeReport, Status
 from feedback.participation import selectors as balance
 from feedback.report import charts as report_charts
+from feedback.themes import selectors as theme_selectors
 
 # Rows fetched per round trip from the server-side cursor.
 FETCH_SIZE = 1000
@@ -154,10 +155,11 @@ def participation(*, consultation: Consultation) -> list[Chart]:
 
 def report_themes(*, consultation: Consultation) -> list[CountRow]:
     """Every theme with the number of comments tagged with it (private ones counted too:
-    a count shows no text), by name: one query (``selectors.themes_with_counts``)."""
+    a count shows no text), by name: one query
+    (``feedback.themes.selectors.themes_with_counts``)."""
     return [
         CountRow(theme.name, theme.comment_count)
-        for theme in selectors.themes_with_counts(consultation=consultation)
+        for theme in theme_selectors.themes_with_counts(consultation=consultation)
     ]
 
 
