@@ -130,3 +130,18 @@ def require_can_report(user, consultation: Consultation) -> None:
         raise PermissionDenied(
             _("Only this consultation's secretariat and analysts can produce its outcome report.")
         )
+
+
+# --- campaign clusters (feedback/clusters/services.py) ---------------------------------------
+
+
+def can_view_clusters(user, consultation: Consultation) -> bool:
+    """The secretariat (who also decide) and analysts see clusters."""
+    return consult_permissions.can_run_or_analyse(user, consultation)
+
+
+def require_can_view_clusters(user, consultation: Consultation) -> None:
+    if not can_view_clusters(user, consultation):
+        raise PermissionDenied(
+            _("Only this consultation's secretariat and analysts can see campaign clusters.")
+        )

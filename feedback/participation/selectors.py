@@ -58,7 +58,7 @@ from django_countries import countries
 from comments.models import Comment
 from consult.consultations import selectors as consult_selectors
 from consult.models import Consultation, Follow, Round, Section
-from feedback.clusters.services import submission_counts
+from feedback.clusters.selectors import submission_counts
 from stakeholders.models import Participant, StakeholderGroup
 from stakeholders.registry.regions import REGIONS, region_of
 
