@@ -35,7 +35,7 @@ from comments.attachments.services import public_attachments_by_receipt
 from comments.models import Comment
 from comments.threads.byline import row_byline
 from consult.models import Consultation, DocumentVersion, Round, Section
-from feedback.evaluation.services import evaluation_results
+from feedback.evaluation.selectors import evaluation_results
 from feedback.ledger import selectors
 from feedback.models import DispositionEntry, OutcomeReport, Status
 from feedback.participation import selectors as balance
