@@ -255,7 +255,7 @@ def cluster_answer(
     consultation = cluster.consultation
     permissions.require_can_decide(actor, consultation)
     _lock(cluster)
-    rationale = services._rationale_or_snippet(
+    rationale = services.rationale_or_snippet(
         rationale=rationale, snippet=snippet, consultation=consultation
     )
     members = list(
@@ -266,7 +266,7 @@ def cluster_answer(
     duplicate_of = cluster.representative if status == Status.DUPLICATE else None
     # Status and rationale errors are the same for every member: they go beside their
     # fields, checked by the rule every decision meets (on a stand-in comment).
-    services._validate(
+    services.disposition_validate(
         comment=Comment(consultation_id=consultation.pk),
         status=status,
         rationale=rationale,
@@ -292,7 +292,7 @@ def cluster_answer(
             duplicate_of=duplicate_of,
         )
         try:
-            services._check_publishable(candidate, current.get(member.pk))
+            services.draft_check_publishable(candidate, current.get(member.pk))
         except ValidationError as exc:
             refused.append((member.receipt, " ".join(exc.messages)))
             continue
