@@ -10,7 +10,7 @@ comments (private and hidden ones among them) and decisions on about 30 %.
 Then, each in a fresh subprocess so that one cannot pollute the other's
 memory, it measures:
 
-* plenary: ``feedback.report.services.build_pdf`` — the whole report (front matter
+* plenary: ``feedback.report.pdf.build_pdf`` — the whole report (front matter
   rendered twice for the table of contents, the appendix in chunks of
   ``CHUNK_SIZE`` comments laid out by renderer processes, each replaced after
   ``PIECES_PER_PROCESS`` chunks, tagged PDF/UA-1, the pypdf join);
@@ -63,12 +63,10 @@ PLAIN_CSS = "@page { size: A4; margin: 20mm 18mm; } body { font: 10pt/1.4 'DejaV
 def run_plenary(slug: str, folder: Path) -> tuple[int, int]:
     """(pages, the largest renderer process's peak RSS in KiB)."""
     from consult.models import Consultation
-    from feedback.report import services as report
+    from feedback.report import pdf
 
     consultation = Consultation.objects.get(slug=slug)
-    outcome = report.build_pdf(
-        consultation=consultation, target=folder / "report.pdf", folder=folder
-    )
+    outcome = pdf.build_pdf(consultation=consultation, target=folder / "report.pdf", folder=folder)
     return outcome.page_count, outcome.renderer_peak_kib
 
 

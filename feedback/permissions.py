@@ -4,13 +4,15 @@ appeal one (the commenter, within the window, one open appeal at a time)."""
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from comments.models import Comment
 from consult import permissions as consult_permissions
-from consult.models import Consultation
+from consult.models import Answer, Consultation
 from feedback.models import Appeal, DispositionEntry
 
 
@@ -114,4 +116,85 @@ def require_can_see_evaluation(user, consultation: Consultation) -> None:
     if not consult_permissions.can_run_or_analyse(user, consultation):
         raise PermissionDenied(
             _("Only this consultation's secretariat and analysts can see its evaluation.")
+        )
+
+
+# Who took part and whether the last round has closed: the facts the rules below read
+# (feedback.evaluation's services, selectors and pages read them here too).
+
+
+def participants_of(*, consultation: Consultation) -> QuerySet:
+    """Everyone who commented (themself) or answered a question in ``consultation``."""
+    user_model = get_user_model()
+    commented = Comment.objects.filter(
+        consultation=consultation, author=OuterRef("pk"), entered_by__isnull=True
+    )
+    answered = Answer.objects.filter(
+        question__round__consultation=consultation, respondent=OuterRef("pk")
+    )
+    return user_model.objects.filter(Q(Exists(commented)) | Q(Exists(answered)))
+
+
+def is_participant(user, consultation: Consultation) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return participants_of(consultation=consultation).filter(pk=user.pk).exists()
+
+
+def last_close(*, consultation: Consultation):
+    """When the consultation's last round closes (None without rounds)."""
+    return consultation.rounds.aggregate(last=Max("closes_at"))["last"]
+
+
+def is_closed(*, consultation: Consultation, now=None) -> bool:
+    closes = last_close(consultation=consultation)
+    return closes is not None and closes <= (now or timezone.now())
+
+
+def require_participant(user, consultation: Consultation) -> None:
+    """PermissionDenied unless ``user`` took part in ``consultation`` (the page's guard)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise PermissionDenied(_("Sign in to evaluate the consultation."))
+    if not is_participant(user, consultation):
+        raise PermissionDenied(
+            _("Only people who took part in this consultation are asked to evaluate it.")
+        )
+
+
+def require_can_evaluate(user, consultation: Consultation, *, now=None) -> None:
+    """PermissionDenied unless ``user`` took part; ValidationError before the close."""
+    require_participant(user, consultation)
+    if not is_closed(consultation=consultation, now=now):
+        raise ValidationError(
+            {"consultation": _("The evaluation opens when the consultation's last round closes.")}
+        )
+
+
+# --- the outcome report (feedback/report/services.py) ----------------------------------------
+
+
+def can_report(user, consultation: Consultation) -> bool:
+    """The secretariat and the analysts of this consultation (not its moderators)."""
+    return consult_permissions.can_run_or_analyse(user, consultation)
+
+
+def require_can_report(user, consultation: Consultation) -> None:
+    if not can_report(user, consultation):
+        raise PermissionDenied(
+            _("Only this consultation's secretariat and analysts can produce its outcome report.")
+        )
+
+
+# --- campaign clusters (feedback/clusters/services.py) ---------------------------------------
+
+
+def can_view_clusters(user, consultation: Consultation) -> bool:
+    """The secretariat (who also decide) and analysts see clusters."""
+    return consult_permissions.can_run_or_analyse(user, consultation)
+
+
+def require_can_view_clusters(user, consultation: Consultation) -> None:
+    if not can_view_clusters(user, consultation):
+        raise PermissionDenied(
+            _("Only this consultation's secretariat and analysts can see campaign clusters.")
         )

@@ -1,5 +1,7 @@
 from feedback.clusters import services as cluster_services
+from feedback.evaluation import services as evaluation
 from feedback.ledger import services
+from feedback.report import services as report
 from feedback.themes import services as themes
 from plenary.outbox.tasks import retrying_task
 
@@ -49,23 +51,15 @@ def suggest_themes(consultation_id: int) -> int:
 @retrying_task("feedback.tasks.build_report", max_retries=2)
 def build_report(report_id: int) -> str:
     """Render an outcome report (PDF or DOCX); failures are recorded on the report."""
-    from feedback.report import (
-        services as report,  # WeasyPrint and pypdf load only in the process that renders
-    )
-
     return report.report_build(report_id=report_id)
 
 
 @retrying_task("feedback.tasks.invite_evaluations", max_retries=5)
 def invite_evaluations() -> int:
     """Hourly (beat): once a consultation's last round closed, invite its participants once."""
-    from feedback.evaluation import services as evaluation
-
     return evaluation.evaluation_invite_due()
 
 
 @retrying_task("feedback.tasks.send_evaluation_invite")
 def send_evaluation_invite(consultation_id: int, user_id: int) -> bool:
-    from feedback.evaluation import services as evaluation
-
     return evaluation.evaluation_invite_send(consultation_id=consultation_id, user_id=user_id)

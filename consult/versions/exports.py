@@ -161,7 +161,7 @@ def version_pdf(*, version: DocumentVersion) -> bytes:
             ],
         },
     )
-    # Tagged PDF/UA, as the outcome report (feedback/report/services.py): screen readers follow it.
+    # Tagged PDF/UA, as the outcome report (feedback/report/pdf.py): screen readers follow it.
     return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=_no_fetch).write_pdf(
         stylesheets=[CSS(filename=str(_CSS), url_fetcher=_no_fetch)], pdf_variant="pdf/ua-1"
     )

@@ -4,8 +4,9 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import generics, permissions, serializers
 
 from consult.access import consultation_or_404
-from feedback.clusters import services as cluster_services
+from feedback.clusters import selectors as cluster_selectors
 from feedback.models import CampaignCluster
+from feedback.permissions import require_can_view_clusters
 
 
 class ClusterSerializer(serializers.Serializer):
@@ -40,5 +41,5 @@ class ClusterListView(generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return CampaignCluster.objects.none()
         consultation = consultation_or_404(slug=self.kwargs["slug"], user=self.request.user)
-        cluster_services.require_can_view_clusters(self.request.user, consultation)
-        return cluster_services.clusters_of(consultation=consultation)
+        require_can_view_clusters(self.request.user, consultation)
+        return cluster_selectors.clusters_of(consultation=consultation)

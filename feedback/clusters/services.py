@@ -1,5 +1,6 @@
-"""Campaign clusters: the clustering job's writes, splits, answering a cluster once,
-and the reads the cluster pages, the API and the public counts need.
+"""Campaign clusters: the clustering job's writes, splits, answering a cluster once
+(the reads the cluster pages, the API and the public counts need are
+``feedback.clusters.selectors``).
 
 The algorithm is ``feedback.clusters.clustering`` (pure, no database).  Writes here keep
 the house order: permission check → validate → write → audit → enqueue.
@@ -14,15 +15,14 @@ from dataclasses import dataclass, field
 from typing import cast
 
 from django.core.cache import cache
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Subquery, TextField, Value
+from django.db.models import Count, Max, Q, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comments.models import Comment
-from consult import permissions as consult_permissions
 from consult.models import Consultation
 from feedback import permissions
 from feedback.clusters import clustering
@@ -259,7 +259,7 @@ def cluster_answer(
     consultation = cluster.consultation
     permissions.require_can_decide(actor, consultation)
     _lock(cluster)
-    rationale = services._rationale_or_snippet(
+    rationale = services.rationale_or_snippet(
         rationale=rationale, snippet=snippet, consultation=consultation
     )
     members = list(
@@ -270,7 +270,7 @@ def cluster_answer(
     duplicate_of = cluster.representative if status == Status.DUPLICATE else None
     # Status and rationale errors are the same for every member: they go beside their
     # fields, checked by the rule every decision meets (on a stand-in comment).
-    services._validate(
+    services.disposition_validate(
         comment=Comment(consultation_id=consultation.pk),
         status=status,
         rationale=rationale,
@@ -296,7 +296,7 @@ def cluster_answer(
             duplicate_of=duplicate_of,
         )
         try:
-            services._check_publishable(candidate, current.get(member.pk))
+            services.draft_check_publishable(candidate, current.get(member.pk))
         except ValidationError as exc:
             refused.append((member.receipt, " ".join(exc.messages)))
             continue
@@ -332,76 +332,3 @@ def cluster_answer(
             actor=actor, consultation=consultation, comments=eligible
         )
     return ClusterAnswerResult(answer=answer, drafts=drafts, batch=batch, refused=refused)
-
-
-# --- reads -----------------------------------------------------------------------
-
-
-def clusters_of(*, consultation: Consultation) -> QuerySet[CampaignCluster]:
-    """The consultation's clusters of two or more, largest first, with the representative
-    and whether the cluster was answered: one query per page."""
-    return (
-        CampaignCluster.objects.filter(consultation=consultation, size__gte=2)
-        .select_related("representative")
-        .annotate(answered=Exists(ClusterAnswer.objects.filter(cluster=OuterRef("pk"))))
-        .order_by("-size", "pk")
-    )
-
-
-def cluster_members(*, cluster: CampaignCluster) -> QuerySet[CampaignMember]:
-    """A cluster's members with their comment, author and current decision: one query."""
-    latest = DispositionEntry.objects.filter(comment=OuterRef("comment")).order_by("-sequence")
-    return (
-        CampaignMember.objects.filter(cluster=cluster)
-        .select_related("comment__author__participant")
-        .annotate(
-            current_status=Subquery(latest.values("status")[:1]),
-            current_answer=Subquery(latest.values("cluster_answer")[:1]),
-        )
-        .order_by("comment__created_at", "comment_id")
-    )
-
-
-def cluster_answers(*, cluster: CampaignCluster) -> QuerySet[ClusterAnswer]:
-    return (
-        ClusterAnswer.objects.filter(cluster=cluster)
-        .select_related("decided_by")
-        .annotate(entry_count=Count("entries"), draft_count=Count("drafts", distinct=True))
-        .order_by("-created_at", "-pk")
-    )
-
-
-@dataclass(frozen=True)
-class SubmissionCounts:
-    submissions: int
-    distinct: int
-
-
-def submission_counts(*, consultation: Consultation) -> SubmissionCounts:
-    """ "N submissions, M distinct": comments not withdrawn, and that number less the
-    extra copies in campaign clusters (M = N - sum(size - 1)).  One query.
-
-    Counted from the members themselves (not ``CampaignCluster.size``), so a
-    member withdrawn after the job ran no longer counts.
-    """
-    row = Comment.objects.filter(consultation=consultation, withdrawn_at__isnull=True).aggregate(
-        submissions=Count("pk"),
-        clustered=Count("campaign"),
-        clusters=Count("campaign__cluster", distinct=True),
-    )
-    submissions = row["submissions"]
-    return SubmissionCounts(
-        submissions=submissions, distinct=submissions - (row["clustered"] - row["clusters"])
-    )
-
-
-def can_view_clusters(user, consultation: Consultation) -> bool:
-    """The secretariat (who also decide) and analysts see clusters."""
-    return consult_permissions.can_run_or_analyse(user, consultation)
-
-
-def require_can_view_clusters(user, consultation: Consultation) -> None:
-    if not can_view_clusters(user, consultation):
-        raise PermissionDenied(
-            _("Only this consultation's secretariat and analysts can see campaign clusters.")
-        )

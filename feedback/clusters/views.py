@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from comments.models import Comment
 from consult.models import Consultation
 from feedback import permissions
+from feedback.clusters import selectors as cluster_selectors
 from feedback.clusters import services as cluster_services
 from feedback.ledger import selectors
 from feedback.ledger.forms import SnippetChoiceField
@@ -86,7 +87,7 @@ class ClusterAnswerForm(forms.Form):
 
 def _consultation(request, slug: str) -> Consultation:
     consultation = get_object_or_404(Consultation, slug=slug)
-    cluster_services.require_can_view_clusters(request.user, consultation)
+    permissions.require_can_view_clusters(request.user, consultation)
     return consultation
 
 
@@ -109,7 +110,7 @@ def clusters(request, slug: str):
         )
         return redirect("staff_clusters", slug=consultation.slug)
     page = Paginator(
-        cluster_services.clusters_of(consultation=consultation), CLUSTERS_PER_PAGE
+        cluster_selectors.clusters_of(consultation=consultation), CLUSTERS_PER_PAGE
     ).get_page(request.GET.get("page"))
     return render(
         request,
@@ -117,7 +118,7 @@ def clusters(request, slug: str):
         {
             "consultation": consultation,
             "page": page,
-            "counts": cluster_services.submission_counts(consultation=consultation),
+            "counts": cluster_selectors.submission_counts(consultation=consultation),
             "can_decide": permissions.can_decide(request.user, consultation),
             "form": form,
         },
@@ -134,7 +135,7 @@ def cluster_detail(request, slug: str, pk: int):
         consultation=consultation,
     )
     cluster.consultation = consultation
-    page = Paginator(cluster_services.cluster_members(cluster=cluster), MEMBERS_PER_PAGE).get_page(
+    page = Paginator(cluster_selectors.cluster_members(cluster=cluster), MEMBERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
     action = request.POST.get("action")
@@ -201,7 +202,7 @@ def cluster_detail(request, slug: str, pk: int):
             "page": page,
             "split": split,
             "answer": answer,
-            "answers": cluster_services.cluster_answers(cluster=cluster),
+            "answers": cluster_selectors.cluster_answers(cluster=cluster),
             "can_decide": permissions.can_decide(request.user, consultation),
             "status_labels": dict(Status.choices),
         },

@@ -8,6 +8,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consult.access import consultation_for, team_consultation
+from feedback import permissions
+from feedback.evaluation import selectors as evaluation_selectors
 from feedback.evaluation import services as evaluation
 from plenary.forms import NOT_DONE, posted, submit
 
@@ -22,19 +24,19 @@ _SCALE_CHOICES = [
 
 class EvaluationForm(forms.Form):
     clarity = forms.TypedChoiceField(
-        label=evaluation.QUESTION_LABELS["clarity"],
+        label=evaluation_selectors.QUESTION_LABELS["clarity"],
         choices=_SCALE_CHOICES,
         coerce=int,
         widget=forms.RadioSelect,
     )
     safety = forms.TypedChoiceField(
-        label=evaluation.QUESTION_LABELS["safety"],
+        label=evaluation_selectors.QUESTION_LABELS["safety"],
         choices=_SCALE_CHOICES,
         coerce=int,
         widget=forms.RadioSelect,
     )
     feedback = forms.TypedChoiceField(
-        label=evaluation.QUESTION_LABELS["feedback"],
+        label=evaluation_selectors.QUESTION_LABELS["feedback"],
         choices=_SCALE_CHOICES,
         coerce=int,
         widget=forms.RadioSelect,
@@ -53,9 +55,9 @@ class EvaluationForm(forms.Form):
 def evaluation_form(request, slug: str):
     """Participants of the consultation only; once; from the last round's close."""
     consultation = consultation_for(request, slug)
-    evaluation.require_participant(request.user, consultation)
-    answered = evaluation.already_answered(user=request.user, consultation=consultation)
-    closed = evaluation.is_closed(consultation=consultation)
+    permissions.require_participant(request.user, consultation)
+    answered = evaluation_selectors.already_answered(user=request.user, consultation=consultation)
+    closed = permissions.is_closed(consultation=consultation)
     form = EvaluationForm(posted(request))
     if answered or not closed:  # nothing to fill in; a POST changes nothing
         return render(
@@ -85,7 +87,9 @@ def evaluation_form(request, slug: str):
 @login_required
 def evaluation_results(request, slug: str):
     consultation = team_consultation(request, slug)
-    results = evaluation.evaluation_results_for(actor=request.user, consultation=consultation)
+    results = evaluation_selectors.evaluation_results_for(
+        actor=request.user, consultation=consultation
+    )
     return render(
         request,
         "feedback/evaluation_results.html",

@@ -36,7 +36,7 @@ from plenary.outbox import services as outbox
 from stakeholders.accounts.unsubscribe import Kind, send_reminder
 
 
-def _validate(
+def disposition_validate(
     *,
     comment: Comment,
     status: str,
@@ -72,7 +72,7 @@ def _validate(
         raise ValidationError(errors)
 
 
-def _rationale_or_snippet(
+def rationale_or_snippet(
     *, rationale: str, snippet: RationaleSnippet | None, consultation: Consultation
 ) -> str:
     """The rationale to record: what was typed, else the chosen snippet's text.
@@ -118,10 +118,10 @@ def disposition_draft_save(
     ``snippet``: a saved rationale, used only when ``rationale`` is empty.
     """
     permissions.require_can_decide(actor, comment.consultation)
-    rationale = _rationale_or_snippet(
+    rationale = rationale_or_snippet(
         rationale=rationale, snippet=snippet, consultation=comment.consultation
     )
-    _validate(
+    disposition_validate(
         comment=comment,
         status=status,
         rationale=rationale,
@@ -144,7 +144,7 @@ def disposition_draft_save(
     return draft
 
 
-def _check_publishable(draft: DispositionDraft, current: DispositionEntry | None) -> None:
+def draft_check_publishable(draft: DispositionDraft, current: DispositionEntry | None) -> None:
     """The rules a draft must meet against the comment's current published decision."""
     if draft.appeal is not None:
         _check_appeal_answer(appeal=draft.appeal, comment=draft.comment, rationale=draft.rationale)
@@ -167,7 +167,7 @@ def _check_publishable(draft: DispositionDraft, current: DispositionEntry | None
             and current.rationale == draft.rationale
         ):
             raise ValidationError({"status": _("This decision is already published.")})
-    _validate(
+    disposition_validate(
         comment=draft.comment,
         status=draft.status,
         rationale=draft.rationale,
@@ -210,7 +210,7 @@ def disposition_publish_drafts(
     }
     for draft in drafts:
         try:
-            _check_publishable(draft, current_by_comment.get(draft.comment_id))
+            draft_check_publishable(draft, current_by_comment.get(draft.comment_id))
         except ValidationError as exc:
             raise ValidationError(
                 {
@@ -402,12 +402,12 @@ def disposition_draft_bulk(
                 % {"receipts": ", ".join(foreign)}
             }
         )
-    rationale = _rationale_or_snippet(
+    rationale = rationale_or_snippet(
         rationale=rationale, snippet=snippet, consultation=consultation
     )
     for comment in chosen:
         try:
-            _validate(
+            disposition_validate(
                 comment=comment,
                 status=status,
                 rationale=rationale,

@@ -24,6 +24,7 @@ from feedback.ledger import selectors, services
 from feedback.ledger.filters import TriageFilter
 from feedback.ledger.forms import BulkDecisionForm, DispositionForm, LedgerFilterForm, SnippetForm
 from feedback.models import DispositionDraft, RationaleSnippet, Status
+from feedback.themes import selectors as theme_selectors
 from feedback.themes.forms import triage_tagging
 from plenary.forms import NOT_DONE, submit
 from stakeholders.registry.selectors import stakeholder_groups
@@ -94,7 +95,7 @@ def triage(request, slug: str):
         return redirect(request.get_full_path())
     filters = TriageFilter(
         request.GET,
-        queryset=selectors.with_themes(selectors.triage_comments(consultation=consultation))
+        queryset=theme_selectors.with_themes(selectors.triage_comments(consultation=consultation))
         if tagging is not None  # the comments' themes, shown to who may manage them
         else selectors.triage_comments(consultation=consultation),
         consultation=consultation,

@@ -6,7 +6,8 @@
   outbox task per recipient (``consult.tasks.send_outreach_invitation``), all
   in one transaction: either the invitation and all its mails are recorded,
   or nothing is.
-* ``outreach_recipients``: who gets it.  People whose participant profile is
+* ``outreach_recipients`` (``feedback.outreach.selectors``, with the counts the
+  page shows): who gets it.  People whose participant profile is
   in one of the chosen groups, who opted in (``User.mail_outreach``, off by
   default), whose account is active and not erased and whose address is
   confirmed (allauth's ``EmailAddress.verified``, as commenting requires),
@@ -26,63 +27,29 @@ members clicking at once cannot both pass the limit), subjects of at most
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import timedelta
 from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from comments.models import Comment
 from consult import permissions as consult_permissions
 from consult.models import Consultation, OutreachInvitation
+from feedback.outreach import selectors
 from plenary.audit.models import Event
 from plenary.audit.services import audit_record
 from plenary.outbox.services import enqueue
-from stakeholders.accounts.unsubscribe import Kind, reachable, send_reminder
+from stakeholders.accounts.unsubscribe import Kind, send_reminder
 from stakeholders.models import StakeholderGroup, User
 
 MAX_PER_DAY = 3
 MAX_SUBJECT = cast(int, OutreachInvitation._meta.get_field("subject").max_length)  # CharField
 MAX_MESSAGE = 5000
 TASK = "consult.tasks.send_outreach_invitation"
-
-
-def outreach_recipients(
-    *, consultation: Consultation, groups: Iterable[StakeholderGroup]
-) -> QuerySet[User]:
-    """The people an invitation to ``groups`` goes to (see the module docstring)."""
-    commented = Comment.objects.filter(consultation=consultation, author=OuterRef("pk"))
-    return (
-        reachable(User.objects.filter(participant__group__in=groups), Kind.OUTREACH)
-        .exclude(Exists(commented))
-        .order_by("pk")
-    )
-
-
-def outreach_reachable(*, consultation: Consultation) -> dict[int, int]:
-    """How many people an invitation would reach, per group id (one query)."""
-    rows = (
-        outreach_recipients(consultation=consultation, groups=StakeholderGroup.objects.all())
-        .order_by()
-        .values("participant__group_id")
-        .annotate(n=Count("pk"))
-    )
-    return {row["participant__group_id"]: row["n"] for row in rows}
-
-
-def outreach_sent_recently(*, consultation: Consultation, now=None) -> int:
-    now = now or timezone.now()
-    return OutreachInvitation.objects.filter(
-        consultation=consultation, created_at__gt=now - timedelta(days=1)
-    ).count()
 
 
 @transaction.atomic
@@ -121,7 +88,7 @@ def outreach_send(
     Consultation.objects.select_for_update().filter(pk=consultation.pk).first()
     if consultation.status != Consultation.Status.PUBLISHED:
         errors["__all__"] = _("Publish the consultation before inviting people to it.")
-    elif outreach_sent_recently(consultation=consultation) >= MAX_PER_DAY:
+    elif selectors.outreach_sent_recently(consultation=consultation) >= MAX_PER_DAY:
         errors["__all__"] = ngettext(
             "At most %(n)d invitation per consultation can be sent in 24 hours.",
             "At most %(n)d invitations per consultation can be sent in 24 hours.",
@@ -130,7 +97,9 @@ def outreach_send(
     if errors:
         raise ValidationError(errors)
     recipients = list(
-        outreach_recipients(consultation=consultation, groups=groups).values_list("pk", flat=True)
+        selectors.outreach_recipients(consultation=consultation, groups=groups).values_list(
+            "pk", flat=True
+        )
     )
     invitation = OutreachInvitation.objects.create(
         consultation=consultation,
@@ -177,14 +146,4 @@ def outreach_mail_send(*, invitation_id: int, user_id: int) -> bool:
         kind=Kind.OUTREACH,
         subject=invitation.subject,
         text=text,
-    )
-
-
-def outreach_history(*, consultation: Consultation, limit: int = 20):
-    """The consultation's latest invitations with their groups (two queries)."""
-    return (
-        OutreachInvitation.objects.filter(consultation=consultation)
-        .select_related("sent_by")
-        .prefetch_related("groups")
-        .order_by("-created_at", "-pk")[:limit]
     )

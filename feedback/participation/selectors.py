@@ -2,7 +2,7 @@
 
 One reader for every figure about participation, shared by the staff
 dashboard (``balance_views``), the public summary and its API, the CSV and
-the outcome report (``feedback.report.services.participation``), so that they can
+the outcome report (``feedback.report.selectors.participation``), so that they can
 never disagree.  Everything is read in a fixed number of aggregate queries
 (GROUP BY), whatever the number of comments:
 
@@ -60,7 +60,7 @@ from django_countries import countries
 from comments.models import Comment
 from consult.consultations import selectors as consult_selectors
 from consult.models import Consultation, Follow, Round, Section
-from feedback.clusters.services import submission_counts
+from feedback.clusters.selectors import submission_counts
 from stakeholders.models import Participant, StakeholderGroup
 from stakeholders.registry.regions import REGIONS, region_of
 

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 
 from consult import permissions as consult_permissions
 from consult.access import consultation_or_404, team_consultation
+from feedback.outreach import selectors as outreach_selectors
 from feedback.outreach import services as outreach
 from feedback.participation import selectors as balance_selectors
 from feedback.report import charts as report_charts
@@ -103,7 +104,7 @@ def _default_invitation(consultation, balance) -> dict:
 
 def _reachable(consultation, balance) -> list[tuple[str, int]]:
     """(group name, people an invitation would reach now), every group."""
-    counts = outreach.outreach_reachable(consultation=consultation)
+    counts = outreach_selectors.outreach_reachable(consultation=consultation)
     return [(group.name, counts.get(group.pk, 0)) for group in balance.groups]
 
 
@@ -153,7 +154,9 @@ def staff_balance(request, slug: str):
             "balance": balance,
             "charts": _charts(balance),
             "form": form,
-            "history": outreach.outreach_history(consultation=consultation) if can_invite else [],
+            "history": outreach_selectors.outreach_history(consultation=consultation)
+            if can_invite
+            else [],
             "reachable": _reachable(consultation, balance) if can_invite else [],
             "per_day": outreach.MAX_PER_DAY,
             "top_n": balance_selectors.TOP_N,

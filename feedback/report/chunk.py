@@ -1,6 +1,6 @@
 """The outcome report's renderer process: lays out pieces of the report with WeasyPrint.
 
-``feedback.report.services`` starts it with ``subprocess`` (``python -m
+``feedback.report.pdf`` starts it with ``subprocess`` (``python -m
 feedback.report.chunk``, in the project's folder, with the parent's
 environment) and talks to it over pipes, one JSON object per line:
 
@@ -12,7 +12,7 @@ environment) and talks to it over pipes, one JSON object per line:
   ``{"error": "Type: message"}``, after which it exits with status 1.
 
 The process exits when its input ends.  The parent replaces it after a few
-pieces (``feedback.report.services.PIECES_PER_PROCESS``), so the memory WeasyPrint,
+pieces (``feedback.report.pdf.PIECES_PER_PROCESS``), so the memory WeasyPrint,
 fontconfig and the allocator keep from one document to the next is returned
 to the system with the process, and the report's memory does not grow with
 its length.  The child reads no database and imports no Django: everything it

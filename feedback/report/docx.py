@@ -1,6 +1,6 @@
 """The outcome report as a Word document (python-docx), for a secretariat that edits it.
 
-The same content as the PDF (feedback/report/services.py: ``front_context`` and
+The same content as the PDF (feedback/report/selectors.py: ``front_context`` and
 ``appendix_rows``), with the same privacy rules, since it is read from the
 same query; the charts are left out (their tables carry the same numbers).
 python-docx keeps the whole document in memory, so unlike the PDF its memory
@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from consult.models import Consultation
 from feedback.ledger import selectors
-from feedback.report import services as report
+from feedback.report import selectors as report
 
 # Progress is saved every this many comments.
 PROGRESS_EVERY = 500
@@ -41,7 +41,7 @@ def build_docx(
 ) -> report.Outcome:
     from docx import Document
 
-    language = report._language(consultation)
+    language = report.report_language(consultation)
     with translation.override(language):
         context = report.front_context(consultation=consultation)
         title = _("Outcome report: %(title)s") % {"title": consultation.title}
@@ -164,7 +164,7 @@ def build_docx(
                     )
             done += 1
             if done % PROGRESS_EVERY == 0:
-                progress(report._FRONT_DONE + 90 * done // total)
+                progress(report.FRONT_DONE + 90 * done // total)
         if not done:
             document.add_paragraph(_("No comments yet."))
         document.save(str(target))

@@ -19,6 +19,8 @@ from django.views.decorators.http import require_GET
 
 from consult.access import team_consultation
 from feedback.models import OutcomeReport
+from feedback.permissions import require_can_report
+from feedback.report import selectors as report_selectors
 from feedback.report import services as report
 from plenary.audit.models import Event
 from plenary.audit.services import audit_record
@@ -46,7 +48,7 @@ class ReportRequestForm(forms.Form):
 def _report_consultation(request, slug: str):
     """The consultation, if the viewer is on its team and may produce its report (else 403)."""
     consultation = team_consultation(request, slug)
-    report.require_can_report(request.user, consultation)
+    require_can_report(request.user, consultation)
     return consultation
 
 
@@ -71,7 +73,7 @@ def report_page(request, slug: str):
                 _("A report of this state of the consultation already exists; here it is."),
             )
         return redirect("staff_report", slug=consultation.slug)
-    runs = list(report.reports_of(consultation=consultation))
+    runs = list(report_selectors.reports_of(consultation=consultation))
     state_key = report.report_state_key(consultation=consultation)
     building = any(
         run.state in (OutcomeReport.State.QUEUED, OutcomeReport.State.RUNNING) for run in runs

@@ -6,14 +6,14 @@ A tag rather than a view variable so that every page showing a consultation
 
 from django import template
 
-from feedback.clusters.services import submission_counts as count_submissions
+from feedback.clusters.selectors import submission_counts as count_submissions
 
 register = template.Library()
 
 
 @register.inclusion_tag("feedback/clusters_counts.html")
 def submission_counts(consultation, counts=None):
-    """One query: see ``feedback.clusters.services.submission_counts``.
+    """One query: see ``feedback.clusters.selectors.submission_counts``.
 
     ``counts``: already computed by the view (the consultation page passes its
     cached counts, feedback.participation.selectors.page_counts), so no query here.

@@ -9,7 +9,7 @@ it posts to ``staff_comment_themes`` and comes back to the page it was on.
 from django import template
 
 from feedback import permissions
-from feedback.ledger import selectors
+from feedback.themes import selectors
 from feedback.themes.forms import CommentThemesForm
 
 register = template.Library()

@@ -5,7 +5,8 @@ round "past" is the consultation closed, without asking the database again."""
 
 from django import template
 
-from feedback.evaluation import services as evaluation
+from feedback import permissions
+from feedback.evaluation import selectors as evaluation
 
 register = template.Library()
 
@@ -17,14 +18,14 @@ def evaluation_prompt(context, consultation, timeline=None) -> dict:
 
     def closed() -> bool:
         if timeline is None:
-            return evaluation.is_closed(consultation=consultation)
+            return permissions.is_closed(consultation=consultation)
         return bool(timeline) and all(entry.state == "past" for entry in timeline)
 
     show = bool(
         user is not None
         and user.is_authenticated
         and closed()
-        and evaluation.is_participant(user, consultation)
+        and permissions.is_participant(user, consultation)
         and not evaluation.already_answered(user=user, consultation=consultation)
     )
     return {"consultation": consultation, "show": show}

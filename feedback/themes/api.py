@@ -7,9 +7,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from consult.access import consultation_or_404
-from feedback.ledger import selectors
 from feedback.models import Status, Theme
 from feedback.permissions import require_can_view_themes
+from feedback.themes import selectors
 
 AWAITING = "awaiting"
 

@@ -8,9 +8,9 @@ from django.utils.translation import ngettext
 from comments.models import Comment
 from consult.models import Consultation
 from feedback import permissions
-from feedback.ledger import selectors
 from feedback.ledger.forms import ReceiptListField
 from feedback.models import Theme
+from feedback.themes import selectors
 from feedback.themes import services as themes
 from plenary.forms import NOT_DONE, submit
 

@@ -2,7 +2,7 @@
 themes, and the triage list's tagging form.
 
 Thin: each POST is one call into feedback/themes/services.py through ``plenary.forms.submit``;
-reads come from feedback/ledger/selectors.py.  Only the secretariat and analysts see
+reads come from feedback/themes/selectors.py.  Only the secretariat and analysts see
 these pages (``permissions.can_manage_themes``); the services check again.
 """
 
@@ -19,8 +19,8 @@ from django.views.decorators.http import require_POST
 from comments.threads import selectors as comment_selectors
 from consult.models import Consultation
 from feedback import permissions
-from feedback.ledger import selectors
 from feedback.models import Status, Theme, ThemeSuggestion
+from feedback.themes import selectors
 from feedback.themes import services as themes
 from feedback.themes.forms import (
     CommentThemesForm,

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 
+from feedback.privacy import selectors as privacy_selectors
 from feedback.privacy import services as privacy
 from plenary.forms import NOT_DONE, posted, submit
 from stakeholders.accounts.forms import AffiliationRequestForm, EraseForm, ProfileForm
@@ -84,10 +85,10 @@ def my_affiliations(request):
 
 @login_required
 def my_data(request):
-    """All my data as one JSON download (feedback.privacy.services.personal_data_export)."""
+    """All my data as one JSON download (feedback.privacy.selectors.personal_data_export)."""
     if request.GET.get("download") != "1":
         return render(request, "stakeholders/my_data.html")
-    data = privacy.personal_data_export(request.user)
+    data = privacy_selectors.personal_data_export(request.user)
     response = HttpResponse(
         json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
         content_type="application/json; charset=utf-8",

@@ -342,7 +342,7 @@ def test_an_entered_comment_gets_a_disposition_but_mails_nobody(consultation, se
 
 
 def test_the_report_appendix_names_the_sender_of_an_entered_comment(consultation, secretariat):
-    from feedback.report import services as report
+    from feedback.report import selectors as report
 
     _enter(secretariat, consultation)
     sections = list(consultation.versions.get().sections.order_by("ordinal"))

@@ -14,6 +14,7 @@ from comments.threads import services as comment_services
 from comments.threads.receipts import new_receipt
 from consult.consultations import services as consult_services
 from consult.models import Role
+from feedback.clusters import selectors as cluster_selectors
 from feedback.clusters import services as cluster_services
 from feedback.ledger import chain, selectors
 from feedback.ledger import services as feedback_services
@@ -446,7 +447,7 @@ def test_public_pages_show_submissions_and_distinct_counts(
     run_job(consultation)
     # 6 submissions; 3 + 2 copies count as 2 distinct texts, plus the unrelated one.
     with django_assert_num_queries(1):
-        counts = cluster_services.submission_counts(consultation=consultation)
+        counts = cluster_selectors.submission_counts(consultation=consultation)
     assert (counts.submissions, counts.distinct) == (6, 3)
     for url in (
         reverse("consultation", args=[consultation.slug]),

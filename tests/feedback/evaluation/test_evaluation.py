@@ -22,8 +22,10 @@ from pypdf import PdfReader
 from comments.models import Comment
 from comments.threads import services as comment_services
 from consult.models import Answer, Consultation, Question
+from feedback.evaluation import selectors as evaluation_selectors
 from feedback.evaluation import services as evaluation
 from feedback.models import EvaluationResponse
+from feedback.report import pdf
 from feedback.report import services as report
 from feedback.tasks import invite_evaluations
 from plenary.outbox.models import MailDelivery
@@ -342,7 +344,7 @@ def test_results_by_group_for_the_secretariat(client, people, django_capture_on_
         answer(client, consultation, clarity="4", safety="4", feedback="4")
         client.force_login(people["dana"])
         answer(client, consultation, clarity="2", safety="5", feedback="1", comments="")
-    results = evaluation.evaluation_results(consultation=consultation, free_text=True)
+    results = evaluation_selectors.evaluation_results(consultation=consultation, free_text=True)
     assert (results.invited, results.responses, results.rate) == (2, 2, 100.0)
     by_label = {g.label: g for g in results.groups}
     assert by_label[group("civil-society").name].means == {
@@ -378,7 +380,7 @@ def test_results_queries_do_not_grow_with_answers(client, people, count, django_
     responses(consultation, count)
     # by group, the distribution, the invitations, the free text
     with django_assert_num_queries(4):
-        results = evaluation.evaluation_results(consultation=consultation, free_text=True)
+        results = evaluation_selectors.evaluation_results(consultation=consultation, free_text=True)
         assert results.responses == count
         assert len(results.free_text) == count // 2
         assert all(r.group is None or r.group.name for r in results.free_text)
@@ -403,7 +405,7 @@ def test_outcome_report_summarises_the_evaluation_by_group(people, tmp_path, set
     consultation = people["consultation"]
     responses(consultation, 6)
     target = tmp_path / "report.pdf"
-    report.build_pdf(consultation=consultation, target=target, folder=tmp_path)
+    pdf.build_pdf(consultation=consultation, target=target, folder=tmp_path)
     text = "\n".join(
         page.extract_text() for page in PdfReader(io.BytesIO(target.read_bytes())).pages
     )

@@ -6,12 +6,13 @@ import io
 import json
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 
 from comments.threads import services as comment_services
 from feedback.ledger import selectors
 from feedback.models import CampaignMember
-from feedback.report import services as report
+from feedback.report import selectors as report
 from feedback.tasks import cluster_comments
 from tests.comments.attachments.test_attachments import comment_with_paper, upload
 from tests.comments.files import pdf_bytes
@@ -79,7 +80,7 @@ def test_report_appendix_rows_name_the_files_of_public_comments(consultation, pa
     }
     assert [a["name"] for a in rows[public.receipt]["attachments"]] == [PAPER]
     assert rows[private.receipt]["attachments"] is None
-    html = report.render_to_string(
+    html = render_to_string(
         "feedback/report/appendix.html",
         {"title": "t", "language": "en", "groups": []},
     )

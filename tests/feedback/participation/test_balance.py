@@ -20,7 +20,7 @@ from consult.models import Role, Section
 from consult.reminders import services as reminders
 from feedback.participation import selectors as balance
 from feedback.participation.selectors import Cell
-from feedback.report import services as report
+from feedback.report import selectors as report
 from stakeholders.registry.regions import COUNTRY_REGION, region_of
 from tests.consult.factories import DRAFT, open_consultation
 from tests.stakeholders.factories import ParticipantFactory, group

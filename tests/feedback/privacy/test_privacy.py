@@ -22,7 +22,8 @@ from feedback.ledger import chain
 from feedback.ledger import services as feedback_services
 from feedback.ledger.selectors import ledger_chain
 from feedback.models import DispositionEntry, Status
-from feedback.privacy.services import account_erase, personal_data_export
+from feedback.privacy.selectors import personal_data_export
+from feedback.privacy.services import account_erase
 from plenary.audit.models import AuditEvent, Event
 from plenary.audit.services import audit_record
 from stakeholders.models import Affiliation, InterestTag, Participant, User

@@ -24,8 +24,11 @@ from comments.models import Comment
 from comments.threads import services as comment_services
 from consult.consultations import services as consult_services
 from consult.models import Role
+from feedback.ledger import selectors as ledger_selectors
 from feedback.ledger import services
 from feedback.models import OutcomeReport, Theme, ThemeTag
+from feedback.report import pdf
+from feedback.report import selectors as report_selectors
 from feedback.report import services as report
 from plenary.audit.models import AuditEvent, Event
 from tests.stakeholders.factories import ParticipantFactory
@@ -40,8 +43,8 @@ PRIVATE_RATIONALE = "Confidential-rationale-7734"
 def _media(settings, tmp_path, monkeypatch):
     settings.MEDIA_ROOT = tmp_path / "media"
     # Several chunks even for a dozen comments, and more than one renderer process.
-    monkeypatch.setattr(report, "CHUNK_SIZE", 4)
-    monkeypatch.setattr(report, "PIECES_PER_PROCESS", 2)
+    monkeypatch.setattr(pdf, "CHUNK_SIZE", 4)
+    monkeypatch.setattr(pdf, "PIECES_PER_PROCESS", 2)
 
 
 @pytest.fixture
@@ -264,7 +267,7 @@ def test_failure_is_shown_and_a_retry_builds_the_report(
     def broken(**kwargs):
         raise RuntimeError("the renderer ran out of paper")
 
-    monkeypatch.setattr(report, "front_context", broken)
+    monkeypatch.setattr(report_selectors, "front_context", broken)
     request_report(client, consultation, capture=django_capture_on_commit_callbacks)
     failed = OutcomeReport.objects.get(consultation=consultation)
     assert failed.state == OutcomeReport.State.FAILED
@@ -280,7 +283,7 @@ def test_failure_is_shown_and_a_retry_builds_the_report(
     )
 
     monkeypatch.undo()
-    monkeypatch.setattr(report, "CHUNK_SIZE", 4)
+    monkeypatch.setattr(pdf, "CHUNK_SIZE", 4)
     request_report(client, consultation, capture=django_capture_on_commit_callbacks)
     retried = OutcomeReport.objects.exclude(pk=failed.pk).get(consultation=consultation)
     assert retried.state == OutcomeReport.State.DONE
@@ -422,7 +425,7 @@ QUERIES_REPORT_PAGE = 10
 
 def test_progress_rises_chunk_by_chunk(consultation, commented, tmp_path):
     seen = []
-    outcome = report.build_pdf(
+    outcome = pdf.build_pdf(
         consultation=consultation,
         target=tmp_path / "report.pdf",
         folder=tmp_path,
@@ -432,7 +435,7 @@ def test_progress_rises_chunk_by_chunk(consultation, commented, tmp_path):
     assert outcome.comment_count == 15
     # Front matter, three chunks of five, the join.
     assert seen == sorted(seen) and len(seen) == 5
-    assert seen[0] == report._FRONT_DONE and seen[-1] == 99
+    assert seen[0] == report_selectors.FRONT_DONE and seen[-1] == 99
 
 
 @pytest.mark.skipif(
@@ -471,8 +474,8 @@ def test_two_requests_at_the_same_moment_make_one_run(settings):
 
 
 def test_what_a_non_public_comment_said_never_leaves_the_database(consultation, commented):
-    sections = report.selectors.ledger_sections(consultation=consultation)
-    rows = list(report.appendix_rows(consultation=consultation, sections=sections))
+    sections = ledger_selectors.ledger_sections(consultation=consultation)
+    rows = list(report_selectors.appendix_rows(consultation=consultation, sections=sections))
     assert len(rows) == 15
     hidden_rows = [row for row in rows if row["shown"]]
     assert {row["receipt"] for row in hidden_rows} == {
@@ -513,9 +516,9 @@ def test_only_the_newest_report_files_are_kept(
 
 
 def test_a_renderer_process_lays_out_a_few_pieces_and_is_replaced(tmp_path, monkeypatch):
-    monkeypatch.setattr(report, "PIECES_PER_PROCESS", 2)
+    monkeypatch.setattr(pdf, "PIECES_PER_PROCESS", 2)
     html = "<html lang='en'><body><h1 id='top'>Piece</h1><p>Text.</p></body></html>"
-    with report._Renderer(tmp_path) as renderer:
+    with pdf._Renderer(tmp_path) as renderer:
         pieces = [
             renderer.render(html, path=tmp_path / f"piece-{n}.pdf", title="T", first_page=n)
             for n in (1, 2, 3)
@@ -532,7 +535,7 @@ def test_a_renderer_failure_is_recorded_on_the_run(
     client, secretariat, consultation, commented, monkeypatch, django_capture_on_commit_callbacks
 ):
     client.force_login(secretariat)
-    monkeypatch.setattr(report, "_CSS", Path("/nonexistent/report.css"))
+    monkeypatch.setattr(pdf, "_CSS", Path("/nonexistent/report.css"))
     request_report(client, consultation, capture=django_capture_on_commit_callbacks)
     run = OutcomeReport.objects.get(consultation=consultation)
     assert run.state == OutcomeReport.State.FAILED
@@ -542,27 +545,27 @@ def test_a_renderer_failure_is_recorded_on_the_run(
 
 def test_a_renderer_killed_mid_piece_is_an_error_that_says_so(tmp_path):
     """What the parent sees when the kernel's OOM killer ends the renderer."""
-    with report._Renderer(tmp_path) as renderer:
+    with pdf._Renderer(tmp_path) as renderer:
         renderer.submit("<p>Text.</p>", path=tmp_path / "piece.pdf", title="T", first_page=1)
         renderer.process.kill()
-        with pytest.raises(report.RenderError, match="stopped without an answer, exit status -9"):
+        with pytest.raises(pdf.RenderError, match="stopped without an answer, exit status -9"):
             renderer.result()
         assert renderer.process is None
 
 
 def test_a_renderer_that_hangs_is_killed_and_the_error_says_so(tmp_path, monkeypatch):
     """A piece that never finishes must not hold the worker: the run fails, naming the wait."""
-    monkeypatch.setattr(report, "PIECE_TIMEOUT_SECONDS", 0.5)
+    monkeypatch.setattr(pdf, "PIECE_TIMEOUT_SECONDS", 0.5)
     # The sleep stays: it is the hung renderer under test (a child that never
     # answers), not a pause of the test, which waits on result() and its timeout.
     monkeypatch.setattr(
-        report._Renderer, "command", [sys.executable, "-c", "import time; time.sleep(60)"]
+        pdf._Renderer, "command", [sys.executable, "-c", "import time; time.sleep(60)"]
     )
-    with report._Renderer(tmp_path) as renderer:
+    with pdf._Renderer(tmp_path) as renderer:
         renderer.submit("<p>Text.</p>", path=tmp_path / "piece.pdf", title="T", first_page=1)
         process = renderer.process
         started = time.monotonic()
-        with pytest.raises(report.RenderError, match=r"no answer within 0\.5 s"):
+        with pytest.raises(pdf.RenderError, match=r"no answer within 0\.5 s"):
             renderer.result()
         assert time.monotonic() - started < 10
         assert process.poll() is not None and renderer.process is None

@@ -13,8 +13,9 @@ from comments.models import Comment
 from comments.threads import services as comment_services
 from consult.consultations import services as consult_services
 from consult.models import Role
-from feedback.ledger import selectors, services
+from feedback.ledger import services
 from feedback.models import Theme, ThemeSuggestion, ThemeTag
+from feedback.themes import selectors
 from feedback.themes import services as themes
 from plenary.outbox.models import OutboxMessage
 from tests.consult.factories import open_consultation

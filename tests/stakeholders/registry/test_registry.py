@@ -449,7 +449,7 @@ def test_my_affiliations_and_the_public_list_cost_the_same_queries_at_two_sizes(
 def test_the_report_appendix_names_the_merged_organisation_and_says_verified(
     consultation, stakeholder, verifier, org
 ):
-    from feedback.report import services as report
+    from feedback.report import selectors as report
 
     duplicate = OrganisationFactory(name="ODK")
     affiliation = services.affiliation_request(
