@@ -3,6 +3,7 @@
 
 from consult.reminders import services as reminders
 from consult.rounds import services as rounds
+from feedback.outreach.services import outreach_mail_send
 from plenary.outbox.tasks import retrying_task
 
 
@@ -21,9 +22,6 @@ def send_reply_digests() -> int:
 @retrying_task("consult.tasks.send_outreach_invitation")
 def send_outreach_invitation(invitation_id: int, user_id: int) -> bool:
     """One outreach invitation to one person (feedback.outreach.services), once."""
-    # imported when the task runs: consult sits below feedback, only this task reaches up
-    from feedback.outreach.services import outreach_mail_send
-
     return outreach_mail_send(invitation_id=invitation_id, user_id=user_id)
 
 

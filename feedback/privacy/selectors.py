@@ -50,7 +50,7 @@ def personal_data_export(user: User) -> dict[str, Any]:
     comments = with_disposition(Comment.objects.filter(author=user)).order_by("created_at")
     addresses = []
     if apps.is_installed("allauth.account"):
-        from allauth.account.models import EmailAddress
+        from allauth.account.models import EmailAddress  # an optional app: only if installed
 
         addresses = _rows(EmailAddress.objects.filter(user=user), "email", "verified", "primary")
     return {

@@ -113,11 +113,11 @@ def account_erase(*, actor: User, password: str = "", phrase: str = "") -> User:
         if any(config.label == app_label for config in apps.get_app_configs()):
             apps.get_model(label).objects.filter(user=user).delete()
     if apps.is_installed("rest_framework.authtoken"):
-        from rest_framework.authtoken.models import Token
+        from rest_framework.authtoken.models import Token  # an optional app: only if installed
 
         Token.objects.filter(user=user).delete()
     if apps.is_installed("guardian"):
-        from guardian.models import UserObjectPermission
+        from guardian.models import UserObjectPermission  # an optional app: only if installed
 
         UserObjectPermission.objects.filter(user=user).delete()
     _delete_sessions(user_id=user.pk, now=now)

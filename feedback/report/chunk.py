@@ -39,7 +39,7 @@ def page_css(*, title: str, first_page: int) -> str:
 
 def render(job: dict) -> dict:
     """Lay out one piece, write its PDF (tagged, PDF/UA-1), return what the join needs."""
-    from weasyprint import CSS, HTML
+    from weasyprint import CSS, HTML  # loaded on demand: only the renderer process lays out
 
     with open(job["html"], encoding="utf-8") as source:
         html = source.read()

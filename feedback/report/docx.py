@@ -39,7 +39,7 @@ def _table(document, header: tuple[str, str], rows) -> None:
 def build_docx(
     *, consultation: Consultation, target: Path, progress: Callable[[int], None]
 ) -> report.Outcome:
-    from docx import Document
+    from docx import Document  # loaded on demand: only a DOCX report needs it
 
     language = report.report_language(consultation)
     with translation.override(language):

@@ -21,6 +21,7 @@ Map (docs/ARCHITECTURE.md, "The outcome report", says why):
 """
 
 import gc
+import io
 import json
 import logging
 import select
@@ -456,9 +457,7 @@ class _StreamingPdf:
 
 def _pdf_bytes(value) -> bytes:
     """A direct pypdf object (no references inside) serialised as PDF syntax."""
-    import io as _io
-
-    buffer = _io.BytesIO()
+    buffer = io.BytesIO()
     value.write_to_stream(buffer)
     return buffer.getvalue()
 
@@ -485,6 +484,7 @@ class _PieceCopier:
         return number
 
     def serialise(self, value) -> bytes:
+        # Loaded on demand: only a worker building a report joins PDFs.
         from pypdf.generic import ArrayObject, DictionaryObject, IndirectObject, StreamObject
 
         if isinstance(value, IndirectObject):
@@ -501,6 +501,7 @@ class _PieceCopier:
         return _pdf_bytes(value)
 
     def _dictionary(self, entries, *, extra: bytes = b"") -> bytes:
+        # Loaded on demand: only a worker building a report joins PDFs.
         from pypdf.generic import NameObject
 
         parts = [b"<<"]
@@ -531,6 +532,7 @@ def _join(pieces: list[Rendered], *, target: Path, title: str, language: str) ->
     the appendix's sections nest under "Appendix" though they come from other
     pieces), the XMP metadata of the first piece, the catalog.
     """
+    # Loaded on demand: only a worker building a report joins PDFs.
     from pypdf import PdfReader
     from pypdf.generic import NameObject, NumberObject, TextStringObject
 
@@ -647,6 +649,7 @@ def _join(pieces: list[Rendered], *, target: Path, title: str, language: str) ->
 
 def _write_outline(out: _StreamingPdf, flat: list, page_ids: list[int]) -> int:
     """Write the outline (bookmarks) from (level, label, page, y, page height) in order."""
+    # Loaded on demand: only a worker building a report joins PDFs.
     from pypdf.generic import TextStringObject
 
     @dataclass

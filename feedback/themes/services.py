@@ -205,7 +205,8 @@ def theme_suggestions_compute(*, consultation_id: int) -> int:
     interleave.  Accepted and rejected suggestions stay as they were; no theme
     or tag is written.
     """
-    # scikit-learn loads in about a second: only the worker running the job pays for it.
+    # Loaded on demand: scikit-learn takes about a second to load; only the worker
+    # running the job pays for it.
     from feedback.themes import suggest
 
     consultation = Consultation.objects.filter(pk=consultation_id).first()
