@@ -76,3 +76,26 @@ def require_can_run(user, consultation: Consultation) -> None:
 def require_can_view(user, consultation: Consultation) -> None:
     if consultation.status != Consultation.Status.PUBLISHED and not is_staff_of(user, consultation):
         raise PermissionDenied(_("This consultation is not published."))
+
+
+# --- the audit log (plenary.audit's records, read on consult.audit's pages) -------
+
+
+def can_read_audit_log(user) -> bool:
+    """Superusers and site staff given ``audit.view_auditevent`` read the whole log."""
+    return bool(
+        user.is_authenticated
+        and user.is_active
+        and (user.is_superuser or (user.is_staff and user.has_perm("audit.view_auditevent")))
+    )
+
+
+def require_can_read_audit_log(user) -> None:
+    if not can_read_audit_log(user):
+        raise PermissionDenied(_("Only site administrators can read the audit log."))
+
+
+def require_can_read_consultation_audit_log(user, consultation) -> None:
+    """A consultation's secretariat reads that consultation's events."""
+    if not (can_read_audit_log(user) or can_run(user, consultation)):
+        raise PermissionDenied(_("Only this consultation's secretariat can read its audit log."))

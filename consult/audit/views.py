@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, render
 
-from consult.audit import permissions
+from consult import permissions
 from consult.models import Consultation
 from plenary.audit import selectors
 from plenary.audit.models import Event
@@ -34,12 +34,12 @@ def _render(request, *, consultation=None):
 
 @login_required
 def audit_site(request):
-    permissions.require_can_view_all(request.user)
+    permissions.require_can_read_audit_log(request.user)
     return _render(request)
 
 
 @login_required
 def audit_consultation(request, slug: str):
     consultation = get_object_or_404(Consultation, slug=slug)
-    permissions.require_can_view_consultation(request.user, consultation)
+    permissions.require_can_read_consultation_audit_log(request.user, consultation)
     return _render(request, consultation=consultation)
