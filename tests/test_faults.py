@@ -11,7 +11,7 @@
   whole worker (the message comes back after the broker's visibility timeout,
   ``acks_late``).  The task runs again each time, and the recipient still gets
   each mail once: ``send_mail_once`` commits its claim before talking to SMTP
-  (see its docstring and docs/ARCHITECTURE.md for the guarantees).
+  (see its docstring and docs/ARCHITECTURE.md, "Transactional outbox", for the guarantees).
 
 * Redis loses published messages (its queue flushed, as a crash without
   persistence would) before any worker took them.  The relay publishes again

@@ -1,7 +1,7 @@
 """Questions (a survey) in a round: the secretariat's services, the participants'
 answers, and the tallies.
 
-Rules (docs/ARCHITECTURE.md, "Questions and other channels"):
+Rules (docs/QUALITY.md, design notes, "Questions and other channels"):
 
 - The secretariat (``run_consultation``) adds, edits, reorders and deletes
   questions and their choices until the round closes and as long as nobody

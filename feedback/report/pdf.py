@@ -1,6 +1,6 @@
 """The outcome report as one tagged PDF (PDF/UA-1), rendered in pieces.
 
-Map (docs/ARCHITECTURE.md, "The outcome report", says why):
+Map (docs/QUALITY.md, design notes, "The outcome report", says why):
 
 * The PDF is rendered in pieces: the front matter (cover, table of contents,
   process, participation, themes, versions) and then the appendix in chunks

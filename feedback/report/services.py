@@ -1,6 +1,6 @@
 """The outcome report: one PDF (or DOCX) per state of a consultation's ledger.
 
-Map (docs/ARCHITECTURE.md, "The outcome report", says why):
+Map (docs/QUALITY.md, design notes, "The outcome report", says why):
 
 * ``report_request`` (the service) checks who asks, fingerprints the
   consultation (``report_state_key``), and gets or creates the one live run
