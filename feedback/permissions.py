@@ -1,5 +1,11 @@
-"""Who may decide dispositions (the secretariat, per consult.permissions) and who may
-appeal one (the commenter, within the window, one open appeal at a time)."""
+"""feedback's rules, one function per kind of object: who may decide dispositions
+(the secretariat, per consult.permissions) and appeal one (the commenter, within
+the window, one open appeal at a time); who manages themes, sees the campaign
+clusters, builds the outcome report, and answers or reads the evaluation.
+
+Services call ``require_*``; pages ask ``can_*`` and hand templates a flag.  The
+few facts the rules read (the current decision, an open appeal, who took part)
+are read here too, since a rule may not import a feature's selectors."""
 
 from datetime import datetime, timedelta
 
