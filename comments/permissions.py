@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 
 from consult import permissions as consult_permissions
 from consult.models import Consultation
-from plenary.prepared import Prepared
 
 from .models import Comment
 
@@ -86,17 +85,9 @@ def _standing_query(user_id: int, email: str, consultation_id: int) -> QuerySet:
     )
 
 
-# Compiled once per thread (plenary/prepared.py): every comment POST asks it.
-_STANDING = Prepared(_standing_query, user_id=int, email=str, consultation_id=int)
-
-
 def standing_of(user, consultation: Consultation) -> Standing:
     """Read the :class:`Standing` of a signed-in ``user`` in one query, not four."""
-    if user.email:
-        rows = _STANDING.run(user_id=user.pk, email=user.email, consultation_id=consultation.pk)
-    else:  # no address: verified_addresses is empty, a query of another shape
-        rows = list(_standing_query(user.pk, "", consultation.pk))
-    (row,) = rows
+    (row,) = _standing_query(user.pk, user.email, consultation.pk)
     return Standing(**row)
 
 

@@ -1,6 +1,30 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
+
+
+def _consultation_changed(sender, instance, **kwargs):
+    from .selectors import forget_consultation
+
+    forget_consultation(slug=instance.slug)
+
+
+def _part_changed(sender, instance, **kwargs):
+    """A round or a draft: what ``consultation_with_rounds`` keeps with its consultation."""
+    from .selectors import forget_consultation
+
+    forget_consultation(consultation_id=instance.consultation_id)
 
 
 class ConsultConfig(AppConfig):
     name = "consult"
     verbose_name = "Consultations"
+
+    def ready(self):
+        # The read cache (plenary/readcache.py): every save or delete, the
+        # services', the admin's and the demo seed's, bumps the consultation's.
+        from .models import Consultation, DocumentVersion, Round
+
+        for signal in (post_save, post_delete):
+            signal.connect(_consultation_changed, sender=Consultation, dispatch_uid="readcache")
+            for model in (Round, DocumentVersion):
+                signal.connect(_part_changed, sender=model, dispatch_uid=f"readcache-{model}")

@@ -5,7 +5,7 @@ from django.utils import timezone
 from guardian.shortcuts import get_users_with_perms
 
 from comments.models import Comment
-from plenary.prepared import Prepared
+from plenary import readcache
 
 from . import permissions
 from .models import Consultation, DocumentVersion, Round, Section
@@ -71,33 +71,44 @@ def sections_of(*, version: DocumentVersion) -> QuerySet[Section]:
     return Section.objects.filter(version=version).order_by("ordinal")
 
 
-# Every page and API call of a consultation starts here: compiled once per
-# thread (plenary/prepared.py).  The slug is unique.
-_BY_SLUG = Prepared(lambda slug: Consultation.objects.filter(slug=slug), slug=str)
-_ROUNDS = Prepared(
-    lambda consultation_id: _round_list().filter(consultation_id=consultation_id),
-    consultation_id=int,
-)
+def consultation_scope(slug: str) -> str:
+    """The read cache's scope of a consultation with its rounds and their drafts
+    (bumped by ``consult.apps``' receivers on every save or delete of them)."""
+    return f"consultation:{slug}"
+
+
+def _with_rounds(slug: str) -> Consultation | None:
+    return (
+        Consultation.objects.filter(slug=slug)
+        .prefetch_related(Prefetch("rounds", queryset=_round_list(), to_attr="round_list"))
+        .first()
+    )
+
+
+def consultation_with_rounds(*, slug: str) -> Consultation | None:
+    """The consultation ``slug`` with its rounds as ``round_list`` (``_round_list``,
+    as ``consultation_list_public``'s prefetch gives them, so ``round_current``
+    asks nothing more), whoever may see it.
+
+    Kept in the read cache (plenary/readcache.py): every page and API call of
+    a consultation starts here, and every comment POST.  Each call gets its
+    own copy.
+    """
+    return readcache.read_through(consultation_scope(slug), lambda: _with_rounds(slug))
 
 
 def consultation_for_viewer(*, slug: str, user) -> Consultation | None:
     """The consultation, if ``user`` may see it: published, or ``user`` is its staff.
 
-    Its rounds come with it as ``round_list`` (``_round_list``, as
-    ``consultation_list_public``'s prefetch gives them, so ``round_current``
-    asks nothing more).
+    With its rounds, as ``consultation_with_rounds`` gives them.
     """
-    found = _BY_SLUG.run(slug=slug)
-    if not found:
+    consultation = consultation_with_rounds(slug=slug)
+    if consultation is None:
         return None
-    (consultation,) = found
     if consultation.status != Consultation.Status.PUBLISHED and not permissions.is_staff_of(
         user, consultation
     ):
         return None
-    consultation.round_list = _ROUNDS.run(consultation_id=consultation.pk)
-    for round_ in consultation.round_list:  # as the prefetch does: no query for round.consultation
-        round_.consultation = consultation
     return consultation
 
 
@@ -124,20 +135,9 @@ def section_by_key(*, consultation: Consultation, key: str) -> Section | None:
     )
 
 
-_SECTION_IN_VERSION = Prepared(
-    lambda version_id, key: Section.objects.filter(version_id=version_id, key=key),
-    version_id=int,
-    key=str,
-)
-
-
 def section_in_version(*, version_id: int, key: str) -> Section | None:
-    """The section with ``key`` in draft ``version_id`` (keys are unique in a draft).
-
-    Compiled once per thread (plenary/prepared.py): every comment POST asks it.
-    """
-    found = _SECTION_IN_VERSION.run(version_id=version_id, key=key)
-    return found[0] if found else None
+    """The section with ``key`` in draft ``version_id`` (keys are unique in a draft)."""
+    return Section.objects.filter(version_id=version_id, key=key).first()
 
 
 def secretariat_members(*, consultation: Consultation):
@@ -149,3 +149,17 @@ def secretariat_members(*, consultation: Consultation):
         .filter(is_active=True)
         .order_by("pk")
     )
+
+
+def forget_consultation(*, slug: str | None = None, consultation_id: int | None = None) -> None:
+    """Drop the kept ``consultation_with_rounds`` of a consultation (by slug, or by
+    id: one query) after a write to it, its rounds or its drafts.
+
+    ``consult.apps`` calls it on every save or delete of those models; a write
+    through ``QuerySet.update()`` sends no signal and calls it itself.
+    """
+    if slug is None:
+        slugs = Consultation.objects.filter(pk=consultation_id).values_list("slug", flat=True)
+        slug = slugs.first()
+    if slug is not None:
+        readcache.forget(consultation_scope(slug))

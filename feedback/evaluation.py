@@ -39,6 +39,7 @@ from django.utils.translation import gettext_lazy
 
 from comments.models import Comment
 from consult.models import Answer, Consultation
+from consult.selectors import forget_consultation
 from plenary.outbox import services as outbox
 from plenary.outbox.models import MailDelivery
 from plenary.unsubscribe import Kind, reachable, send_reminder
@@ -129,6 +130,7 @@ def evaluation_invite_due(*, now=None) -> int:
             if not is_closed(consultation=consultation, now=now):
                 continue
             Consultation.objects.filter(pk=consultation.pk).update(evaluation_invited_at=now)
+            forget_consultation(slug=consultation.slug)  # update() sends no post_save
             for user_id in invitees_of(consultation=consultation).values_list("pk", flat=True):
                 outbox.enqueue(
                     "feedback.tasks.send_evaluation_invite",

@@ -1,0 +1,329 @@
+"""plenary.readcache: the comment POST's hot reads kept in Django's cache, and
+every write that changes them dropping them (issue 20: no private Django API)."""
+
+import time
+from datetime import timedelta
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from consult import rounds, services
+from consult.models import DocumentVersion, Round
+from consult.selectors import (
+    consultation_for_viewer,
+    consultation_scope,
+    consultation_with_rounds,
+    forget_consultation,
+    round_current,
+)
+from plenary import readcache
+from plenary.authentication import token_with_user
+from plenary.unsubscribe import Kind, reminder_opt_out, token_for
+from stakeholders import services as stakeholder_services
+from stakeholders.models import StakeholderGroup
+from tests.api.helpers import comments_url
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries(read) -> tuple[int, object]:
+    with CaptureQueriesContext(connection) as ctx:
+        found = read()
+    return len(ctx.captured_queries), found
+
+
+class Counter:
+    """A read that counts how often it reached the "database"."""
+
+    def __init__(self, value="row"):
+        self.value, self.calls = value, 0
+
+    def __call__(self):
+        self.calls += 1
+        return self.value
+
+
+# plenary.readcache itself
+
+
+def test_a_kept_read_is_served_until_its_scope_is_forgotten():
+    read = Counter({"title": "first"})
+    assert readcache.read_through("thing:1", read) == {"title": "first"}
+    assert readcache.read_through("thing:1", read) == {"title": "first"}
+    assert read.calls == 1
+    readcache.forget("thing:1")
+    read.value = {"title": "second"}
+    assert readcache.read_through("thing:1", read) == {"title": "second"}
+    assert read.calls == 2
+    readcache.forget("thing:2")  # another scope: this one is still kept
+    assert readcache.read_through("thing:1", read) == {"title": "second"}
+    assert read.calls == 2
+
+
+def test_nothing_found_is_not_kept():
+    read = Counter(None)
+    assert readcache.read_through("thing:none", read) is None
+    assert readcache.read_through("thing:none", read) is None
+    assert read.calls == 2
+
+
+def test_a_write_during_the_read_is_not_hidden_by_it():
+    """A reader that read the old rows while a writer bumped the generation
+    stores them under a generation nobody serves."""
+    read = Counter()
+
+    def read_while_written():
+        read()
+        readcache.forget("thing:race")  # the writer commits mid-read
+        return "old"
+
+    assert readcache.read_through("thing:race", read_while_written) == "old"
+    assert readcache.read_through("thing:race", read) == "row"
+    assert read.calls == 2
+
+
+def test_forget_bumps_again_when_the_transaction_commits(django_capture_on_commit_callbacks):
+    readcache.read_through("thing:tx", Counter("old"))
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        readcache.forget("thing:tx")
+        # Another request reads the rows the writer has not committed yet.
+        assert readcache.read_through("thing:tx", Counter("old")) == "old"
+    assert readcache.read_through("thing:tx", Counter("new")) == "new"
+
+
+def test_with_the_cache_down_every_read_goes_to_the_database(settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    read = Counter()
+    for _ in range(3):
+        assert readcache.read_through("thing:down", read) == "row"
+    readcache.forget("thing:down")  # no error either
+    assert read.calls == 3
+
+
+def test_entries_expire(monkeypatch):
+    """A bump lost while Redis was unreachable leaves an entry stale for at most
+    ENTRY_SECONDS."""
+    monkeypatch.setattr(readcache, "ENTRY_SECONDS", 1)
+    read = Counter()
+    readcache.read_through("thing:ttl", read)
+    readcache.read_through("thing:ttl", read)
+    assert read.calls == 1
+    time.sleep(1.1)
+    readcache.read_through("thing:ttl", read)
+    assert read.calls == 2
+
+
+# The consultation with its rounds
+
+
+def test_the_consultation_and_its_rounds_are_read_once(consultation, stakeholder):
+    first_count, first = _queries(
+        lambda: consultation_for_viewer(slug=consultation.slug, user=stakeholder)
+    )
+    assert first_count == 2  # the consultation, its rounds with their drafts
+    count, again = _queries(
+        lambda: consultation_for_viewer(slug=consultation.slug, user=stakeholder)
+    )
+    assert count == 0
+    assert again == first and again is not first  # each call its own copy
+    count, current = _queries(lambda: round_current(consultation=again))
+    assert count == 0 and current.is_open()
+    count, _ = _queries(lambda: (current.document_version.number, current.consultation.slug))
+    assert count == 0
+    assert [r.pk for r in again.round_list] == list(
+        Round.objects.filter(consultation=consultation)
+        .order_by("number")
+        .values_list("pk", flat=True)
+    )
+
+
+def test_an_unknown_slug_is_none_every_time():
+    assert consultation_with_rounds(slug="nothing-here") is None
+    count, found = _queries(lambda: consultation_with_rounds(slug="nothing-here"))
+    assert found is None and count == 1
+
+
+def test_a_consultation_in_preparation_stays_hidden_from_others(secretariat, stakeholder):
+    draft = services.consultation_create(actor=secretariat, title="Not yet", summary="Soon.")
+    assert consultation_for_viewer(slug=draft.slug, user=secretariat) is not None
+    # Kept now, but the visibility rule is asked on every call.
+    assert consultation_for_viewer(slug=draft.slug, user=stakeholder) is None
+
+
+def test_consultation_update_is_seen_at_once(consultation, secretariat):
+    consultation_with_rounds(slug=consultation.slug)
+    services.consultation_update(
+        actor=secretariat,
+        consultation=consultation,
+        title="Renamed",
+        summary=consultation.summary,
+        goals=consultation.goals,
+        ground_rules=consultation.ground_rules,
+    )
+    assert consultation_with_rounds(slug=consultation.slug).title == "Renamed"
+
+
+def test_a_round_change_is_seen_at_once(consultation, secretariat):
+    kept = consultation_with_rounds(slug=consultation.slug)
+    current = round_current(consultation=kept)
+    later = current.closes_at + timedelta(days=3)
+    rounds.round_extend(actor=secretariat, round_=current, new_closes_at=later, reason="Asked for.")
+    assert (
+        round_current(consultation=consultation_with_rounds(slug=consultation.slug)).closes_at
+        == later
+    )
+
+
+def test_a_new_round_and_draft_are_seen_at_once(consultation, secretariat):
+    kept = consultation_with_rounds(slug=consultation.slug)
+    assert len(kept.round_list) == 1
+    services.draft_import(
+        actor=secretariat, consultation=consultation, source="# Second\n\nText.\n"
+    )
+    services.round_open(
+        actor=secretariat,
+        consultation=consultation,
+        opens_at=round_current(consultation=kept).closes_at + timedelta(days=1),
+        closes_at=round_current(consultation=kept).closes_at + timedelta(days=40),
+        title="Second reading",
+    )
+    fresh = consultation_with_rounds(slug=consultation.slug)
+    assert [r.title for r in fresh.round_list] == ["Draft review", "Second reading"]
+
+
+def test_a_draft_saved_elsewhere_is_seen_at_once(consultation):
+    """The admin or a script saving a draft: the models' receivers drop it too."""
+    kept = consultation_with_rounds(slug=consultation.slug)
+    version = round_current(consultation=kept).document_version
+    DocumentVersion.objects.filter(pk=version.pk).update(changelog="Changed behind its back")
+    forget_consultation(consultation_id=consultation.pk)  # what update() callers do
+    fresh = round_current(consultation=consultation_with_rounds(slug=consultation.slug))
+    assert fresh.document_version.changelog == "Changed behind its back"
+    version = fresh.document_version
+    version.changelog = "Saved in the admin"
+    version.save()
+    fresh = round_current(consultation=consultation_with_rounds(slug=consultation.slug))
+    assert fresh.document_version.changelog == "Saved in the admin"
+
+
+def test_a_round_deleted_is_gone(consultation, secretariat):
+    kept = consultation_with_rounds(slug=consultation.slug)
+    scheduled = services.round_open(
+        actor=secretariat,
+        consultation=consultation,
+        opens_at=round_current(consultation=kept).closes_at + timedelta(days=1),
+        closes_at=round_current(consultation=kept).closes_at + timedelta(days=40),
+        title="Second reading",
+    )
+    assert len(consultation_with_rounds(slug=consultation.slug).round_list) == 2
+    Round.objects.filter(pk=scheduled.pk).delete()  # sends post_delete per row
+    assert len(consultation_with_rounds(slug=consultation.slug).round_list) == 1
+
+
+def test_the_evaluation_invitation_drops_the_kept_consultation(consultation, monkeypatch):
+    """feedback.evaluation writes with update(), which sends no signal: it forgets
+    the consultation itself."""
+    from feedback import evaluation
+
+    forgotten = []
+    monkeypatch.setattr(evaluation, "forget_consultation", lambda **kw: forgotten.append(kw))
+    Round.objects.filter(consultation=consultation).update(
+        opens_at=timezone.now() - timedelta(days=40), closes_at=timezone.now() - timedelta(days=1)
+    )
+    evaluation.evaluation_invite_due(now=timezone.now())
+    assert forgotten == [{"slug": consultation.slug}]
+
+
+def test_every_scope_is_a_consultation_slug(consultation):
+    assert consultation_scope(consultation.slug) == f"consultation:{consultation.slug}"
+
+
+# The API token with its user, profile and group
+
+
+def _client_for(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def test_a_token_is_read_twice_then_kept(stakeholder):
+    key = Token.objects.create(user=stakeholder).key
+    assert _queries(lambda: token_with_user(key))[0] == 1  # learns whose it is
+    assert _queries(lambda: token_with_user(key))[0] == 1  # keeps it
+    count, token = _queries(lambda: token_with_user(key))
+    assert count == 0
+    assert token.user == stakeholder
+    count, _ = _queries(lambda: token.user.participant.group.name)
+    assert count == 0
+
+
+def test_an_unknown_token_is_never_kept():
+    assert token_with_user("0" * 40) is None
+    assert _queries(lambda: token_with_user("0" * 40))[0] == 1
+
+
+def _warm(key: str):
+    token_with_user(key)
+    token_with_user(key)
+    assert _queries(lambda: token_with_user(key))[0] == 0
+
+
+def test_a_deactivated_account_is_refused_at_once(consultation, stakeholder):
+    client = _client_for(stakeholder)
+    for _ in range(3):
+        assert client.get(comments_url(consultation)).status_code == 200
+    stakeholder.is_active = False
+    stakeholder.save()
+    assert client.get(comments_url(consultation)).status_code == 401
+
+
+def test_a_deleted_token_is_refused_at_once(consultation, stakeholder):
+    client = _client_for(stakeholder)
+    for _ in range(3):
+        assert client.get(comments_url(consultation)).status_code == 200
+    Token.objects.filter(user=stakeholder).delete()  # as account_erase does
+    assert client.get(comments_url(consultation)).status_code == 401
+
+
+def test_a_profile_change_is_seen_at_once(stakeholder):
+    key = Token.objects.create(user=stakeholder).key
+    _warm(key)
+    participant = stakeholder.participant
+    stakeholder_services.participant_save_profile(
+        user=stakeholder,
+        display_name="Wanjiru K.",
+        group=participant.group,
+        country=participant.country.code,
+    )
+    assert token_with_user(key).user.participant.display_name == "Wanjiru K."
+
+
+def test_a_renamed_group_is_seen_at_once(stakeholder, secretariat):
+    key = Token.objects.create(user=stakeholder).key
+    _warm(key)
+    group = StakeholderGroup.objects.get(pk=stakeholder.participant.group_id)
+    group.name = "Renamed group"
+    group.save()
+    assert token_with_user(key).user.participant.group.name == "Renamed group"
+
+
+def test_an_email_change_is_seen_at_once(stakeholder):
+    """The standing query looks the address up: a stale one would refuse a
+    confirmed person (or accept an unconfirmed one)."""
+    key = Token.objects.create(user=stakeholder).key
+    _warm(key)
+    stakeholder.email = "new@example.org"
+    stakeholder.save(update_fields=["email"])
+    assert token_with_user(key).user.email == "new@example.org"
+
+
+def test_an_unsubscribe_written_with_update_is_seen_at_once(stakeholder):
+    key = Token.objects.create(user=stakeholder).key
+    _warm(key)
+    reminder_opt_out(token=token_for(user=stakeholder, kind=Kind.ROUND_CLOSING))
+    assert _queries(lambda: token_with_user(key))[0] == 1  # read again
