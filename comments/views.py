@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from consult import charter, translations
 from consult import permissions as consult_permissions
 from consult.models import Consultation, Section
-from consult.selectors import round_current
+from consult.selectors import consultation_with_rounds, round_current
 from consult.version_selectors import earlier_comment_counts
 from feedback import permissions as feedback_permissions
 from feedback import services as feedback_services
@@ -43,7 +43,11 @@ MY_INPUT_PER_PAGE = 50
 @anonymous_micro_cache  # a deadline surge of readers (plenary/pagecache.py)
 @ratelimit.answers_429
 def section_thread(request, slug: str, key: str):
-    consultation = get_object_or_404(Consultation, slug=slug)
+    # With its rounds, from the read cache (plenary/readcache.py): the page and
+    # its comment form ask the current round without a query.
+    consultation = consultation_with_rounds(slug=slug)
+    if consultation is None:
+        raise Http404(_("No consultation “%(slug)s”.") % {"slug": slug})
     consult_permissions.require_can_view(request.user, consultation)
     current_round = round_current(consultation=consultation)
     round_is_open = bool(current_round and current_round.is_open())
