@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from consult import permissions as consult_permissions
 from consult.models import Consultation
+from plenary import readcache
 
 from .models import Comment
 
@@ -85,9 +86,28 @@ def _standing_query(user_id: int, email: str, consultation_id: int) -> QuerySet:
     )
 
 
-def standing_of(user, consultation: Consultation) -> Standing:
-    """Read the :class:`Standing` of a signed-in ``user`` in one query, not four."""
+def _read_standing(user, consultation: Consultation) -> dict:
     (row,) = _standing_query(user.pk, user.email, consultation.pk)
+    return row
+
+
+def standing_of(user, consultation: Consultation) -> Standing:
+    """Read the :class:`Standing` of a signed-in ``user`` in one query, not four.
+
+    Kept in the read cache (plenary/readcache.py) under the person's
+    ``standing`` generation once they have commented here (``commented_before``
+    never turns false again; before that the first comment must see it
+    change).  Bumped by every save or delete of the account, its addresses,
+    its blocks and its code-of-conduct acceptances (``comments.apps``,
+    ``stakeholders.apps``), and by ``moderation.participant_unblock``, which
+    writes with ``update()``.
+    """
+    row = readcache.read_through(
+        readcache.standing_scope(user.pk),
+        lambda: _read_standing(user, consultation),
+        part=str(consultation.pk),
+        keep=lambda row: row["commented_before"],
+    )
     return Standing(**row)
 
 

@@ -15,6 +15,13 @@ def _part_changed(sender, instance, **kwargs):
     forget_consultation(consultation_id=instance.consultation_id)
 
 
+def _acceptance_changed(sender, instance, **kwargs):
+    """A code of conduct accepted: part of the person's kept standing."""
+    from plenary.readcache import forget, standing_scope
+
+    forget(standing_scope(instance.user_id))
+
+
 class ConsultConfig(AppConfig):
     name = "consult"
     verbose_name = "Consultations"
@@ -22,9 +29,10 @@ class ConsultConfig(AppConfig):
     def ready(self):
         # The read cache (plenary/readcache.py): every save or delete, the
         # services', the admin's and the demo seed's, bumps the consultation's.
-        from .models import Consultation, DocumentVersion, Round
+        from .models import CharterAcceptance, Consultation, DocumentVersion, Round
 
         for signal in (post_save, post_delete):
             signal.connect(_consultation_changed, sender=Consultation, dispatch_uid="readcache")
             for model in (Round, DocumentVersion):
                 signal.connect(_part_changed, sender=model, dispatch_uid=f"readcache-{model}")
+            signal.connect(_acceptance_changed, sender=CharterAcceptance, dispatch_uid="readcache")

@@ -48,6 +48,12 @@ def user_scope(user_id: int) -> str:
     return f"user:{user_id}"
 
 
+def standing_scope(user_id: int) -> str:
+    """The scope of one person's standing in each consultation
+    (``comments.permissions.standing_of``)."""
+    return f"standing:{user_id}"
+
+
 def generation_key(scope: str) -> str:
     return f"{_PREFIX}gen:{scope}"
 
@@ -81,12 +87,19 @@ def served(entry, generation: str | None):
     return value if stored_generation == generation else None
 
 
-def read_through(scope: str, read: Callable[[], Any]) -> Any:
+def read_through(
+    scope: str,
+    read: Callable[[], Any],
+    *,
+    part: str = "",
+    keep: Callable[[Any], bool] = lambda value: value is not None,
+) -> Any:
     """The value ``read()`` gives, kept under ``scope``: one cache round trip on a hit.
 
-    A ``read()`` that gives None (nothing found) is not kept.
+    ``part`` names one of several entries under the scope's generation.  Only
+    a value ``keep`` accepts is kept (by default: not None, nothing found).
     """
-    gen_key, key = generation_key(scope), entry_key(scope)
+    gen_key, key = generation_key(scope), entry_key(f"{scope}:{part}" if part else scope)
     found = cache.get_many([gen_key, key])
     known = found.get(gen_key)
     value = served(found.get(key), known)
@@ -94,8 +107,8 @@ def read_through(scope: str, read: Callable[[], Any]) -> Any:
         return value
     generation = current_generation(scope, known)  # before the database is read
     value = read()
-    if value is not None:
-        store(scope, generation, value)
+    if keep(value):
+        store(scope, generation, value, key=key)
     return value
 
 

@@ -9,7 +9,17 @@ def _forget_users(*user_ids):
 
 
 def _user_changed(sender, instance, **kwargs):
-    _forget_users(instance.pk)
+    """The account: kept with its token, and its address is part of its standing."""
+    from plenary.readcache import forget, standing_scope, user_scope
+
+    forget(user_scope(instance.pk), standing_scope(instance.pk))
+
+
+def _address_changed(sender, instance, **kwargs):
+    """An address added, confirmed or removed (allauth): part of the kept standing."""
+    from plenary.readcache import forget, standing_scope
+
+    forget(standing_scope(instance.user_id))
 
 
 def _of_user_changed(sender, instance, **kwargs):
@@ -32,6 +42,7 @@ class StakeholdersConfig(AppConfig):
         # The read cache (plenary/readcache.py, plenary/authentication.py): every
         # save or delete of what an API token's entry holds bumps its user's
         # generation, whoever writes it (services, allauth, the admin).
+        from allauth.account.models import EmailAddress
         from django.contrib.auth import get_user_model
         from rest_framework.authtoken.models import Token
 
@@ -42,3 +53,4 @@ class StakeholdersConfig(AppConfig):
             signal.connect(_of_user_changed, sender=Participant, dispatch_uid="readcache-p")
             signal.connect(_of_user_changed, sender=Token, dispatch_uid="readcache-t")
             signal.connect(_group_changed, sender=StakeholderGroup, dispatch_uid="readcache-g")
+            signal.connect(_address_changed, sender=EmailAddress, dispatch_uid="readcache-e")

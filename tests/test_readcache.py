@@ -327,3 +327,69 @@ def test_an_unsubscribe_written_with_update_is_seen_at_once(stakeholder):
     _warm(key)
     reminder_opt_out(token=token_for(user=stakeholder, kind=Kind.ROUND_CLOSING))
     assert _queries(lambda: token_with_user(key))[0] == 1  # read again
+
+
+# The person's standing in a consultation
+
+
+def _comment(user, consultation):
+    from comments.services import comment_create
+
+    return comment_create(
+        actor=user,
+        consultation=consultation,
+        body="A point.",
+        section_key="1-purpose-2",
+        accept_code_of_conduct=True,
+    )
+
+
+def test_the_standing_is_kept_only_once_the_person_has_commented(consultation, stakeholder):
+    from comments.permissions import standing_of
+
+    assert not standing_of(stakeholder, consultation).commented_before
+    assert _queries(lambda: standing_of(stakeholder, consultation))[0] == 1  # not kept
+    _comment(stakeholder, consultation)
+    assert standing_of(stakeholder, consultation).commented_before
+    count, standing = _queries(lambda: standing_of(stakeholder, consultation))
+    assert count == 0 and standing.commented_before and standing.verified_email
+
+
+def test_a_block_imposed_and_lifted_is_seen_at_once(consultation, stakeholder, secretariat):
+    from comments import moderation
+    from comments.permissions import standing_of
+
+    _comment(stakeholder, consultation)
+    standing_of(stakeholder, consultation)
+    moderation.participant_block(
+        actor=secretariat, consultation=consultation, user=stakeholder, reason="Insults."
+    )
+    assert standing_of(stakeholder, consultation).block_reason == "Insults."
+    block = moderation.active_block(user=stakeholder, consultation=consultation)
+    moderation.participant_unblock(  # lifted with update(): the service forgets it
+        actor=secretariat, consultation=consultation, block=block, reason="Apologised."
+    )
+    assert standing_of(stakeholder, consultation).block_reason is None
+
+
+def test_an_address_no_longer_confirmed_is_seen_at_once(consultation, stakeholder):
+    from allauth.account.models import EmailAddress
+
+    from comments.permissions import standing_of
+
+    _comment(stakeholder, consultation)
+    assert standing_of(stakeholder, consultation).verified_email
+    address = EmailAddress.objects.get(user=stakeholder, email=stakeholder.email)
+    address.verified = False
+    address.save()
+    assert not standing_of(stakeholder, consultation).verified_email
+
+
+def test_a_standing_is_kept_per_consultation(consultation, stakeholder, secretariat):
+    from comments.permissions import standing_of
+    from tests.consult.factories import open_consultation
+
+    _comment(stakeholder, consultation)
+    other = open_consultation(secretariat=secretariat, title="Another policy")
+    assert standing_of(stakeholder, consultation).commented_before
+    assert not standing_of(stakeholder, other).commented_before
