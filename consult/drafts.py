@@ -20,11 +20,13 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from plenary import readcache
 from plenary.audit.models import Event
 from plenary.audit.services import audit_record
 
 from . import permissions
 from .models import Consultation, DocumentVersion, Section
+from .selectors import version_scope
 
 DRAFT_UPLOAD_MAX_BYTES = 5 * 1024 * 1024
 # A DOCX/ODT is a zip: refuse one that would inflate past this (a zip bomb).
@@ -562,6 +564,8 @@ def version_match_set(
         for section in changed:
             section.key = final[section.pk]
         Section.objects.bulk_update(changed, ["key", "previous", "match_score"])
+        # bulk_update() sends no post_save: the kept sections are dropped here.
+        readcache.forget(version_scope(version.pk))
     audit_record(
         event=Event.VERSION_MATCHED,
         actor=actor,

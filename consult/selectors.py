@@ -1,5 +1,7 @@
 """Reads for consultations, rounds and drafts."""
 
+import re
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from guardian.shortcuts import get_users_with_perms
@@ -135,9 +137,28 @@ def section_by_key(*, consultation: Consultation, key: str) -> Section | None:
     )
 
 
+def version_scope(version_id: int) -> str:
+    """The read cache's scope of a draft's sections (bumped by ``consult.apps``'
+    receivers on every save or delete of a section, and by ``consult.drafts``,
+    which renames keys with ``bulk_update()``)."""
+    return f"version:{version_id}"
+
+
+_KEY_SHAPE = re.compile(r"[-a-z0-9_]{1,64}")  # what slugify() gives: safe in a cache key
+
+
 def section_in_version(*, version_id: int, key: str) -> Section | None:
-    """The section with ``key`` in draft ``version_id`` (keys are unique in a draft)."""
-    return Section.objects.filter(version_id=version_id, key=key).first()
+    """The section with ``key`` in draft ``version_id`` (keys are unique in a draft).
+
+    Kept in the read cache (plenary/readcache.py): every comment POST asks it.
+    """
+
+    def read():
+        return Section.objects.filter(version_id=version_id, key=key).first()
+
+    if not _KEY_SHAPE.fullmatch(key):
+        return read()  # no section has such a key: asked, never kept
+    return readcache.read_through(version_scope(version_id), read, part=key)
 
 
 def secretariat_members(*, consultation: Consultation):

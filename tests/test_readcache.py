@@ -393,3 +393,43 @@ def test_a_standing_is_kept_per_consultation(consultation, stakeholder, secretar
     other = open_consultation(secretariat=secretariat, title="Another policy")
     assert standing_of(stakeholder, consultation).commented_before
     assert not standing_of(stakeholder, other).commented_before
+
+
+# A draft's sections
+
+
+def test_a_section_is_read_once_and_a_change_is_seen_at_once(consultation):
+    from consult.selectors import section_in_version
+
+    version_id = round_current(consultation=consultation).document_version_id
+    section = section_in_version(version_id=version_id, key="1-purpose-2")
+    count, again = _queries(lambda: section_in_version(version_id=version_id, key="1-purpose-2"))
+    assert count == 0 and again == section
+    again.heading = "Renamed heading"
+    again.save()
+    assert section_in_version(version_id=version_id, key="1-purpose-2").heading == (
+        "Renamed heading"
+    )
+
+
+def test_a_key_no_section_has_is_asked_every_time(consultation):
+    from consult.selectors import section_in_version
+
+    version_id = round_current(consultation=consultation).document_version_id
+    for key in ("no-such-key", "not a key at all", "x" * 200):
+        assert section_in_version(version_id=version_id, key=key) is None
+        assert _queries(lambda key=key: section_in_version(version_id=version_id, key=key))[0] == 1
+
+
+def test_keys_renamed_with_bulk_update_are_seen_at_once(consultation, monkeypatch):
+    """consult.drafts renames keys with bulk_update(), which sends no signal."""
+    from consult.selectors import section_in_version, version_scope
+
+    version_id = round_current(consultation=consultation).document_version_id
+    section_in_version(version_id=version_id, key="1-purpose-2")
+    from consult.models import Section
+
+    Section.objects.filter(version_id=version_id, key="1-purpose-2").update(key="renamed")
+    readcache.forget(version_scope(version_id))  # what consult.drafts does
+    assert section_in_version(version_id=version_id, key="1-purpose-2") is None
+    assert section_in_version(version_id=version_id, key="renamed") is not None
