@@ -14,7 +14,7 @@ from consult import permissions as consult_permissions
 from consult.charter import selectors as charter
 from consult.models import Consultation
 from consult.reminders.selectors import comments_by
-from plenary.prepared import Prepared
+from plenary import readcache
 
 
 def has_profile(user) -> bool:
@@ -84,17 +84,28 @@ def _standing_query(user_id: int, email: str, consultation_id: int) -> QuerySet:
     )
 
 
-# Compiled once per thread (plenary/prepared.py): every comment POST asks it.
-_STANDING = Prepared(_standing_query, user_id=int, email=str, consultation_id=int)
+def _read_standing(user, consultation: Consultation) -> dict:
+    (row,) = _standing_query(user.pk, user.email, consultation.pk)
+    return row
 
 
 def standing_of(user, consultation: Consultation) -> Standing:
-    """Read the :class:`Standing` of a signed-in ``user`` in one query, not four."""
-    if user.email:
-        rows = _STANDING.run(user_id=user.pk, email=user.email, consultation_id=consultation.pk)
-    else:  # no address: verified_addresses is empty, a query of another shape
-        rows = list(_standing_query(user.pk, "", consultation.pk))
-    (row,) = rows
+    """Read the :class:`Standing` of a signed-in ``user`` in one query, not four.
+
+    Kept in the read cache (plenary/readcache.py) under the person's
+    ``standing`` generation once they have commented here (``commented_before``
+    never turns false again; before that the first comment must see it
+    change).  Bumped by every save or delete of the account, its addresses,
+    its blocks and its code-of-conduct acceptances (``comments.signals``,
+    ``stakeholders.signals``), and by ``moderation.participant_unblock``, which
+    writes with ``update()``.
+    """
+    row = readcache.read_through(
+        readcache.standing_scope(user.pk),
+        lambda: _read_standing(user, consultation),
+        part=str(consultation.pk),
+        keep=lambda row: row["commented_before"],
+    )
     return Standing(**row)
 
 

@@ -46,6 +46,7 @@ from comments.permissions import (
 )
 from consult import permissions as consult_permissions
 from consult.models import Consultation
+from plenary import readcache
 from plenary.audit.models import Event
 from plenary.audit.services import audit_record
 from plenary.outbox import services as outbox
@@ -282,6 +283,8 @@ def participant_unblock(
     ).update(lifted_at=now)
     if not lifted:
         raise ValidationError({"block": _("This participant is not blocked any more.")})
+    # update() sends no post_save: the kept standing (plenary/readcache.py) is dropped here.
+    readcache.forget(readcache.standing_scope(block.user_id))
     return _record_block_action(
         actor=actor,
         consultation=consultation,

@@ -9,7 +9,6 @@ from comments.models import Comment
 from comments.threads.byline import comment_byline
 from comments.threads.fields import ReceiptField
 from feedback.ledger.serializers import AppealSerializer, DispositionSerializer
-from plenary.serializers import FieldsBuiltOnce
 from plenary.text import render_markdown
 from stakeholders.models import Organisation
 
@@ -27,8 +26,8 @@ class OrganisationSerializer(serializers.ModelSerializer):
         fields = ["id", "name", "verified"]
 
 
-class CommentSerializer(FieldsBuiltOnce, serializers.ModelSerializer):
-    """A comment as a reader sees it (its fields built once: plenary/serializers.py).
+class CommentSerializer(serializers.ModelSerializer):
+    """A comment as a reader sees it.
 
     Expects the selectors' annotations (``disposition_*``).  The text, author
     and organisation of a comment the viewer may not read are null: its

@@ -19,7 +19,7 @@ from comments.threads.forms import CommentEditForm, CommentForm, ReceiptLookupFo
 from comments.threads.receipts import RECEIPT_RE, normalise
 from consult import permissions as consult_permissions
 from consult.charter import selectors as charter
-from consult.consultations.selectors import round_current
+from consult.consultations.selectors import consultation_with_rounds, round_current
 from consult.models import Consultation, Section
 from consult.translations import selectors as translations
 from consult.versions.selectors import earlier_comment_counts
@@ -41,7 +41,11 @@ MY_INPUT_PER_PAGE = 50
 @anonymous_micro_cache  # a deadline surge of readers (plenary/pagecache.py)
 @ratelimit.answers_429
 def section_thread(request, slug: str, key: str):
-    consultation = get_object_or_404(Consultation, slug=slug)
+    # With its rounds, from the read cache (plenary/readcache.py): the page and
+    # its comment form ask the current round without a query.
+    consultation = consultation_with_rounds(slug=slug)
+    if consultation is None:
+        raise Http404(_("No consultation “%(slug)s”.") % {"slug": slug})
     consult_permissions.require_can_view(request.user, consultation)
     current_round = round_current(consultation=consultation)
     round_is_open = bool(current_round and current_round.is_open())

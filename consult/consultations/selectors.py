@@ -1,5 +1,6 @@
 """Reads for consultations, rounds and drafts."""
 
+import re
 from typing import TYPE_CHECKING, cast
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -9,7 +10,7 @@ from guardian.shortcuts import get_users_with_perms
 from comments.models import Comment
 from consult import permissions
 from consult.models import Consultation, DocumentVersion, Round, Section
-from plenary.prepared import Prepared
+from plenary import readcache
 
 if TYPE_CHECKING:
     from stakeholders.models import User
@@ -75,33 +76,44 @@ def sections_of(*, version: DocumentVersion) -> QuerySet[Section]:
     return Section.objects.filter(version=version).order_by("ordinal")
 
 
-# Every page and API call of a consultation starts here: compiled once per
-# thread (plenary/prepared.py).  The slug is unique.
-_BY_SLUG = Prepared(lambda slug: Consultation.objects.filter(slug=slug), slug=str)
-_ROUNDS = Prepared(
-    lambda consultation_id: _round_list().filter(consultation_id=consultation_id),
-    consultation_id=int,
-)
+def consultation_scope(slug: str) -> str:
+    """The read cache's scope of a consultation with its rounds and their drafts
+    (bumped by ``consult.signals``' receivers on every save or delete of them)."""
+    return f"consultation:{slug}"
+
+
+def _with_rounds(slug: str) -> Consultation | None:
+    return (
+        Consultation.objects.filter(slug=slug)
+        .prefetch_related(Prefetch("rounds", queryset=_round_list(), to_attr="round_list"))
+        .first()
+    )
+
+
+def consultation_with_rounds(*, slug: str) -> Consultation | None:
+    """The consultation ``slug`` with its rounds as ``round_list`` (``_round_list``,
+    as ``consultation_list_public``'s prefetch gives them, so ``round_current``
+    asks nothing more), whoever may see it.
+
+    Kept in the read cache (plenary/readcache.py): every page and API call of
+    a consultation starts here, and every comment POST.  Each call gets its
+    own copy.
+    """
+    return readcache.read_through(consultation_scope(slug), lambda: _with_rounds(slug))
 
 
 def consultation_for_viewer(*, slug: str, user) -> Consultation | None:
     """The consultation, if ``user`` may see it: published, or ``user`` is its staff.
 
-    Its rounds come with it as ``round_list`` (``_round_list``, as
-    ``consultation_list_public``'s prefetch gives them, so ``round_current``
-    asks nothing more).
+    With its rounds, as ``consultation_with_rounds`` gives them.
     """
-    found = _BY_SLUG.run(slug=slug)
-    if not found:
+    consultation = consultation_with_rounds(slug=slug)
+    if consultation is None:
         return None
-    (consultation,) = found
     if consultation.status != Consultation.Status.PUBLISHED and not permissions.is_staff_of(
         user, consultation
     ):
         return None
-    consultation.round_list = _ROUNDS.run(consultation_id=consultation.pk)
-    for round_ in consultation.round_list:  # as the prefetch does: no query for round.consultation
-        round_.consultation = consultation
     return consultation
 
 
@@ -128,20 +140,28 @@ def section_by_key(*, consultation: Consultation, key: str) -> Section | None:
     )
 
 
-_SECTION_IN_VERSION = Prepared(
-    lambda version_id, key: Section.objects.filter(version_id=version_id, key=key),
-    version_id=int,
-    key=str,
-)
+def version_scope(version_id: int) -> str:
+    """The read cache's scope of a draft's sections (bumped by ``consult.signals``'
+    receivers on every save or delete of a section, and by ``consult.drafts``,
+    which renames keys with ``bulk_update()``)."""
+    return f"version:{version_id}"
+
+
+_KEY_SHAPE = re.compile(r"[-a-z0-9_]{1,64}")  # what slugify() gives: safe in a cache key
 
 
 def section_in_version(*, version_id: int, key: str) -> Section | None:
     """The section with ``key`` in draft ``version_id`` (keys are unique in a draft).
 
-    Compiled once per thread (plenary/prepared.py): every comment POST asks it.
+    Kept in the read cache (plenary/readcache.py): every comment POST asks it.
     """
-    found = _SECTION_IN_VERSION.run(version_id=version_id, key=key)
-    return found[0] if found else None
+
+    def read():
+        return Section.objects.filter(version_id=version_id, key=key).first()
+
+    if not _KEY_SHAPE.fullmatch(key):
+        return read()  # no section has such a key: asked, never kept
+    return readcache.read_through(version_scope(version_id), read, part=key)
 
 
 def secretariat_members(*, consultation: Consultation) -> "QuerySet[User]":
@@ -154,3 +174,17 @@ def secretariat_members(*, consultation: Consultation) -> "QuerySet[User]":
         ),
     )
     return users.filter(is_active=True).order_by("pk")
+
+
+def forget_consultation(*, slug: str | None = None, consultation_id: int | None = None) -> None:
+    """Drop the kept ``consultation_with_rounds`` of a consultation (by slug, or by
+    id: one query) after a write to it, its rounds or its drafts.
+
+    ``consult.signals`` calls it on every save or delete of those models; a write
+    through ``QuerySet.update()`` sends no signal and calls it itself.
+    """
+    if slug is None and consultation_id is not None:
+        slugs = Consultation.objects.filter(pk=consultation_id).values_list("slug", flat=True)
+        slug = slugs.first()
+    if slug is not None:
+        readcache.forget(consultation_scope(slug))

@@ -8,6 +8,7 @@ from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from consult import permissions
+from consult.consultations.selectors import version_scope
 from consult.models import Consultation, DocumentVersion, Section
 from consult.versions import drafts
 from consult.versions.drafts import (
@@ -16,6 +17,7 @@ from consult.versions.drafts import (
     section_similarity,
     upload_to_markdown,
 )
+from plenary import readcache
 from plenary.audit.models import Event
 from plenary.audit.services import audit_record
 from plenary.text import markdown_blocks, render_markdown
@@ -221,6 +223,8 @@ def version_match_set(
         for section in changed:
             section.key = final[section.pk]
         Section.objects.bulk_update(changed, ["key", "previous", "match_score"])
+        # bulk_update() sends no post_save: the kept sections are dropped here.
+        readcache.forget(version_scope(version.pk))
     audit_record(
         event=Event.VERSION_MATCHED,
         actor=actor,

@@ -34,6 +34,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consult.consultations.selectors import forget_consultation
 from consult.models import Consultation
 from feedback import permissions
 from feedback.evaluation import selectors
@@ -81,6 +82,7 @@ def evaluation_invite_due(*, now=None) -> int:
             if not permissions.is_closed(consultation=consultation, now=now):
                 continue
             Consultation.objects.filter(pk=consultation.pk).update(evaluation_invited_at=now)
+            forget_consultation(slug=consultation.slug)  # update() sends no post_save
             for user_id in selectors.invitees_of(consultation=consultation).values_list(
                 "pk", flat=True
             ):

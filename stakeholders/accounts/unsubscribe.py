@@ -32,6 +32,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from plenary import readcache
 from plenary.outbox import services as outbox
 
 SALT = "stakeholders.accounts.unsubscribe"
@@ -144,6 +145,8 @@ def reminder_opt_out(*, token: str):
     if user is None:
         raise ValidationError({"token": _("This unsubscribe link is no longer valid.")})
     user_model.objects.filter(pk=user.pk).update(**{field: False})
+    # update() sends no post_save: the API's kept user (plenary/readcache.py) is dropped here.
+    readcache.forget(readcache.user_scope(user.pk))
     setattr(user, field, False)
     return user, kind
 

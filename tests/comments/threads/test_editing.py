@@ -536,6 +536,9 @@ def _thread_queries(client, consultation, stakeholder, n: int) -> int:
         if i % 3 == 2:
             services.comment_withdraw(actor=stakeholder, comment=comment)
     client.force_login(stakeholder)
+    # The first view reads the consultation and its rounds into the read cache
+    # (plenary/readcache.py): compare warm with warm.
+    client.get(_section_url(consultation))
     with CaptureQueriesContext(db) as queries:
         page = client.get(_section_url(consultation))
     assert page.status_code == 200
