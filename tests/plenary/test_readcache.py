@@ -359,7 +359,7 @@ def test_the_standing_is_kept_only_once_the_person_has_commented(consultation, s
 
 def test_a_block_imposed_and_lifted_is_seen_at_once(consultation, stakeholder, secretariat):
     from comments.moderation import services as moderation
-    from comments.permissions import standing_of
+    from comments.permissions import active_block, standing_of
 
     _comment(stakeholder, consultation)
     standing_of(stakeholder, consultation)
@@ -367,7 +367,7 @@ def test_a_block_imposed_and_lifted_is_seen_at_once(consultation, stakeholder, s
         actor=secretariat, consultation=consultation, user=stakeholder, reason="Insults."
     )
     assert standing_of(stakeholder, consultation).block_reason == "Insults."
-    block = moderation.active_block(user=stakeholder, consultation=consultation)
+    block = active_block(user=stakeholder, consultation=consultation)
     moderation.participant_unblock(  # lifted with update(): the service forgets it
         actor=secretariat, consultation=consultation, block=block, reason="Apologised."
     )
