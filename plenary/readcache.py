@@ -2,7 +2,7 @@
 
 Every comment POST reads the same few rows: the API token with its user,
 profile and group (``plenary.authentication``), and the consultation with its
-rounds and their drafts (``consult.selectors.consultation_for_viewer``).  They
+rounds and their drafts (``consult.consultations.selectors.consultation_for_viewer``).  They
 change rarely, so they are kept in the cache (Redis in production, the
 process's memory without ``REDIS_URL``), pickled as Django pickles model
 instances, through the cache framework's public API only.

@@ -142,8 +142,9 @@ def section_by_key(*, consultation: Consultation, key: str) -> Section | None:
 
 def version_scope(version_id: int) -> str:
     """The read cache's scope of a draft's sections (bumped by ``consult.signals``'
-    receivers on every save or delete of a section, and by ``consult.drafts``,
-    which renames keys with ``bulk_update()``)."""
+    receivers on every save or delete of a section, and by
+    ``consult.versions.services.version_match_set``, which renames keys with
+    ``bulk_update()``)."""
     return f"version:{version_id}"
 
 
