@@ -1,14 +1,13 @@
 from django.urls import path
 
-from stakeholders.accounts import timezone as tz
-from stakeholders.accounts import unsubscribe, views
+from stakeholders.accounts import views
 from stakeholders.registry import views as registry_views
 
 urlpatterns = [
     # One-click unsubscribe from reminder mails (RFC 8058): no sign-in, no CSRF token.
-    path("unsubscribe/<str:token>/", unsubscribe.unsubscribe, name="unsubscribe"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
     # The viewer's time zone (a cookie read by stakeholders.accounts.timezone.TimezoneMiddleware).
-    path("me/time-zone/", tz.timezone_settings, name="timezone_settings"),
+    path("me/time-zone/", views.timezone_settings, name="timezone_settings"),
     path("me/profile/", views.profile, name="profile"),
     path("me/affiliations/", views.my_affiliations, name="my_affiliations"),
     path("me/data/", views.my_data, name="my_data"),

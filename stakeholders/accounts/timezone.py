@@ -17,15 +17,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo, available_timezones
 
 from django import forms
-from django.conf import settings
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-
-from plenary.forms import posted
 
 COOKIE = "tz"
 COOKIE_MAX_AGE = 365 * 24 * 60 * 60
@@ -116,38 +109,3 @@ class ZonedForm(forms.Form):
                 naive = timezone.make_naive(value, timezone.get_current_timezone())
                 cleaned[field_name] = timezone.make_aware(naive, zone)
         return cleaned
-
-
-def _safe_next(request, target: str) -> str:
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return "/"
-
-
-def timezone_settings(request) -> HttpResponse:
-    """GET: the choice of zone.  POST: remember it in the ``tz`` cookie and go back."""
-    current = timezone.get_current_timezone_name()
-    form = TimezoneForm(
-        posted(request), initial={"tz": current, "next": request.GET.get("next", "")}
-    )
-    if request.method == "POST":
-        if form.is_valid():
-            response = redirect(_safe_next(request, form.cleaned_data["next"]))
-            response.set_cookie(
-                COOKIE,
-                form.cleaned_data["tz"],
-                max_age=COOKIE_MAX_AGE,
-                samesite="Lax",
-                secure=settings.SESSION_COOKIE_SECURE,
-                httponly=True,
-            )
-            return response
-        return render(
-            request,
-            "timezone.html",
-            {"form": form, "current": current, "error": _("Nothing was changed.")},
-            status=400,
-        )
-    return render(request, "timezone.html", {"form": form, "current": current})

@@ -24,13 +24,9 @@ from django.contrib.auth import get_user_model
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, QuerySet
-from django.http import HttpResponse
-from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods
 
 from plenary import readcache
 from plenary.outbox import services as outbox
@@ -149,26 +145,3 @@ def reminder_opt_out(*, token: str):
     readcache.forget(readcache.user_scope(user.pk))
     setattr(user, field, False)
     return user, kind
-
-
-@csrf_exempt  # RFC 8058: the mail client POSTs without a CSRF token; the signed token suffices
-@require_http_methods(["GET", "HEAD", "POST"])
-def unsubscribe(request, token: str) -> HttpResponse:
-    """GET: confirm with a button (no change).  POST (the button or one-click): turn it off."""
-    if request.method == "POST":
-        try:
-            _user, kind = reminder_opt_out(token=token)
-        except ValidationError as exc:
-            return render(
-                request, "reminders/unsubscribe.html", {"error": exc.messages[0]}, status=400
-            )
-        return render(
-            request,
-            "reminders/unsubscribe.html",
-            {"done": True, "what": KINDS[kind][1]},
-        )
-    try:
-        _user_id, kind = read_token(token)
-    except ValidationError as exc:
-        return render(request, "reminders/unsubscribe.html", {"error": exc.messages[0]}, status=400)
-    return render(request, "reminders/unsubscribe.html", {"what": KINDS[kind][1]})

@@ -1,4 +1,5 @@
-"""The participant's own pages: profile, affiliations, their data, erasure."""
+"""The participant's own pages: profile, affiliations, their data, erasure, the
+time zone dates are shown in, and the one-click unsubscribe from reminder mails."""
 
 import json
 
@@ -6,17 +7,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
 from feedback.privacy import selectors as privacy_selectors
 from feedback.privacy import services as privacy
 from plenary.forms import NOT_DONE, posted, submit
 from stakeholders.accounts.forms import AffiliationRequestForm, EraseForm, ProfileForm
+from stakeholders.accounts.timezone import COOKIE, COOKIE_MAX_AGE, TimezoneForm
+from stakeholders.accounts.unsubscribe import KINDS, read_token, reminder_opt_out
 from stakeholders.registry import selectors, services
 
 
@@ -130,3 +136,61 @@ def erase(request):
             "withdraw": settings.PLENARY_ERASURE_POLICY == "withdraw",
         },
     )
+
+
+def _safe_next(request, target: str) -> str:
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return "/"
+
+
+def timezone_settings(request) -> HttpResponse:
+    """GET: the choice of zone.  POST: remember it in the ``tz`` cookie and go back."""
+    current = timezone.get_current_timezone_name()
+    form = TimezoneForm(
+        posted(request), initial={"tz": current, "next": request.GET.get("next", "")}
+    )
+    if request.method == "POST":
+        if form.is_valid():
+            response = redirect(_safe_next(request, form.cleaned_data["next"]))
+            response.set_cookie(
+                COOKIE,
+                form.cleaned_data["tz"],
+                max_age=COOKIE_MAX_AGE,
+                samesite="Lax",
+                secure=settings.SESSION_COOKIE_SECURE,
+                httponly=True,
+            )
+            return response
+        return render(
+            request,
+            "timezone.html",
+            {"form": form, "current": current, "error": _("Nothing was changed.")},
+            status=400,
+        )
+    return render(request, "timezone.html", {"form": form, "current": current})
+
+
+@csrf_exempt  # RFC 8058: the mail client POSTs without a CSRF token; the signed token suffices
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request, token: str) -> HttpResponse:
+    """GET: confirm with a button (no change).  POST (the button or one-click): turn it off."""
+    if request.method == "POST":
+        try:
+            _user, kind = reminder_opt_out(token=token)
+        except ValidationError as exc:
+            return render(
+                request, "reminders/unsubscribe.html", {"error": exc.messages[0]}, status=400
+            )
+        return render(
+            request,
+            "reminders/unsubscribe.html",
+            {"done": True, "what": KINDS[kind][1]},
+        )
+    try:
+        _user_id, kind = read_token(token)
+    except ValidationError as exc:
+        return render(request, "reminders/unsubscribe.html", {"error": exc.messages[0]}, status=400)
+    return render(request, "reminders/unsubscribe.html", {"what": KINDS[kind][1]})
