@@ -5,6 +5,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.http import url_has_allowed_host_and_scheme
 
 from plenary.ratelimit import RateLimited
 
@@ -19,6 +20,18 @@ def posted(request):
     token, and an empty QueryDict would leave the form unbound.
     """
     return request.POST if request.method == "POST" else None
+
+
+def safe_next(request, target: str | None, default: str) -> str:
+    """``target`` if it is a URL of this site (a ``next`` field to go back to), else ``default``.
+
+    On HTTPS a plain-HTTP target is refused too, so going back never downgrades.
+    """
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:

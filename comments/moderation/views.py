@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -30,7 +30,7 @@ from comments.moderation.selectors import (
 )
 from comments.threads import selectors
 from consult.access import team_consultation
-from plenary.forms import NOT_DONE, submit
+from plenary.forms import NOT_DONE, safe_next, submit
 
 QUEUE_PER_PAGE = 25
 BLOCK = "block"  # not a ModerationAction on the comment: it blocks its author
@@ -173,12 +173,8 @@ def moderate_comment(request, receipt: str):
     )
     if record is not NOT_DONE:
         messages.success(request, _DONE[record.action] % {"r": comment.receipt})
-        target = form.cleaned_data.get("next") or ""
-        if target and url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return redirect(target)
-        return redirect("staff_moderate_comment", receipt=comment.receipt)
+        here = reverse("staff_moderate_comment", args=[comment.receipt])
+        return redirect(safe_next(request, form.cleaned_data.get("next"), here))
     return render(
         request,
         "comments/moderation/comment.html",

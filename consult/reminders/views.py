@@ -5,7 +5,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -13,7 +12,7 @@ from django.views.decorators.http import require_POST
 from consult.access import consultation_for
 from consult.reminders import services as reminders
 from consult.reminders.selectors import follows_of
-from plenary.forms import NOT_DONE, posted, submit
+from plenary.forms import NOT_DONE, posted, safe_next, submit
 from stakeholders.models import User
 
 
@@ -48,15 +47,6 @@ class ReminderSettingsForm(forms.Form):
     )
 
 
-def _next(request, default: str) -> str:
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return default
-
-
 @login_required
 @require_POST
 def follow(request, slug: str):
@@ -76,7 +66,11 @@ def follow(request, slug: str):
         )
     elif following is False:
         messages.success(request, _("You no longer follow “%(title)s”.") % {"title": consultation})
-    return redirect(_next(request, reverse("consultation", args=[consultation.slug])))
+    return redirect(
+        safe_next(
+            request, request.POST.get("next"), reverse("consultation", args=[consultation.slug])
+        )
+    )
 
 
 @login_required

@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -29,7 +29,7 @@ from feedback.themes.forms import (
     ThemeForm,
     UntagForm,
 )
-from plenary.forms import NOT_DONE, posted, submit
+from plenary.forms import NOT_DONE, posted, safe_next, submit
 
 PER_PAGE = 50
 
@@ -263,12 +263,8 @@ def comment_themes(request, receipt: str):
     )
     if done is not NOT_DONE:
         messages.success(request, _("Themes of %(receipt)s saved.") % {"receipt": comment.receipt})
-        target = request.POST.get("next", "")
-        if url_has_allowed_host_and_scheme(
-            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        ):
-            return redirect(target)
-        return redirect("staff_comment_themes", receipt=comment.receipt)
+        here = reverse("staff_comment_themes", args=[comment.receipt])
+        return redirect(safe_next(request, request.POST.get("next"), here))
     return render(
         request,
         "feedback/themes_comment.html",

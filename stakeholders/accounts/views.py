@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods
 
 from feedback.privacy import selectors as privacy_selectors
 from feedback.privacy import services as privacy
-from plenary.forms import NOT_DONE, posted, submit
+from plenary.forms import NOT_DONE, posted, safe_next, submit
 from stakeholders.accounts.forms import AffiliationRequestForm, EraseForm, ProfileForm
 from stakeholders.accounts.timezone import COOKIE, COOKIE_MAX_AGE, TimezoneForm
 from stakeholders.accounts.unsubscribe import KINDS, read_token, reminder_opt_out
@@ -138,14 +138,6 @@ def erase(request):
     )
 
 
-def _safe_next(request, target: str) -> str:
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return "/"
-
-
 def timezone_settings(request) -> HttpResponse:
     """GET: the choice of zone.  POST: remember it in the ``tz`` cookie and go back."""
     current = timezone.get_current_timezone_name()
@@ -154,7 +146,7 @@ def timezone_settings(request) -> HttpResponse:
     )
     if request.method == "POST":
         if form.is_valid():
-            response = redirect(_safe_next(request, form.cleaned_data["next"]))
+            response = redirect(safe_next(request, form.cleaned_data["next"], "/"))
             response.set_cookie(
                 COOKIE,
                 form.cleaned_data["tz"],
