@@ -18,7 +18,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from comments import permissions
-from comments import permissions as comment_permissions
 from comments.models import Comment, ConsultationBlock, Flag
 from comments.moderation import services as moderation
 from comments.moderation.selectors import (
@@ -128,7 +127,7 @@ def flag(request, receipt: str):
 
 def _moderator_consultation(request, slug: str):
     consultation = team_consultation(request, slug)
-    comment_permissions.require_can_moderate(request.user, consultation)
+    permissions.require_can_moderate(request.user, consultation)
     return consultation
 
 
@@ -183,7 +182,7 @@ def moderate_comment(request, receipt: str):
             "comment": comment,
             "open_flags": open_flags,
             "history": actions_of_comment(comment=comment),
-            "block": comment_permissions.active_block(
+            "block": permissions.active_block(
                 user=comment.author, consultation=comment.consultation
             ),
             "form": form,
