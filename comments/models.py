@@ -118,26 +118,6 @@ class Comment(models.Model):
     def __str__(self) -> str:
         return self.receipt
 
-    @staticmethod
-    def public_q(prefix: str = "") -> Q:
-        """``is_public`` as a filter; ``prefix`` reaches comments across a relation
-        (``"tags__comment__"``)."""
-        return Q(
-            **{
-                f"{prefix}visibility": Comment.Visibility.PUBLIC,
-                f"{prefix}moderation": Comment.Moderation.VISIBLE,
-                f"{prefix}withdrawn_at__isnull": True,
-            }
-        )
-
-    @property
-    def is_public(self) -> bool:
-        return (
-            self.visibility == self.Visibility.PUBLIC
-            and self.moderation == self.Moderation.VISIBLE
-            and self.withdrawn_at is None
-        )
-
 
 class CommentRevision(AppendOnlyModel):
     """Append-only history of a comment's text; revision 1 is the original.

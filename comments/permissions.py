@@ -1,11 +1,14 @@
-"""Who may comment and who may see what.  Services call ``require_*``."""
+"""Who may comment and who may see what: the one rule for a comment's text, author,
+files and history (``public_q``, ``readable_q``, ``listed_q``, ``can_see_text``,
+``comment_access``) and the rules of commenting and moderating.  Services call
+``require_*``."""
 
 from dataclasses import dataclass
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, QuerySet, Subquery
+from django.db.models import Case, Exists, Q, QuerySet, Subquery, Value, When
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -131,15 +134,76 @@ def require_can_comment(user, consultation: Consultation) -> Standing:
     return standing
 
 
+# --- who may read a comment: the one rule -------------------------------------------
+#
+# A comment's text, its author, its files and its history are read by the same people:
+# everyone while it is public (public visibility, visible, not withdrawn); otherwise its
+# author and the consultation's team (any role: consult.permissions.is_staff_of).  A
+# thread also lists, in their places, the public comments a moderator hid or their
+# author withdrew, as placeholders without text or author, so replies keep their
+# context.  Its receipt and status are public once the consultation is.  Pages, the
+# API, search, exports, the report and templates (through ``comment_access``, a
+# template tag) all ask the functions below; nothing else restates them.
+
+
+def public_q(prefix: str = "") -> Q:
+    """The comments anyone may read, as a filter; ``prefix`` reaches comments across a
+    relation (``"tags__comment__"``)."""
+    return Q(
+        **{
+            f"{prefix}visibility": Comment.Visibility.PUBLIC,
+            f"{prefix}moderation": Comment.Moderation.VISIBLE,
+            f"{prefix}withdrawn_at__isnull": True,
+        }
+    )
+
+
+def public_flag(prefix: str = "") -> Case:
+    """:func:`public_q` as a boolean column, for exports that read ``values()`` rows."""
+    return Case(When(public_q(prefix), then=Value(True)), default=Value(False))
+
+
+def is_public(comment: Comment) -> bool:
+    """:func:`public_q` for one comment in memory."""
+    return (
+        comment.visibility == Comment.Visibility.PUBLIC
+        and comment.moderation == Comment.Moderation.VISIBLE
+        and comment.withdrawn_at is None
+    )
+
+
+def readable_q(viewer, *, is_staff: bool, prefix: str = "") -> Q:
+    """The comments whose text and author ``viewer`` may read (``is_staff``: any role on
+    the comments' consultation, which the caller knows)."""
+    if is_staff:
+        return Q()
+    readable = public_q(prefix)
+    if viewer is not None and viewer.is_authenticated:
+        readable |= Q(**{f"{prefix}author": viewer})
+    return readable
+
+
+def listed_q(viewer, *, is_staff: bool) -> Q:
+    """The comments a thread or list shows ``viewer``: those it may read, and the
+    public ones hidden or withdrawn since, which show as placeholders (pending ones
+    stay out: nobody but their author and the team has seen them)."""
+    if is_staff:
+        return Q()
+    return readable_q(viewer, is_staff=False) | Q(
+        visibility=Comment.Visibility.PUBLIC,
+        moderation__in=(Comment.Moderation.VISIBLE, Comment.Moderation.HIDDEN),
+    )
+
+
 def can_see_text(user, comment: Comment, *, is_staff: bool | None = None) -> bool:
-    """Whether ``user`` may read the comment's text and author.
+    """Whether ``user`` may read the comment's text, author, files and history.
 
     ``is_staff`` may be passed when the caller already knows it for the
     comment's consultation, to avoid a permission query per comment.
     """
-    if comment.is_public:
+    if is_public(comment):
         return True
-    if user.is_authenticated and comment.author_id == user.pk:
+    if user is not None and user.is_authenticated and comment.author_id == user.pk:
         return True
     if is_staff is None:
         is_staff = consult_permissions.is_staff_of(user, comment.consultation)
@@ -148,13 +212,49 @@ def can_see_text(user, comment: Comment, *, is_staff: bool | None = None) -> boo
 
 def can_view_receipt(user, comment: Comment) -> bool:
     """A receipt resolves only in a published consultation, except for its staff."""
-    if comment.consultation.status == comment.consultation.Status.PUBLISHED:
-        return True
-    return consult_permissions.is_staff_of(user, comment.consultation)
+    return consult_permissions.can_view(user, comment.consultation)
+
+
+@dataclass(frozen=True)
+class CommentAccess:
+    """What a page may show ``viewer`` of one comment: the flags templates read.
+
+    ``read``: its text, author, files and history (:func:`can_see_text`);
+    ``placeholder``: "withdrawn" or "hidden" when a thread shows the comment as a
+    placeholder (its author and the team still read the text beneath a hidden one);
+    ``own``: the viewer wrote it; ``change``: the edit and withdraw links
+    (:func:`can_change`); ``flag``: the "Report" link (:func:`can_flag`);
+    ``reply``: the comment takes replies (not withdrawn or hidden).
+    """
+
+    read: bool
+    placeholder: str
+    own: bool
+    change: bool
+    flag: bool
+    reply: bool
+
+
+def comment_access(viewer, comment: Comment, *, is_staff: bool | None = None) -> CommentAccess:
+    """The :class:`CommentAccess` of ``viewer`` on ``comment`` (no query when ``is_staff``
+    is given or the comment is public)."""
+    placeholder = ""
+    if comment.withdrawn_at is not None:
+        placeholder = "withdrawn"
+    elif comment.moderation == Comment.Moderation.HIDDEN:
+        placeholder = "hidden"
+    return CommentAccess(
+        read=can_see_text(viewer, comment, is_staff=is_staff),
+        placeholder=placeholder,
+        own=is_author(viewer, comment),
+        change=can_change(viewer, comment),
+        flag=can_flag(viewer, comment),
+        reply=not placeholder,
+    )
 
 
 def is_author(user, comment: Comment) -> bool:
-    return bool(user.is_authenticated and comment.author_id == user.pk)
+    return bool(user is not None and user.is_authenticated and comment.author_id == user.pk)
 
 
 def can_change(user, comment: Comment) -> bool:

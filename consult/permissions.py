@@ -8,10 +8,11 @@ what to show.
 """
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from guardian.core import ObjectPermissionChecker
 
-from consult.models import Consultation
+from consult.models import Consultation, DocumentVersion
 
 
 def _has(user, codename: str, consultation: Consultation) -> bool:
@@ -63,6 +64,11 @@ def can_run_or_analyse(user, consultation: Consultation) -> bool:
     return bool({"run_consultation", "analyse_consultation"} & _codenames(user, consultation))
 
 
+def require_is_staff_of(user, consultation: Consultation) -> None:
+    if not is_staff_of(user, consultation):
+        raise PermissionDenied(_("Only this consultation's team can open this page."))
+
+
 def require_can_create_consultation(user) -> None:
     if not can_create_consultation(user):
         raise PermissionDenied(_("Only convenors can create consultations."))
@@ -73,9 +79,37 @@ def require_can_run(user, consultation: Consultation) -> None:
         raise PermissionDenied(_("Only this consultation's secretariat can do this."))
 
 
+def can_view(user, consultation: Consultation, *, is_staff: bool | None = None) -> bool:
+    """A published consultation is public; an unpublished one is its team's only.
+
+    Its pages, its receipts, its versions' list and its exports all follow this.
+    """
+    if consultation.status == Consultation.Status.PUBLISHED:
+        return True
+    return is_staff_of(user, consultation) if is_staff is None else is_staff
+
+
 def require_can_view(user, consultation: Consultation) -> None:
-    if consultation.status != Consultation.Status.PUBLISHED and not is_staff_of(user, consultation):
+    if not can_view(user, consultation):
         raise PermissionDenied(_("This consultation is not published."))
+
+
+# --- versions of the draft ------------------------------------------------------------
+
+
+def versions_q(*, is_staff: bool, prefix: str = "") -> Q:
+    """The versions a viewer may read: published ones; every one for the team.
+    ``prefix`` reaches versions across a relation (``"version__"``)."""
+    return Q() if is_staff else Q(**{f"{prefix}published_at__isnull": False})
+
+
+def can_view_version(user, version: DocumentVersion, *, is_staff: bool | None = None) -> bool:
+    """:func:`versions_q` for one version, in a consultation the viewer may see."""
+    if is_staff is None:
+        is_staff = is_staff_of(user, version.consultation)
+    if not can_view(user, version.consultation, is_staff=is_staff):
+        return False
+    return is_staff or version.published_at is not None
 
 
 # --- the audit log (plenary.audit's records, read on consult.audit's pages) -------

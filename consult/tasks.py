@@ -1,6 +1,7 @@
 """Reminder jobs run by beat (CELERY_BEAT_SCHEDULE); the work is in
 ``consult.reminders.services``."""
 
+from comments import permissions as comment_permissions
 from consult.reminders import services as reminders
 from consult.rounds import services as rounds
 from feedback.outreach.services import outreach_mail_send
@@ -16,7 +17,7 @@ def remind_round_closing() -> int:
 @retrying_task("consult.tasks.send_reply_digests", max_retries=5)
 def send_reply_digests() -> int:
     """Daily: yesterday's replies to each participant's comments, one mail per person."""
-    return reminders.reply_digest_send()
+    return reminders.reply_digest_send(public=comment_permissions.public_q())
 
 
 @retrying_task("consult.tasks.send_outreach_invitation")

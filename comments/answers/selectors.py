@@ -4,6 +4,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
+from comments import permissions
 from comments.models import Comment
 from consult.models import Answer, Question, Round
 from consult.questions.selectors import questions_of
@@ -62,7 +63,7 @@ def round_tallies(*, round_: Round, asked: list[Question] | None = None) -> list
         )
     }
     free = dict(
-        Comment.objects.filter(Comment.public_q(), question__round=round_)
+        Comment.objects.filter(permissions.public_q(), question__round=round_)
         .values_list("question_id")
         .annotate(n=Count("id"))
         .order_by()

@@ -7,8 +7,9 @@ from django.conf import settings
 from django.db.models.functions import Substr
 from django.urls import reverse
 
+from comments import permissions
 from comments.attachments.kinds import LABELS
-from comments.models import Attachment, Comment
+from comments.models import Attachment
 
 PREVIEW_CHARS = 500
 
@@ -45,7 +46,9 @@ def public_attachments_by_receipt(*, consultation) -> dict[str, list[dict]]:
     out, like their text.
     """
     rows = (
-        Attachment.objects.filter(Comment.public_q("comment__"), comment__consultation=consultation)
+        Attachment.objects.filter(
+            permissions.public_q("comment__"), comment__consultation=consultation
+        )
         .order_by("comment_id", "pk")
         .values_list("comment__receipt", "pk", "original_name", "size")
     )

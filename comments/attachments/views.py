@@ -20,11 +20,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_safe
 
 from comments import permissions
+from comments.access import comment_or_404
 from comments.attachments import services as attachment_files
 from comments.attachments.forms import AttachmentsField
 from comments.models import Attachment
-from comments.permissions import can_download
-from comments.threads import selectors
 from plenary.forms import NOT_DONE, submit
 
 
@@ -33,7 +32,7 @@ def attachment_download(request, pk: int, name: str):
     attachment = get_object_or_404(
         Attachment.objects.select_related("comment__consultation"), pk=pk
     )
-    if not can_download(request.user, attachment):
+    if not permissions.can_download(request.user, attachment):
         raise Http404(_("No file here."))
     if name != attachment.original_name:
         return redirect("attachment", pk=attachment.pk, name=attachment.original_name)
@@ -52,7 +51,7 @@ def attachment_download(request, pk: int, name: str):
     # A public comment can be hidden or withdrawn later: no shared cache keeps
     # its files, and private ones are not kept at all.
     response["Cache-Control"] = (
-        "private, max-age=300" if attachment.comment.is_public else "private, no-store"
+        "private, max-age=300" if permissions.is_public(attachment.comment) else "private, no-store"
     )
     return response
 
@@ -64,9 +63,7 @@ class AddFilesForm(forms.Form):
 @login_required
 def attachments_add(request, receipt: str):
     """POST: the author adds files to their comment while its round is open (receipt page)."""
-    comment = selectors.comment_by_receipt(receipt=receipt)
-    if comment is None or not permissions.can_view_receipt(request.user, comment):
-        raise Http404(_("No comment has this receipt number."))
+    comment = comment_or_404(receipt, request.user)
     if request.method != "POST":
         return redirect("receipt", receipt=comment.receipt)
     form = AddFilesForm(request.POST, request.FILES)

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from comments import permissions
+from comments.access import comment_or_404
 from comments.models import Comment, ConsultationBlock, Flag
 from comments.moderation import services as moderation
 from comments.moderation.selectors import (
@@ -28,7 +29,7 @@ from comments.moderation.selectors import (
     moderation_queue,
 )
 from comments.threads import selectors
-from consult.access import team_consultation
+from consult.access import consultation_for
 from plenary.forms import NOT_DONE, safe_next, submit
 
 QUEUE_PER_PAGE = 25
@@ -92,17 +93,10 @@ class UnblockForm(forms.Form):
     )
 
 
-def _comment_or_404(request, receipt: str) -> Comment:
-    comment = selectors.comment_by_receipt(receipt=receipt)
-    if comment is None or not permissions.can_view_receipt(request.user, comment):
-        raise Http404(_("No comment has this receipt number."))
-    return comment
-
-
 @login_required
 def flag(request, receipt: str):
     """Report a comment to the moderators (GET: the form; POST: ``flag_create``)."""
-    comment = _comment_or_404(request, receipt)
+    comment = comment_or_404(receipt, request.user)
     if not permissions.can_see_text(request.user, comment):
         raise Http404(_("No comment has this receipt number."))
     form = FlagForm(request.POST or None)
@@ -123,12 +117,6 @@ def flag(request, receipt: str):
         "comments/moderation/flag.html",
         {"comment": comment, "form": form, "consultation": comment.consultation},
     )
-
-
-def _moderator_consultation(request, slug: str):
-    consultation = team_consultation(request, slug)
-    permissions.require_can_moderate(request.user, consultation)
-    return consultation
 
 
 def _act(*, actor, comment: Comment, data: dict):
@@ -160,7 +148,7 @@ def moderate_comment(request, receipt: str):
     comment = selectors.comment_by_receipt(receipt=receipt)
     if comment is None:
         raise Http404(_("No comment has this receipt number."))
-    _moderator_consultation(request, comment.consultation.slug)
+    permissions.require_can_moderate(request.user, comment.consultation)
     open_flags = list(
         Flag.objects.filter(comment=comment, resolved_at__isnull=True).select_related(
             "flagged_by__participant"
@@ -193,7 +181,7 @@ def moderate_comment(request, receipt: str):
 @login_required
 def queue(request, slug: str):
     """Reported and pre-moderated comments, oldest waiting first, each with its action form."""
-    consultation = _moderator_consultation(request, slug)
+    consultation = consultation_for(request, slug, require=permissions.require_can_moderate)
     lookup = request.GET.get("receipt", "").strip()
     if lookup:
         found = selectors.comment_by_receipt(receipt=lookup)
@@ -232,7 +220,7 @@ def queue(request, slug: str):
 @login_required
 def blocks(request, slug: str):
     """Participants blocked from the consultation, each with a form to lift the block."""
-    consultation = _moderator_consultation(request, slug)
+    consultation = consultation_for(request, slug, require=permissions.require_can_moderate)
     return render(
         request,
         "comments/moderation/blocks.html",
@@ -247,7 +235,7 @@ def blocks(request, slug: str):
 @login_required
 @require_POST
 def unblock(request, slug: str, pk: int):
-    consultation = _moderator_consultation(request, slug)
+    consultation = consultation_for(request, slug, require=permissions.require_can_moderate)
     block = get_object_or_404(
         ConsultationBlock.objects.select_related("user__participant"),
         pk=pk,

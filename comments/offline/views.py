@@ -21,7 +21,7 @@ from comments.attachments.forms import AttachmentsField
 from comments.offline import services as offline
 from comments.offline.selectors import entered_comments
 from consult import permissions as consult_permissions
-from consult.access import team_consultation
+from consult.access import consultation_for
 from consult.models import Meeting
 from plenary.forms import NOT_DONE, add_service_errors, submit
 from plenary.text import spreadsheet_safe
@@ -85,15 +85,9 @@ class OfflineCommentForm(forms.Form):
         self.fields["body"].widget.attrs["maxlength"] = settings.PLENARY_COMMENT_MAX_CHARS
 
 
-def _secretariat_consultation(request, slug: str):
-    consultation = team_consultation(request, slug)
-    consult_permissions.require_can_run(request.user, consultation)
-    return consultation
-
-
 @login_required
 def enter(request, slug: str):
-    consultation = _secretariat_consultation(request, slug)
+    consultation = consultation_for(request, slug, require=consult_permissions.require_can_run)
     rules = offline.OfflineRules(consultation)
     # The meeting page links here with ?channel=meeting&meeting=<id>: start from it.
     initial = {"received_on": timezone.localdate()}
@@ -136,7 +130,7 @@ class ImportConfirmForm(forms.Form):
 def import_csv(request, slug: str):
     """Step 1 (``file`` posted): preview every row, write nothing, keep the file in
     the session.  Step 2 (``sha256`` posted): import the kept file, all or nothing."""
-    consultation = _secretariat_consultation(request, slug)
+    consultation = consultation_for(request, slug, require=consult_permissions.require_can_run)
     key = SESSION_KEY.format(slug=consultation.slug)
     upload_form = ImportForm()
     confirm_form = None
@@ -196,7 +190,7 @@ def import_csv(request, slug: str):
 
 @login_required
 def entered(request, slug: str):
-    consultation = _secretariat_consultation(request, slug)
+    consultation = consultation_for(request, slug, require=consult_permissions.require_can_run)
     paginator = Paginator(entered_comments(consultation=consultation), ENTERED_PER_PAGE)
     page = paginator.get_page(request.GET.get("page"))
     return render(
@@ -209,7 +203,7 @@ def entered(request, slug: str):
 @login_required
 def entered_csv(request, slug: str):
     """The receipts of everything staff entered, for the secretariat to send back."""
-    consultation = _secretariat_consultation(request, slug)
+    consultation = consultation_for(request, slug, require=consult_permissions.require_can_run)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{consultation.slug}-entered.csv"'
     writer = csv.writer(response)

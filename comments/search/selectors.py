@@ -20,7 +20,7 @@ in ``<mark>``.  ``Comment.search_text`` (body + attachments' text) is kept by
 the services (comments/threads/services.py, comments/attachments/services.py).
 
 Who finds what: the consultation's staff every comment; everyone else the
-public ones (``Comment.public_q``: public, visible, not withdrawn) and their own.
+public ones and their own: ``comments.permissions.readable_q``, the rule pages use.
 """
 
 import json
@@ -35,11 +35,12 @@ from django.contrib.postgres.search import (
 )
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import DateTimeField, F, Func, Q, QuerySet, Subquery
+from django.db.models import DateTimeField, F, Func, QuerySet, Subquery
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from comments import permissions
 from comments.models import Comment
 from comments.threads.selectors import with_disposition
 from consult import permissions as consult_permissions
@@ -194,16 +195,6 @@ def matching(comments: QuerySet[Comment], query: str) -> QuerySet[Comment]:
     return _pg_match(comments, query) if uses_postgres() else _sqlite_match(comments, query)
 
 
-def readable_q(*, viewer, is_staff: bool) -> Q:
-    """What ``viewer`` may find: everything for staff; public comments and one's own otherwise."""
-    if is_staff:
-        return Q()
-    readable = Comment.public_q()
-    if viewer is not None and viewer.is_authenticated:
-        readable |= Q(author=viewer)
-    return readable
-
-
 class RankDocument(Func):
     """The tsvector ``ts_rank`` reads: of the first RANK_CHARS characters only.
 
@@ -343,7 +334,7 @@ def comment_search(
     if is_staff is None:
         is_staff = consult_permissions.is_staff_of(viewer, consultation)
     base = Comment.objects.filter(consultation=consultation).filter(
-        readable_q(viewer=viewer, is_staff=is_staff)
+        permissions.readable_q(viewer, is_staff=is_staff)
     )
     page = max(1, page)
     offset = (page - 1) * limit

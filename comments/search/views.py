@@ -2,13 +2,12 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from comments.attachments.selectors import attachment_lists_set
 from comments.search.selectors import QUERY_MAX_CHARS, comment_search
-from consult import permissions as consult_permissions
-from consult.models import Consultation
+from consult.access import consultation_for
 from plenary.forms import add_service_errors
 
 
@@ -39,8 +38,7 @@ def _page_number(request) -> int:
 
 def consultation_search(request, slug: str):
     """Search the comments (and their attachments' text) the viewer may read."""
-    consultation = get_object_or_404(Consultation, slug=slug)
-    consult_permissions.require_can_view(request.user, consultation)
+    consultation = consultation_for(request, slug)
     form = SearchForm(request.GET if "q" in request.GET else None)
     results, status = None, 200
     if form.is_bound and form.is_valid():

@@ -108,7 +108,9 @@ class ConsultationCommentsView(generics.ListAPIView):
 def _comment_detail(view: generics.GenericAPIView, comment: Comment) -> Response:
     """The comment as ``CommentDetailSerializer`` shows it to the view's user."""
     user = view.request.user
-    is_staff = (not comment.is_public) and is_staff_of(user, comment.consultation)
+    is_staff = (not comment_permissions.is_public(comment)) and is_staff_of(
+        user, comment.consultation
+    )
     context = {
         **view.get_serializer_context(),
         "is_staff": is_staff,

@@ -1,13 +1,15 @@
 """Reads of comments.  Lists carry their current disposition and cost one query."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
+from comments import permissions
 from comments.models import Comment, CommentRevision
 from comments.threads.receipts import normalise
-from consult import permissions as consult_permissions
-from consult.models import Consultation, Section
+from consult.models import Consultation, DocumentVersion, Meeting, Section
 from feedback.models import DispositionEntry
 from plenary.keyset import KeysetPage, keyset_page
 
@@ -58,17 +60,11 @@ def _with_related(comments: QuerySet[Comment]) -> QuerySet[Comment]:
 def comment_list_for_viewer(
     *, consultation: Consultation, viewer, is_staff: bool
 ) -> QuerySet[Comment]:
-    """The consultation's comments ``viewer`` may read, oldest first.
-
-    Everyone sees public, visible comments; authors also see their own private
-    or hidden ones; the consultation's staff see all.
-    """
-    comments = Comment.objects.filter(consultation=consultation)
-    if not is_staff:
-        readable = Q(visibility=Comment.Visibility.PUBLIC, moderation=Comment.Moderation.VISIBLE)
-        if viewer.is_authenticated:
-            readable |= Q(author=viewer)
-        comments = comments.filter(readable)
+    """The consultation's comments listed for ``viewer`` (``comments.permissions.listed_q``),
+    oldest first; the caller shows text only where ``can_see_text`` allows."""
+    comments = Comment.objects.filter(
+        permissions.listed_q(viewer, is_staff=is_staff), consultation=consultation
+    )
     return _with_related(comments).order_by("created_at", "pk")
 
 
@@ -127,32 +123,6 @@ def author_summary(*, user) -> dict[str, int]:
     )
 
 
-def visible_to(*, viewer, consultation: Consultation, is_staff: bool | None = None) -> Q:
-    """The filter for the comments of ``consultation`` that ``viewer`` may read."""
-    if is_staff is None:
-        is_staff = consult_permissions.is_staff_of(viewer, consultation)
-    if is_staff:
-        return Q()
-    readable = Q(visibility=Comment.Visibility.PUBLIC, moderation=Comment.Moderation.VISIBLE)
-    if viewer.is_authenticated:
-        readable |= Q(author=viewer)
-    return readable
-
-
-def thread_visible_to(*, viewer, consultation: Consultation, is_staff: bool | None = None) -> Q:
-    """``visible_to`` plus the public comments a moderator hid, for threads.
-
-    A thread keeps a hidden comment's place: it shows "Hidden by a moderator:
-    <reason>" instead of its text and author (templates/comments/_comment.html),
-    so the replies keep their context.  Pending (pre-moderated) and private
-    comments stay out for everyone but their author and the staff.
-    """
-    readable = visible_to(viewer=viewer, consultation=consultation, is_staff=is_staff)
-    if readable == Q():  # staff: everything already
-        return readable
-    return readable | Q(visibility=Comment.Visibility.PUBLIC, moderation=Comment.Moderation.HIDDEN)
-
-
 # Threads on a section page: a page of top-level comments, each with its number of
 # replies and the first few of them; the thread page (/c/<slug>/s/<key>/t/<receipt>/)
 # lists every reply.  Both are keyset-paginated (plenary.keyset), so the page after
@@ -207,9 +177,7 @@ def section_threads(
     A "first n replies of this thread" subquery reads n rows from an index on
     ``(root, created_at)``, and at worst scans one thread's replies without joins.
     """
-    readable = thread_visible_to(
-        viewer=viewer, consultation=section.version.consultation, is_staff=is_staff
-    )
+    readable = permissions.listed_q(viewer, is_staff=is_staff)
     if replies_shown is None:
         replies_shown = settings.PLENARY_REPLIES_SHOWN
     first_replies = (
@@ -269,9 +237,7 @@ def section_thread_page(
 
 def section_thread_count(*, section: Section, viewer, is_staff: bool) -> int:
     """How many threads on the section ``viewer`` may read (one COUNT query)."""
-    readable = thread_visible_to(
-        viewer=viewer, consultation=section.version.consultation, is_staff=is_staff
-    )
+    readable = permissions.listed_q(viewer, is_staff=is_staff)
     return Comment.objects.filter(readable, section=section, root__isnull=True).count()
 
 
@@ -284,7 +250,7 @@ def thread_root(
     may not read it or its thread's top-level comment, or when the thread is
     on no section.  Carries ``reply_count`` as in ``section_threads``.  One query.
     """
-    readable = thread_visible_to(viewer=viewer, consultation=consultation, is_staff=is_staff)
+    readable = permissions.listed_q(viewer, is_staff=is_staff)
     root_id = Comment.objects.filter(
         readable, consultation=consultation, receipt=normalise(receipt)
     ).values_list(Coalesce("root_id", "pk"))[:1]
@@ -305,7 +271,7 @@ def thread_replies_page(
     size: int | None = None,
 ) -> KeysetPage:
     """One page of the replies in ``root``'s thread that ``viewer`` may read, oldest first."""
-    readable = thread_visible_to(viewer=viewer, consultation=root.consultation, is_staff=is_staff)
+    readable = permissions.listed_q(viewer, is_staff=is_staff)
     replies = _replies_of(readable).filter(root=root)
     size = size or settings.PLENARY_REPLIES_PER_PAGE
     return keyset_page(replies, size=size, after=after, before=before)
@@ -318,3 +284,53 @@ def comment_revisions(*, comment: Comment) -> QuerySet[CommentRevision]:
     (``comments.permissions.can_see_text``).
     """
     return CommentRevision.objects.filter(comment=comment).order_by("number")
+
+
+# --- public comment counts for consult's pages (the rule is comments.permissions') ----
+
+
+def sections_with_comment_counts(*, version: DocumentVersion) -> QuerySet[Section]:
+    """Sections of ``version`` with ``comment_count``: their public comments (one query)."""
+    return (
+        Section.objects.filter(version=version)
+        .order_by("ordinal")
+        .annotate(comment_count=Count("comments", filter=permissions.public_q("comments__")))
+    )
+
+
+def meeting_comments(*, meeting: Meeting) -> QuerySet[Comment]:
+    """The public comments entered from ``meeting`` (one query)."""
+    return (
+        Comment.objects.filter(permissions.public_q(), meeting=meeting)
+        .select_related("author__participant", "section", "on_behalf_of")
+        .order_by("created_at", "pk")
+    )
+
+
+@dataclass(frozen=True)
+class EarlierComments:
+    """Public comments made on a section's key in earlier versions."""
+
+    count: int
+    # The latest earlier version that has some: where the link goes.
+    version_number: int
+
+
+def earlier_comment_counts(*, version: DocumentVersion) -> dict[str, EarlierComments]:
+    """``{section key: EarlierComments}`` for the sections of ``version`` whose text was
+    commented on in an earlier version (same key: keys are stable).  One query,
+    however many sections the version has; none for a first version."""
+    if version.number <= 1:
+        return {}
+    rows = (
+        Comment.objects.filter(
+            permissions.public_q(),
+            section__version__consultation_id=version.consultation_id,
+            section__version__number__lt=version.number,
+            section__key__in=Section.objects.filter(version=version).values("key"),
+        )
+        .values("section__key")
+        .annotate(n=Count("pk"), latest=Max("section__version__number"))
+        .order_by()
+    )
+    return {row["section__key"]: EarlierComments(row["n"], row["latest"]) for row in rows}

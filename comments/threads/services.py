@@ -281,7 +281,7 @@ def comment_withdraw(*, actor, comment: Comment) -> Comment:
     """The author withdraws their comment while its round is open.
 
     Its text leaves the thread, the API and the ledger for everyone but its
-    author and the consultation's staff (``Comment.is_public`` is false once
+    author and the consultation's staff (``comments.permissions.is_public`` is false once
     ``withdrawn_at`` is set); its receipt still resolves, replies keep their
     place, and the ledger lists it as withdrawn.  Nothing is deleted, and the
     ledger's hash chain does not cover comment text, so it is unaffected.

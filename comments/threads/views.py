@@ -5,24 +5,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from comments import permissions
+from comments.access import comment_or_404
 from comments.attachments.selectors import attachment_lists_set
 from comments.models import Comment
 from comments.threads import selectors, services
 from comments.threads.forms import CommentEditForm, CommentForm, ReceiptLookupForm
 from comments.threads.receipts import RECEIPT_RE, normalise
+from comments.threads.selectors import earlier_comment_counts
 from consult import permissions as consult_permissions
+from consult.access import consultation_for
 from consult.charter import selectors as charter
 from consult.consultations.selectors import consultation_with_rounds, round_current
-from consult.models import Consultation, Section
+from consult.models import Section
 from consult.translations import selectors as translations
-from consult.versions.selectors import earlier_comment_counts
 from feedback import permissions as feedback_permissions
 from feedback.ledger import services as feedback_services
 from feedback.ledger.forms import AppealForm
@@ -54,13 +57,13 @@ def section_thread(request, slug: str, key: str):
     # text (the team also sees unpublished ones).
     is_staff = None  # asked once, when first needed
     if version_id:
-        in_version = {"version_id": version_id}
+        in_version = Q(version_id=version_id)
     else:
         is_staff = consult_permissions.is_staff_of(request.user, consultation)
-        in_version = {} if is_staff else {"version__published_at__isnull": False}
+        in_version = consult_permissions.versions_q(is_staff=is_staff, prefix="version__")
     section = (
         Section.objects.select_related("version__consultation")
-        .filter(version__consultation=consultation, key=key, **in_version)
+        .filter(in_version, version__consultation=consultation, key=key)
         .order_by("-version__number")
         .first()
     )
@@ -120,12 +123,13 @@ def section_thread(request, slug: str, key: str):
             "section": section,
             "round": current_round,
             "round_is_open": round_is_open,
+            "is_staff": is_staff,
             "page": page,
             "cursor_error": cursor_error,
             "thread_count": selectors.section_thread_count(
                 section=section, viewer=request.user, is_staff=is_staff
             ),
-            # "N comments on the earlier text" (consult/versions/selectors.py): one query.
+            # "N comments on the earlier text" (selectors.earlier_comment_counts): one query.
             "earlier": earlier_comment_counts(version=section.version).get(section.key),
             "form": form,
             "reply_to": reply_to,
@@ -150,8 +154,7 @@ def comment_thread(request, slug: str, key: str, receipt: str):
 
     A reply's receipt leads to its thread, at the reply.
     """
-    consultation = get_object_or_404(Consultation, slug=slug)
-    consult_permissions.require_can_view(request.user, consultation)
+    consultation = consultation_for(request, slug)
     is_staff = consult_permissions.is_staff_of(request.user, consultation)
     root = selectors.thread_root(
         consultation=consultation, receipt=receipt, viewer=request.user, is_staff=is_staff
@@ -177,6 +180,7 @@ def comment_thread(request, slug: str, key: str, receipt: str):
             "consultation": consultation,
             "section": root.section,
             "root": root,
+            "is_staff": is_staff,
             "round_is_open": bool(current_round and current_round.is_open()),
             "page": page,
             "cursor_error": cursor_error,
@@ -201,17 +205,14 @@ def receipt_detail(request, receipt: str, appeal_form: AppealForm | None = None)
     normalised = normalise(receipt)
     if normalised != receipt:
         return redirect("receipt", receipt=normalised)
-    comment = selectors.comment_by_receipt(receipt=receipt)
-    if comment is None or not permissions.can_view_receipt(request.user, comment):
-        raise Http404(_("No comment has this receipt number."))
+    comment = comment_or_404(receipt, request.user)
     attachment_lists_set([comment])
     return render(
         request,
         "comments/receipt_detail.html",
         {
             "comment": comment,
-            "can_see_text": permissions.can_see_text(request.user, comment),
-            "can_change": permissions.can_change(request.user, comment),
+            "access": permissions.comment_access(request.user, comment),
             "history": disposition_history_with_appeals(comment=comment),
             **_appeal_context(request, comment, appeal_form),
         },
@@ -235,9 +236,7 @@ def _appeal_context(request, comment: Comment, appeal_form: AppealForm | None) -
 def receipt_appeal(request, receipt: str):
     """POST: the author appeals the comment's current decision
     (feedback.ledger.services.appeal_file)."""
-    comment = selectors.comment_by_receipt(receipt=receipt)
-    if comment is None or not permissions.can_view_receipt(request.user, comment):
-        raise Http404(_("No comment has this receipt number."))
+    comment = comment_or_404(receipt, request.user)
     if request.method != "POST":
         return redirect("receipt", receipt=comment.receipt)
     form = AppealForm(request.POST)
@@ -286,17 +285,10 @@ def body_preview(form: forms.Form) -> str | None:
     return render_markdown(body) if body.strip() else ""
 
 
-def _comment_or_404(request, receipt: str) -> Comment:
-    comment = selectors.comment_by_receipt(receipt=receipt)
-    if comment is None or not permissions.can_view_receipt(request.user, comment):
-        raise Http404(_("No comment has this receipt number."))
-    return comment
-
-
 @login_required
 def comment_edit(request, receipt: str):
     """The author edits their comment (GET: the form; POST: preview or save)."""
-    comment = _comment_or_404(request, receipt)
+    comment = comment_or_404(receipt, request.user)
     permissions.require_is_author(request.user, comment)
     form = CommentEditForm(posted(request), initial={"body": comment.body})
     preview = None
@@ -332,7 +324,7 @@ def comment_edit(request, receipt: str):
 @login_required
 def comment_withdraw(request, receipt: str):
     """The author withdraws their comment (GET: confirm; POST: withdraw)."""
-    comment = _comment_or_404(request, receipt)
+    comment = comment_or_404(receipt, request.user)
     permissions.require_is_author(request.user, comment)
     form = forms.Form(posted(request))
     withdrawn = submit(
@@ -360,7 +352,7 @@ def comment_withdraw(request, receipt: str):
 
 def comment_history(request, receipt: str):
     """Every version of a comment's text, for whoever may read its text."""
-    comment = _comment_or_404(request, receipt)
+    comment = comment_or_404(receipt, request.user)
     if not permissions.can_see_text(request.user, comment):
         raise PermissionDenied(
             _("This comment's text is shown only to its author and the secretariat.")

@@ -4,10 +4,10 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 
 from consult import permissions
-from consult.models import Consultation
+from consult.access import consultation_for
 from plenary.audit import selectors
 from plenary.audit.models import Event
 
@@ -40,6 +40,7 @@ def audit_site(request):
 
 @login_required
 def audit_consultation(request, slug: str):
-    consultation = get_object_or_404(Consultation, slug=slug)
-    permissions.require_can_read_consultation_audit_log(request.user, consultation)
+    consultation = consultation_for(
+        request, slug, require=permissions.require_can_read_consultation_audit_log
+    )
     return _render(request, consultation=consultation)

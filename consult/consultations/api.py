@@ -4,6 +4,7 @@ from rest_framework import generics
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from comments.threads import selectors as comment_selectors
 from consult.access import consultation_or_404
 from consult.consultations import selectors
 from consult.consultations.serializers import (
@@ -55,4 +56,4 @@ class SectionListView(generics.ListAPIView):
         version = selectors.version_current(consultation=consultation)
         if version is None:
             return Section.objects.none()
-        return selectors.sections_with_comment_counts(version=version)
+        return comment_selectors.sections_with_comment_counts(version=version)

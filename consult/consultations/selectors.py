@@ -7,7 +7,6 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 from guardian.shortcuts import get_users_with_perms
 
-from comments.models import Comment
 from consult import permissions
 from consult.models import Consultation, DocumentVersion, Round, Section
 from plenary import readcache
@@ -110,24 +109,7 @@ def consultation_for_viewer(*, slug: str, user) -> Consultation | None:
     consultation = consultation_with_rounds(slug=slug)
     if consultation is None:
         return None
-    if consultation.status != Consultation.Status.PUBLISHED and not permissions.is_staff_of(
-        user, consultation
-    ):
-        return None
-    return consultation
-
-
-def sections_with_comment_counts(*, version: DocumentVersion) -> QuerySet[Section]:
-    """Sections of ``version`` with ``comment_count``: public, visible comments (one query)."""
-    return sections_of(version=version).annotate(
-        comment_count=Count(
-            "comments",
-            filter=Q(
-                comments__visibility=Comment.Visibility.PUBLIC,
-                comments__moderation=Comment.Moderation.VISIBLE,
-            ),
-        )
-    )
+    return consultation if permissions.can_view(user, consultation) else None
 
 
 def section_by_key(*, consultation: Consultation, key: str) -> Section | None:

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
+from comments.threads import selectors as comment_selectors
 from consult import permissions
 from consult.access import consultation_for, team_consultation
 from consult.consultations import selectors, services
@@ -17,7 +18,6 @@ from consult.models import ROLE_PERMISSIONS, Consultation, Role
 from consult.reminders import selectors as reminders
 from consult.rounds import selectors as round_selectors
 from consult.translations import selectors as translations
-from consult.versions import selectors as version_selectors
 from consult.versions import services as version_services
 from feedback.ledger import selectors as feedback_selectors
 from feedback.participation import selectors as participation
@@ -41,8 +41,8 @@ def consultation_detail(request, slug: str):
     sections = []
     if version is not None:
         sections = list(selectors.sections_of(version=version))
-        # "N comments on the earlier text" (consult/versions/selectors.py): one query.
-        earlier = version_selectors.earlier_comment_counts(version=version)
+        # "N comments on the earlier text" (comments/threads/selectors.py): one query.
+        earlier = comment_selectors.earlier_comment_counts(version=version)
         for section in sections:
             section.comment_count = counts["sections"].get(section.pk, 0)
             section.earlier = earlier.get(section.key)

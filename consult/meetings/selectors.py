@@ -18,7 +18,6 @@ from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
-from comments.models import Comment
 from consult.models import Consultation, Meeting
 
 
@@ -28,15 +27,6 @@ def meetings_of(*, consultation: Consultation) -> QuerySet[Meeting]:
         Meeting.objects.filter(consultation=consultation)
         .prefetch_related("groups")
         .order_by("starts_at", "pk")
-    )
-
-
-def meeting_comments(*, meeting: Meeting) -> QuerySet[Comment]:
-    """The public comments entered from ``meeting`` (one query)."""
-    return (
-        Comment.objects.filter(Comment.public_q(), meeting=meeting)
-        .select_related("author__participant", "section", "on_behalf_of")
-        .order_by("created_at", "pk")
     )
 
 

@@ -10,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
+from comments.threads import selectors as comment_selectors
 from consult import permissions
 from consult.access import consultation_for, team_consultation
 from consult.meetings import selectors
@@ -44,7 +45,7 @@ def meeting_detail(request, slug: str, pk: int):
         {
             "consultation": consultation,
             "meeting": meeting,
-            "comments": selectors.meeting_comments(meeting=meeting),
+            "comments": comment_selectors.meeting_comments(meeting=meeting),
             "can_run": can_run,
         },
     )

@@ -21,7 +21,7 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -190,22 +190,23 @@ def _day_bounds(day) -> tuple[datetime, datetime]:
     return start, end
 
 
-def reply_digest_send(*, now=None) -> int:
+def reply_digest_send(*, public: Q, now=None) -> int:
     """Mail each participant the replies others wrote to their comments yesterday.
 
     "Yesterday" is the previous local day (``PLENARY_TIME_ZONE``): each
     digest covers one whole day, so consecutive daily runs cover every reply
     exactly once, and the key ``reply-digest-<person>-<day>`` makes a re-run
-    send nothing.  Only replies the person may read are listed (public,
-    visible, not withdrawn) and only for people with ``mail_reply_digest``
-    on.  Returns the number of mails sent.
+    send nothing.  Only replies anyone may read are listed (``public``:
+    ``comments.permissions.public_q()``, which consult, below comments, is
+    handed by its task) and only for people with ``mail_reply_digest`` on.
+    Returns the number of mails sent.
     """
     now = now or timezone.now()
     day = timezone.localdate(now) - timedelta(days=1)
     start, end = _day_bounds(day)
     replies = (
         Comment.objects.filter(
-            Comment.public_q(),
+            public,
             parent__isnull=False,
             created_at__gte=start,
             created_at__lt=end,

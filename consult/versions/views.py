@@ -97,7 +97,8 @@ def version_section(request, slug: str, number: int, key: str):
     )
     later = (
         Section.objects.filter(version__consultation=consultation, key=key)
-        .filter(version__number__gt=number, version__published_at__isnull=False)
+        .filter(permissions.versions_q(is_staff=is_staff, prefix="version__"))
+        .filter(version__number__gt=number)
         .select_related("version")
         .order_by("version__number")
         .last()
@@ -112,6 +113,7 @@ def version_section(request, slug: str, number: int, key: str):
             "page": page,
             "cursor_error": cursor_error,
             "later": later,
+            "is_staff": is_staff,
             "round_is_open": False,
         },
         status=400 if cursor_error else 200,

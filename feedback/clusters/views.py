@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from comments.models import Comment
-from consult.models import Consultation
+from consult.access import consultation_for
 from feedback import permissions
 from feedback.clusters import selectors as cluster_selectors
 from feedback.clusters import services as cluster_services
@@ -85,16 +85,10 @@ class ClusterAnswerForm(forms.Form):
             del self.fields["snippet"]
 
 
-def _consultation(request, slug: str) -> Consultation:
-    consultation = get_object_or_404(Consultation, slug=slug)
-    permissions.require_can_view_clusters(request.user, consultation)
-    return consultation
-
-
 @login_required
 def clusters(request, slug: str):
     """The consultation's campaign clusters, largest first."""
-    consultation = _consultation(request, slug)
+    consultation = consultation_for(request, slug, require=permissions.require_can_view_clusters)
     # The form has no fields, so an empty POST is still a submission.
     form = ReclusterForm(posted(request))
     done = submit(
@@ -128,7 +122,7 @@ def clusters(request, slug: str):
 @login_required
 def cluster_detail(request, slug: str, pk: int):
     """A cluster's members; for the secretariat, the split and answer-once forms."""
-    consultation = _consultation(request, slug)
+    consultation = consultation_for(request, slug, require=permissions.require_can_view_clusters)
     cluster = get_object_or_404(
         CampaignCluster.objects.select_related("representative", "split_from"),
         pk=pk,

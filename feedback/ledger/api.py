@@ -14,9 +14,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from comments import permissions as comment_permissions
 from comments.access import comment_or_404
 from comments.attachments.selectors import public_attachments_by_receipt
-from comments.models import Comment
 from comments.threads.byline import row_byline
 from consult.access import consultation_or_404
 from consult.models import Consultation
@@ -107,17 +107,13 @@ class AppealCreateView(APIView):
 def _ledger_row(comment: dict) -> list[str | None]:
     """One ledger row, in ``LEDGER_COLUMNS`` order, from ``selectors.ledger_export_rows``.
 
-    A private, hidden or withdrawn comment (``Comment.is_public`` false) shows
+    A private, hidden or withdrawn comment (``comments.permissions.public_q``) shows
     only its receipt and status (and whether it was withdrawn).  A list, not a
     dict: this runs once per comment of the largest exports (bench/ledger_csv.py).
     """
     status = comment["disposition_status"] or AWAITING
     withdrawn = comment["withdrawn_at"] is not None
-    if (
-        comment["visibility"] != Comment.Visibility.PUBLIC
-        or comment["moderation"] != Comment.Moderation.VISIBLE
-        or withdrawn
-    ):
+    if not comment["public"]:
         return [
             *(comment["receipt"], None, None, None, None, None, status, None, None, withdrawn),
             *(None, None),
@@ -303,5 +299,7 @@ def _ledger_entry(entry: DispositionEntry) -> dict:
     # Said once at the top of ledger.json rather than on every entry.
     del document["format"], document["consultation"]
     document["entry_hash"] = entry.entry_hash
-    document["rationale"] = entry.rationale if entry.comment.is_public else None
+    document["rationale"] = (
+        entry.rationale if comment_permissions.is_public(entry.comment) else None
+    )
     return document

@@ -18,8 +18,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
+from comments import permissions as comment_permissions
 from comments.models import Comment
-from comments.threads.selectors import visible_to, with_disposition
+from comments.threads.selectors import with_disposition
 from consult.models import Consultation, Section
 from feedback.ledger import chain
 from feedback.models import (
@@ -145,10 +146,10 @@ def ledger_export_rows(*, consultation: Consultation) -> QuerySet[Comment, Mappi
     One query; stream it with ``.iterator(chunk_size=...)``.  Plain dicts
     rather than five model instances per comment: the export runs at the
     speed of the csv module (bench/ledger_csv.py).  Each row has the
-    comment's ``receipt``, ``visibility``, ``moderation``, ``withdrawn_at``, ``created_at``,
+    comment's ``receipt``, ``public``, ``withdrawn_at``, ``created_at``,
     ``section_key``, ``author_name``, ``group_name``, ``organisation_name``
-    and its ``disposition_*``.  The caller decides what of a non-public
-    comment it may show.
+    and its ``disposition_*``.  ``public`` is ``comments.permissions.public_q``: the
+    exports show only the receipt and status of a row without it.
 
     The current entry is joined once (the entry whose id is the comment's
     latest), rather than looked up once per column as ``with_disposition``
@@ -164,8 +165,6 @@ def ledger_export_rows(*, consultation: Consultation) -> QuerySet[Comment, Mappi
         .order_by("created_at", "pk")
         .values(
             "receipt",
-            "visibility",
-            "moderation",
             "withdrawn_at",
             "created_at",
             # Entered by staff (comments.offline.services): the sender is shown, not the author.
@@ -174,6 +173,8 @@ def ledger_export_rows(*, consultation: Consultation) -> QuerySet[Comment, Mappi
             "submitter_name",
             "submitter_organisation",
             "received_at",
+            # What of the row may be shown: comments.permissions' rule, in SQL.
+            public=comment_permissions.public_flag(),
             disposition_status=F("current__status"),
             disposition_rationale=F("current__rationale"),
             disposition_published_at=F("current__published_at"),
@@ -457,9 +458,7 @@ def ledger_filtered(
     if group:
         comments = comments.filter(author__participant__group__slug=group)
     if (section or group) and not is_staff:
-        comments = comments.filter(
-            visible_to(viewer=viewer, consultation=consultation, is_staff=False)
-        )
+        comments = comments.filter(comment_permissions.readable_q(viewer, is_staff=False))
     return comments
 
 

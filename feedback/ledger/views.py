@@ -17,7 +17,7 @@ from django.views.decorators.http import require_POST
 from comments.attachments.selectors import attachment_lists_set
 from comments.threads import selectors as comment_selectors
 from consult import permissions as consult_permissions
-from consult.access import team_consultation
+from consult.access import consultation_for, team_consultation
 from consult.models import Consultation
 from feedback import permissions
 from feedback.ledger import selectors, services
@@ -33,8 +33,7 @@ PER_PAGE = 50
 
 
 def ledger(request, slug: str):
-    consultation = get_object_or_404(Consultation, slug=slug)
-    consult_permissions.require_can_view(request.user, consultation)
+    consultation = consultation_for(request, slug)
     is_staff = consult_permissions.is_staff_of(request.user, consultation)
     sections = selectors.ledger_sections(consultation=consultation)
     groups = list(stakeholder_groups())

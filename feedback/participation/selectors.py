@@ -34,7 +34,7 @@ What is counted depends on the audience:
   hidden, awaiting moderation and withdrawn ones too, as the outcome report
   always has.  A count shows no text, and the secretariat needs to see
   whose input it received, not only what was published.  Gender is shown.
-* ``PUBLIC`` counts only the comments anyone may read (``Comment.public_q``)
+* ``PUBLIC`` counts only the comments anyone may read (``comments.permissions.public_q``)
   and never gender.  Cells of fewer than ``SMALL_CELL`` people (but not 0)
   are suppressed (shown as "fewer than 5"), and when a table has exactly
   one suppressed cell the next smallest is suppressed as well, so that the
@@ -53,10 +53,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from comments import permissions as comment_permissions
 from comments.models import Comment
 from consult.consultations import selectors as consult_selectors
 from consult.models import Consultation, Follow, Round, Section
@@ -155,7 +156,7 @@ def counted_comments(*, consultation: Consultation, audience: str = STAFF):
     """The comments an audience's figures count (see the module docstring)."""
     comments = Comment.objects.filter(consultation=consultation).order_by()
     if audience == PUBLIC:
-        comments = comments.filter(Comment.public_q())
+        comments = comments.filter(comment_permissions.public_q())
     return comments
 
 
@@ -534,21 +535,12 @@ def page_counts(*, consultation: Consultation) -> dict:
     return counts
 
 
-def _paragraph_and_round(comment_row) -> tuple[bool, bool]:
-    """Whether a comment (visibility, moderation, withdrawn_at) counts for its
-    paragraph (public and visible, as the thread pages show) and its round
-    (``Comment.public_q``)."""
-    visibility, moderation, withdrawn_at = comment_row
-    visible = visibility == Comment.Visibility.PUBLIC and moderation == Comment.Moderation.VISIBLE
-    return visible, visible and withdrawn_at is None
-
-
 def _counts_plus_new(*, consultation: Consultation, snapshot: dict) -> dict | None:
     """The snapshot's counts plus the comments made since (None: too many, recount)."""
     rows = list(
         Comment.objects.filter(consultation=consultation, pk__gt=snapshot["newest"])
         .order_by()
-        .values_list("section_id", "round_id", "visibility", "moderation", "withdrawn_at")[
+        .values_list("section_id", "round_id", comment_permissions.public_flag(), "withdrawn_at")[
             : PAGE_COUNTS_DELTA_MAX + 1
         ]
     )
@@ -557,9 +549,8 @@ def _counts_plus_new(*, consultation: Consultation, snapshot: dict) -> dict | No
     old = snapshot["counts"]
     by_section, by_round = dict(old["sections"]), dict(old["rounds"])
     submissions = old["submissions"]
-    for section_id, round_id, *state in rows:
-        visible, public = _paragraph_and_round(state)
-        if section_id is not None and visible:
+    for section_id, round_id, public, _withdrawn_at in rows:
+        if section_id is not None and public:
             by_section[section_id] = by_section.get(section_id, 0) + 1
         if public:
             by_round[round_id] = by_round.get(round_id, 0) + 1
@@ -576,29 +567,20 @@ def _counts_plus_new(*, consultation: Consultation, snapshot: dict) -> dict | No
 
 
 def _counts_in_full(*, consultation: Consultation) -> dict:
-    # One pass over the consultation's comments, grouped by (section, round):
-    # a paragraph counts public, visible comments (as the thread pages do); a
-    # round counts the public ones not withdrawn (Comment.public_q).
+    # One pass over the consultation's comments, grouped by (section, round): a
+    # paragraph and a round count the comments anyone may read
+    # (comments.permissions.public_q).
     groups = (
         Comment.objects.filter(consultation=consultation)
         .values_list("section_id", "round_id")
-        .annotate(
-            visible=Count(
-                "pk",
-                filter=Q(
-                    visibility=Comment.Visibility.PUBLIC,
-                    moderation=Comment.Moderation.VISIBLE,
-                ),
-            ),
-            public=Count("pk", filter=Comment.public_q()),
-        )
+        .annotate(public=Count("pk", filter=comment_permissions.public_q()))
         .order_by()
     )
     by_section: dict[int, int] = {}
     by_round: dict[int, int] = {}
-    for section_id, round_id, visible, public in groups:
+    for section_id, round_id, public in groups:
         if section_id is not None:
-            by_section[section_id] = by_section.get(section_id, 0) + visible
+            by_section[section_id] = by_section.get(section_id, 0) + public
         by_round[round_id] = by_round.get(round_id, 0) + public
     return {
         "sections": by_section,

@@ -32,6 +32,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from comments import permissions as comment_permissions
 from comments.attachments.selectors import public_attachments_by_receipt
 from comments.models import Comment
 from comments.threads.byline import row_byline
@@ -219,7 +220,9 @@ def _only_public(expression) -> Case:
     """``expression`` for a public comment, NULL for any other: what a private,
     hidden or withdrawn comment said never leaves the database."""
     return Case(
-        When(Comment.public_q(), then=expression), default=Value(None), output_field=CharField()
+        When(comment_permissions.public_q(), then=expression),
+        default=Value(None),
+        output_field=CharField(),
     )
 
 
@@ -249,7 +252,7 @@ def appendix_rows(
         .annotate(
             current=current,
             shown=Case(
-                When(Comment.public_q(), then=Value(0)),
+                When(comment_permissions.public_q(), then=Value(0)),
                 default=Value(1),
                 output_field=IntegerField(),
             ),
@@ -297,7 +300,10 @@ def appendix_rows(
             target_key=_only_public(F("current__target_section__key")),
             target_heading=_only_public(F("current__target_section__heading")),
             target_version=Case(
-                When(Comment.public_q(), then=F("current__target_section__version__number")),
+                When(
+                    comment_permissions.public_q(),
+                    then=F("current__target_section__version__number"),
+                ),
                 default=Value(None),
                 output_field=IntegerField(),
             ),
@@ -409,7 +415,7 @@ def front_context(*, consultation: Consultation) -> dict:
 def toc_groups(*, consultation: Consultation, sections: list, labels: dict) -> list[dict]:
     """The appendix's groups in print order with their sizes: one aggregate query."""
     public = (
-        Comment.objects.filter(Comment.public_q(), consultation=consultation)
+        Comment.objects.filter(comment_permissions.public_q(), consultation=consultation)
         .values_list("section__key")
         .annotate(n=Count("pk"))
         .order_by()
@@ -427,7 +433,11 @@ def toc_groups(*, consultation: Consultation, sections: list, labels: dict) -> l
         }
         for key in keys
     ]
-    hidden = Comment.objects.filter(consultation=consultation).exclude(Comment.public_q()).count()
+    hidden = (
+        Comment.objects.filter(consultation=consultation)
+        .exclude(comment_permissions.public_q())
+        .count()
+    )
     if hidden:
         groups.append(
             {"anchor": "not-shown", "title": _group_title(None, 1, labels), "count": hidden}

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from consult.access import team_consultation
+from consult.access import consultation_for
 from feedback.models import OutcomeReport
 from feedback.permissions import require_can_report
 from feedback.report import selectors as report_selectors
@@ -45,16 +45,9 @@ class ReportRequestForm(forms.Form):
     )
 
 
-def _report_consultation(request, slug: str):
-    """The consultation, if the viewer is on its team and may produce its report (else 403)."""
-    consultation = team_consultation(request, slug)
-    require_can_report(request.user, consultation)
-    return consultation
-
-
 @login_required
 def report_page(request, slug: str):
-    consultation = _report_consultation(request, slug)
+    consultation = consultation_for(request, slug, require=require_can_report)
     form = ReportRequestForm(request.POST or None)
     requested = submit(
         request,
@@ -95,7 +88,7 @@ def report_page(request, slug: str):
 @require_GET
 @login_required
 def report_download(request, slug: str, pk: int):
-    consultation = _report_consultation(request, slug)
+    consultation = consultation_for(request, slug, require=require_can_report)
     run = get_object_or_404(OutcomeReport, pk=pk, consultation=consultation)
     if run.state != OutcomeReport.State.DONE or not run.file:
         raise Http404(_("This report is not ready."))

@@ -4,6 +4,7 @@
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Lower
 
+from comments import permissions as comment_permissions
 from comments.models import Comment
 from comments.threads.selectors import with_disposition
 from consult.models import Consultation
@@ -23,7 +24,7 @@ def themes_with_counts(*, consultation: Consultation) -> QuerySet[Theme]:
         Theme.objects.filter(consultation=consultation)
         .annotate(
             comment_count=Count("tags"),
-            public_count=Count("tags", filter=Comment.public_q("tags__comment__")),
+            public_count=Count("tags", filter=comment_permissions.public_q("tags__comment__")),
         )
         .order_by(Lower("name"), "pk")
     )

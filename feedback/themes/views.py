@@ -17,7 +17,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from comments.threads import selectors as comment_selectors
-from consult.models import Consultation
+from consult.access import consultation_for
 from feedback import permissions
 from feedback.models import Status, Theme, ThemeSuggestion
 from feedback.themes import selectors
@@ -34,13 +34,6 @@ from plenary.forms import NOT_DONE, posted, safe_next, submit
 PER_PAGE = 50
 
 
-def _theme_consultation(request, slug: str) -> Consultation:
-    """The consultation for a theme page: 404 if unknown, 403 unless secretariat or analyst."""
-    consultation = get_object_or_404(Consultation, slug=slug)
-    permissions.require_can_view_themes(request.user, consultation)
-    return consultation
-
-
 def status_columns() -> list[tuple[str, str]]:
     return [("awaiting", _("awaiting response")), *Status.choices]
 
@@ -49,7 +42,7 @@ def status_columns() -> list[tuple[str, str]]:
 def themes_index(request, slug: str):
     """Every theme with its counts (all, public, per current status), the form to add
     one, and the pending suggestions."""
-    consultation = _theme_consultation(request, slug)
+    consultation = consultation_for(request, slug, require=permissions.require_can_view_themes)
     can_manage = permissions.can_manage_themes(request.user, consultation)
     form = ThemeForm(posted(request))
     created = submit(
@@ -85,7 +78,7 @@ def themes_index(request, slug: str):
 def theme_detail(request, slug: str, pk: int):
     """A theme's comments with their current dispositions (paginated); renaming, and
     removing selected comments from it."""
-    consultation = _theme_consultation(request, slug)
+    consultation = consultation_for(request, slug, require=permissions.require_can_view_themes)
     theme = get_object_or_404(Theme, pk=pk, consultation=consultation)
     can_manage = permissions.can_manage_themes(request.user, consultation)
     untagging = request.POST.get("action") == "untag"
@@ -139,7 +132,7 @@ def theme_detail(request, slug: str, pk: int):
 
 @login_required
 def theme_delete(request, slug: str, pk: int):
-    consultation = _theme_consultation(request, slug)
+    consultation = consultation_for(request, slug, require=permissions.require_can_view_themes)
     theme = get_object_or_404(Theme, pk=pk, consultation=consultation)
     permissions.require_can_manage_themes(request.user, consultation)
     form = ThemeDeleteForm(posted(request))
@@ -176,7 +169,7 @@ def theme_delete(request, slug: str, pk: int):
 @require_POST
 def themes_suggest(request, slug: str):
     """Queue the suggestion job; its results appear on the index as pending suggestions."""
-    consultation = _theme_consultation(request, slug)
+    consultation = consultation_for(request, slug, require=permissions.require_can_view_themes)
     themes.theme_suggestions_request(actor=request.user, consultation=consultation)
     messages.success(
         request,
@@ -192,7 +185,7 @@ def themes_suggest(request, slug: str):
 def suggestion_review(request, slug: str, pk: int):
     """Review one suggestion: keep or untick its comments, name it or merge it into an
     existing theme, and accept; or reject it."""
-    consultation = _theme_consultation(request, slug)
+    consultation = consultation_for(request, slug, require=permissions.require_can_view_themes)
     suggestion = get_object_or_404(ThemeSuggestion, pk=pk, consultation=consultation)
     can_manage = permissions.can_manage_themes(request.user, consultation)
     suggested = suggestion.comments.select_related(

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from comments import permissions
 from comments.models import Comment
 from comments.threads import selectors
 from comments.threads.receipts import new_receipt
@@ -78,9 +79,7 @@ def login(client, user):
 
 def expected_threads(section, user, *, is_staff: bool) -> list[str]:
     """The rule itself, asked directly: what the viewer may read, oldest first."""
-    readable = selectors.thread_visible_to(
-        viewer=user or AnonymousUser(), consultation=section.version.consultation, is_staff=is_staff
-    )
+    readable = permissions.listed_q(user or AnonymousUser(), is_staff=is_staff)
     return list(
         Comment.objects.filter(readable, section=section, root__isnull=True)
         .order_by("created_at", "pk")

@@ -434,7 +434,7 @@ def test_commenter_sees_comments_on_the_earlier_text_and_the_diff_link(
 def test_earlier_comment_counts_take_one_query_however_many_sections(
     consultation, secretariat, stakeholder, django_assert_num_queries
 ):
-    from consult.versions.selectors import earlier_comment_counts
+    from comments.threads.selectors import earlier_comment_counts
 
     for key in ("1-purpose-1", "2-scope-1", "2-scope-1"):
         comment_services.comment_create(
