@@ -79,6 +79,11 @@ def require_can_run(user, consultation: Consultation) -> None:
         raise PermissionDenied(_("Only this consultation's secretariat can do this."))
 
 
+def public_consultations_q() -> Q:
+    """The consultations anyone may see (lists, sitemaps): the published ones."""
+    return Q(status=Consultation.Status.PUBLISHED)
+
+
 def can_view(user, consultation: Consultation, *, is_staff: bool | None = None) -> bool:
     """A published consultation is public; an unpublished one is its team's only.
 

@@ -24,7 +24,7 @@ def _round_list() -> QuerySet[Round]:
 def consultation_list_public() -> QuerySet[Consultation]:
     now = timezone.now()
     return (
-        Consultation.objects.filter(status=Consultation.Status.PUBLISHED)
+        Consultation.objects.filter(permissions.public_consultations_q())
         .prefetch_related(Prefetch("rounds", queryset=_round_list(), to_attr="round_list"))
         .annotate(
             open_round_count=Count(
@@ -61,7 +61,9 @@ def version_current(*, consultation: Consultation, now=None) -> DocumentVersion 
     if current and current.document_version_id:
         return current.document_version
     return (
-        DocumentVersion.objects.filter(consultation=consultation, published_at__isnull=False)
+        DocumentVersion.objects.filter(
+            permissions.versions_q(is_staff=False), consultation=consultation
+        )
         .order_by("-number")
         .first()
     )
