@@ -15,6 +15,7 @@ from feedback.ledger import services as feedback_services
 from plenary.audit.models import AuditEvent
 from plenary.outbox.models import OutboxMessage
 from stakeholders.models import InterestTag, StakeholderGroup, User
+from tests.stakeholders.factories import UserFactory
 
 
 @pytest.fixture
@@ -194,11 +195,14 @@ def test_outbox_message_cannot_be_deleted_in_admin(client, superuser):
     assert OutboxMessage.objects.filter(pk=message.pk).exists()
 
 
-def test_account_cannot_be_deleted_in_admin(client, superuser, stakeholder):
+def test_account_cannot_be_deleted_in_admin(client, superuser):
+    """An account is erased (feedback.privacy), never deleted: even one with no
+    participant profile, whose deletion nothing else would hold back."""
+    account = UserFactory(email="bare@example.org")
     client.force_login(superuser)
-    delete = reverse("admin:stakeholders_user_delete", args=[stakeholder.pk])
+    delete = reverse("admin:stakeholders_user_delete", args=[account.pk])
     assert client.post(delete, {"post": "yes"}).status_code == 403
-    assert User.objects.filter(pk=stakeholder.pk).exists()
+    assert User.objects.filter(pk=account.pk).exists()
 
 
 def _user_form(user, **changes):
@@ -250,7 +254,18 @@ def test_adding_someone_to_a_group_in_admin_is_audited(client, superuser, stakeh
 def test_address_of_an_account_is_read_only_in_admin(client, superuser, stakeholder):
     client.force_login(superuser)
     url = reverse("admin:stakeholders_user_change", args=[stakeholder.pk])
-    client.post(url, _user_form(stakeholder, email="taken-over@example.org"))
+    joined = stakeholder.date_joined
+    answer = client.post(
+        url,
+        _user_form(
+            stakeholder,
+            email="taken-over@example.org",
+            # What a form with the address editable would also need.
+            date_joined_0=joined.strftime("%Y-%m-%d"),
+            date_joined_1=joined.strftime("%H:%M:%S"),
+        ),
+    )
+    assert answer.status_code == 302
     stakeholder.refresh_from_db()
     assert stakeholder.email == "wanjiru@example.org"
 
