@@ -55,8 +55,15 @@ def on_login_failed(sender, credentials, request=None, **kwargs) -> None:
     )
 
 
-def record(*, event: str, target: str, **detail: Any) -> None:
-    """One event, naming the signed-in user of the request being served, if any."""
+def record(*, event: str, account: Model, target: str, **detail: Any) -> None:
+    """One event, naming the signed-in user of the request being served, if any.
+
+    Nothing for an erased account: erasure drops its flags, groups and permissions
+    after redacting the log, records ``account_erased`` itself, and an event here
+    would write the address back in (``request.user`` still carries it).
+    """
+    if getattr(account, "erased_at", None) is not None:
+        return
     request = current_request()
     user = getattr(request, "user", None)
     audit_record(event=event, actor=user, target=target, request=request, **detail)
@@ -80,7 +87,12 @@ def on_user_post_save(sender, instance, raw=False, **kwargs) -> None:
         if before[flag] != getattr(instance, flag)
     }
     if changes:
-        record(event=Event.ACCOUNT_FLAGS_CHANGED, target=instance.email, changes=changes)
+        record(
+            event=Event.ACCOUNT_FLAGS_CHANGED,
+            account=instance,
+            target=instance.email,
+            changes=changes,
+        )
 
 
 def label(obj: Model) -> str:
@@ -122,13 +134,19 @@ def on_m2m_changed(sender, instance, action, reverse, model, pk_set, **kwargs) -
     owners, changed = ([instance], others) if not reverse else (others, [instance])
     for owner in owners:
         target = owner.email if not isinstance(owner, Group) else owner.name
-        record(event=event, target=target, **{key: sorted(label(obj) for obj in changed)})
+        changes = {key: sorted(label(obj) for obj in changed)}
+        record(event=event, account=owner, target=target, **changes)
 
 
 def on_group_pre_delete(sender, instance, **kwargs) -> None:
     """A deleted group's members lose it without an m2m signal: record it per member."""
     for user in get_user_model().objects.filter(groups=instance).order_by("pk"):
-        record(event=Event.ACCOUNT_GROUPS_CHANGED, target=user.email, removed=[instance.name])
+        record(
+            event=Event.ACCOUNT_GROUPS_CHANGED,
+            account=user,
+            target=user.email,
+            removed=[instance.name],
+        )
 
 
 THROUGH: dict[type[Model], tuple[str, type[Model], str]] = {}
