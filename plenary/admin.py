@@ -13,6 +13,9 @@ Third-party models registered by their apps are re-registered here read-only
 in ``INSTALLED_APPS``).
 """
 
+from collections.abc import Sequence
+from typing import Any
+
 from allauth.account.admin import EmailAddressAdmin
 from allauth.account.models import EmailAddress
 from allauth.mfa.admin import AuthenticatorAdmin
@@ -42,7 +45,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     """Look things up; change nothing.  No add, change or delete, and no actions
     (a subclass may name actions that call a service)."""
 
-    actions = ()
+    actions: Sequence[Any] | None = ()
 
     def has_add_permission(self, request, obj=None) -> bool:
         return False

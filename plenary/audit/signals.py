@@ -149,7 +149,7 @@ def on_group_pre_delete(sender, instance, **kwargs) -> None:
         )
 
 
-THROUGH: dict[type[Model], tuple[str, type[Model], str]] = {}
+THROUGH: dict[type[Model], tuple[str, Any, str]] = {}
 
 
 def connect() -> None:
