@@ -21,11 +21,13 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
         > /tmp/requirements.txt \
     && pip install -c requirements/constraints.txt -r /tmp/requirements.txt
 
-# Then the project itself.  Installed in place (-e) so that settings.BASE_DIR,
+# Then the project itself (.dockerignore keeps a local .env, and its key, out).
+# No DJANGO_SECRET_KEY is baked in: the container refuses to start without one.  Installed in place (-e) so that settings.BASE_DIR,
 # templates and static files all resolve to /app.
 COPY . .
 RUN pip install -c requirements/constraints.txt --no-deps -e . \
-    && DJANGO_SECRET_KEY=collectstatic-only python manage.py collectstatic --noinput --verbosity 0 \
+    && DJANGO_SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+        python manage.py collectstatic --noinput --verbosity 0 \
     && useradd --system --create-home --home-dir /home/plenary plenary \
     && mkdir -p /app/media \
     && chown plenary /app/media

@@ -29,7 +29,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 STATIC_MANIFEST := staticfiles/staticfiles.json
 STATIC_SOURCES := $(shell find static -type f 2>/dev/null)
 
-.PHONY: help run test lint typecheck install install-dev clean messages
+.PHONY: help run test lint typecheck install install-dev clean messages local-secret
 
 help:
 	@echo "make run    start the demo on http://127.0.0.1:$(PORT) (PORT=... to change)"
@@ -50,17 +50,27 @@ $(STAMP_DEV): $(BIN)/python pyproject.toml $(CONSTRAINTS)
 	$(PIP_INSTALL) -e '.[dev]'
 	@touch $@ $(STAMP_RUN)
 
-install: $(STAMP_RUN)
+# With DJANGO_DEBUG off (the demo, the tests, production alike) the settings refuse
+# to start without a secret key of their own (plenary/secret_key.py).  A checkout
+# gets one random key, once, in .env (gitignored, never copied into the image);
+# a deployment sets DJANGO_SECRET_KEY itself.
+local-secret:
+	@grep -qs '^DJANGO_SECRET_KEY=' .env || { \
+		umask 077; \
+		echo "DJANGO_SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" >> .env; \
+		echo "Wrote a random DJANGO_SECRET_KEY for this checkout to .env"; }
 
-install-dev: $(STAMP_DEV)
+install: $(STAMP_RUN) local-secret
 
-$(STATIC_MANIFEST): $(STAMP_RUN) $(STATIC_SOURCES)
+install-dev: $(STAMP_DEV) local-secret
+
+$(STATIC_MANIFEST): $(STAMP_RUN) $(STATIC_SOURCES) | local-secret
 	@echo "Collecting and compressing static files (about half a minute, only when they change)"
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 
 # DEBUG stays off, as in production: WhiteNoise serves the collected,
 # fingerprinted static files, so the demo looks exactly like a deployment.
-run: $(STAMP_RUN) $(STATIC_MANIFEST)
+run: $(STAMP_RUN) $(STATIC_MANIFEST) local-secret
 	$(BIN)/python manage.py migrate --noinput --verbosity 0
 	$(BIN)/python manage.py seed_demo --quiet-mail
 	@echo
@@ -72,7 +82,7 @@ run: $(STAMP_RUN) $(STATIC_MANIFEST)
 	@echo
 	$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
-test: $(STAMP_DEV)
+test: $(STAMP_DEV) local-secret
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: $(STAMP_DEV)
@@ -83,7 +93,7 @@ lint: $(STAMP_DEV)
 
 # What is checked and how strictly: [tool.mypy] in pyproject.toml.  The cache
 # (.mypy_cache) makes a second run a few seconds.
-typecheck: $(STAMP_DEV)
+typecheck: $(STAMP_DEV) local-secret
 	$(BIN)/mypy
 
 clean:
@@ -93,7 +103,7 @@ clean:
 # and msgmerge), then write what is untranslated or fuzzy to i18n-missing.json.
 # Translate it into {"fr": {msgid: msgstr}, ...} and run
 # `manage.py i18n merge FILE.json`, which also compiles the .mo files.
-messages: $(STAMP_RUN)
+messages: $(STAMP_RUN) local-secret
 	$(BIN)/python manage.py makemessages -l fr -l es -l pt --no-obsolete \
 		--ignore=.venv --ignore=staticfiles --ignore=bench --ignore=tests --verbosity 0
 	$(BIN)/python manage.py i18n missing --summary || true

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from comments.models import Attachment, Comment, CommentRevision
-from stakeholders.admin import ReadOnlyAdmin
+from plenary.admin import ReadOnlyAdmin
 
 
 class RevisionInline(admin.TabularInline):

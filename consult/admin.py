@@ -11,7 +11,7 @@ from consult.models import (
     RoundExtension,
     Section,
 )
-from stakeholders.admin import ReadOnlyAdmin
+from plenary.admin import ReadOnlyAdmin
 
 
 class RoundInline(admin.TabularInline):

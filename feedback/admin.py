@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from feedback.models import Appeal, DispositionDraft, DispositionEntry, EvaluationResponse
-from stakeholders.admin import ReadOnlyAdmin
+from plenary.admin import ReadOnlyAdmin
 
 
 @admin.register(DispositionEntry)

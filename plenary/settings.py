@@ -10,6 +10,9 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from django.core.exceptions import ImproperlyConfigured
+
+from plenary.secret_key import LOCAL_ONLY_KEY, secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -17,9 +20,13 @@ env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
-SECRET_KEY = env.str(
-    "DJANGO_SECRET_KEY", default="insecure-local-only-key-change-me-in-production-0123456789"
-)
+# No default secret in production (plenary/secret_key.py): with DEBUG off, a
+# missing or published key stops the process here; `make` writes a random one
+# into .env for the local demo and tests.
+SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
+if not DEBUG and secret_key_problem(SECRET_KEY):
+    raise ImproperlyConfigured(secret_key_problem(SECRET_KEY))
+SECRET_KEY = SECRET_KEY or LOCAL_ONLY_KEY
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute base used in mails and exports ("what happened to my input" links).
@@ -66,6 +73,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Who changed an account's flags, groups or permissions (plenary/audit/signals.py).
+    "plenary.audit.middleware.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",

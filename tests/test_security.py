@@ -10,6 +10,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.urls import reverse
 
+from plenary.secret_key import LOCAL_ONLY_KEY
+
 ROOT = Path(__file__).resolve().parent.parent
 
 PRODUCTION_ENV = {
@@ -50,6 +52,60 @@ def test_check_deploy_flags_a_plain_http_setup():
     result = _check_deploy({**PRODUCTION_ENV, "PLENARY_HTTPS": "false"})
     assert result.returncode != 0
     assert "security.W004" in result.stderr + result.stdout  # no HSTS
+
+
+def _manage(args: list[str], extra_env: dict[str, str]) -> subprocess.CompletedProcess:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "PLENARY_"))
+    }
+    env.update(extra_env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+# An empty variable stands for an unset one: it wins over the checkout's .env
+# (read without overriding the environment), which `make` fills with a key.
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("", "DJANGO_SECRET_KEY is not set"),
+        (LOCAL_ONLY_KEY, "DJANGO_SECRET_KEY is a key published in Plenary's source code"),
+        (
+            "change-me-this-key-is-for-local-docker-compose-only",
+            "DJANGO_SECRET_KEY is a key published in Plenary's source code",
+        ),
+    ],
+    ids=["missing", "built-in", "old-compose-default"],
+)
+def test_production_settings_refuse_to_start_without_a_secret_key_of_their_own(key, message):
+    """Issue 21, finding 4: DEBUG off with the built-in key ran, and check --deploy was clean."""
+    result = _manage(["check", "--deploy"], {**PRODUCTION_ENV, "DJANGO_SECRET_KEY": key})
+    output = result.stdout + result.stderr
+    assert result.returncode != 0, output
+    assert "ImproperlyConfigured" in output, output
+    assert message in output, output
+    assert "secrets.token_urlsafe(50)" in output, output  # says how to make one
+
+
+def test_check_deploy_fails_on_the_built_in_key_even_with_debug_on():
+    """The registered deploy check catches the key before DEBUG goes off."""
+    result = _manage(
+        ["check", "--deploy"],
+        {**PRODUCTION_ENV, "DJANGO_DEBUG": "true", "DJANGO_SECRET_KEY": ""},
+    )
+    assert result.returncode != 0
+    assert "plenary.E001" in result.stderr + result.stdout
+    # Debug without any key keeps working (`manage.py shell`, a developer's run).
+    assert _manage(["check"], {"DJANGO_DEBUG": "true", "DJANGO_SECRET_KEY": ""}).returncode == 0
 
 
 def test_demo_defaults_keep_plain_http_working():

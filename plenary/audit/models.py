@@ -36,6 +36,12 @@ class Event(models.TextChoices):
     MEETING_CHANGED = "meeting_changed", _("Meeting created, changed or cancelled")
     COMMENTS_ENTERED = "comments_entered", _("Comments entered for others")
     OUTREACH_SENT = "outreach_sent", _("Outreach invitation sent")
+    # plenary.audit.signals: any change to what an account may do, from the admin,
+    # a page or the shell (detail: the flags before and after, or what was added/removed).
+    ACCOUNT_FLAGS_CHANGED = "account_flags_changed", _("Staff, superuser or active flag changed")
+    ACCOUNT_GROUPS_CHANGED = "account_groups_changed", _("Account's groups changed")
+    ACCOUNT_PERMISSIONS_CHANGED = "account_permissions_changed", _("Account's permissions changed")
+    GROUP_PERMISSIONS_CHANGED = "group_permissions_changed", _("Group's permissions changed")
 
 
 class AuditEvent(AppendOnlyModel):

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from plenary.admin import ReadOnlyAdmin
 from plenary.outbox import services
 from plenary.outbox.models import MailDelivery, OutboxMessage
 
@@ -44,7 +45,10 @@ class OutboxStateFilter(admin.SimpleListFilter):
 
 
 @admin.register(OutboxMessage)
-class OutboxMessageAdmin(admin.ModelAdmin):
+class OutboxMessageAdmin(ReadOnlyAdmin):
+    """Read-only but for one action, which calls ``services.requeue``: a message's
+    state is the relay's and the worker's to write, and deleting one loses its work."""
+
     list_display = (
         "id",
         "task_name",
@@ -56,7 +60,6 @@ class OutboxMessageAdmin(admin.ModelAdmin):
         "attempts",
     )
     list_filter = (OutboxStateFilter, "task_name")
-    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
     actions = ["requeue"]
 
     @admin.display(description=_("state"))
@@ -91,16 +94,9 @@ class MailInDoubtFilter(admin.SimpleListFilter):
 
 
 @admin.register(MailDelivery)
-class MailDeliveryAdmin(admin.ModelAdmin):
+class MailDeliveryAdmin(ReadOnlyAdmin):
+    """Read-only: a delivery row is the claim that keeps a mail from going twice."""
+
     list_display = ("key", "recipient", "subject", "state", "claimed_at", "sent_at")
     list_filter = (MailInDoubtFilter, "state")
     search_fields = ("key", "recipient", "message_id")
-    readonly_fields = (
-        "key",
-        "recipient",
-        "subject",
-        "state",
-        "message_id",
-        "claimed_at",
-        "sent_at",
-    )
