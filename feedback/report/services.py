@@ -190,7 +190,8 @@ def report_build(*, report_id: int) -> str:
     )
     if not finished:
         # An erasure deleted the run while it was built: the file may name the person.
-        default_storage.delete(report.file.name)
+        if report.file.name:
+            default_storage.delete(report.file.name)
         return REMOVED
     reports_prune(consultation=consultation, format=report.format)
     return OutcomeReport.State.DONE
