@@ -252,9 +252,18 @@ class Attachment(models.Model):
     """A file (position paper, case study, image) carried by a comment.
 
     The type is checked from the content on upload; ``extracted_text`` is what
-    search and duplicate detection read.  Served only through a view that
+    search and duplicate detection read, filled by a background task within
+    page, time and size bounds (comments/attachments/extract.py), which
+    records how it went in ``extraction``.  Served only through a view that
     applies the comment's visibility, as a download.
     """
+
+    class Extraction(models.TextChoices):
+        PENDING = "pending", _("text not read yet")
+        DONE = "done", _("text read")
+        TRUNCATED = "truncated", _("text read in part")
+        FAILED = "failed", _("text could not be read")
+        NONE = "none", _("no text to read")
 
     comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="attachments")
     file = models.FileField(upload_to=attachment_path, max_length=300)
@@ -263,6 +272,17 @@ class Attachment(models.Model):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     extracted_text = models.TextField(blank=True)
+    extraction = models.CharField(
+        max_length=10, choices=Extraction.choices, default=Extraction.PENDING
+    )
+    # Which bound cut the text short (comments.attachments.extract: pages, seconds, chars).
+    extraction_stopped = models.CharField(max_length=10, blank=True)
+    # Pages (PDF) or paragraphs (DOCX, ODT) read.
+    extracted_units = models.PositiveIntegerField(null=True, blank=True)
+    extraction_error = models.CharField(max_length=300, blank=True)
+    # Runs of the task that started; one that never finished was killed (hard time limit).
+    extraction_attempts = models.PositiveSmallIntegerField(default=0)
+    extracted_at = models.DateTimeField(null=True, blank=True)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -1,3 +1,7 @@
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+
+from comments.attachments import services as attachment_files
 from comments.moderation import services as moderation
 from comments.threads import services
 from plenary.outbox.tasks import retrying_task
@@ -11,3 +15,23 @@ def send_receipt(comment_id: int) -> bool:
 @retrying_task("comments.tasks.send_moderation_notice")
 def send_moderation_notice(action_id: int) -> bool:
     return moderation.moderation_notice_send(action_id=action_id)
+
+
+# The time check between pages stops reading at PLENARY_EXTRACT_MAX_SECONDS; the
+# soft limit catches one page slower than that (recorded as failed), the hard
+# limit a worker stuck in C code (killed; the next attempt records it).
+EXTRACT_SOFT_LIMIT = settings.PLENARY_EXTRACT_MAX_SECONDS + 15
+EXTRACT_HARD_LIMIT = EXTRACT_SOFT_LIMIT + 30
+
+
+@retrying_task(
+    "comments.tasks.extract_attachment_text",
+    soft_time_limit=EXTRACT_SOFT_LIMIT,
+    time_limit=EXTRACT_HARD_LIMIT,
+)
+def extract_attachment_text(attachment_id: int) -> str:
+    try:
+        return attachment_files.attachment_text_extract(attachment_id=attachment_id)
+    except SoftTimeLimitExceeded:
+        attachment_files.attachment_extraction_timed_out(attachment_id=attachment_id)
+        return "failed"

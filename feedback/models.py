@@ -156,6 +156,43 @@ class PublicationBatch(models.Model):
         return f"batch {self.pk} of {self.consultation_id}"
 
 
+class LedgerHead(AppendOnlyModel):
+    """The ledger's head as a publication left it: an append-only log (issue 21).
+
+    Each published batch appends the hash of the consultation's last entry
+    after it, and how many entries the chain then had, in the transaction that
+    wrote the entries.  ``manage.py verify_ledger`` checks the chain against
+    the latest row, so entries removed from the end (or all of them) behind
+    the application's back are named without a head noted by hand; the same
+    head goes out in ledger.json and in the decision digests, copies outside
+    the database.  Rows are never updated or deleted (the model refuses; on
+    PostgreSQL triggers refuse UPDATE, DELETE and TRUNCATE, migration 0009).
+    """
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.PROTECT, related_name="ledger_heads"
+    )
+    # The publication that left this head; none for the heads migration 0009
+    # anchored for ledgers that existed before the log.
+    batch = models.OneToOneField(
+        PublicationBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="head"
+    )
+    entry_count = models.PositiveIntegerField()
+    head_hash = models.CharField(max_length=64)
+    anchored_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["consultation", "entry_count"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "entry_count"], name="ledger_head_count_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id} head {self.entry_count} {self.head_hash[:12]}"
+
+
 # The longest appeal reason accepted.
 APPEAL_REASON_MAX_CHARS = 5000
 

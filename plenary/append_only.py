@@ -7,6 +7,9 @@ On PostgreSQL the database refuses it too, with a trigger that every such
 migration writes through the helpers below (``append_only_function``,
 ``append_only_sql``, ``append_only_trigger``, ``PostgreSQLOnly``).  SQLite
 relies on the model guard: Django's test flush on SQLite deletes rows.
+TRUNCATE fires no row trigger: ``no_truncate_trigger`` adds a statement
+trigger refusing it to every such table (issue 21); Django's ``flush``
+(tests, resets) passes through ``plenary/management/commands/flush.py``.
 
 Migrations call these helpers, so their output is history: it must stay the
 SQL those migrations first ran, or fresh databases would drift from deployed
@@ -151,4 +154,46 @@ def append_only_trigger(
     up, down = append_only_sql(
         function=function, tables=tables, trigger=trigger, subject=subject, allow=allow
     )
+    return PostgreSQLOnly(sql=[up], reverse_sql=[down])
+
+
+def no_truncate_sql(
+    *,
+    function: str,
+    tables: list[str] | tuple[str, ...],
+    trigger: str,
+    subject: str | None = None,
+) -> tuple[str, str]:
+    """(up, down) SQL refusing TRUNCATE: ``TRUNCATE`` fires no row trigger, so
+    the UPDATE/DELETE trigger of ``append_only_sql`` never sees it (issue 21).
+
+    A function written as ``append_only_function`` writes it (the message reads
+    "<subject> is append-only (TRUNCATE refused)") and, on each table, a
+    ``BEFORE TRUNCATE ... FOR EACH STATEMENT`` trigger calling it.  A function
+    of its own, not the row trigger's: a statement trigger has no ``NEW`` for
+    an ``allow`` condition to read.  ``trigger`` is formatted with ``{table}``
+    as in ``append_only_sql``.
+    """
+    function = _identifier(function)
+    names = [(_identifier(table), _identifier(trigger.format(table=table))) for table in tables]
+    up = append_only_function(function=function, subject=subject) + "".join(
+        f"CREATE TRIGGER {name} BEFORE TRUNCATE ON {table}\n"
+        f"    FOR EACH STATEMENT EXECUTE FUNCTION {function}();\n"
+        for table, name in names
+    )
+    down = "".join(f"DROP TRIGGER IF EXISTS {name} ON {table};\n" for table, name in names)
+    down += f"DROP FUNCTION IF EXISTS {function}();\n"
+    return up, down
+
+
+def no_truncate_trigger(
+    *,
+    function: str,
+    tables: list[str] | tuple[str, ...],
+    trigger: str,
+    subject: str | None = None,
+) -> PostgreSQLOnly:
+    """The migration operation: ``no_truncate_sql`` forwards and backwards, on
+    PostgreSQL only.  Every table with an append-only trigger has one too."""
+    up, down = no_truncate_sql(function=function, tables=tables, trigger=trigger, subject=subject)
     return PostgreSQLOnly(sql=[up], reverse_sql=[down])

@@ -319,6 +319,10 @@ PLENARY_COMMENT_MAX_CHARS = env.int("PLENARY_COMMENT_MAX_CHARS", default=10_000)
 PLENARY_ATTACHMENT_MAX_BYTES = env.int("PLENARY_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 PLENARY_ATTACHMENTS_PER_COMMENT = env.int("PLENARY_ATTACHMENTS_PER_COMMENT", default=5)
 PLENARY_ATTACHMENT_TEXT_MAX_CHARS = env.int("PLENARY_ATTACHMENT_TEXT_MAX_CHARS", default=100_000)
+# A file's text is read by a background task (comments.tasks.extract_attachment_text),
+# at most this many PDF pages, stopping between pages past this many seconds.
+PLENARY_EXTRACT_MAX_PAGES = env.int("PLENARY_EXTRACT_MAX_PAGES", default=300)
+PLENARY_EXTRACT_MAX_SECONDS = env.int("PLENARY_EXTRACT_MAX_SECONDS", default=20)
 # Rounds: the shortest window (days) a round may stay open without a public
 # justification (consult/rounds/services.py); the IGF's best practice is three weeks.
 PLENARY_MIN_ROUND_DAYS = env.int("PLENARY_MIN_ROUND_DAYS", default=21)

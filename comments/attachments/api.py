@@ -30,6 +30,12 @@ class AttachmentSerializer(serializers.Serializer):
     text_preview = serializers.SerializerMethodField(
         help_text=_("The first 500 characters of the text extracted from it (empty for images).")
     )
+    extraction = serializers.CharField(
+        help_text=_(
+            "Whether its text was read for search: pending, done, truncated (a page, time or "
+            "size limit cut it), failed, or none (an image)."
+        )
+    )
     created_at = serializers.DateTimeField()
 
     def get_url(self, attachment: Attachment) -> str:

@@ -5,7 +5,8 @@ Two steps, so that a refused file stores nothing:
 1. ``attachments_check(files, already=0)`` reads every uploaded file, decides
    its type from its content (never from its name or the browser's
    Content-Type), checks that the name's extension agrees, the size and the
-   count, and extracts the text of PDF, DOCX, ODT and plain-text files.  It
+   count, that a PDF opens without a password (its cross-reference table
+   only: no page is read), and reads the text of plain-text files.  It
    writes nothing and raises ``ValidationError({"attachments": ...})``.
 2. ``attachments_store(actor, comment, checked)`` writes the checked files
    through Django's storage API under an unguessable name
@@ -13,7 +14,15 @@ Two steps, so that a refused file stores nothing:
    refreshes ``Comment.search_text`` (what search and duplicate detection
    read).  Called inside the transaction of ``comment_create`` (and of
    ``attachments_add``); if anything fails after a file was written, the
-   files written so far are deleted again.
+   files written so far are deleted again.  A PDF, DOCX or ODT is stored
+   with its text not yet read (``Attachment.Extraction.PENDING``) and the
+   task ``comments.tasks.extract_attachment_text`` is enqueued in the same
+   transaction.
+3. ``attachment_text_extract(attachment_id)`` (the task's body) reads the
+   text within the bounds of ``comments.attachments.extract`` (pages,
+   seconds, characters), records how it went on the row, and refreshes the
+   comment's search text: the file becomes searchable then (issue 21: a
+   20,000-page PDF used to hold the upload request 34 s).
 
 Files are served only by ``comments.attachments.views.attachment_download``,
 which applies the comment's visibility: never from MEDIA_URL.
@@ -21,8 +30,11 @@ which applies the comment's visibility: never from MEDIA_URL.
 
 import hashlib
 import io
+import logging
 import os
+import time
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import filetype
@@ -36,8 +48,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comments import permissions as comment_permissions
+from comments.attachments import extract
 from comments.attachments.kinds import DOCX, GIF, JPEG, LABELS, ODT, PDF, PNG, TEXT, WEBP
 from comments.models import Attachment, Comment, attachment_path
+from plenary.outbox.services import enqueue
+
+logger = logging.getLogger(__name__)
 
 # The types accepted, each with the extensions its name may carry.
 ALLOWED: dict[str, tuple[str, ...]] = {
@@ -66,10 +82,6 @@ MARKUP_STARTS = ("<!doctype", "<html", "<svg", "<?xml", "<script", "<head", "<bo
 SEARCH_TEXT_MAX_CHARS = 250_000
 
 
-def text_max_chars() -> int:
-    return getattr(settings, "PLENARY_ATTACHMENT_TEXT_MAX_CHARS", 100_000)
-
-
 def max_bytes() -> int:
     return getattr(settings, "PLENARY_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024)
 
@@ -86,6 +98,7 @@ class CheckedFile:
     content_type: str
     data: bytes
     sha256: str
+    # Read at upload for plain text only; a PDF, DOCX or ODT is read by the task.
     text: str
 
     @property
@@ -144,72 +157,26 @@ def detect_type(data: bytes) -> str:
     return TEXT
 
 
-def _cap(text: str) -> str:
-    # PostgreSQL text cannot hold NUL; extracted text sometimes carries it.
-    return text.replace("\x00", "")[: text_max_chars()]
+# Read later, by comments.tasks.extract_attachment_text; images have no text.
+EXTRACTED_LATER = frozenset({PDF, DOCX, ODT})
 
 
-def _pdf_text(data: bytes) -> str:
+def _pdf_check(data: bytes) -> None:
+    """Refuse a PDF that does not open or asks for a password.
+
+    Reads the cross-reference table and trailer only, never a page: cheap
+    whatever the number of pages (the pages are the task's).
+    """
     # loaded on demand: pypdf is heavy and only a PDF upload needs it
     from pypdf import PdfReader
 
     try:
         reader = PdfReader(io.BytesIO(data), strict=False)
-        if reader.is_encrypted and not reader.decrypt(""):
-            raise Refused(_("it is protected by a password"))
-        parts, total = [], 0
-        for page in reader.pages:
-            part = page.extract_text() or ""
-            parts.append(part)
-            total += len(part)
-            if total >= text_max_chars():
-                break
-    except Refused:
-        raise
+        locked = reader.is_encrypted and not reader.decrypt("")
     except Exception as exc:  # pypdf raises many kinds on a damaged file
         raise Refused(_("it cannot be read as a PDF")) from exc
-    return "\n".join(parts)
-
-
-def _docx_text(data: bytes) -> str:
-    # loaded on demand: python-docx is heavy and only a DOCX upload needs it
-    import docx
-
-    try:
-        document = docx.Document(io.BytesIO(data))
-        parts = [paragraph.text for paragraph in document.paragraphs]
-        for table in document.tables:
-            for row in table.rows:
-                parts.extend(cell.text for cell in row.cells)
-    except Exception as exc:
-        raise Refused(_("it cannot be read as a Word document")) from exc
-    return "\n".join(parts)
-
-
-def _odt_text(data: bytes) -> str:
-    # loaded on demand: odfpy is heavy and only an ODT upload needs it
-    from odf import teletype
-    from odf import text as odf_text
-    from odf.opendocument import load
-
-    try:
-        document = load(io.BytesIO(data))
-        elements = document.getElementsByType(odf_text.H) + document.getElementsByType(odf_text.P)
-        return "\n".join(teletype.extractText(element) for element in elements)
-    except Exception as exc:
-        raise Refused(_("it cannot be read as an OpenDocument text")) from exc
-
-
-def extract_text(content_type: str, data: bytes) -> str:
-    if content_type == PDF:
-        return _cap(_pdf_text(data))
-    if content_type == DOCX:
-        return _cap(_docx_text(data))
-    if content_type == ODT:
-        return _cap(_odt_text(data))
-    if content_type == TEXT:
-        return _cap(data.decode("utf-8-sig"))
-    return ""  # images: no text
+    if locked:
+        raise Refused(_("it is protected by a password"))
 
 
 def _clean_name(name: str) -> str:
@@ -243,12 +210,14 @@ def check_one(upload) -> CheckedFile:
             _("its name ends in “%(ext)s” but it is a %(type)s")
             % {"ext": extension or _("(nothing)"), "type": LABELS[content_type]}
         )
+    if content_type == PDF:
+        _pdf_check(data)
     return CheckedFile(
         name=name,
         content_type=content_type,
         data=data,
         sha256=hashlib.sha256(data).hexdigest(),
-        text=extract_text(content_type, data),
+        text=extract.extract(TEXT, data).text if content_type == TEXT else "",
     )
 
 
@@ -312,6 +281,7 @@ def attachments_store(*, actor, comment: Comment, checked: list[CheckedFile]) ->
     rows: list[Attachment] = []
     try:
         for item in checked:
+            later = item.content_type in EXTRACTED_LATER
             row = Attachment(
                 comment=comment,
                 original_name=item.name,
@@ -319,6 +289,14 @@ def attachments_store(*, actor, comment: Comment, checked: list[CheckedFile]) ->
                 size=item.size,
                 sha256=item.sha256,
                 extracted_text=item.text,
+                extraction=(
+                    Attachment.Extraction.PENDING
+                    if later
+                    else Attachment.Extraction.DONE
+                    if item.content_type == TEXT
+                    else Attachment.Extraction.NONE
+                ),
+                extracted_at=None if later else timezone.now(),
                 uploaded_by=actor,
             )
             name = default_storage.save(attachment_path(row, item.name), ContentFile(item.data))
@@ -326,6 +304,8 @@ def attachments_store(*, actor, comment: Comment, checked: list[CheckedFile]) ->
             row.file.name = name
             row.save()
             rows.append(row)
+            if later:  # in this transaction: the task runs once the upload committed
+                enqueue("comments.tasks.extract_attachment_text", attachment_id=row.pk)
         search_text_refresh(comment=comment)
     except BaseException:
         for name in stored:
@@ -350,3 +330,94 @@ def attachments_add(*, actor, comment: Comment, files) -> list[Attachment]:
     if not checked:
         raise ValidationError({"attachments": _("Choose at least one file.")})
     return attachments_store(actor=actor, comment=locked, checked=checked)
+
+
+# A run of the task that started this many times without finishing was killed
+# each time (the hard time limit, or the worker's memory): the file is not tried again.
+EXTRACTION_MAX_ATTEMPTS = 2
+
+
+def _extraction_claim(attachment_id: int) -> Attachment | None:
+    """The pending attachment, its attempt counted (None when there is nothing to do)."""
+    with transaction.atomic():
+        row = (
+            Attachment.objects.select_for_update()
+            .filter(pk=attachment_id, extraction=Attachment.Extraction.PENDING)
+            .first()
+        )
+        if row is None:
+            return None  # already read, or gone: the task is idempotent
+        if row.extraction_attempts >= EXTRACTION_MAX_ATTEMPTS:
+            _extraction_record(
+                row,
+                extraction=Attachment.Extraction.FAILED,
+                error=_("reading it stopped the worker %(n)d times")
+                % {"n": row.extraction_attempts},
+            )
+            return None
+        row.extraction_attempts += 1
+        row.save(update_fields=["extraction_attempts"])
+        return row
+
+
+def _extraction_record(
+    row: Attachment, *, extraction: str, text: str = "", units=None, stopped: str = "", error=""
+) -> None:
+    """Write the outcome on the row and the comment's search text, in one transaction."""
+    with transaction.atomic():
+        # The comment first, as an edit locks it (comment_edit), so the two never interleave.
+        comment = Comment.objects.select_for_update().get(pk=row.comment_id)
+        Attachment.objects.filter(pk=row.pk).update(
+            extraction=extraction,
+            extracted_text=text,
+            extracted_units=units,
+            extraction_stopped=stopped,
+            extraction_error=str(error)[:300],
+            extracted_at=timezone.now(),
+        )
+        if text:
+            search_text_refresh(comment=comment)
+
+
+def attachment_text_extract(
+    *, attachment_id: int, clock: Callable[[], float] = time.monotonic
+) -> str:
+    """Read a stored file's text within bounds; record it; return the outcome.
+
+    The body of ``comments.tasks.extract_attachment_text``.  Idempotent: a
+    file already read is left alone.  A bound that cuts the text keeps what
+    was read (``truncated``, with the bound and the pages read); a file that
+    cannot be read is ``failed`` with the reason.  ``SoftTimeLimitExceeded``
+    (one page slower than the whole allowance) is the task's to record.
+    """
+    row = _extraction_claim(attachment_id)
+    if row is None:
+        return ""
+    try:
+        with row.file.open("rb") as stream:
+            data = stream.read()
+        extracted = extract.extract(row.content_type, data, clock=clock)
+    except extract.Unreadable as reason:
+        _extraction_record(row, extraction=Attachment.Extraction.FAILED, error=reason)
+        return Attachment.Extraction.FAILED
+    outcome = Attachment.Extraction.TRUNCATED if extracted.stopped else Attachment.Extraction.DONE
+    _extraction_record(
+        row,
+        extraction=outcome,
+        text=extracted.text,
+        units=extracted.units,
+        stopped=extracted.stopped,
+    )
+    return outcome
+
+
+def attachment_extraction_timed_out(*, attachment_id: int) -> None:
+    """Record that reading took longer than the task's soft time limit (one slow page)."""
+    row = Attachment.objects.filter(pk=attachment_id).first()
+    if row is not None and row.extraction == Attachment.Extraction.PENDING:
+        _extraction_record(
+            row,
+            extraction=Attachment.Extraction.FAILED,
+            error=_("reading it took longer than %(seconds)d seconds")
+            % {"seconds": extract.max_seconds()},
+        )

@@ -241,7 +241,8 @@ class LedgerCSVView(_LedgerView):
 class LedgerJSONView(_LedgerView):
     """The ledger as one JSON object that lets anyone check its hash chain.
 
-    ``{"consultation", "format", "hash_algorithm", "comments", "entries", "head"}``:
+    ``{"consultation", "format", "hash_algorithm", "comments", "entries", "head",
+    "anchored_head"}``:
     ``comments`` has one object per comment with its current status (private
     or hidden ones: receipt and status only); ``entries`` has every published
     decision in ``sequence`` order, each with the fields its hash covers, its
@@ -258,7 +259,11 @@ class LedgerJSONView(_LedgerView):
     UTF-8; its SHA-256 in hex must equal ``entry_hash``; where ``rationale`` is
     given, its UTF-8 SHA-256 must equal ``rationale_sha256``; then
     ``previous = entry_hash``.  At the end ``previous == head``.  A head noted
-    earlier must still appear among the entry hashes.  README ("Verifying the
+    earlier must still appear among the entry hashes.  ``anchored_head``
+    (``{"hash", "entries", "anchored_at"}``, ``null`` before any publication)
+    is the head the latest publication recorded in its append-only log: the
+    entry numbered ``entries`` must have that hash, so entries removed from
+    the end are seen too; the decision digests mail the same head.  README ("Verifying the
     ledger") has the same recipe as a Python script.
     """
 
@@ -283,6 +288,10 @@ class LedgerJSONView(_LedgerView):
             )
             separator = ",\n"
         yield '\n],\n"entries": ['
+        # Read before the chain, so the entries below include every one it counts.
+        anchored = selectors.anchored_head_document(
+            selectors.anchored_head(consultation=consultation)
+        )
         head = chain.GENESIS
         separator = "\n"
         entries = selectors.ledger_chain(consultation=consultation).iterator(chunk_size=2000)
@@ -290,7 +299,10 @@ class LedgerJSONView(_LedgerView):
             yield separator + json.dumps(_ledger_entry(entry), ensure_ascii=False)
             separator = ",\n"
             head = entry.entry_hash
-        yield f'\n],\n"head": {json.dumps(head)}}}\n'
+        yield (
+            f'\n],\n"head": {json.dumps(head)},\n'
+            f'"anchored_head": {json.dumps(anchored, ensure_ascii=False)}}}\n'
+        )
 
 
 def _ledger_entry(entry: DispositionEntry) -> dict:

@@ -27,6 +27,7 @@ from feedback.models import (
     Appeal,
     DispositionDraft,
     DispositionEntry,
+    LedgerHead,
     RationaleSnippet,
     Status,
 )
@@ -105,6 +106,25 @@ def ledger_head(*, consultation: Consultation) -> str:
         .first()
     )
     return head or chain.GENESIS
+
+
+def anchored_head(*, consultation: Consultation) -> LedgerHead | None:
+    """The head the consultation's latest publication anchored (None before any): one query.
+
+    Read it before the chain: the chain read after it has at least its entries.
+    """
+    return LedgerHead.objects.filter(consultation=consultation).order_by("-entry_count").first()
+
+
+def anchored_head_document(head: LedgerHead | None) -> dict | None:
+    """The anchored head as ledger.json and the ledger page give it."""
+    if head is None:
+        return None
+    return {
+        "hash": head.head_hash,
+        "entries": head.entry_count,
+        "anchored_at": head.anchored_at.isoformat(),
+    }
 
 
 def status_counts(*, consultation: Consultation) -> dict[str, int]:

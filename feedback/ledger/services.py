@@ -26,6 +26,7 @@ from feedback.models import (
     Appeal,
     DispositionDraft,
     DispositionEntry,
+    LedgerHead,
     PublicationBatch,
     RationaleSnippet,
     Status,
@@ -254,6 +255,15 @@ def disposition_publish_drafts(
         previous_hash = entry.entry_hash
         entries.append(entry)
     DispositionEntry.objects.bulk_create(entries)
+    # The head this batch leaves, anchored in the same transaction (issue 21):
+    # verify_ledger checks the chain still reaches it.
+    LedgerHead.objects.create(
+        consultation=consultation,
+        batch=batch,
+        entry_count=sequence,
+        head_hash=previous_hash,
+        anchored_at=now,
+    )
     DispositionDraft.objects.filter(pk__in=[d.pk for d in drafts]).delete()
     audit_record(
         event=Event.DISPOSITION_PUBLISHED,
@@ -316,6 +326,9 @@ def batch_notify(*, batch_id: int) -> int:
         .select_related("comment__author", "consultation", "comment__section")
         .order_by("sequence")
     )
+    # The head the batch anchored goes out in every digest: a copy of it outside
+    # the database (None for a batch published before the head log).
+    head = LedgerHead.objects.filter(batch_id=batch_id).first()
     by_author: dict[int, list[DispositionEntry]] = {}
     for entry in entries:
         if entry.comment.entered_by_id is not None:
@@ -347,7 +360,7 @@ def batch_notify(*, batch_id: int) -> int:
                 }
             text = render_to_string(
                 "feedback/email/digest.txt",
-                {"consultation": consultation, "decisions": decisions},
+                {"consultation": consultation, "decisions": decisions, "head": head},
             )
         sent += outbox.send_mail_once(
             key=f"batch-{batch_id}-to-{author_id}",

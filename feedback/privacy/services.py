@@ -22,6 +22,9 @@ keeps the public record:
   its author still names them.  The ledger is not touched: its counts and
   hashes are the same after an erasure (the hash chain covers receipts and
   decisions, not names);
+- outcome reports of the consultations the person commented on are deleted
+  (``feedback.report.services.reports_forget_author``), and the report's
+  state key counts the erasure, so the next one is built without the name;
 - logs: the audit log is redacted (``plenary.audit.services.audit_redact``),
   mail deliveries and admin log entries lose the address and the name.
 """
@@ -45,6 +48,7 @@ from django.utils.translation import gettext_lazy
 from comments.models import Comment
 from consult.models import Follow
 from feedback.privacy.selectors import MAIL_SWITCHES
+from feedback.report.services import reports_forget_author
 from plenary.audit.services import ERASED, audit_redact
 from plenary.outbox.models import MailDelivery
 from plenary.pagecache import pages_changed
@@ -143,6 +147,7 @@ def account_erase(*, actor: User, password: str = "", phrase: str = "") -> User:
     user.save()
     user.groups.clear()
     user.user_permissions.clear()
+    reports_forget_author(user=user)  # and stored outcome reports (issue 21)
     pages_changed()  # the name leaves anonymous readers' stored pages at once
     # The caller's object too (request.user): signing out next must not log the old address.
     actor.refresh_from_db()

@@ -39,6 +39,8 @@ logger = logging.getLogger(__name__)
 
 # A queued or running report older than this is taken for abandoned (its worker died).
 ABANDONED_AFTER = timedelta(hours=6)
+# What report_build returns for a run an erasure deleted (not a state a row can have).
+REMOVED = "removed"
 
 
 # --- state, request, build ----------------------------------------------------------
@@ -50,8 +52,11 @@ def report_state_key(*, consultation: Consultation) -> str:
     A new published decision moves the head; a new, edited, withdrawn or
     moderated comment moves the count or the last update; so does a new answer
     to the process evaluation (counted by a scalar subquery wrapped in ``Max``,
-    the only way into the same aggregate).  Any of these makes a new report
-    state, so a new report.
+    the only way into the same aggregate), and the erasure of an author
+    (``account_erase`` leaves the comments as they were but the byline
+    changes: the latest ``erased_at`` among the authors is in the state, so a
+    report asked for after an erasure is a new one, without the name).  Any of
+    these makes a new report state, so a new report.
     """
     head = selectors.ledger_head(consultation=consultation)
     facts = Comment.objects.filter(consultation=consultation).aggregate(
@@ -67,11 +72,14 @@ def report_state_key(*, consultation: Consultation) -> str:
                 .values("n")
             )
         ),
+        erased=Max("author__erased_at"),
     )
     last = facts["last"].isoformat() if facts["last"] else None
     state = [head, facts["count"], last]
     if facts["evaluations"]:  # without answers the key is what it always was
         state.append(facts["evaluations"])
+    if facts["erased"]:  # likewise without an erased author
+        state.append({"erased": facts["erased"].isoformat()})
     document = json.dumps(state, separators=(",", ":"))
     return hashlib.sha256(document.encode()).hexdigest()
 
@@ -140,7 +148,9 @@ def report_build(*, report_id: int) -> str:
     claimed = OutcomeReport.objects.filter(
         pk=report_id, state__in=[OutcomeReport.State.QUEUED, OutcomeReport.State.RUNNING]
     ).update(state=OutcomeReport.State.RUNNING, started_at=timezone.now(), progress=0, error="")
-    report = OutcomeReport.objects.select_related("consultation").get(pk=report_id)
+    report = OutcomeReport.objects.select_related("consultation").filter(pk=report_id).first()
+    if report is None:
+        return REMOVED  # an erasure deleted the run (reports_forget_author)
     if not claimed:
         return report.state
 
@@ -170,7 +180,7 @@ def report_build(*, report_id: int) -> str:
             finished_at=timezone.now(),
         )
         return OutcomeReport.State.FAILED
-    OutcomeReport.objects.filter(pk=report_id).update(
+    finished = OutcomeReport.objects.filter(pk=report_id).update(
         state=OutcomeReport.State.DONE,
         progress=100,
         file=report.file.name,
@@ -178,6 +188,11 @@ def report_build(*, report_id: int) -> str:
         page_count=outcome.page_count,
         finished_at=timezone.now(),
     )
+    if not finished:
+        # An erasure deleted the run while it was built: the file may name the person.
+        if report.file.name:
+            default_storage.delete(report.file.name)
+        return REMOVED
     reports_prune(consultation=consultation, format=report.format)
     return OutcomeReport.State.DONE
 
@@ -206,3 +221,35 @@ def reports_prune(*, consultation: Consultation, format: str, keep: int | None =
         except OSError:  # already gone, or storage hiccup: the row no longer points at it
             logger.warning("could not delete old report file %s", name)
     return len(stale)
+
+
+def reports_forget_author(*, user) -> int:
+    """Delete every stored outcome report that may name ``user``; return how many.
+
+    Called by ``account_erase`` in its transaction (issue 21, finding 8): the
+    appendix prints public comments' bylines, so every report of a
+    consultation ``user`` commented on goes, the row and (once the erasure
+    commits) the file, whether done, queued or running (a run being built
+    finds its row gone and deletes what it wrote: ``report_build``).  The next
+    request is a new state (``report_state_key`` counts the erasure), built
+    without the name.
+    """
+    runs = list(
+        OutcomeReport.objects.filter(
+            consultation__in=Comment.objects.filter(author=user).values("consultation")
+        ).values_list("pk", "file")
+    )
+    if not runs:
+        return 0
+    OutcomeReport.objects.filter(pk__in=[pk for pk, _file in runs]).delete()
+    files = [name for _pk, name in runs if name]
+
+    def delete_files() -> None:
+        for name in files:
+            try:
+                default_storage.delete(name)
+            except OSError:  # the row is gone already: no page links to the file
+                logger.warning("could not delete the report file %s after an erasure", name)
+
+    transaction.on_commit(delete_files)
+    return len(runs)

@@ -22,12 +22,13 @@ class OutboxTask(Task):
         services.message_failed(task_id=task_id, error=exc)
 
 
-def retrying_task(name: str, *, max_retries: int = 8):
+def retrying_task(name: str, *, max_retries: int = 8, **options):
     """A Celery task that retries with exponential backoff on any error.
 
     Safe because every Plenary task takes ids and is idempotent (mail goes
     through ``services.send_mail_once``); acks_late comes from settings.
     The outbox marks its row done when the task returned (``OutboxTask``).
+    ``options`` go to Celery as they are (e.g. ``soft_time_limit``, ``time_limit``).
     """
     return shared_task(
         name=name,
@@ -36,6 +37,7 @@ def retrying_task(name: str, *, max_retries: int = 8):
         autoretry_for=(Exception,),
         retry_backoff=True,
         max_retries=max_retries,
+        **options,
     )
 
 

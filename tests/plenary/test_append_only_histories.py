@@ -174,3 +174,52 @@ def test_each_trigger_refuses_update_and_delete_with_its_message(
             with pytest.raises(IntegrityError, match=rf"^{re.escape(message)}"):
                 with transaction.atomic(), connection.cursor() as cursor:
                     cursor.execute(sql, [pk])
+
+
+# --- TRUNCATE (issue 21, finding 11) ------------------------------------------------
+
+# table -> the subject its refusal names
+NO_TRUNCATE = {
+    "feedback_dispositionentry": "the disposition ledger",
+    "feedback_ledgerhead": "the disposition ledger",
+    "comments_commentrevision": "comments_commentrevision",
+    "comments_moderationaction": "comments_moderationaction",
+    "audit_auditevent": "the audit log",
+}
+
+
+@postgres_only
+def test_every_append_only_table_has_a_truncate_trigger(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT t.tgrelid::regclass::text, t.tgenabled, pg_get_triggerdef(t.oid) "
+            "FROM pg_trigger t WHERE NOT t.tgisinternal AND t.tgname LIKE '%%no_truncate'"
+        )
+        found = {table: (enabled, definition) for table, enabled, definition in cursor.fetchall()}
+    assert set(found) == set(NO_TRUNCATE)
+    for enabled, definition in found.values():
+        assert enabled == "O"
+        assert "BEFORE TRUNCATE" in definition and "FOR EACH STATEMENT" in definition
+
+
+@postgres_only
+@pytest.mark.parametrize("table", list(NO_TRUNCATE))
+def test_the_database_refuses_truncating_an_append_only_table(
+    table, secretariat, comment, moderation_action
+):
+    entry = ledger_services.disposition_record(
+        actor=secretariat, comment=comment, status=Status.NOTED, rationale="", publish=True
+    )
+    audit_record(event=Event.SIGN_IN_FAILED, target="x@example.org")
+    message = f"{NO_TRUNCATE[table]} is append-only (TRUNCATE refused)"
+    # The rows above leave deferred foreign-key checks pending in the test's
+    # transaction, which PostgreSQL would name before any trigger: run them now.
+    # CASCADE: the rows that reference the table would otherwise stop it first.
+    with pytest.raises(IntegrityError, match=rf"^{re.escape(message)}"):
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute(f"TRUNCATE {table} CASCADE")
+    entry.refresh_from_db()
+    assert comment.revisions.exists()
+    assert ModerationAction.objects.filter(pk=moderation_action.pk).exists()
+    assert AuditEvent.objects.filter(target="x@example.org").exists()

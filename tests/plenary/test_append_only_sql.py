@@ -14,6 +14,7 @@ from plenary.append_only import (
     append_only_function,
     append_only_sql,
     append_only_trigger,
+    no_truncate_sql,
 )
 
 # --- the old migrations' SQL, copied verbatim -----------------------------------
@@ -209,3 +210,29 @@ def test_the_operation_runs_on_postgresql_only(vendor, runs):
     operation.database_forwards("feedback", editor, None, None)
     operation.database_backwards("feedback", editor, None, None)
     assert editor.executed == (operation.sql + operation.reverse_sql if runs else [])
+
+
+def test_the_truncate_trigger_is_a_statement_trigger_with_its_own_function():
+    up, down = no_truncate_sql(
+        function="plenary_ledger_no_truncate",
+        tables=["feedback_dispositionentry", "feedback_ledgerhead"],
+        trigger="{table}_no_truncate",
+        subject="the disposition ledger",
+    )
+    assert statements(up)[-2:] == [
+        f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+        "FOR EACH STATEMENT EXECUTE FUNCTION plenary_ledger_no_truncate()"
+        for table in ("feedback_dispositionentry", "feedback_ledgerhead")
+    ]
+    assert bodies(up) == bodies(
+        append_only_function(
+            function="plenary_ledger_no_truncate", subject="the disposition ledger"
+        )
+    )
+    assert statements(down) == [
+        "DROP TRIGGER IF EXISTS feedback_dispositionentry_no_truncate ON feedback_dispositionentry",
+        "DROP TRIGGER IF EXISTS feedback_ledgerhead_no_truncate ON feedback_ledgerhead",
+        "DROP FUNCTION IF EXISTS plenary_ledger_no_truncate()",
+    ]
+    with pytest.raises(ValueError, match="identifier"):
+        no_truncate_sql(function="f", tables=["t; DROP TABLE x"], trigger="t_no_truncate")

@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 
 from comments.attachments.services import DOCX, ODT, attachments_add
 from comments.models import Attachment, Comment
+from comments.tasks import extract_attachment_text
 from comments.threads import services
 from tests.comments.files import PNG_1PX, docx_bytes, odt_bytes, pdf_bytes
 
@@ -59,14 +60,28 @@ def api(user=None) -> APIClient:
     return client
 
 
+def read_pending_files(comment: Comment) -> Comment:
+    """Run the extraction task for the comment's files whose text is not read yet, as
+    the outbox does once the upload commits (tests run inside a transaction that
+    never commits), and return the comment as it is then."""
+    for pk in comment.attachments.filter(extraction=Attachment.Extraction.PENDING).values_list(
+        "pk", flat=True
+    ):
+        extract_attachment_text.apply(kwargs={"attachment_id": pk}, throw=True)
+    comment.refresh_from_db()
+    return comment
+
+
 def comment_with_paper(user, consultation, *, visibility="public", name="paper.pdf", data=None):
-    return services.comment_create(
-        actor=user,
-        consultation=consultation,
-        section_key=SECTION,
-        body="See our position paper.",
-        visibility=visibility,
-        attachments=[upload(name, data or pdf_bytes("Our position:", PHRASE))],
+    return read_pending_files(
+        services.comment_create(
+            actor=user,
+            consultation=consultation,
+            section_key=SECTION,
+            body="See our position paper.",
+            visibility=visibility,
+            attachments=[upload(name, data or pdf_bytes("Our position:", PHRASE))],
+        )
     )
 
 
@@ -84,8 +99,9 @@ def test_stakeholder_can_attach_a_pdf_and_its_text_is_extracted(
         upload("Position paper.pdf", pdf_bytes("Position paper", PHRASE), "text/html"),
     )
     assert response.status_code == 302, response.content.decode()[:2000]
-    comment = Comment.objects.get()
+    comment = read_pending_files(Comment.objects.get())
     attachment = comment.attachments.get()
+    assert attachment.extraction == Attachment.Extraction.DONE
     assert attachment.original_name == "Position paper.pdf"
     assert attachment.content_type == "application/pdf"  # from the content, not the browser
     assert PHRASE in attachment.extracted_text
@@ -252,7 +268,7 @@ def test_author_can_add_files_over_the_api_while_the_round_is_open(
     assert response.status_code == 201, response.content
     assert response.json()[0]["name"] == "paper.pdf"
     assert response.json()[0]["content_type"] == "application/pdf"
-    comment.refresh_from_db()
+    read_pending_files(comment)
     assert PHRASE in comment.search_text
     listed = api(other_stakeholder).get(url).json()
     assert [a["name"] for a in listed] == ["paper.pdf"]

@@ -382,7 +382,7 @@ def _entry(**extra) -> dict:
 
 
 def test_secretariat_can_enter_an_email_with_its_position_paper(
-    client, consultation, secretariat, media_root
+    client, consultation, secretariat, media_root, django_capture_on_commit_callbacks
 ):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -393,9 +393,11 @@ def test_secretariat_can_enter_an_email_with_its_position_paper(
     paper = SimpleUploadedFile(
         "paper.pdf", pdf_bytes("Spectrum sharing for rural cooperatives"), "application/pdf"
     )
-    response = client.post(
-        reverse("staff_comment_enter", args=[consultation.slug]), _entry(attachments=[paper])
-    )
+    # The file's text is read by a task once the entry commits (issue 21).
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("staff_comment_enter", args=[consultation.slug]), _entry(attachments=[paper])
+        )
 
     assert response.status_code == 302
     comment = Comment.objects.get()

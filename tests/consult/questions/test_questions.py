@@ -501,13 +501,15 @@ def _paper(name="paper.pdf", content=None):
 
 
 def test_stakeholder_can_send_a_position_paper_with_a_written_answer(
-    client, consultation, stakeholder, survey, media_root
+    client, consultation, stakeholder, survey, media_root, django_capture_on_commit_callbacks
 ):
     client.force_login(stakeholder)
     url = reverse("round_questions", args=[consultation.slug, 1])
     assert 'name="q4_files"' in client.get(url).content.decode()
 
-    response = client.post(url, {"q1": "1", "q4": "See our paper.", "q4_files": [_paper()]})
+    # The paper's text is read by a task once the answer commits (issue 21).
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"q1": "1", "q4": "See our paper.", "q4_files": [_paper()]})
 
     assert response.status_code == 302
     answer = Comment.objects.get(question=survey["free"])

@@ -14,7 +14,11 @@ from feedback.ledger import selectors
 from feedback.models import CampaignMember
 from feedback.report import selectors as report
 from feedback.tasks import cluster_comments
-from tests.comments.attachments.test_attachments import comment_with_paper, upload
+from tests.comments.attachments.test_attachments import (
+    comment_with_paper,
+    read_pending_files,
+    upload,
+)
 from tests.comments.files import pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -96,12 +100,14 @@ def test_the_same_paper_under_different_covering_notes_is_one_cluster(
         "on to reach rural audiences in their own languages every single day of the year.",
     )
     first = comment_with_paper(stakeholder, consultation, data=paper)
-    second = comment_services.comment_create(
-        actor=other_stakeholder,
-        consultation=consultation,
-        section_key="1-purpose-2",
-        body="Attached, our paper.",
-        attachments=[upload("ours.pdf", paper)],
+    second = read_pending_files(  # the paper's text, read by its task (issue 21)
+        comment_services.comment_create(
+            actor=other_stakeholder,
+            consultation=consultation,
+            section_key="1-purpose-2",
+            body="Attached, our paper.",
+            attachments=[upload("ours.pdf", paper)],
+        )
     )
     comment_services.comment_create(
         actor=other_stakeholder,

@@ -24,7 +24,7 @@ from django.test.utils import CaptureQueriesContext
 from comments.models import Comment
 from comments.threads import services as comment_services
 from feedback.ledger import chain, selectors, services
-from feedback.models import Appeal, DispositionEntry, Status
+from feedback.models import Appeal, DispositionEntry, LedgerHead, Status
 from tests.consult.factories import open_consultation
 
 GENESIS = "0" * 64
@@ -203,6 +203,7 @@ def test_anyone_can_recompute_the_chain_from_ledger_json(
         "comments",
         "entries",
         "head",
+        "anchored_head",
     ]
     assert (ledger["consultation"], ledger["format"], ledger["hash_algorithm"]) == (
         consultation.slug,
@@ -220,6 +221,10 @@ def test_anyone_can_recompute_the_chain_from_ledger_json(
     ]
     assert outsider_problems(ledger) == []
     assert entries[0]["previous_hash"] == GENESIS
+    # The head the last publication anchored: the last entry's (issue 21).
+    anchored = ledger["anchored_head"]
+    assert (anchored["hash"], anchored["entries"]) == (entries[-1]["entry_hash"], 5)
+    assert anchored["anchored_at"] == entries[-1]["published_at"]
     assert (
         ledger["head"]
         == entries[-1]["entry_hash"]
@@ -266,6 +271,7 @@ def test_an_empty_ledger_json_has_the_genesis_head(consultation, client):
     ledger = download(client, consultation)
     assert ledger["entries"] == [] and ledger["comments"] == []
     assert ledger["head"] == GENESIS
+    assert ledger["anchored_head"] is None
     assert outsider_problems(ledger) == []
 
 
@@ -347,11 +353,89 @@ def test_a_head_noted_earlier_catches_entries_removed_from_the_end(three, consul
         cursor.execute(
             "DELETE FROM feedback_dispositionentry WHERE id = %s", [entry_pk(consultation, 3)]
         )
-    # What is left is a valid chain of two: only the noted head shows the loss.
-    assert run_verify(consultation.slug)[0].startswith("OK: 2 entries, head ")
+    # What is left is a valid chain of two: the noted head shows the loss...
     with pytest.raises(CommandError) as exc:
         run_verify(consultation.slug, "--head", noted)
     assert f"head {noted} is no longer in the chain" in exc.value.stderr
+    # ...and so does the anchored one, with no head noted by hand (issue 21, finding 11).
+    with pytest.raises(CommandError, match="does not verify") as exc:
+        run_verify(consultation.slug)
+    assert exc.value.stderr.strip().splitlines() == [
+        f"the anchored head {noted} (3 entries, published {anchored_at(consultation)}) is not "
+        "where the chain should hold it: entries were removed or rewritten (2 entries found)"
+    ]
+
+
+def anchored_at(consultation) -> str:
+    return (
+        LedgerHead.objects.filter(consultation=consultation)
+        .order_by("-entry_count")
+        .first()
+        .anchored_at.isoformat()
+    )
+
+
+def test_each_publication_anchors_the_head_it_leaves(three, consultation, secretariat):
+    heads = list(
+        LedgerHead.objects.filter(consultation=consultation)
+        .order_by("entry_count")
+        .values_list("entry_count", "head_hash", "batch_id")
+    )
+    entries = list(
+        DispositionEntry.objects.filter(consultation=consultation)
+        .order_by("sequence")
+        .values_list("sequence", "entry_hash", "batch_id")
+    )
+    assert heads == entries  # one batch per decision here: each left its own head
+    with pytest.raises(TypeError, match="append-only"):
+        LedgerHead.objects.filter(consultation=consultation).delete()
+
+
+@pytest.mark.parametrize("removed", ["the last", "every"])
+def test_verify_ledger_fails_on_a_shortened_or_emptied_ledger_without_a_noted_head(
+    three, consultation, removed
+):
+    """Finding 11: a database owner removes entries with the triggers disabled;
+    verify_ledger used to answer "OK: 0 entries"."""
+    head = selectors.ledger_head(consultation=consultation)
+    with behind_the_application() as cursor:
+        if removed == "every":
+            cursor.execute(
+                "DELETE FROM feedback_dispositionentry WHERE consultation_id = %s",
+                [consultation.pk],
+            )
+        else:
+            cursor.execute(
+                "DELETE FROM feedback_dispositionentry WHERE id = %s", [entry_pk(consultation, 3)]
+            )
+    left = 0 if removed == "every" else 2
+    with pytest.raises(CommandError, match="does not verify") as exc:
+        run_verify(consultation.slug)
+    assert f"the anchored head {head} (3 entries" in exc.value.stderr
+    assert f"({left} entries found)" in exc.value.stderr
+    with pytest.raises(CommandError, match="does not verify"):
+        run_verify("--all")
+
+
+def test_verify_ledger_names_entries_no_publication_anchored(three, consultation):
+    """An entry appended behind the application's back, correctly chained, has no head."""
+    last = DispositionEntry.objects.get(consultation=consultation, sequence=3)
+    forged = DispositionEntry(
+        consultation=consultation,
+        sequence=4,
+        comment=three[0],
+        status=Status.NOT_ACCEPTED,
+        rationale="Rejected after all.",
+        decided_by_id=last.decided_by_id,
+        decided_at=last.decided_at,
+        published_at=last.published_at,
+        previous_hash=last.entry_hash,
+    )
+    forged.entry_hash = chain.digest(chain.document_for(forged, previous_hash=last.entry_hash))
+    forged.save()
+    with pytest.raises(CommandError) as exc:
+        run_verify(consultation.slug)
+    assert exc.value.stderr.startswith(f"1 entry after the anchored head {last.entry_hash} ")
 
 
 def test_verify_ledger_names_the_entries_after_a_forged_insertion(three, consultation):
@@ -440,7 +524,8 @@ def test_verify_ledger_passes_over_many_batches_in_constant_queries(
     large, out = measure()
     head = selectors.ledger_head(consultation=consultation)
     assert out == f"OK: 32 entries, head {head}\n"
-    assert small == large <= 2  # the consultation, then the chain in one streamed query
+    # The consultation, its anchored head, then the chain in one streamed query.
+    assert small == large <= 3
     assert download(client, consultation)["head"] == head
 
 

@@ -408,6 +408,13 @@ def test_one_digest_mail_per_commenter_per_batch(
     assert "Decisions on 3 of your comments" in digest.subject
     assert all(c.receipt in digest.body for c in mine)
     assert theirs.receipt not in digest.body
+    # The head this batch anchored goes out with it (issue 21): a copy outside the database.
+    head = batch.head
+    assert (head.entry_count, head.head_hash) == (
+        4,
+        batch.entries.order_by("sequence").last().entry_hash,
+    )
+    assert f"4 entries, hash {head.head_hash}" in digest.body
     assert services.batch_notify(batch_id=batch.pk) == 0
     assert len(mailoutbox) == 2
 

@@ -27,11 +27,12 @@ from consult.models import Role
 from feedback.ledger import selectors as ledger_selectors
 from feedback.ledger import services
 from feedback.models import OutcomeReport, Theme, ThemeTag
+from feedback.privacy.services import account_erase
 from feedback.report import pdf
 from feedback.report import selectors as report_selectors
 from feedback.report import services as report
 from plenary.audit.models import AuditEvent, Event
-from tests.stakeholders.factories import ParticipantFactory
+from tests.stakeholders.factories import PASSWORD, ParticipantFactory
 
 PRIVATE_TEXT = "Confidential-marker-private-7731"
 HIDDEN_TEXT = "Confidential-marker-hidden-7732"
@@ -569,3 +570,64 @@ def test_a_renderer_that_hangs_is_killed_and_the_error_says_so(tmp_path, monkeyp
             renderer.result()
         assert time.monotonic() - started < 10
         assert process.poll() is not None and renderer.process is None
+
+
+def report_text(data: bytes, fmt: str) -> str:
+    if fmt == "docx":
+        from docx import Document  # loaded on demand: python-docx, only for the DOCX case
+
+        return "\n".join(paragraph.text for paragraph in Document(io.BytesIO(data)).paragraphs)
+    return pdf_text(PdfReader(io.BytesIO(data)))
+
+
+@pytest.mark.parametrize("fmt", ["pdf", "docx"])
+def test_erasure_deletes_the_reports_that_name_the_person_and_the_next_one_omits_them(
+    client,
+    secretariat,
+    consultation,
+    commented,
+    stakeholder,
+    fmt,
+    django_capture_on_commit_callbacks,
+):
+    """Finding 8: after erasure, asking again returned the same stored file, still
+    naming the person, because the report's state key did not change."""
+    client.force_login(secretariat)
+    request_report(client, consultation, fmt, capture=django_capture_on_commit_callbacks)
+    before = OutcomeReport.objects.get(consultation=consultation, format=fmt)
+    assert before.state == OutcomeReport.State.DONE, before.error
+    assert "Wanjiru" in report_text(download(client, consultation, before), fmt)
+    stored = Path(before.file.path)
+    assert stored.exists()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        account_erase(actor=stakeholder, password=PASSWORD)
+
+    assert not OutcomeReport.objects.filter(pk=before.pk).exists()
+    assert not stored.exists()  # the file went once the erasure committed
+    assert report.report_state_key(consultation=consultation) != before.state_key
+    request_report(client, consultation, fmt, capture=django_capture_on_commit_callbacks)
+    after = OutcomeReport.objects.get(consultation=consultation, format=fmt)
+    assert after.pk != before.pk and after.state == OutcomeReport.State.DONE, after.error
+    text = report_text(download(client, consultation, after), fmt)
+    assert "Wanjiru" not in text
+    assert "Rafael" in text  # the others are still named
+    assert "Withdrawn participant" in text
+
+
+def test_a_run_deleted_by_an_erasure_while_it_is_built_leaves_no_file(
+    secretariat, consultation, commented, stakeholder, monkeypatch, settings
+):
+    run, _created = report.report_request(actor=secretariat, consultation=consultation)
+    real_build_pdf = pdf.build_pdf
+
+    def erase_midway(**kwargs):
+        outcome = real_build_pdf(**kwargs)
+        report.reports_forget_author(user=stakeholder)
+        return outcome
+
+    monkeypatch.setattr(pdf, "build_pdf", erase_midway)
+    assert report.report_build(report_id=run.pk) == report.REMOVED
+    assert not OutcomeReport.objects.filter(pk=run.pk).exists()
+    reports = Path(settings.MEDIA_ROOT) / "reports"
+    assert not reports.exists() or list(reports.iterdir()) == []
