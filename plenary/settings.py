@@ -6,6 +6,7 @@ in-process, so one command gives a working demo.  With ``DATABASE_URL`` and
 Every variable is listed in README.md.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -35,7 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens (django-rest-knox), stored hashed as stakeholders.ApiToken
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -148,10 +149,12 @@ ACCOUNT_RATE_LIMITS = {
     # One verification mail per address per 3 minutes (the "send again" button).
     "confirm_email": "1/3m/key",
 }
-# Two-factor sign-in with an authenticator app (TOTP), at /accounts/2fa/.
-MFA_SUPPORTED_TYPES = ["totp"]
+# Two-factor sign-in with an authenticator app (TOTP), at /accounts/2fa/, with
+# single-use recovery codes for a lost phone.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("PLENARY_MFA_ISSUER", default="Plenary")
-# Staff pages (/staff/...) need a TOTP authenticator (stakeholders/accounts/mfa.py).
+# Staff powers need a TOTP authenticator, on every page and API call
+# (stakeholders.permissions.staff_mfa_satisfied; stakeholders/accounts/mfa.py).
 PLENARY_STAFF_REQUIRE_MFA = env.bool("PLENARY_STAFF_REQUIRE_MFA", default=False)
 
 LANGUAGE_CODE = "en"
@@ -274,6 +277,20 @@ CACHES = {
     )
 }
 
+# API tokens (django-rest-knox, stakeholders.ApiToken): issued by POST
+# /api/v1/auth/token/ through allauth's checks, stored as SHA-512 digests, and
+# dropped after this many days without use (each use moves the expiry on, at
+# most once an hour: plenary.authentication).
+PLENARY_API_TOKEN_IDLE_DAYS = env.int("PLENARY_API_TOKEN_IDLE_DAYS", default=30)
+KNOX_TOKEN_MODEL = "stakeholders.ApiToken"
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_TTL": timedelta(days=PLENARY_API_TOKEN_IDLE_DAYS),
+    "AUTO_REFRESH": True,
+    "MIN_REFRESH_INTERVAL": 3600,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "plenary.authentication.TokenAuthentication",
@@ -284,7 +301,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "EXCEPTION_HANDLER": "plenary.api.exception_handler",
+    # plenary.api's error format, and a staff member refused for want of a second
+    # factor is told so (stakeholders/accounts/mfa.py).
+    "EXCEPTION_HANDLER": "stakeholders.accounts.mfa.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Plenary API",

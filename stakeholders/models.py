@@ -3,6 +3,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from knox.models import AbstractAuthToken
 
 from stakeholders.names import NameKeyField, with_name_key
 
@@ -230,3 +231,28 @@ class Affiliation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant} @ {self.organisation} ({self.status})"
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox's model, ``KNOX_TOKEN_MODEL``).
+
+    Only the SHA-512 ``digest`` of the secret is stored; ``token_key`` is its
+    first 15 characters, knox's lookup prefix, never shown.  ``expiry`` moves
+    on with use (``PLENARY_API_TOKEN_IDLE_DAYS`` after the last use), so a token
+    left unused dies.  Issued and revoked only by ``stakeholders.accounts.services``.
+    The integer ``id`` names a token to its owner (list, revoke) without its secret.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=128, unique=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    # What the owner may recognise it by on /me/tokens/: the client that asked for it.
+    client = models.CharField(_("client"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"API token {self.pk} of {self.user_id}"

@@ -36,6 +36,9 @@ class Event(models.TextChoices):
     MEETING_CHANGED = "meeting_changed", _("Meeting created, changed or cancelled")
     COMMENTS_ENTERED = "comments_entered", _("Comments entered for others")
     OUTREACH_SENT = "outreach_sent", _("Outreach invitation sent")
+    # stakeholders.accounts.services: API tokens (detail: token id, reason, door).
+    API_TOKEN_ISSUED = "api_token_issued", _("API token issued")
+    API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
 
 
 class AuditEvent(AppendOnlyModel):

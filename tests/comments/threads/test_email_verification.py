@@ -8,7 +8,6 @@ from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from comments import permissions
@@ -16,7 +15,7 @@ from comments.models import Comment
 from comments.threads import services
 from stakeholders.models import Participant, User
 from tests.api.helpers import comments_url
-from tests.stakeholders.factories import PASSWORD, ParticipantFactory
+from tests.stakeholders.factories import PASSWORD, ParticipantFactory, api_token_for
 from tests.stakeholders.factories import group as stakeholder_group
 
 CONFIRM_LINK = re.compile(r"https?://[^\s]+/accounts/confirm-email/[^\s/]+/")
@@ -26,8 +25,7 @@ CONFIRM_LINK = re.compile(r"https?://[^\s]+/accounts/confirm-email/[^\s/]+/")
 def client_for():
     def make(user) -> APIClient:
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
         return client
 
     return make
