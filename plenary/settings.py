@@ -127,7 +127,15 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous users g
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = env.str("PLENARY_EMAIL_VERIFICATION", default="optional")
+# "mandatory": an account signs in once its address is confirmed.  Only then can
+# allauth keep sign-up from telling that an address has an account
+# (ACCOUNT_PREVENT_ENUMERATION: the mail goes to that address instead, and the
+# page says the same as for a new one); "optional" brings the "already
+# registered" message back.
+ACCOUNT_EMAIL_VERIFICATION = env.str("PLENARY_EMAIL_VERIFICATION", default="mandatory")
+ACCOUNT_PREVENT_ENUMERATION = True
+# The confirmation link, opened in the browser that signed up, signs in.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "stakeholders.accounts.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"

@@ -138,12 +138,19 @@ def test_send_again_mails_a_link_and_following_it_allows_comments(
 
 @pytest.mark.django_db
 def test_sign_up_then_confirm_then_comment(client, consultation, mailoutbox):
-    """The whole way in: the sign-up mail's link is what unlocks commenting."""
+    """The whole way in: the sign-up mail's link signs in (sign-in waits for it)."""
     response = client.post(
         reverse("account_signup"),
         {"email": "amina@example.org", "password1": PASSWORD, "password2": PASSWORD},
     )
     assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+    response = client.post("/accounts/login/", {"login": "amina@example.org", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session  # not before the address is confirmed
+
+    client.post(confirm_link(mailoutbox, "amina@example.org"))
+    assert "_auth_user_id" in client.session
+
     client.post(
         reverse("profile"),
         {
@@ -155,11 +162,6 @@ def test_sign_up_then_confirm_then_comment(client, consultation, mailoutbox):
     )
     assert Participant.objects.filter(display_name="Amina").exists()
     url = section_url(consultation)
-    assert "Confirm your email address to comment" in client.get(url).content.decode()
-    assert client.post(url, {"body": "Too early", "visibility": "public"}).status_code == 403
-
-    client.post(confirm_link(mailoutbox, "amina@example.org"))
-
     page = client.get(url).content.decode()
     assert "Confirm your email address" not in page
     response = client.post(url, {"body": "Confirmed, here I am.", "visibility": "public"})
