@@ -134,6 +134,14 @@ def test_an_account_with_an_authenticator_needs_the_code(stakeholder):
     assert me(response.json()["token"]) == 200
 
 
+def test_a_wrong_code_is_audited_as_a_failed_sign_in(stakeholder):
+    secret = add_totp(stakeholder)
+    wrong = "000000" if totp_now(secret) != "000000" else "111111"
+    ask(stakeholder.email, code=wrong)
+    failed = AuditEvent.objects.get(event=Event.SIGN_IN_FAILED)
+    assert failed.actor_email == stakeholder.email and failed.detail["factor"] == "totp"
+
+
 def test_wrong_codes_are_limited_per_account(stakeholder):
     secret = add_totp(stakeholder)
     wrong = "000000" if totp_now(secret) != "000000" else "111111"
