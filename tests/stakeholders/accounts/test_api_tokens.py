@@ -25,7 +25,7 @@ from plenary.audit.models import AuditEvent, Event
 from plenary.authentication import TokenAuthentication
 from stakeholders.models import ApiToken
 from tests.stakeholders.accounts.test_mfa import totp_now
-from tests.stakeholders.factories import PASSWORD, api_token_for
+from tests.stakeholders.factories import PASSWORD, UserFactory, api_token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -181,6 +181,14 @@ def test_an_inactive_account_gets_no_token(stakeholder):
     stakeholder.is_active = False
     stakeholder.save()
     assert ask(stakeholder.email).status_code == 400
+    assert not ApiToken.objects.exists()
+
+
+def test_an_unconfirmed_account_gets_no_token(db):
+    """As on the sign-in page (PLENARY_EMAIL_VERIFICATION "mandatory")."""
+    user = UserFactory(email="new@example.org", verified_email=False)
+    response = ask(user.email)
+    assert response.status_code == 400 and "email" in response.json()
     assert not ApiToken.objects.exists()
 
 
