@@ -138,7 +138,9 @@ def api_token_issue(
     Refusals: ValidationError naming ``email``, ``password`` or ``code`` (400),
     RateLimited when allauth's limits are spent (429), PermissionDenied for
     staff without a second factor while PLENARY_STAFF_REQUIRE_MFA is on (403).
-    Nothing is issued when anything is refused.
+    Nothing is issued when anything is refused.  The checks run outside the
+    issuing transaction: what a refusal records (the audit log's failed
+    sign-in, allauth's counters) must stay.
     """
     with context.request_context(request):
         user = _password_checked(request, email.strip().lower(), password)
