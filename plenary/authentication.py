@@ -7,7 +7,8 @@ Tokens are django-rest-knox's (``KNOX_TOKEN_MODEL``, stakeholders.ApiToken):
 only a SHA-512 digest of the secret is stored, each expires after
 ``PLENARY_API_TOKEN_IDLE_DAYS`` without use, and the header stays
 ``Authorization: Token <token>``.  The model is named by the setting, so the
-platform imports no app.
+platform imports no app; besides knox's fields it must answer
+``holds_current_credentials()`` (false once the password or address changed).
 """
 
 from datetime import datetime, timedelta
@@ -131,5 +132,12 @@ class TokenAuthentication(KnoxTokenAuthentication):
                 raise exceptions.AuthenticationFailed(_("This token has expired."))
         if not auth_token.user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
+        # The password or address changed since it was issued, by whatever door
+        # (the token model binds itself to them: stakeholders.ApiToken).
+        if not auth_token.holds_current_credentials():
+            auth_token.delete()
+            raise exceptions.AuthenticationFailed(
+                _("Your password or email address changed: sign in again.")
+            )
         touch(auth_token, now)
         return (auth_token.user, auth_token)

@@ -22,6 +22,7 @@ class Migration(migrations.Migration):
                 ('digest', models.CharField(max_length=128, unique=True)),
                 ('last_used_at', models.DateTimeField(blank=True, null=True, verbose_name='last used')),
                 ('client', models.CharField(blank=True, max_length=200, verbose_name='client')),
+                ('credentials', models.CharField(editable=False, max_length=64)),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='auth_token_set', to=settings.AUTH_USER_MODEL)),
             ],
             options={

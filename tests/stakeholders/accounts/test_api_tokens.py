@@ -351,6 +351,26 @@ def test_a_password_change_revokes_every_token(client, stakeholder):
     assert event.detail["reason"] == "password_changed" and len(event.detail["tokens"]) == 2
 
 
+def test_a_password_changed_outside_allauth_voids_every_token(stakeholder):
+    """The admin's password form and ``changepassword`` send no signal: the token
+    is bound to the password hash and address it was issued under."""
+    key = api_token_for(stakeholder)
+    for _ in range(3):  # warm the read cache
+        assert me(key) == 200
+    stakeholder.set_password(NEW_PASSWORD)
+    stakeholder.save()
+    assert me(key) == 401
+    assert not ApiToken.objects.exists()
+
+
+def test_an_address_changed_outside_allauth_voids_every_token(stakeholder):
+    key = api_token_for(stakeholder)
+    assert me(key) == 200
+    stakeholder.email = "renamed@example.org"
+    stakeholder.save()
+    assert me(key) == 401
+
+
 def test_a_password_reset_revokes_every_token(stakeholder):
     key = api_token_for(stakeholder)
     account_signals.password_reset.send(sender=type(stakeholder), request=None, user=stakeholder)
