@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from guardian.core import ObjectPermissionChecker
 
 from consult.models import Consultation, DocumentVersion
+from stakeholders.permissions import staff_mfa_satisfied
 
 
 def _has(user, codename: str, consultation: Consultation) -> bool:
@@ -21,11 +22,16 @@ def _has(user, codename: str, consultation: Consultation) -> bool:
         and user.is_authenticated
         and user.is_active
         and user.has_perm(f"consult.{codename}", consultation)
+        and staff_mfa_satisfied(user)
     )
 
 
 def can_create_consultation(user) -> bool:
-    return bool(user.is_authenticated and user.has_perm("consult.add_consultation"))
+    return bool(
+        user.is_authenticated
+        and user.has_perm("consult.add_consultation")
+        and staff_mfa_satisfied(user)
+    )
 
 
 def can_run(user, consultation: Consultation) -> bool:
@@ -49,7 +55,8 @@ def _codenames(user, consultation: Consultation) -> set[str]:
     user and group queries) rather than once per permission asked about."""
     if user is None or not user.is_authenticated or not user.is_active:
         return set()
-    return set(ObjectPermissionChecker(user).get_perms(consultation))
+    codenames = set(ObjectPermissionChecker(user).get_perms(consultation))
+    return codenames if not codenames or staff_mfa_satisfied(user) else set()
 
 
 def is_staff_of(user, consultation: Consultation) -> bool:
@@ -126,6 +133,7 @@ def can_read_audit_log(user) -> bool:
         user.is_authenticated
         and user.is_active
         and (user.is_superuser or (user.is_staff and user.has_perm("audit.view_auditevent")))
+        and staff_mfa_satisfied(user)
     )
 
 

@@ -37,8 +37,6 @@ from django_celery_beat.models import (
     PeriodicTask,
     SolarSchedule,
 )
-from rest_framework.authtoken.admin import TokenAdmin
-from rest_framework.authtoken.models import TokenProxy
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -111,8 +109,6 @@ reregister_read_only(EmailAddress, EmailAddressAdmin)
 # An authenticator is added and removed by its owner, after reauthentication.  Its
 # data (the TOTP secret, the recovery codes' seed) is never shown.
 reregister_read_only(Authenticator, AuthenticatorAdmin, exclude=("data",))
-# Being replaced (issue 21, API tokens); until then, read-only.
-reregister_read_only(TokenProxy, TokenAdmin)
 # The schedule is code (settings.CELERY_BEAT_SCHEDULE, synced by the database
 # scheduler at start); "run tasks" would run any task with any arguments, past
 # the services' checks.

@@ -5,7 +5,9 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as DrfSpectacularAutoSchema
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers
@@ -87,3 +89,17 @@ class AutoSchema(DrfSpectacularAutoSchema):
                     direction,
                 )
         return responses
+
+
+class TokenScheme(OpenApiAuthenticationExtension):
+    """The API token in the schema: ``Authorization: Token <token>``
+    (plenary.authentication, named as a string: it loads with DRF's views)."""
+
+    target_class = "plenary.authentication.TokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(
+            header_name="Authorization",
+            token_prefix="Token",  # noqa: S106 (the header's keyword, not a secret)
+        )

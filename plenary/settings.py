@@ -6,6 +6,7 @@ in-process, so one command gives a working demo.  With ``DATABASE_URL`` and
 Every variable is listed in README.md.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -42,7 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",  # API tokens (django-rest-knox), stored hashed as stakeholders.ApiToken
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
@@ -135,7 +136,15 @@ ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous users g
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
-ACCOUNT_EMAIL_VERIFICATION = env.str("PLENARY_EMAIL_VERIFICATION", default="optional")
+# "mandatory": an account signs in once its address is confirmed.  Only then can
+# allauth keep sign-up from telling that an address has an account
+# (ACCOUNT_PREVENT_ENUMERATION: the mail goes to that address instead, and the
+# page says the same as for a new one); "optional" brings the "already
+# registered" message back.
+ACCOUNT_EMAIL_VERIFICATION = env.str("PLENARY_EMAIL_VERIFICATION", default="mandatory")
+ACCOUNT_PREVENT_ENUMERATION = True
+# The confirmation link, opened in the browser that signed up, signs in.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "stakeholders.accounts.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
@@ -157,10 +166,12 @@ ACCOUNT_RATE_LIMITS = {
     # One verification mail per address per 3 minutes (the "send again" button).
     "confirm_email": "1/3m/key",
 }
-# Two-factor sign-in with an authenticator app (TOTP), at /accounts/2fa/.
-MFA_SUPPORTED_TYPES = ["totp"]
+# Two-factor sign-in with an authenticator app (TOTP), at /accounts/2fa/, with
+# single-use recovery codes for a lost phone.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = env.str("PLENARY_MFA_ISSUER", default="Plenary")
-# Staff pages (/staff/...) need a TOTP authenticator (stakeholders/accounts/mfa.py).
+# Staff powers need a TOTP authenticator, on every page and API call
+# (stakeholders.permissions.staff_mfa_satisfied; stakeholders/accounts/mfa.py).
 PLENARY_STAFF_REQUIRE_MFA = env.bool("PLENARY_STAFF_REQUIRE_MFA", default=False)
 
 LANGUAGE_CODE = "en"
@@ -283,6 +294,23 @@ CACHES = {
     )
 }
 
+# API tokens (django-rest-knox, stakeholders.ApiToken): issued by POST
+# /api/v1/auth/token/ through allauth's checks, stored as SHA-512 digests, and
+# dropped after this many days without use (each use moves the expiry on, at
+# most once an hour: plenary.authentication).
+PLENARY_API_TOKEN_IDLE_DAYS = env.int("PLENARY_API_TOKEN_IDLE_DAYS", default=30)
+KNOX_TOKEN_MODEL = "stakeholders.ApiToken"
+# knox's own migrations would create the table of the model KNOX_TOKEN_MODEL
+# replaces (they do not mark it swappable): knox is left unmigrated.
+MIGRATION_MODULES = {"knox": None}
+REST_KNOX = {
+    "TOKEN_MODEL": KNOX_TOKEN_MODEL,
+    "TOKEN_TTL": timedelta(days=PLENARY_API_TOKEN_IDLE_DAYS),
+    "AUTO_REFRESH": True,
+    "MIN_REFRESH_INTERVAL": 3600,
+    "AUTH_HEADER_PREFIX": "Token",
+}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "plenary.authentication.TokenAuthentication",
@@ -293,7 +321,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "EXCEPTION_HANDLER": "plenary.api.exception_handler",
+    # plenary.api's error format, and a staff member refused for want of a second
+    # factor is told so (stakeholders/accounts/mfa.py).
+    "EXCEPTION_HANDLER": "stakeholders.accounts.mfa.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Plenary API",

@@ -7,6 +7,8 @@ from stakeholders.registry import api as stakeholders_registry
 
 urlpatterns = [
     path("auth/token/", stakeholders.TokenView.as_view(), name="api-token"),
+    path("auth/tokens/", stakeholders.TokenListView.as_view(), name="api-tokens"),
+    path("auth/tokens/<int:pk>/", stakeholders.TokenDetailView.as_view(), name="api-token-detail"),
     path(
         "me/affiliations/",
         stakeholders_registry.MyAffiliationsView.as_view(),

@@ -1,8 +1,10 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+from knox.models import AbstractAuthToken, AuthTokenManager
 
 from stakeholders.names import NameKeyField, with_name_key
 
@@ -230,3 +232,54 @@ class Affiliation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.participant} @ {self.organisation} ({self.status})"
+
+
+def credentials_fingerprint(user) -> str:
+    """An HMAC of the account's password hash and sign-in address, as Django
+    binds a session to the password (``get_session_auth_hash``)."""
+    return salted_hmac(
+        "stakeholders.ApiToken.credentials", f"{user.password}\n{user.email.lower()}"
+    ).hexdigest()
+
+
+class ApiTokenManager(AuthTokenManager):
+    def create(self, user, *args, **kwargs):
+        """knox's ``create`` (returns the token and its secret), bound to ``user``'s
+        current credentials."""
+        kwargs.setdefault("credentials", credentials_fingerprint(user))
+        return super().create(user, *args, **kwargs)
+
+
+class ApiToken(AbstractAuthToken):
+    """An API token (django-rest-knox's model, ``KNOX_TOKEN_MODEL``).
+
+    Only the SHA-512 ``digest`` of the secret is stored; ``token_key`` is its
+    first 15 characters, knox's lookup prefix, never shown.  ``expiry`` moves
+    on with use (``PLENARY_API_TOKEN_IDLE_DAYS`` after the last use), so a token
+    left unused dies.  Issued and revoked only by ``stakeholders.accounts.services``.
+    The integer ``id`` names a token to its owner (list, revoke) without its secret.
+
+    ``credentials`` binds it to the password and address it was issued under:
+    a change through any door (allauth, the admin, ``changepassword``) voids it
+    (``holds_current_credentials``, asked by ``plenary.authentication``).
+    """
+
+    objects = ApiTokenManager()
+
+    id = models.BigAutoField(primary_key=True)
+    digest = models.CharField(max_length=128, unique=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    # What the owner may recognise it by on /me/tokens/: the client that asked for it.
+    client = models.CharField(_("client"), max_length=200, blank=True)
+    credentials = models.CharField(max_length=64, editable=False)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created", "-id"]
+
+    def __str__(self) -> str:
+        return f"API token {self.pk} of {self.user_id}"
+
+    def holds_current_credentials(self) -> bool:
+        return constant_time_compare(self.credentials, credentials_fingerprint(self.user))

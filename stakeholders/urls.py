@@ -12,6 +12,7 @@ urlpatterns = [
     path("me/affiliations/", views.my_affiliations, name="my_affiliations"),
     path("me/data/", views.my_data, name="my_data"),
     path("me/erase/", views.erase, name="erase_account"),
+    path("me/tokens/", views.my_tokens, name="my_tokens"),
     path("staff/registry/", registry_views.registry_organisations, name="registry_organisations"),
     path("staff/registry/groups/", registry_views.registry_groups, name="registry_groups"),
     path(

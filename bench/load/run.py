@@ -132,12 +132,11 @@ def build_fixture(args, env, workdir: Path) -> Path:
     django.setup()
     from allauth.account.models import EmailAddress
     from django.db import connection
-    from rest_framework.authtoken.models import Token
 
     from consult.consultations.selectors import round_current
     from consult.models import Consultation
     from plenary.demo.load import facts
-    from stakeholders.models import Participant, StakeholderGroup, User
+    from stakeholders.models import ApiToken, Participant, StakeholderGroup, User
 
     consultation = Consultation.objects.get(slug=facts().slug)
     round_ = round_current(consultation=consultation)
@@ -160,7 +159,8 @@ def build_fixture(args, env, workdir: Path) -> Path:
     EmailAddress.objects.bulk_create(
         [EmailAddress(user=u, email=u.email, verified=True, primary=True) for u in users]
     )
-    tokens = Token.objects.bulk_create([Token(user=u, key=Token.generate_key()) for u in users])
+    # One hashed token each, as the token endpoint issues them (without its checks).
+    tokens = [ApiToken.objects.create(user=u)[1] for u in users]
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE TABLE bench_raw_insert (id bigserial PRIMARY KEY, body text NOT NULL, "
@@ -169,9 +169,7 @@ def build_fixture(args, env, workdir: Path) -> Path:
     connection.close()
     fixture = workdir / "fixture.json"
     fixture.write_text(
-        json.dumps(
-            {"slug": consultation.slug, "sections": sections, "tokens": [t.key for t in tokens]}
-        )
+        json.dumps({"slug": consultation.slug, "sections": sections, "tokens": tokens})
     )
     return fixture
 

@@ -16,6 +16,7 @@ from consult.models import ROLE_PERMISSIONS, Consultation, DocumentVersion, Role
 from consult.rounds import services as rounds
 from plenary.audit.models import Event
 from plenary.audit.services import audit_record
+from stakeholders.accounts.services import api_tokens_revoke_unless_staff
 
 User = get_user_model()
 
@@ -144,6 +145,7 @@ def consultation_role_revoke(*, actor, consultation: Consultation, user, role: s
         target=user.email,
         role=role,
     )
+    api_tokens_revoke_unless_staff(user=user, actor=actor)
 
 
 @transaction.atomic

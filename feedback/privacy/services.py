@@ -52,6 +52,7 @@ from feedback.report.services import reports_forget_author
 from plenary.audit.services import ERASED, audit_redact
 from plenary.outbox.models import MailDelivery
 from plenary.pagecache import pages_changed
+from stakeholders.accounts.services import ACCOUNT_ERASED, api_tokens_revoke_all
 from stakeholders.models import Affiliation, Participant, User
 from stakeholders.registry.services import WITHDRAWN_NAME
 
@@ -116,10 +117,7 @@ def account_erase(*, actor: User, password: str = "", phrase: str = "") -> User:
         app_label = label.split(".")[0]
         if any(config.label == app_label for config in apps.get_app_configs()):
             apps.get_model(label).objects.filter(user=user).delete()
-    if apps.is_installed("rest_framework.authtoken"):
-        from rest_framework.authtoken.models import Token  # an optional app: only if installed
-
-        Token.objects.filter(user=user).delete()
+    api_tokens_revoke_all(user=user, reason=ACCOUNT_ERASED)
     if apps.is_installed("guardian"):
         from guardian.models import UserObjectPermission  # an optional app: only if installed
 

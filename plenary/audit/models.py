@@ -42,6 +42,9 @@ class Event(models.TextChoices):
     ACCOUNT_GROUPS_CHANGED = "account_groups_changed", _("Account's groups changed")
     ACCOUNT_PERMISSIONS_CHANGED = "account_permissions_changed", _("Account's permissions changed")
     GROUP_PERMISSIONS_CHANGED = "group_permissions_changed", _("Group's permissions changed")
+    # stakeholders.accounts.services: API tokens (detail: token id, reason, door).
+    API_TOKEN_ISSUED = "api_token_issued", _("API token issued")
+    API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
 
 
 class AuditEvent(AppendOnlyModel):

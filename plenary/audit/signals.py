@@ -1,9 +1,11 @@
 """Audit events that come from signals rather than from a service.
 
-Sign-in, failed sign-in and sign-out, from django.contrib.auth's signals:
-allauth signs users in through ``django.contrib.auth.login`` and reports
-failed attempts through ``authenticate``, so these cover the web forms, the
-admin and the API token view alike.
+Sign-in, failed sign-in and sign-out, from django.contrib.auth's signals, and
+a wrong second-factor code from allauth.mfa's: allauth signs users in through
+``django.contrib.auth.login`` and reports failed attempts through
+``authenticate``; the API token view sends the same signals
+(stakeholders.accounts.services), so these cover the web forms, the admin and
+the API alike.
 
 Changes to what an account may do: its ``is_staff``, ``is_superuser`` and
 ``is_active`` flags (``pre_save``/``post_save``), its groups and permissions
@@ -16,6 +18,7 @@ SQL, which send no signal.
 
 from typing import Any
 
+from allauth.mfa import signals as mfa_signals
 from django.contrib.auth import get_user_model
 from django.contrib.auth import signals as auth_signals
 from django.contrib.auth.models import Group, Permission
@@ -152,10 +155,25 @@ def on_group_pre_delete(sender, instance, **kwargs) -> None:
 THROUGH: dict[type[Model], tuple[str, Any, str]] = {}
 
 
+def on_second_factor_failed(sender, request, user, authenticator, **kwargs) -> None:
+    """A wrong TOTP or recovery code after the right password (page or API)."""
+    audit_record(
+        event=Event.SIGN_IN_FAILED,
+        actor_email=user.email.lower(),
+        target=user.email.lower()[:254],
+        request=request,
+        factor=str(authenticator.type),
+        reauthentication=bool(kwargs.get("reauthentication")),
+    )
+
+
 def connect() -> None:
     auth_signals.user_logged_in.connect(on_logged_in, dispatch_uid="audit_logged_in")
     auth_signals.user_logged_out.connect(on_logged_out, dispatch_uid="audit_logged_out")
     auth_signals.user_login_failed.connect(on_login_failed, dispatch_uid="audit_login_failed")
+    mfa_signals.authentication_failed.connect(
+        on_second_factor_failed, dispatch_uid="audit_second_factor_failed"
+    )
 
     user_model = get_user_model()
     pre_save.connect(on_user_pre_save, sender=user_model, dispatch_uid="audit_user_pre_save")

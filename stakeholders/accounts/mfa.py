@@ -1,32 +1,30 @@
-"""Staff pages require a TOTP authenticator when PLENARY_STAFF_REQUIRE_MFA is on.
+"""Staff need a second factor when PLENARY_STAFF_REQUIRE_MFA is on: where it is enforced.
 
-allauth's MFA (``allauth.mfa``, TOTP) is always available to every account at
-/accounts/2fa/.  With the setting on, a user who holds any staff power (a role
-on some consultation, a site-wide permission, or Django's staff/superuser
-flags) is sent from /staff/… to /accounts/2fa/totp/activate/ until they have
-set one up; allauth then asks for the code at every sign-in.
+allauth's MFA (``allauth.mfa``: TOTP, recovery codes) is available to every
+account at /accounts/2fa/.  The rule itself is
+``stakeholders.permissions.staff_mfa_satisfied``: with the setting on, a person
+who holds staff powers (a role on some consultation, a site-wide permission,
+Django's staff/superuser flags) but has no authenticator has none of those
+powers, because every permission function that reads one asks it.  Here:
+
+* ``StaffMFAMiddleware`` sends such a person from the staff pages (/staff/…)
+  and the admin (/admin/…) to /accounts/2fa/totp/activate/, with a message;
+  allauth then asks for the code at every sign-in.
+* ``api_exception_handler`` (DRF's EXCEPTION_HANDLER) keeps plenary.api's
+  error format, and answers a 403 caused by the rule with a JSON body that
+  says to set up two-factor authentication.
+* The token endpoint issues no token to such a person (``services.api_token_issue``).
 """
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
-from django.utils.translation import gettext as _
-from guardian.models import UserObjectPermission
+from rest_framework import status
 
+from plenary.api import exception_handler
+from stakeholders.permissions import staff_mfa_message, staff_mfa_satisfied
 
-def _holds_staff_powers(user) -> bool:
-    if user.is_staff or user.is_superuser:
-        return True
-    if user.has_perm("consult.add_consultation") or user.has_perm(
-        "stakeholders.verify_organisation"
-    ):
-        return True
-    return UserObjectPermission.objects.filter(user=user).exists()
-
-
-def _has_totp(user) -> bool:
-    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+GUARDED_PREFIXES = ("/staff/", "/admin/")
 
 
 class StaffMFAMiddleware:
@@ -36,14 +34,25 @@ class StaffMFAMiddleware:
     def __call__(self, request):
         if (
             settings.PLENARY_STAFF_REQUIRE_MFA
-            and request.path_info.startswith("/staff/")
+            and request.path_info.startswith(GUARDED_PREFIXES)
             and request.user.is_authenticated
-            and _holds_staff_powers(request.user)
-            and not _has_totp(request.user)
+            and not staff_mfa_satisfied(request.user)
         ):
-            messages.warning(
-                request,
-                _("Staff pages need two-factor authentication: set up an authenticator app."),
-            )
+            messages.warning(request, staff_mfa_message())
             return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+def api_exception_handler(exc, context):
+    """plenary.api.exception_handler; a refusal due to the staff rule says so."""
+    response = exception_handler(exc, context)
+    request = context.get("request")
+    if (
+        response is not None
+        and response.status_code == status.HTTP_403_FORBIDDEN
+        and request is not None
+        and request.user.is_authenticated
+        and not staff_mfa_satisfied(request.user)
+    ):
+        response.data = {"detail": staff_mfa_message(), "code": "staff_mfa_required"}
+    return response

@@ -1,5 +1,6 @@
-"""The participant's own pages: profile, affiliations, their data, erasure, the
-time zone dates are shown in, and the one-click unsubscribe from reminder mails."""
+"""The participant's own pages: profile, affiliations, their data, erasure, API
+tokens, the time zone dates are shown in, and the one-click unsubscribe from
+reminder mails."""
 
 import json
 
@@ -20,6 +21,8 @@ from django.views.decorators.http import require_http_methods
 from feedback.privacy import selectors as privacy_selectors
 from feedback.privacy import services as privacy
 from plenary.forms import NOT_DONE, posted, safe_next, submit
+from stakeholders.accounts import selectors as account_selectors
+from stakeholders.accounts import services as account_services
 from stakeholders.accounts.forms import AffiliationRequestForm, EraseForm, ProfileForm
 from stakeholders.accounts.timezone import COOKIE, COOKIE_MAX_AGE, TimezoneForm
 from stakeholders.accounts.unsubscribe import KINDS, read_token, reminder_opt_out
@@ -135,6 +138,38 @@ def erase(request):
             "phrase": privacy.ERASE_PHRASE,
             "withdraw": settings.PLENARY_ERASURE_POLICY == "withdraw",
         },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def my_tokens(request):
+    """My API tokens (never their secrets); POST ``token``: revoke one, or ``all``."""
+    tokens = account_selectors.api_tokens_of(user=request.user)
+    if request.method == "POST":
+        chosen = request.POST.get("token", "")
+        if chosen == "all":
+            account_services.api_tokens_revoke_all(
+                user=request.user, reason=account_services.REVOKED_BY_OWNER, request=request
+            )
+            messages.success(request, _("All your API tokens are revoked."))
+            return redirect("my_tokens")
+        token = tokens.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        if token is None:
+            messages.error(request, _("No such token: nothing was revoked."))
+            return render(
+                request,
+                "stakeholders/my_tokens.html",
+                {"tokens": tokens, "idle_days": settings.PLENARY_API_TOKEN_IDLE_DAYS},
+                status=400,
+            )
+        account_services.api_token_revoke(actor=request.user, token=token, request=request)
+        messages.success(request, _("The token is revoked."))
+        return redirect("my_tokens")
+    return render(
+        request,
+        "stakeholders/my_tokens.html",
+        {"tokens": tokens, "idle_days": settings.PLENARY_API_TOKEN_IDLE_DAYS},
     )
 
 

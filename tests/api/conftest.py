@@ -1,11 +1,10 @@
 """Helpers for API tests: clients signed in by token, as a real API client would be."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from stakeholders.models import Affiliation, Participant
-from tests.stakeholders.factories import OrganisationFactory
+from tests.stakeholders.factories import OrganisationFactory, api_token_for
 
 
 @pytest.fixture
@@ -20,8 +19,7 @@ def client_for():
     def make(user=None) -> APIClient:
         client = APIClient()
         if user is not None:
-            token, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+            client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
         return client
 
     return make

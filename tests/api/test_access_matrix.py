@@ -26,6 +26,7 @@ from consult.versions import services as version_services
 from feedback.ledger import services as feedback_services
 from feedback.models import Appeal, DispositionDraft, DispositionEntry, Status
 from plenary import api_urls
+from stakeholders.models import ApiToken
 from tests.consult.factories import DRAFT, open_consultation
 from tests.stakeholders.factories import ParticipantFactory
 
@@ -48,6 +49,9 @@ ITS_STAFF = row(404, 404, 404, 404, 404, 200)  # the unpublished consultation: s
 MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
     # No object: exchanges one's own credentials; see test_token_needs_the_password.
     "api-token": {},
+    # One's own API tokens, never their secrets; only their owner revokes one (others: 404).
+    "api-tokens": {("GET", "none"): row(401, 200, 200, 200, 200, 200)},
+    "api-token-detail": {("DELETE", "owner_token"): row(401, 404, 204, 404, 404, 404)},
     "api-consultations": {("GET", "none"): EVERYONE},
     "api-consultation": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
     "api-sections": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
@@ -187,6 +191,7 @@ PAYLOADS = {
     "api-my-profile": {"display_name": "Matrix", "group": "users", "country": "XX"},
     "api-round-answers": {"answers": {"1": 1}},
     "api-comment-attachments": {},
+    "api-token-detail": {},
 }
 
 
@@ -271,6 +276,7 @@ def world(consultation, secretariat, stakeholder, other_stakeholder, moderator, 
             "unpublished_diff": {"slug": hidden.slug, "old": 1, "new": 1},
             "public_comment": {"receipt": public.receipt},
             "private_comment": {"receipt": private.receipt},
+            "owner_token": {"pk": ApiToken.objects.create(user=stakeholder)[0].pk},
         },
     }
 

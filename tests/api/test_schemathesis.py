@@ -21,7 +21,6 @@ from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import response_schema_conformance, status_code_conformance
 
@@ -30,7 +29,7 @@ from comments.threads import services as comment_services
 from consult.models import Section
 from feedback.ledger import services as feedback_services
 from feedback.models import Status
-from tests.stakeholders.factories import ParticipantFactory
+from tests.stakeholders.factories import ParticipantFactory, api_token_for
 
 pytestmark = pytest.mark.schemathesis
 
@@ -134,9 +133,9 @@ def _real_objects(case, data, world) -> None:
 @schema.given(data=st.data())
 @SETTINGS
 def test_api_as_secretariat(case, data, world, secretariat):
-    token, _ = Token.objects.get_or_create(user=secretariat)
+    token = api_token_for(secretariat)
     _real_objects(case, data, world)
-    case.call_and_validate(headers={"Authorization": f"Token {token.key}"}, checks=CHECKS)
+    case.call_and_validate(headers={"Authorization": f"Token {token}"}, checks=CHECKS)
 
 
 @schema.include(method="GET").parametrize()

@@ -133,12 +133,13 @@ def test_commenting_and_replying_without_javascript(
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
     page.get_by_role("button", name="Sign Up").click()
+    # Signing in waits for the address to be confirmed: the link in the sign-up
+    # mail signs in and leads to the profile form.
+    confirm_email(page, "nojs@example.org")
     page.get_by_label("Display name or pseudonym").fill("Kofi")
     page.get_by_label("Civil society").check()
     page.get_by_label("Country").select_option("GH")
     page.get_by_role("button", name="Save profile").click()
-    # Commenting waits for the address to be confirmed (the sign-up mail's link).
-    confirm_email(page, "nojs@example.org")
 
     page.goto(f"{base}/c/{consultation.slug}/")
     page.get_by_role("link", name="Comment on paragraph 2").click()

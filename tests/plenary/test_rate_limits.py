@@ -16,7 +16,7 @@ from comments.threads import services
 from plenary import ratelimit
 from plenary.ratelimit import Rate, RateKey, RateLimited
 from tests.api.helpers import comments_url
-from tests.stakeholders.factories import PASSWORD, ParticipantFactory, UserFactory
+from tests.stakeholders.factories import PASSWORD, ParticipantFactory, UserFactory, api_token_for
 
 # 10 s into a minute: a 60-s window has 50 s left.
 T0 = datetime(2026, 11, 27, 12, 0, 10, tzinfo=UTC)
@@ -38,12 +38,10 @@ def page_client(user, ip: str) -> Client:
 
 
 def api_client(user, ip: str):
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     client = APIClient(REMOTE_ADDR=ip)
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     return client
 
 

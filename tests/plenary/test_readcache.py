@@ -8,7 +8,6 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from consult.consultations import services
@@ -25,9 +24,10 @@ from consult.versions import services as version_services
 from plenary import readcache
 from plenary.authentication import token_with_user
 from stakeholders.accounts.unsubscribe import Kind, reminder_opt_out, token_for
-from stakeholders.models import StakeholderGroup
+from stakeholders.models import ApiToken, StakeholderGroup
 from stakeholders.registry import services as stakeholder_services
 from tests.api.helpers import comments_url
+from tests.stakeholders.factories import api_token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -249,12 +249,12 @@ def test_every_scope_is_a_consultation_slug(consultation):
 
 def _client_for(user) -> APIClient:
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     return client
 
 
 def test_a_token_is_read_twice_then_kept(stakeholder):
-    key = Token.objects.create(user=stakeholder).key
+    key = api_token_for(stakeholder)
     assert _queries(lambda: token_with_user(key))[0] == 1  # learns whose it is
     assert _queries(lambda: token_with_user(key))[0] == 1  # keeps it
     count, token = _queries(lambda: token_with_user(key))
@@ -288,12 +288,12 @@ def test_a_deleted_token_is_refused_at_once(consultation, stakeholder):
     client = _client_for(stakeholder)
     for _ in range(3):
         assert client.get(comments_url(consultation)).status_code == 200
-    Token.objects.filter(user=stakeholder).delete()  # as account_erase does
+    ApiToken.objects.filter(user=stakeholder).delete()  # as account_erase does
     assert client.get(comments_url(consultation)).status_code == 401
 
 
 def test_a_profile_change_is_seen_at_once(stakeholder):
-    key = Token.objects.create(user=stakeholder).key
+    key = api_token_for(stakeholder)
     _warm(key)
     participant = stakeholder.participant
     stakeholder_services.participant_save_profile(
@@ -306,7 +306,7 @@ def test_a_profile_change_is_seen_at_once(stakeholder):
 
 
 def test_a_renamed_group_is_seen_at_once(stakeholder, secretariat):
-    key = Token.objects.create(user=stakeholder).key
+    key = api_token_for(stakeholder)
     _warm(key)
     group = StakeholderGroup.objects.get(pk=stakeholder.participant.group_id)
     group.name = "Renamed group"
@@ -317,7 +317,7 @@ def test_a_renamed_group_is_seen_at_once(stakeholder, secretariat):
 def test_an_email_change_is_seen_at_once(stakeholder):
     """The standing query looks the address up: a stale one would refuse a
     confirmed person (or accept an unconfirmed one)."""
-    key = Token.objects.create(user=stakeholder).key
+    key = api_token_for(stakeholder)
     _warm(key)
     stakeholder.email = "new@example.org"
     stakeholder.save(update_fields=["email"])
@@ -325,7 +325,7 @@ def test_an_email_change_is_seen_at_once(stakeholder):
 
 
 def test_an_unsubscribe_written_with_update_is_seen_at_once(stakeholder):
-    key = Token.objects.create(user=stakeholder).key
+    key = api_token_for(stakeholder)
     _warm(key)
     reminder_opt_out(token=token_for(user=stakeholder, kind=Kind.ROUND_CLOSING))
     assert _queries(lambda: token_with_user(key))[0] == 1  # read again

@@ -3,7 +3,7 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Permission
 
 from stakeholders.defaults import ensure_default_groups
-from stakeholders.models import Organisation, Participant, StakeholderGroup, User
+from stakeholders.models import ApiToken, Organisation, Participant, StakeholderGroup, User
 
 PASSWORD = "a-long-test-passphrase-42"
 
@@ -70,3 +70,9 @@ def convenor(**kwargs) -> User:
     user = UserFactory(**kwargs)
     user.user_permissions.add(Permission.objects.get(codename="add_consultation"))
     return User.objects.get(pk=user.pk)  # fresh permission cache
+
+
+def api_token_for(user) -> str:
+    """A new API token's secret for ``user`` (stakeholders.ApiToken, as the token
+    endpoint issues it, without its sign-in checks)."""
+    return ApiToken.objects.create(user=user)[1]

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from comments.attachments.services import DOCX, ODT, attachments_add
@@ -20,6 +19,7 @@ from comments.models import Attachment, Comment
 from comments.tasks import extract_attachment_text
 from comments.threads import services
 from tests.comments.files import PNG_1PX, docx_bytes, odt_bytes, pdf_bytes
+from tests.stakeholders.factories import api_token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -55,8 +55,7 @@ def post_comment(client, consultation, body: str, *files, visibility: str = "pub
 def api(user=None) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     return client
 
 

@@ -7,14 +7,13 @@ Each cell starts from a fresh consultation, so cells cannot lean on each other.
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from comments.models import Comment, ConsultationBlock, Flag, ModerationAction
 from comments.moderation import services as moderation
 from comments.threads import services as comment_services
 from plenary.audit.models import AuditEvent
-from tests.stakeholders.factories import ParticipantFactory
+from tests.stakeholders.factories import ParticipantFactory, api_token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -76,8 +75,7 @@ def _state(comment: Comment) -> dict:
 def _api_call(action: str, cell, user):
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     receipt = cell["comment"].receipt
     if action == "flag":
         return client.post(f"/api/v1/comments/{receipt}/flags/", {"reason": "spam"}, format="json")

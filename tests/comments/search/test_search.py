@@ -17,6 +17,7 @@ from comments.search.selectors import Document, comment_search, pg_query
 from comments.threads import services
 from tests.comments.attachments.test_attachments import SECTION, comment_with_paper, upload
 from tests.comments.files import pdf_bytes
+from tests.stakeholders.factories import api_token_for
 
 pytestmark = pytest.mark.django_db
 
@@ -196,16 +197,12 @@ def test_an_empty_search_on_the_page_says_what_to_do(client, consultation):
 
 
 def test_api_search_respects_visibility(world, consultation, stakeholder, secretariat):
-    from rest_framework.authtoken.models import Token
-
     url = reverse("api-consultation-search", args=[consultation.slug])
     anonymous = APIClient().get(url, {"q": WORD})
     assert anonymous.status_code == 200
     assert {r["receipt"] for r in anonymous.json()["results"]} == receipts(world, "public", "reply")
     staff = APIClient()
-    staff.credentials(
-        HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=secretariat)[0].key}"
-    )
+    staff.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(secretariat)}")
     body = staff.get(url, {"q": WORD}).json()
     assert {r["receipt"] for r in body["results"]} == set(receipts(world, *world))
     assert APIClient().get(url, {"q": ""}).status_code == 400

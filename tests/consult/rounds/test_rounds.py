@@ -11,7 +11,6 @@ import time_machine
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from comments.models import Comment
@@ -23,7 +22,7 @@ from consult.rounds import services as rounds
 from consult.versions import services as version_services
 from plenary.audit.models import AuditEvent
 from tests.consult.factories import DRAFT, open_consultation
-from tests.stakeholders.factories import ParticipantFactory, convenor
+from tests.stakeholders.factories import ParticipantFactory, api_token_for, convenor
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)  # a Monday morning
 SECTION = "1-purpose-2"
@@ -38,8 +37,7 @@ def at(moment):
 def api(user=None) -> APIClient:
     client = APIClient()
     if user is not None:
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        client.credentials(HTTP_AUTHORIZATION=f"Token {api_token_for(user)}")
     return client
 
 

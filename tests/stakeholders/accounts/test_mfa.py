@@ -110,3 +110,26 @@ def test_admin_sign_in_goes_through_allauth(client):
     response = client.get("/admin/login/?next=/admin/")
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def test_recovery_codes_come_with_the_authenticator_and_their_pages_work(client, stakeholder):
+    sign_in(client, stakeholder)
+    activate_totp(client)
+    assert Authenticator.objects.filter(
+        user=stakeholder, type=Authenticator.Type.RECOVERY_CODES
+    ).exists()
+    page = client.get("/accounts/2fa/recovery-codes/")
+    assert page.status_code == 200
+    codes = (
+        Authenticator.objects.get(user=stakeholder, type=Authenticator.Type.RECOVERY_CODES)
+        .wrap()
+        .get_unused_codes()
+    )
+    assert codes and codes[0] in page.content.decode()
+    assert client.get("/accounts/2fa/recovery-codes/generate/").status_code == 200
+    # A recovery code stands in for the app's code at sign-in, once.
+    client.logout()
+    response = client.post("/accounts/login/", {"login": stakeholder.email, "password": PASSWORD})
+    assert "/2fa/authenticate/" in response["Location"]
+    response = client.post("/accounts/2fa/authenticate/", {"code": codes[0]})
+    assert response.status_code == 302 and "_auth_user_id" in client.session
