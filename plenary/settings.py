@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Form posts carrying control characters are refused at the door (plenary/bodies.py).
+    "plenary.bodies.TextGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "stakeholders.accounts.mfa.StaffMFAMiddleware",
@@ -285,7 +287,15 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "EXCEPTION_HANDLER": "plenary.api.exception_handler",
+    # JSON bounded in size and depth, refusing control characters (plenary/bodies.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "plenary.bodies.JSONParser",
+        "plenary.bodies.FormParser",
+        "plenary.bodies.MultiPartParser",
+    ],
 }
+# How deeply a JSON body may nest (plenary.bodies.JSONParser); ours nest two or three levels.
+PLENARY_API_MAX_JSON_DEPTH = env.int("PLENARY_API_MAX_JSON_DEPTH", default=32)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Plenary API",
     "DESCRIPTION": "Consultations, comments and the disposition ledger.",
