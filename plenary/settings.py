@@ -333,6 +333,11 @@ PLENARY_PAGE_CACHE_SECONDS = env.int("PLENARY_PAGE_CACHE_SECONDS", default=5)
 # period s, m, h or d ("10/m", "30/5m"); empty switches a limit off.
 PLENARY_RATE_COMMENT_PER_ACCOUNT = env.str("PLENARY_RATE_COMMENT_PER_ACCOUNT", default="10/m")
 PLENARY_RATE_COMMENT_PER_IP = env.str("PLENARY_RATE_COMMENT_PER_IP", default="30/m")
+# Edits of one's comments (each is a permanent revision): per account; per IP off by default.
+PLENARY_RATE_COMMENT_EDIT_PER_ACCOUNT = env.str(
+    "PLENARY_RATE_COMMENT_EDIT_PER_ACCOUNT", default="20/h"
+)
+PLENARY_RATE_COMMENT_EDIT_PER_IP = env.str("PLENARY_RATE_COMMENT_EDIT_PER_IP", default="")
 # Days within which every comment should get a published decision; the
 # secretariat is reminded daily of comments waiting longer.
 PLENARY_RESPONSE_TARGET_DAYS = env.int("PLENARY_RESPONSE_TARGET_DAYS", default=30)

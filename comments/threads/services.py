@@ -235,7 +235,9 @@ def comment_write(
 
 
 @transaction.atomic
-def comment_edit(*, actor, comment: Comment, body: str) -> Comment:
+def comment_edit(
+    *, actor, comment: Comment, body: str, rate_key: ratelimit.RateKey | None = None
+) -> Comment:
     """The author replaces the text of their comment while its round is open.
 
     Every version stays: the new text becomes ``CommentRevision`` number n+1
@@ -246,7 +248,14 @@ def comment_edit(*, actor, comment: Comment, body: str) -> Comment:
     history holds no empty steps); anyone but the author gets PermissionDenied.
     In a pre-moderated consultation, the edit of an author whose new comments
     would still wait for approval waits again (``moderation`` back to pending).
+
+    ``rate_key`` counts the attempt against the edit limit first
+    (``PLENARY_RATE_COMMENT_EDIT_PER_ACCOUNT``), as ``comment_create`` does:
+    each edit is a revision kept for ever, so an account may not make
+    thousands; over it, RateLimited and nothing is written.
     """
+    if rate_key is not None:
+        ratelimit.count_attempt("comment_edit", rate_key)
     locked = permissions.locked_for_change(actor=actor, comment=comment)
     validate_body(body)
     if body == locked.body:

@@ -294,6 +294,7 @@ def _comment_or_404(request, receipt: str) -> Comment:
 
 
 @login_required
+@ratelimit.answers_429
 def comment_edit(request, receipt: str):
     """The author edits their comment (GET: the form; POST: preview or save)."""
     comment = _comment_or_404(request, receipt)
@@ -307,7 +308,10 @@ def comment_edit(request, receipt: str):
             request,
             form,
             lambda data: services.comment_edit(
-                actor=request.user, comment=comment, body=data["body"]
+                actor=request.user,
+                comment=comment,
+                body=data["body"],
+                rate_key=ratelimit.rate_key(request),
             ),
         )
         if edited is not NOT_DONE:

@@ -33,6 +33,7 @@ def _no_rate_limit(settings):
     """Hundreds of comments from one account in a minute: the point here is the text."""
     settings.PLENARY_RATE_COMMENT_PER_ACCOUNT = ""
     settings.PLENARY_RATE_COMMENT_PER_IP = ""
+    settings.PLENARY_RATE_COMMENT_EDIT_PER_ACCOUNT = ""
 
 
 def test_the_list_is_the_real_one():
