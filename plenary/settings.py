@@ -333,6 +333,21 @@ PLENARY_PAGE_CACHE_SECONDS = env.int("PLENARY_PAGE_CACHE_SECONDS", default=5)
 # period s, m, h or d ("10/m", "30/5m"); empty switches a limit off.
 PLENARY_RATE_COMMENT_PER_ACCOUNT = env.str("PLENARY_RATE_COMMENT_PER_ACCOUNT", default="10/m")
 PLENARY_RATE_COMMENT_PER_IP = env.str("PLENARY_RATE_COMMENT_PER_IP", default="30/m")
+# Words no display name may be or imitate (stakeholders/names.py: compared on the
+# TR39 skeleton, case and accents aside): the platform, its team and the roles the
+# pages show.  Comma-separated.
+PLENARY_RESERVED_NAMES = env.list(
+    "PLENARY_RESERVED_NAMES",
+    default=[
+        "Secretariat",
+        "Moderator",
+        "Analyst",
+        "Plenary",
+        "Admin",
+        "Administrator",
+        "Staff",
+    ],
+)
 # Edits of one's comments (each is a permanent revision): per account; per IP off by default.
 PLENARY_RATE_COMMENT_EDIT_PER_ACCOUNT = env.str(
     "PLENARY_RATE_COMMENT_EDIT_PER_ACCOUNT", default="20/h"

@@ -259,9 +259,11 @@ def test_an_uploaded_file_name_with_control_characters_is_cleaned(world, stakeho
     client.force_login(stakeholder)
     receipt = world["values"]["receipt"]
     upload = SimpleUploadedFile("report\x07\u202e.txt", b"hello", content_type="text/plain")
-    response = client.post(f"/r/{receipt}/attachments/", {"files": upload})
+    response = client.post(f"/r/{receipt}/attachments/", {"attachments": upload})
     assert response.status_code == 302
-    assert list(Attachment.objects.values_list("name", flat=True)) == ["report.txt"]
+    assert list(Attachment.objects.values_list("original_name", flat=True)) == ["report.txt"], (
+        response.content[:300]
+    )
 
 
 def test_form_posts_with_invalid_utf8_get_no_5xx(world):
