@@ -143,13 +143,18 @@ def mixed_script_word(name: str) -> str | None:
     return None
 
 
+@functools.cache
+def _reserved_keys(words: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """``(word, name_key(word))`` of the reserved words, computed once per setting."""
+    return tuple((word, name_key(word)) for word in words if name_key(word))
+
+
 def reserved_word(name: str) -> str | None:
     """The reserved word (``PLENARY_RESERVED_NAMES``) ``name`` is or imitates, or None."""
     whole = name_key(name)
     words = {name_key(word) for word in name.split()} | {whole}
-    for reserved in settings.PLENARY_RESERVED_NAMES:
-        key = name_key(reserved)
-        if key and (key in words or (len(key) >= _RESERVED_ANYWHERE and key in whole)):
+    for reserved, key in _reserved_keys(tuple(settings.PLENARY_RESERVED_NAMES)):
+        if key in words or (len(key) >= _RESERVED_ANYWHERE and key in whole):
             return reserved
     return None
 
