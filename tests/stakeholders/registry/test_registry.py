@@ -260,7 +260,8 @@ def test_verified_affiliation_lets_a_participant_speak_for_it_with_the_badge(
         reverse("ledger", args=[consultation.slug]),
     ):
         page = client.get(url).content.decode()
-        assert '<span class="org"><bdi>Open Data Kenya</bdi></span> <span class="badge verified"' in page, url
+        shown = '<span class="org"><bdi>Open Data Kenya</bdi></span> <span class="badge verified"'
+        assert shown in page, url
 
 
 def test_merge_moves_affiliations_keeps_comments_and_every_display_follows(
