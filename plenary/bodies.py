@@ -39,6 +39,8 @@ API_PREFIX = "/api/"
 
 
 class RequestTooLarge(exceptions.APIException):
+    """413; always raised with a translated detail that names the limit."""
+
     status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     default_detail = "The request body is too large."
     default_code = "too_large"
