@@ -280,3 +280,16 @@ def test_form_posts_with_invalid_utf8_get_no_5xx(world):
                 if response.status_code >= 500:
                     failures.append(f"POST {path}: {response.status_code}")
     assert not failures, "\n".join(failures)
+
+
+@pytest.mark.parametrize("field", ["rationale", "note", "reason", "appeal_text", "whatever_new"])
+def test_the_door_checks_every_field_whatever_its_name(world, stakeholder, field):
+    """The guard reads every posted field (and file name), not a list of names: a
+    field added tomorrow is covered without being named anywhere."""
+    client = Client()
+    client.force_login(stakeholder)
+    before = counts()
+    response = client.post("/me/profile/", {field: "fine\x02text", "display_name": "Zawadi"})
+    assert response.status_code == 400
+    assert f"“{field}”" in response.content.decode() and "U+0002" in response.content.decode()
+    assert counts() == before
