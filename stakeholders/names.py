@@ -78,7 +78,14 @@ def prototype(character: str) -> str:
     glyphs = found[0]["homoglyphs"]
     if len(glyphs) != 1:
         return character  # a prototype: its look-alikes are listed
-    return glyphs[0]["c"].strip(_MARKS)
+    other = glyphs[0]["c"].strip(_MARKS)
+    # A prototype with a single source lists it alone too: the pair is read as
+    # one of the two, the same whichever is typed.
+    if len(other) == 1:
+        back = confusables.is_confusable(other, greedy=True)
+        if back and [g["c"].strip(_MARKS) for g in back[0]["homoglyphs"]] == [character]:
+            return min(character, other)
+    return other
 
 
 def skeleton(text: str) -> str:
