@@ -77,6 +77,8 @@ MIDDLEWARE = [
     # Who changed an account's flags, groups or permissions (plenary/audit/signals.py).
     "plenary.audit.middleware.AuditRequestMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Form posts carrying control characters are refused at the door (plenary/bodies.py).
+    "plenary.bodies.TextGuardMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "stakeholders.accounts.mfa.StaffMFAMiddleware",
@@ -324,7 +326,15 @@ REST_FRAMEWORK = {
     # plenary.api's error format, and a staff member refused for want of a second
     # factor is told so (stakeholders/accounts/mfa.py).
     "EXCEPTION_HANDLER": "stakeholders.accounts.mfa.api_exception_handler",
+    # JSON bounded in size and depth, refusing control characters (plenary/bodies.py).
+    "DEFAULT_PARSER_CLASSES": [
+        "plenary.bodies.JSONParser",
+        "plenary.bodies.FormParser",
+        "plenary.bodies.MultiPartParser",
+    ],
 }
+# How deeply a JSON body may nest (plenary.bodies.JSONParser); ours nest two or three levels.
+PLENARY_API_MAX_JSON_DEPTH = env.int("PLENARY_API_MAX_JSON_DEPTH", default=32)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Plenary API",
     "DESCRIPTION": "Consultations, comments and the disposition ledger.",
@@ -366,6 +376,26 @@ PLENARY_PAGE_CACHE_SECONDS = env.int("PLENARY_PAGE_CACHE_SECONDS", default=5)
 # period s, m, h or d ("10/m", "30/5m"); empty switches a limit off.
 PLENARY_RATE_COMMENT_PER_ACCOUNT = env.str("PLENARY_RATE_COMMENT_PER_ACCOUNT", default="10/m")
 PLENARY_RATE_COMMENT_PER_IP = env.str("PLENARY_RATE_COMMENT_PER_IP", default="30/m")
+# Words no display name may be or imitate (stakeholders/names.py: compared on the
+# TR39 skeleton, case and accents aside): the platform, its team and the roles the
+# pages show.  Comma-separated.
+PLENARY_RESERVED_NAMES = env.list(
+    "PLENARY_RESERVED_NAMES",
+    default=[
+        "Secretariat",
+        "Moderator",
+        "Analyst",
+        "Plenary",
+        "Admin",
+        "Administrator",
+        "Staff",
+    ],
+)
+# Edits of one's comments (each is a permanent revision): per account; per IP off by default.
+PLENARY_RATE_COMMENT_EDIT_PER_ACCOUNT = env.str(
+    "PLENARY_RATE_COMMENT_EDIT_PER_ACCOUNT", default="20/h"
+)
+PLENARY_RATE_COMMENT_EDIT_PER_IP = env.str("PLENARY_RATE_COMMENT_EDIT_PER_IP", default="")
 # Days within which every comment should get a published decision; the
 # secretariat is reminded daily of comments waiting longer.
 PLENARY_RESPONSE_TARGET_DAYS = env.int("PLENARY_RESPONSE_TARGET_DAYS", default=30)

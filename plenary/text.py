@@ -6,7 +6,11 @@ disabled) and nh3 strips anything unsafe that remains; links get
 ``rel="nofollow ugc noopener"``.
 """
 
+import re
+
 import nh3
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 from markdown_it import MarkdownIt
 
 _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False}).enable(
@@ -108,3 +112,42 @@ def spreadsheet_safe(value):
     if isinstance(value, str) and value and value[0] in FORMULA_START:
         return "'" + value
     return value
+
+
+# Control characters: C0 (U+0000-U+001F) and DEL, and C1 (U+0080-U+009F).  Tab,
+# newline and carriage return are text; everything else here is not, and XML
+# (DOCX, ODT, the PDF's HTML) cannot carry most of it at all.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# What XML 1.0 cannot carry (its Char production), for writers of stored text.
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff\ud800-\udfff]")
+
+
+def control_character(value: str) -> str | None:
+    """The first control character in ``value`` (other than tab, newline, CR), or None."""
+    found = CONTROL_CHARACTERS.search(value)
+    return found.group() if found else None
+
+
+def control_character_message(character: str) -> str:
+    """What a person is told when a text they sent carries ``character``."""
+    return _(
+        "This text contains an invisible control character (U+%(code)04X), "
+        "often pasted along from another program; remove it and send again."
+    ) % {"code": ord(character)}
+
+
+def refuse_control_characters(value) -> None:
+    """Validator: refuse a string carrying a control character (tab and newlines pass)."""
+    if isinstance(value, str):
+        character = control_character(value)
+        if character is not None:
+            raise ValidationError(control_character_message(character), code="control_character")
+
+
+def xml_safe(value: str) -> str:
+    """``value`` without what XML cannot carry (text stored before the door refused it).
+
+    The DOCX, ODT and PDF writers pass stored text through here, so one old
+    comment with a U+0001 cannot make a report fail for everyone.
+    """
+    return NOT_XML.sub("", value) if value else value

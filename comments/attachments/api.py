@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import generics, parsers, permissions, serializers, status
+from rest_framework import generics, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -18,6 +18,7 @@ from comments.models import Attachment
 from comments.search.selectors import comment_search
 from consult.access import consultation_or_404
 from consult.permissions import is_staff_of
+from plenary import bodies
 
 
 class AttachmentSerializer(serializers.Serializer):
@@ -67,7 +68,7 @@ class CommentAttachmentsView(generics.GenericAPIView):
     filter_backends: list = []
     pagination_class = None
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
-    parser_classes = [parsers.MultiPartParser, parsers.FormParser, parsers.JSONParser]
+    parser_classes = [bodies.MultiPartParser, bodies.FormParser, bodies.JSONParser]
     forbidden_reads = ("GET",)  # plenary.api.AutoSchema documents the 403
 
     @extend_schema(responses={200: AttachmentSerializer(many=True)})

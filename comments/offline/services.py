@@ -36,6 +36,7 @@ from consult import permissions as consult_permissions
 from consult.models import Consultation, Meeting, Question, Round, Section
 from plenary.audit.models import Event
 from plenary.audit.services import audit_record
+from plenary.text import control_character, control_character_message
 
 OFFLINE_CHANNELS = (
     Comment.Channel.EMAIL,
@@ -137,6 +138,14 @@ class OfflineRules:
             errors["submitter_organisation"] = _(
                 "An organisation can be at most %(n)d characters long."
             ) % {"n": NAME_MAX_CHARS}
+        # A CSV file has no door (plenary/bodies.py): its names are checked here.
+        for name_field, value in (
+            ("submitter_name", name),
+            ("submitter_organisation", organisation),
+        ):
+            character = control_character(value)
+            if character is not None and name_field not in errors:
+                errors[name_field] = control_character_message(character)
         try:
             validate_body(body)
         except ValidationError as exc:

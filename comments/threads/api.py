@@ -132,6 +132,7 @@ class CommentDetailView(generics.GenericAPIView):
     serializer_class = CommentDetailSerializer
     queryset = Comment.objects.none()
     lookup_field = "receipt"
+    rate_limited = ("PATCH",)  # plenary.api.AutoSchema documents the 429
     filter_backends: list = []
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
@@ -143,7 +144,12 @@ class CommentDetailView(generics.GenericAPIView):
         comment = comment_or_404(receipt, request.user)
         data = CommentEditSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.comment_edit(actor=request.user, comment=comment, body=data.validated_data["body"])
+        services.comment_edit(
+            actor=request.user,
+            comment=comment,
+            body=data.validated_data["body"],
+            rate_key=ratelimit.rate_key(request),  # RateLimited: 429 with Retry-After
+        )
         return _comment_detail(self, comment_or_404(receipt, request.user))
 
 

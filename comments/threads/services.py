@@ -21,7 +21,7 @@ from consult.translations.languages import comment_language_check, mail_language
 from plenary import ratelimit
 from plenary.outbox import services as outbox
 from plenary.pagecache import pages_changed
-from plenary.text import render_markdown
+from plenary.text import control_character, control_character_message, render_markdown
 from stakeholders.models import Organisation
 from stakeholders.registry.selectors import organisations_for_behalf
 
@@ -41,6 +41,11 @@ def validate_body(body: str) -> None:
         raise ValidationError(
             {"body": _("The text contains a NUL character, which cannot be stored.")}
         )
+    # The pages and the API refuse these at the door (plenary/bodies.py); this
+    # covers the ways in that have no door: CSV imports, commands, the demo.
+    character = control_character(body)
+    if character is not None:
+        raise ValidationError({"body": control_character_message(character)})
 
 
 @retry_on_collision  # a taken receipt: run again with a new one (comments/threads/receipts.py)
@@ -235,7 +240,9 @@ def comment_write(
 
 
 @transaction.atomic
-def comment_edit(*, actor, comment: Comment, body: str) -> Comment:
+def comment_edit(
+    *, actor, comment: Comment, body: str, rate_key: ratelimit.RateKey | None = None
+) -> Comment:
     """The author replaces the text of their comment while its round is open.
 
     Every version stays: the new text becomes ``CommentRevision`` number n+1
@@ -246,7 +253,14 @@ def comment_edit(*, actor, comment: Comment, body: str) -> Comment:
     history holds no empty steps); anyone but the author gets PermissionDenied.
     In a pre-moderated consultation, the edit of an author whose new comments
     would still wait for approval waits again (``moderation`` back to pending).
+
+    ``rate_key`` counts the attempt against the edit limit first
+    (``PLENARY_RATE_COMMENT_EDIT_PER_ACCOUNT``), as ``comment_create`` does:
+    each edit is a revision kept for ever, so an account may not make
+    thousands; over it, RateLimited and nothing is written.
     """
+    if rate_key is not None:
+        ratelimit.count_attempt("comment_edit", rate_key)
     locked = permissions.locked_for_change(actor=actor, comment=comment)
     validate_body(body)
     if body == locked.body:

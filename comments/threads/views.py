@@ -286,6 +286,7 @@ def body_preview(form: forms.Form) -> str | None:
 
 
 @login_required
+@ratelimit.answers_429
 def comment_edit(request, receipt: str):
     """The author edits their comment (GET: the form; POST: preview or save)."""
     comment = comment_or_404(receipt, request.user)
@@ -299,7 +300,10 @@ def comment_edit(request, receipt: str):
             request,
             form,
             lambda data: services.comment_edit(
-                actor=request.user, comment=comment, body=data["body"]
+                actor=request.user,
+                comment=comment,
+                body=data["body"],
+                rate_key=ratelimit.rate_key(request),
             ),
         )
         if edited is not NOT_DONE:

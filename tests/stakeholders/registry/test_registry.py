@@ -260,7 +260,8 @@ def test_verified_affiliation_lets_a_participant_speak_for_it_with_the_badge(
         reverse("ledger", args=[consultation.slug]),
     ):
         page = client.get(url).content.decode()
-        assert '<span class="org">Open Data Kenya</span> <span class="badge verified"' in page, url
+        shown = '<span class="org"><bdi>Open Data Kenya</bdi></span> <span class="badge verified"'
+        assert shown in page, url
 
 
 def test_merge_moves_affiliations_keeps_comments_and_every_display_follows(
@@ -305,7 +306,7 @@ def test_merge_moves_affiliations_keeps_comments_and_every_display_follows(
     staff_page = client.get(reverse("registry_organisation", args=[duplicate.pk])).content
     assert "Merged on" in staff_page.decode()
     thread = client.get(reverse("section", args=[consultation.slug, SECTION])).content.decode()
-    assert '<span class="org">Open Data Kenya</span>' in thread and ">ODK<" not in thread
+    assert '<span class="org"><bdi>Open Data Kenya</bdi></span>' in thread and ">ODK<" not in thread
     api = client_for(None).get(reverse("api-comment", args=[comment.receipt])).json()
     assert api["on_behalf_of"]["name"] == "Open Data Kenya"
     csv = b"".join(
