@@ -320,10 +320,11 @@ def require_not_blocked(user, consultation: Consultation, *, reason=_UNREAD) -> 
 
 
 def can_flag(user, comment: Comment) -> bool:
-    """Whether to offer the "Report" link (the service checks again, and blocks)."""
+    """Whether to offer the "Report" link: on anyone else's comment that is neither
+    hidden nor withdrawn (a visitor is asked to sign in first; the service checks
+    again, and blocks)."""
     return bool(
-        user.is_authenticated
-        and comment.author_id != user.pk
+        not is_author(user, comment)
         and comment.moderation != Comment.Moderation.HIDDEN
         and comment.withdrawn_at is None
     )
