@@ -33,7 +33,7 @@ from django.utils.datastructures import MultiValueDict
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, parsers, status
 
-from plenary.text import control_character, control_character_message
+from plenary.text import CONTROL_CHARACTERS, control_character, control_character_message
 
 API_PREFIX = "/api/"
 
@@ -197,4 +197,8 @@ class TextGuardMiddleware:
     def refuse(request: HttpRequest, field: str | None, message: str):
         if request.path.startswith(API_PREFIX):
             return JsonResponse({field or "non_field_errors": [message]}, status=400)
-        return render(request, "400_text.html", {"field": field, "message": message}, status=400)
+        # Nothing a participant wrote is lost: the page gives the text back, without
+        # the characters it refused, to copy into the form again.
+        sent = request.POST.get(field, "") if field else ""
+        context = {"field": field, "message": message, "text": CONTROL_CHARACTERS.sub("", sent)}
+        return render(request, "400_text.html", context, status=400)

@@ -252,6 +252,22 @@ def test_every_page_post_with_a_control_character_is_refused_and_changes_nothing
     assert len(page_paths(world["values"])) > 30
 
 
+def test_a_refused_comment_is_given_back_to_copy(world, stakeholder):
+    """Nothing a participant wrote is lost: the 400 page shows the text, without the
+    character it refused, ready to copy into the form again."""
+    client = Client()
+    client.force_login(stakeholder)
+    path = f"/r/{world['values']['receipt']}/edit/"
+    before = counts()
+    written = "Three long paragraphs of careful argument\x1b about open licences."
+    response = client.post(path, {"body": written})
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "U+001B" in page
+    assert "Three long paragraphs of careful argument about open licences." in page
+    assert counts() == before
+
+
 def test_an_uploaded_file_name_with_control_characters_is_cleaned(world, stakeholder):
     """Django's multipart parser drops what is not printable from a file's name
     (control characters and bidi controls alike): the name is cleaned, not refused."""
