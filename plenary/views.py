@@ -1,10 +1,31 @@
-"""Process health endpoints for load balancers and orchestrators."""
+"""Process health endpoints for load balancers and orchestrators, and the styleguide."""
+
+from datetime import timedelta
+from types import SimpleNamespace
 
 import redis
+from django import forms
 from django.conf import settings
+from django.core.paginator import Paginator
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+
+# The decision statuses (feedback.models.Status) and "awaiting" (no decision yet): the
+# styleguide's colour swatches, in the ledger's order.  Spelled out here because the
+# platform does not import the apps; tests/plenary/test_styleguide.py checks they match.
+STATUSES = [
+    "accepted",
+    "partly_accepted",
+    "not_accepted",
+    "noted",
+    "out_of_scope",
+    "duplicate",
+    "",
+]
 
 
 @never_cache
@@ -36,4 +57,57 @@ def readyz(request):
     ready = all(not v.startswith("error") for v in checks.values())
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503
+    )
+
+
+class StyleguideForm(forms.Form):
+    """A form shown sent with mistakes on the styleguide (never saved)."""
+
+    name = forms.CharField(label=_("Your name"), max_length=20, help_text=_("As others will see it."))
+    email = forms.EmailField(label=_("Email"))
+    comment = forms.CharField(label=_("Your comment"), widget=forms.Textarea)
+
+    def clean(self):
+        cleaned = super().clean()
+        self.add_error(None, _("Please correct the errors below."))
+        return cleaned
+
+
+def styleguide(request):
+    """The design system (static/css/plenary.css), each component drawn by the same
+    template include the pages use, with sample data made here: no database read or
+    write, so it is public and cacheable."""
+    now = timezone.now()
+    day = timedelta(days=1)
+    rounds = [
+        SimpleNamespace(number=1, title=_("Open input"), opens_at=now - 90 * day, closes_at=now - 60 * day),
+        SimpleNamespace(number=2, title=_("Public comment"), opens_at=now - 10 * day, closes_at=now + 20 * day),
+        SimpleNamespace(number=3, title=_("Final review"), opens_at=now + 60 * day, closes_at=now + 90 * day),
+    ]
+    timeline = [
+        SimpleNamespace(round=rounds[0], state="past"),
+        SimpleNamespace(round=rounds[1], state="current"),
+        SimpleNamespace(round=rounds[2], state="next"),
+    ]
+    form = StyleguideForm({"name": "", "email": "not an address", "comment": ""})
+    form.is_valid()
+    page = Paginator(list(range(100)), 10).page(3)
+    tallies = [
+        SimpleNamespace(
+            question=SimpleNamespace(ordinal=1, text=_("Should the fee be waived?"), kind="single"),
+            options=[(_("Yes"), 31), (_("No"), 9), (_("Not sure"), 4)],
+            total=44,
+        )
+    ]
+    return render(
+        request,
+        "plenary/styleguide.html",
+        {
+            "statuses": STATUSES,
+            "timeline": timeline,
+            "form": form,
+            "page": page,
+            "tallies": tallies,
+            "decisions": [(status, n) for n, status in enumerate(STATUSES, start=1)],
+        },
     )

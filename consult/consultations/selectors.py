@@ -55,6 +55,21 @@ def round_current(*, consultation: Consultation, now=None) -> Round | None:
     )
 
 
+def round_next(*, consultation: Consultation, now=None) -> Round | None:
+    """The next round that has not opened yet (the soonest), or None.  No query when
+    ``consultation`` carries the prefetched ``round_list`` (``consultation_list_public``)."""
+    now = now or timezone.now()
+    prefetched = getattr(consultation, "round_list", None)
+    if prefetched is not None:
+        later = [r for r in prefetched if r.opens_at > now]
+        return min(later, key=lambda r: (r.opens_at, r.number), default=None)
+    return (
+        Round.objects.filter(consultation=consultation, opens_at__gt=now)
+        .order_by("opens_at", "number")
+        .first()
+    )
+
+
 def version_current(*, consultation: Consultation, now=None) -> DocumentVersion | None:
     """The draft readers see: the current round's version, else the latest published one."""
     current = round_current(consultation=consultation, now=now)

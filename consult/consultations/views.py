@@ -14,7 +14,7 @@ from consult import permissions
 from consult.access import consultation_for, team_consultation
 from consult.consultations import selectors, services
 from consult.consultations.forms import ConsultationForm, DraftImportForm, RoleGrantForm, RoundForm
-from consult.models import ROLE_PERMISSIONS, Consultation, Role
+from consult.models import ROLE_PERMISSIONS, Consultation, Role, Round
 from consult.reminders import selectors as reminders
 from consult.rounds import selectors as round_selectors
 from consult.translations import selectors as translations
@@ -26,9 +26,24 @@ from plenary.pagecache import anonymous_micro_cache
 
 
 def home(request):
-    return render(
-        request, "consult/home.html", {"consultations": selectors.consultation_list_public()}
-    )
+    now = timezone.now()
+    consultations = list(selectors.consultation_list_public())
+    for consultation in consultations:  # from the prefetched rounds: no query
+        consultation.current_round = selectors.round_current(consultation=consultation, now=now)
+        consultation.next_round = selectors.round_next(consultation=consultation, now=now)
+    return render(request, "consult/home.html", {"consultations": consultations})
+
+
+def phase_of(timeline: list) -> tuple[str, Round | None]:
+    """Where the consultation stands, for the page's primary action, with the round it is
+    about: ``"open"`` (a round takes comments: comment on the draft), ``"upcoming"`` (a
+    round is scheduled and none is open: read the draft; the round says when it opens),
+    ``"closed"`` (every round is over: see the outcome) or ``"none"`` (no round yet)."""
+    for state, phase in (("current", "open"), ("next", "upcoming")):
+        for item in timeline:
+            if item.state == state:
+                return phase, item.round
+    return ("closed", timeline[-1].round) if timeline else ("none", None)
 
 
 @anonymous_micro_cache  # a deadline surge of readers (plenary/pagecache.py)
@@ -43,26 +58,32 @@ def consultation_detail(request, slug: str):
         sections = list(selectors.sections_of(version=version))
         # "N comments on the earlier text" (comments/threads/selectors.py): one query.
         earlier = comment_selectors.earlier_comment_counts(version=version)
+        # "3 comments · 1 accepted, 1 not accepted" in each paragraph's margin: one query
+        # for the whole page (feedback/ledger/selectors.py section_decisions).
+        decisions = feedback_selectors.section_decisions(consultation=consultation)
         for section in sections:
             section.comment_count = counts["sections"].get(section.pk, 0)
             section.earlier = earlier.get(section.key)
+            section.decisions = decisions.get(section.pk, [])
     # The draft in the viewer's language when translated (consult/translations/services.py):
     # one query.
     draft_language = translations.attach_display(
         sections=sections, consultation=consultation, show_original="original" in request.GET
     )
+    timeline = round_selectors.round_timeline(consultation=consultation, round_counts=counts["rounds"])
+    phase, phase_round = phase_of(timeline)
     return render(
         request,
         "consult/consultation_detail.html",
         {
+            "phase": phase,
+            "phase_round": phase_round,
             "consultation": consultation,
             "round": current_round,
             "round_is_open": bool(current_round and current_round.is_open()),
             "version": version,
             "sections": sections,
-            "timeline": round_selectors.round_timeline(
-                consultation=consultation, round_counts=counts["rounds"]
-            ),
+            "timeline": timeline,
             "submissions": counts["submissions"],
             "min_days": settings.PLENARY_MIN_ROUND_DAYS,
             "is_staff": permissions.is_staff_of(request.user, consultation),

@@ -141,6 +141,43 @@ def status_counts(*, consultation: Consultation) -> dict[str, int]:
     return counts
 
 
+# The order the decision summaries list statuses in (the ledger's order), awaiting last.
+SUMMARY_ORDER = [*Status.values, "awaiting"]
+
+
+def section_decisions(*, consultation: Consultation) -> dict[int, list[tuple[str, int]]]:
+    """Per paragraph, how its public comments were answered: ``{section_id: [(status,
+    count), ...]}`` in :data:`SUMMARY_ORDER`, ``"awaiting"`` for comments without a
+    decision.  Threads are answered, not replies, so only top-level comments count.
+
+    One query for the whole page (grouped by section and current status), whatever
+    the number of paragraphs or comments; only comments anyone may read
+    (comments.permissions.public_q) are counted.
+    """
+    rows = (
+        with_disposition(
+            Comment.objects.filter(
+                comment_permissions.public_q(),
+                consultation=consultation,
+                section__isnull=False,
+                parent__isnull=True,
+            )
+        )
+        .values_list("section_id", "disposition_status")  # type: ignore[misc]
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    found: dict[int, dict[str, int]] = {}
+    for section_id, status, n in rows:
+        by_status = found.setdefault(section_id, {})
+        key = status or "awaiting"
+        by_status[key] = by_status.get(key, 0) + n
+    return {
+        section_id: [(status, by_status[status]) for status in SUMMARY_ORDER if status in by_status]
+        for section_id, by_status in found.items()
+    }
+
+
 def ledger_comments(*, consultation: Consultation) -> QuerySet[Comment]:
     """Every comment of the consultation with its current disposition, for the public ledger.
 
