@@ -63,8 +63,7 @@ def readyz(request):
 class StyleguideForm(forms.Form):
     """A form shown sent with mistakes on the styleguide (never saved)."""
 
-    name = forms.CharField(label=_("Your name"), max_length=20, help_text=_("As others will see it."))
-    email = forms.EmailField(label=_("Email"))
+    name = forms.CharField(label=_("Name"), max_length=20)
     comment = forms.CharField(label=_("Your comment"), widget=forms.Textarea)
 
     def clean(self):
@@ -80,16 +79,22 @@ def styleguide(request):
     now = timezone.now()
     day = timedelta(days=1)
     rounds = [
-        SimpleNamespace(number=1, title=_("Open input"), opens_at=now - 90 * day, closes_at=now - 60 * day),
-        SimpleNamespace(number=2, title=_("Public comment"), opens_at=now - 10 * day, closes_at=now + 20 * day),
-        SimpleNamespace(number=3, title=_("Final review"), opens_at=now + 60 * day, closes_at=now + 90 * day),
+        SimpleNamespace(
+            number=1, title=_("Open input"), opens_at=now - 90 * day, closes_at=now - 60 * day
+        ),
+        SimpleNamespace(
+            number=2, title=_("Public comment"), opens_at=now - 10 * day, closes_at=now + 20 * day
+        ),
+        SimpleNamespace(
+            number=3, title=_("Final review"), opens_at=now + 60 * day, closes_at=now + 90 * day
+        ),
     ]
     timeline = [
         SimpleNamespace(round=rounds[0], state="past"),
         SimpleNamespace(round=rounds[1], state="current"),
         SimpleNamespace(round=rounds[2], state="next"),
     ]
-    form = StyleguideForm({"name": "", "email": "not an address", "comment": ""})
+    form = StyleguideForm({"name": "x" * 21, "comment": ""})
     form.is_valid()
     page = Paginator(list(range(100)), 10).page(3)
     tallies = [

@@ -70,7 +70,9 @@ def consultation_detail(request, slug: str):
     draft_language = translations.attach_display(
         sections=sections, consultation=consultation, show_original="original" in request.GET
     )
-    timeline = round_selectors.round_timeline(consultation=consultation, round_counts=counts["rounds"])
+    timeline = round_selectors.round_timeline(
+        consultation=consultation, round_counts=counts["rounds"]
+    )
     phase, phase_round = phase_of(timeline)
     return render(
         request,

@@ -314,7 +314,10 @@ def test_tallies_count_each_option_on_the_consultation_page_and_in_the_csv(
 
     page = client.get(reverse("consultation", args=[consultation.slug])).content.decode()
     assert "Should the policy cover municipalities?" in page
-    assert "<td>Not sure</td><td>2</td>" in page
+    # A bar with the count and the share as text (2 of 7 answers), not colour alone.
+    assert '<th scope="row">Not sure</th><td class="num">2</td>' in page
+    assert '<meter min="0" max="7" value="2" aria-hidden="true"></meter>' in page
+    assert '<span class="share">29&nbsp;%</span>' in page
     assert reverse("round_questions", args=[consultation.slug, 1]) in page
 
     response = client.get(reverse("round_answers_csv", args=[consultation.slug, 1]))
