@@ -119,3 +119,16 @@ def test_my_input_queries_do_not_grow(client, consultation, secretariat):
     add_comments(consultation, secretariat, 300)
     large = count_queries(client, url)
     assert small == large
+
+
+# The consultation page as a first-time visitor reads it, counts cached or not (issue 22):
+# the per-paragraph decision summary is one query for the whole page
+# (feedback.ledger.selectors.section_decisions), so a new paragraph or comment adds none.
+CONSULTATION_PAGE_QUERIES = 11
+
+
+def test_consultation_page_query_count_is_pinned(client, consultation, secretariat):
+    url = reverse("consultation", args=[consultation.slug])
+    add_comments(consultation, secretariat, 50)
+    count_queries(client, url)  # fills the counts' cache
+    assert count_queries(client, url) == CONSULTATION_PAGE_QUERIES

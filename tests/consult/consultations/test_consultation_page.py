@@ -79,7 +79,7 @@ def test_each_paragraph_shows_its_comments_and_decisions(client, consultation, d
     html = client.get(reverse("consultation", args=[consultation.slug])).content.decode()
     margin = margin_of(html, SECTION)
     # Four public comments (three threads and a reply); the private and hidden ones not.
-    assert margin.startswith("4 comments · 1 accepted , 1 not accepted , 1 awaiting response")
+    assert margin.startswith("4 comments · 1 accepted 1 not accepted 1 awaiting response")
     assert "out of scope" not in margin
     assert margin_of(html, "2-scope-1").startswith("0 comments")
 
