@@ -76,7 +76,7 @@ def test_axe_and_page_weight_of_the_consultation_page_and_styleguide(live_server
     axe = Axe()
     base = live_server.url
     blocking = []
-    for name, (width, height) in SCREENS.items():
+    for width, height in SCREENS.values():
         page = new_page(viewport={"width": width, "height": height})
         for path in (f"/c/{demo.slug}/", "/styleguide/"):
             assert page.goto(f"{base}{path}").status == 200
