@@ -71,8 +71,8 @@ SKIPPED = {
     "staff_question_change": "POST only (the question's edit form posts here)",
     "staff_audit": "site administrators only (a superuser signed in with two-factor); "
     "the consultation's audit page is visited",
-    "unsubscribe": "needs a signed token from a reminder mail; covered by "
-    "tests/stakeholders/test_unsubscribe*.py",
+    "unsubscribe": "needs a signed token from a reminder mail; its page is covered by "
+    "tests/consult/reminders/test_reminders.py",
 }
 # Prefixes that are not the site's own pages.
 OUTSIDE = ("admin/", "api/", "i18n/", "accounts/", "__debug__/")
