@@ -27,6 +27,17 @@ def _label(text: str) -> str:
     return escape(text)
 
 
+# The narrow layout, for charts inlined in a page (participation dashboards): each label
+# sits on its own line above its bar, so the viewBox can be narrow and the SVG scale to
+# the column (CSS ``width: 100%``) without shrinking the text.  At 360 px the column is
+# about 328 px wide, so 13-unit labels render at about 13 px (issue 22: 4 px before).
+NARROW_WIDTH = 320
+NARROW_FONT = 13
+NARROW_LABEL_CHARS = 40
+NARROW_BAR_HEIGHT = 12
+NARROW_VALUE_WIDTH = 40
+
+
 def bar_chart_svg(
     rows: list[tuple[str, int]], *, title: str, ident: str = "", description: str = ""
 ) -> str:
@@ -34,23 +45,21 @@ def bar_chart_svg(
 
     With ``ident`` (for SVG inlined in a page, e.g. the participation
     dashboard) the chart is ``role="img"`` and labelled by its ``<title>`` and
-    ``<desc>`` (ids ``<ident>-title``, ``<ident>-desc``) for screen readers.
+    ``<desc>`` (ids ``<ident>-title``, ``<ident>-desc``) for screen readers,
+    and drawn in the narrow layout (labels above bars, no fixed width) so it
+    stays legible on a phone.  Without it (the PDF report) labels sit beside
+    the bars at a fixed 640-unit width.
     """
+    if ident:
+        return _narrow_chart(rows, title=title, ident=ident, description=description)
     top = max((count for _label_text, count in rows), default=0) or 1
     bar_space = WIDTH - LABEL_WIDTH - VALUE_WIDTH
     height = max(len(rows), 1) * (BAR_HEIGHT + GAP) + GAP
-    labelled = (
-        f' role="img" aria-labelledby="{ident}-title {ident}-desc" class="chart"' if ident else ""
-    )
-    title_id = f' id="{ident}-title"' if ident else ""
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{height}" '
-        f'viewBox="0 0 {WIDTH} {height}" font-family="DejaVu Sans, sans-serif" font-size="11"'
-        f"{labelled}>",
-        f"<title{title_id}>{escape(title)}</title>",
+        f'viewBox="0 0 {WIDTH} {height}" font-family="DejaVu Sans, sans-serif" font-size="11">',
+        f"<title>{escape(title)}</title>",
     ]
-    if ident:
-        parts.append(f'<desc id="{ident}-desc">{escape(description)}</desc>')
     for index, (label, count) in enumerate(rows):
         y = GAP + index * (BAR_HEIGHT + GAP)
         text_y = y + BAR_HEIGHT - 4
@@ -65,6 +74,37 @@ def bar_chart_svg(
         )
         parts.append(
             f'<text x="{LABEL_WIDTH + width + 4}" y="{text_y}" fill="{INK}">{count}</text>'
+        )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _narrow_chart(rows: list[tuple[str, int]], *, title: str, ident: str, description: str) -> str:
+    """Labels above bars in a 320-unit viewBox with no width: the page's CSS scales it."""
+    top = max((count for _label_text, count in rows), default=0) or 1
+    bar_space = NARROW_WIDTH - NARROW_VALUE_WIDTH
+    row_height = NARROW_FONT + 4 + NARROW_BAR_HEIGHT + GAP
+    height = max(len(rows), 1) * row_height + GAP
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {NARROW_WIDTH} {height}" '
+        f'font-family="DejaVu Sans, sans-serif" font-size="{NARROW_FONT}" role="img" '
+        f'aria-labelledby="{ident}-title {ident}-desc" class="chart">',
+        f'<title id="{ident}-title">{escape(title)}</title>',
+        f'<desc id="{ident}-desc">{escape(description)}</desc>',
+    ]
+    for index, (label, count) in enumerate(rows):
+        y = GAP + index * row_height
+        bar_y = y + NARROW_FONT + 4
+        width = round(bar_space * count / top, 1)
+        text = label or "—"
+        if len(text) > NARROW_LABEL_CHARS:
+            text = text[: NARROW_LABEL_CHARS - 1] + "…"
+        parts.append(
+            f'<text x="0" y="{y + NARROW_FONT}" fill="{INK}">{escape(text)}</text>'
+            f'<rect x="0" y="{bar_y}" width="{width}" height="{NARROW_BAR_HEIGHT}" '
+            f'fill="{BAR_COLOUR}"/>'
+            f'<text x="{width + 4}" y="{bar_y + NARROW_BAR_HEIGHT - 1}" fill="{INK}">'
+            f"{count}</text>"
         )
     parts.append("</svg>")
     return "".join(parts)
