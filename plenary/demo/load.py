@@ -51,7 +51,7 @@ from feedback.clusters import services as clusters
 from feedback.ledger import services as feedback_services
 from feedback.models import CampaignCluster
 from feedback.themes import services as themes
-from stakeholders.defaults import ensure_default_groups
+from stakeholders.defaults import ensure_default_groups, translate_default_groups
 from stakeholders.models import StakeholderGroup
 from stakeholders.registry import services as stakeholder_services
 
@@ -122,6 +122,7 @@ CONSULTATION = {
             "choices?": [str],
             "scale_min_label?": str,
             "scale_max_label?": str,
+            "choice_translations?": {"fr?": [str], "es?": [str], "pt?": [str]},
         }
     ],
     # The revised draft (version 2): imported, its matches corrected, published
@@ -392,6 +393,7 @@ def _account(email: str, password: str | None):
 def _seed(demo: dict) -> list[dict]:
     people, now = demo["people"], timezone.now()
     ensure_default_groups(StakeholderGroup)  # normally there already, from a migration
+    translate_default_groups(StakeholderGroup)
     groups = {group.slug: group for group in StakeholderGroup.objects.all()}
 
     users = {}
@@ -526,11 +528,9 @@ def _seed_consultation(spec: dict, *, now, users, groups, organisations) -> dict
         users=users,
         organisations=organisations,
     )
-    versions = 1
     if "revision" in spec:
         _seed_revision(spec, consultation=consultation, actor=actor, after=round_)
-        versions += 1
-    for n, translation in enumerate(spec.get("translation", []), start=1):
+    for translation in spec.get("translation", []):
         with _blame(f"{slug}/{translation['file']}"):
             translations.version_translation_set(
                 actor=actor,
@@ -539,7 +539,6 @@ def _seed_consultation(spec: dict, *, now, users, groups, organisations) -> dict
                 text=translation["text"],
             )
     return {
-        "versions": versions,
         "sections": len(sections),
         "comments": len(comments),
         "published": published,
