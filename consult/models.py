@@ -271,10 +271,10 @@ class QuestionChoice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.display_label
+        return self.reader_label
 
     @property
-    def display_label(self) -> str:
+    def reader_label(self) -> str:
         """The label in the reader's language (the original when not translated)."""
         return site_data.translated(self, "label")
 

@@ -87,15 +87,15 @@ class StakeholderGroup(models.Model):
         ordering = ["ordinal", "name"]
 
     def __str__(self) -> str:
-        return self.display_name
+        return self.reader_name
 
     @property
-    def display_name(self) -> str:
+    def reader_name(self) -> str:
         """The name in the reader's language (the original when not translated)."""
         return site_data.translated(self, "name")
 
     @property
-    def display_description(self) -> str:
+    def reader_description(self) -> str:
         return site_data.translated(self, "description")
 
 

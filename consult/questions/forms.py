@@ -143,7 +143,7 @@ class AnswersForm(forms.Form):
                     label = f"{value} ({question.scale_max_label})"
                 choices.append((str(value), label))
             return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
-        choices = [(str(choice.ordinal), choice.display_label) for choice in question.choices.all()]
+        choices = [(str(choice.ordinal), choice.reader_label) for choice in question.choices.all()]
         if question.kind == Question.Kind.MULTIPLE:
             return forms.MultipleChoiceField(
                 choices=choices, widget=forms.CheckboxSelectMultiple, **common

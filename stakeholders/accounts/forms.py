@@ -71,12 +71,12 @@ class ProfileForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The groups with their descriptions (editable per site: /staff/registry/groups/).
         self.fields["group"].label_from_instance = lambda group: (
-            f"{group.display_name}: {group.display_description}"
+            f"{group.reader_name}: {group.reader_description}"
             if group.description
-            else group.display_name
+            else group.reader_name
         )
         self.fields["interests"].label_from_instance = lambda tag: (
-            f"{tag.group.display_name}: {tag.name}"
+            f"{tag.group.reader_name}: {tag.name}"
         )
         if not self.fields["interests"].queryset.exists():
             del self.fields["interests"]
