@@ -40,7 +40,7 @@ def commented(consultation, stakeholder):
 
 
 def test_french_reader_sees_the_group_in_french_on_participation_and_bylines(client, commented):
-    consultation, comment = commented
+    consultation, _comment = commented
     participation = client.get(
         reverse("participation", args=[consultation.slug]), HTTP_ACCEPT_LANGUAGE=FR
     ).content.decode()
