@@ -4,6 +4,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from plenary import site_data
+
 
 class Role(models.TextChoices):
     """Per-consultation roles, held as django-guardian object permissions."""
@@ -259,6 +261,8 @@ class QuestionChoice(models.Model):
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="choices")
     ordinal = models.PositiveIntegerField()
     label = models.CharField(_("label"), max_length=200)
+    # {"es": {"label": "Sí"}, ...}: plenary.site_data.
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
 
     class Meta:
         ordering = ["question", "ordinal"]
@@ -267,7 +271,12 @@ class QuestionChoice(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.label
+        return self.reader_label
+
+    @property
+    def reader_label(self) -> str:
+        """The label in the reader's language (the original when not translated)."""
+        return site_data.translated(self, "label")
 
 
 class Answer(models.Model):

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from knox.models import AbstractAuthToken, AuthTokenManager
 
+from plenary import site_data
 from stakeholders.names import NameKeyField, with_name_key
 
 
@@ -79,12 +80,23 @@ class StakeholderGroup(models.Model):
     name = models.CharField(_("name"), max_length=100)
     description = models.TextField(_("description"), blank=True)
     ordinal = models.PositiveSmallIntegerField(default=0)
+    # {"fr": {"name": ..., "description": ...}, ...}: plenary.site_data.
+    translations = models.JSONField(_("translations"), default=dict, blank=True)
 
     class Meta:
         ordering = ["ordinal", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.reader_name
+
+    @property
+    def reader_name(self) -> str:
+        """The name in the reader's language (the original when not translated)."""
+        return site_data.translated(self, "name")
+
+    @property
+    def reader_description(self) -> str:
+        return site_data.translated(self, "description")
 
 
 class InterestTag(models.Model):

@@ -77,7 +77,7 @@ def round_tallies(*, round_: Round, asked: list[Question] | None = None) -> list
             ]
         elif question.kind in CHOICE_KINDS:
             options = [
-                (choice.label, counts.get((question.pk, choice.pk, None), 0))
+                (choice.reader_label, counts.get((question.pk, choice.pk, None), 0))
                 for choice in question.choices.all()
             ]
         else:

@@ -9,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from comments.attachments.forms import AttachmentsField
 from consult.models import Question
 from consult.questions.services import field_name
+from plenary import site_data
+
+
+def _language_label(code: str) -> str:
+    return dict(settings.LANGUAGES).get(code, code)
 
 
 class QuestionForm(forms.Form):
@@ -36,6 +41,25 @@ class QuestionForm(forms.Form):
         label=_("Label of the highest value (e.g. “agree”)"), required=False, max_length=60
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The choices in each other interface language (plenary.site_data), line by line.
+        for code in site_data.translation_languages():
+            self.fields[f"choices_{code}"] = forms.CharField(
+                label=_("Choices in %(language)s, one per line in the same order (optional)")
+                % {"language": _language_label(code)},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 4, "lang": code}),
+            )
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["choice_translations"] = {
+            code: data.pop(f"choices_{code}", "").splitlines()
+            for code in site_data.translation_languages()
+        }
+        return data
+
     def clean_scale_min(self) -> int:
         value = self.cleaned_data["scale_min"]
         return 1 if value is None else value
@@ -49,7 +73,14 @@ class QuestionForm(forms.Form):
 
     @staticmethod
     def initial_for(question: Question) -> dict:
-        return {
+        choices = list(question.choices.all())
+        translated = {
+            f"choices_{code}": "\n".join(
+                (choice.translations.get(code) or {}).get("label", "") for choice in choices
+            ).strip("\n")
+            for code in site_data.translation_languages()
+        }
+        return translated | {
             "text": question.text,
             "help_text": question.help_text,
             "kind": question.kind,
@@ -112,7 +143,7 @@ class AnswersForm(forms.Form):
                     label = f"{value} ({question.scale_max_label})"
                 choices.append((str(value), label))
             return forms.ChoiceField(choices=choices, widget=forms.RadioSelect, **common)
-        choices = [(str(choice.ordinal), choice.label) for choice in question.choices.all()]
+        choices = [(str(choice.ordinal), choice.reader_label) for choice in question.choices.all()]
         if question.kind == Question.Kind.MULTIPLE:
             return forms.MultipleChoiceField(
                 choices=choices, widget=forms.CheckboxSelectMultiple, **common

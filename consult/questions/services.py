@@ -27,9 +27,11 @@ from django.utils.translation import gettext as _
 from comments.models import Comment
 from consult import permissions
 from consult.models import Answer, Question, QuestionChoice, Round
+from plenary import site_data
 
 QUESTION_MAX_CHARS = 2000
 MAX_CHOICES = 30
+CHOICE_MAX_CHARS = 200  # QuestionChoice.label's max_length
 SCALE_MAX_STEPS = 11
 CHOICE_KINDS = (Question.Kind.SINGLE, Question.Kind.MULTIPLE)
 
@@ -102,10 +104,38 @@ def _clean_question(
     return _clean_choices(kind, choices)
 
 
-def _write_choices(question: Question, labels: list[str]) -> None:
+def _clean_choice_translations(labels: list[str], given: dict[str, list[str]] | None) -> list[dict]:
+    """Each choice's ``translations`` (plenary.site_data) from one list of lines per
+    language: as many lines as choices (blank ones left untranslated), or none."""
+    per_choice: list[dict] = [{} for _label in labels]
+    errors: dict[str, str] = {}
+    for code in site_data.translation_languages():
+        lines = [" ".join(line.split()) for line in (given or {}).get(code, [])]
+        while lines and not lines[-1]:
+            lines.pop()
+        if not lines:
+            continue
+        if len(lines) != len(labels):
+            errors[f"choices_{code}"] = _(
+                "Give one line per choice, in the same order: %(n)d choices, %(m)d lines."
+            ) % {"n": len(labels), "m": len(lines)}
+            continue
+        too_long = [line for line in lines if len(line) > CHOICE_MAX_CHARS]
+        if too_long:
+            errors[f"choices_{code}"] = _("A choice can be at most 200 characters long.")
+            continue
+        for translations, line in zip(per_choice, lines, strict=True):
+            if line:
+                translations[code] = {"label": line}
+    if errors:
+        raise ValidationError(errors)
+    return per_choice
+
+
+def _write_choices(question: Question, labels: list[str], translations: list[dict]) -> None:
     QuestionChoice.objects.bulk_create(
-        QuestionChoice(question=question, ordinal=n, label=label)
-        for n, label in enumerate(labels, start=1)
+        QuestionChoice(question=question, ordinal=n, label=label, translations=translated)
+        for n, (label, translated) in enumerate(zip(labels, translations, strict=True), start=1)
     )
 
 
@@ -123,12 +153,14 @@ def question_create(
     scale_min_label: str = "",
     scale_max_label: str = "",
     choices: list[str] | tuple[str, ...] = (),
+    choice_translations: dict[str, list[str]] | None = None,
 ) -> Question:
     """Add a question at the end of the round's list (choices: labels, in order)."""
     _require_editable(actor, round_)
     labels = _clean_question(
         text=text, kind=kind, scale_min=scale_min, scale_max=scale_max, choices=list(choices)
     )
+    translations = _clean_choice_translations(labels, choice_translations)
     Round.objects.select_for_update().filter(pk=round_.pk).first()  # serialise ordinals
     last = round_.questions.aggregate(n=Max("ordinal"))["n"] or 0
     question = Question(
@@ -145,7 +177,7 @@ def question_create(
     )
     question.full_clean()
     question.save()
-    _write_choices(question, labels)
+    _write_choices(question, labels, translations)
     return question
 
 
@@ -163,12 +195,14 @@ def question_update(
     scale_min_label: str = "",
     scale_max_label: str = "",
     choices: list[str] | tuple[str, ...] = (),
+    choice_translations: dict[str, list[str]] | None = None,
 ) -> Question:
     """Change a question; its choices are replaced by ``choices`` (nobody answered yet)."""
     _require_editable(actor, question.round)
     labels = _clean_question(
         text=text, kind=kind, scale_min=scale_min, scale_max=scale_max, choices=list(choices)
     )
+    translations = _clean_choice_translations(labels, choice_translations)
     question.text = text.strip()
     question.help_text = help_text.strip()
     question.kind = kind
@@ -179,7 +213,7 @@ def question_update(
     question.full_clean()
     question.save()
     question.choices.all().delete()
-    _write_choices(question, labels)
+    _write_choices(question, labels, translations)
     return question
 
 

@@ -4,8 +4,16 @@ from django import template
 
 from consult import permissions
 from consult.meetings import selectors as meetings
+from consult.translations.languages import language_name as name_of_language
 
 register = template.Library()
+
+
+@register.filter
+def language_name(code: str) -> str:
+    """A language code ("en") as its name in the reader's language ("English", "anglais"),
+    from Django's own language data (``get_language_info``); an unknown code as given."""
+    return name_of_language(code or "")
 
 
 @register.inclusion_tag("consult/_meetings.html", takes_context=True)

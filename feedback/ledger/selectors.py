@@ -585,7 +585,7 @@ def status_counts_by_group(*, consultation: Consultation, groups) -> list[Status
     rows = []
     for group in groups:
         row = counted.pop(group.slug, StatusCountRow(group.slug, [0] * len(STATUS_COLUMNS)))
-        row.label = group.name
+        row.label = group.reader_name
         rows.append(row)
     for row in sorted(counted.values(), key=lambda row: (row.key is None, row.key or "")):
         row.label = row.key or ""

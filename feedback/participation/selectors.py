@@ -268,7 +268,7 @@ def _counts(*, consultation: Consultation, audience: str):
 
     # Groups are keyed by slug (stable across sites), every group listed, none or not.
     offline = _("sent by email, letter or at a meeting (not recorded)")
-    group_labels = {group.slug: group.name for group in groups}
+    group_labels = {group.slug: group.reader_name for group in groups}
     group_labels |= {NO_PROFILE: no_profile, OFFLINE: offline}
     group_order = [group.slug for group in groups]
     group_order += [key for key in (NO_PROFILE, OFFLINE) if key in by["group"]]
@@ -478,7 +478,7 @@ def balance_csv_rows(balance: Balance):
             )
     for row in balance.sections:
         for group, n in zip(balance.groups, row.comments, strict=True):
-            yield (f"section:{row.section.key}", group.name, "", n)
+            yield (f"section:{row.section.key}", group.reader_name, "", n)
 
 
 # --- the consultation page's counts ------------------------------------------------

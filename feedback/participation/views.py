@@ -105,7 +105,7 @@ def _default_invitation(consultation, balance) -> dict:
 def _reachable(consultation, balance) -> list[tuple[str, int]]:
     """(group name, people an invitation would reach now), every group."""
     counts = outreach_selectors.outreach_reachable(consultation=consultation)
-    return [(group.name, counts.get(group.pk, 0)) for group in balance.groups]
+    return [(group.reader_name, counts.get(group.pk, 0)) for group in balance.groups]
 
 
 @login_required

@@ -24,6 +24,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from types import SimpleNamespace
+from typing import TypeVar
 
 from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
@@ -44,13 +45,18 @@ from consult.consultations import services as consult_services
 from consult.meetings import services as meetings
 from consult.models import Consultation, Role
 from consult.questions import services as questions
+from consult.translations import services as translations
 from consult.versions import services as version_services
+from feedback.clusters import services as clusters
 from feedback.ledger import services as feedback_services
-from stakeholders.defaults import ensure_default_groups
+from feedback.models import CampaignCluster
+from feedback.themes import services as themes
+from stakeholders.defaults import ensure_default_groups, translate_default_groups
 from stakeholders.models import StakeholderGroup
 from stakeholders.registry import services as stakeholder_services
 
 DATA = Path(__file__).parent / "data"
+Known = TypeVar("Known", str, int)
 
 
 class DemoDataError(CommandError):
@@ -106,6 +112,7 @@ CONSULTATION = {
             "language": str,
             "groups": [str],
             "description": str,
+            "summary?": str,
         }
     ],
     "question?": [
@@ -115,8 +122,20 @@ CONSULTATION = {
             "choices?": [str],
             "scale_min_label?": str,
             "scale_max_label?": str,
+            "choice_translations?": {"fr?": [str], "es?": [str], "pt?": [str]},
         }
     ],
+    # The revised draft (version 2): imported, its matches corrected, published
+    # with a second round that opens when the first closes.
+    "revision?": {
+        "draft": str,
+        "changelog": str,
+        "round_title": str,
+        "round_days": int,
+        "match?": [{"paragraph": int, "continues": str}],
+    },
+    # Translations of version 1, in consult.translations' pasted format.
+    "translation?": [{"language": str, "file": str}],
 }
 
 
@@ -132,8 +151,19 @@ def comments_schema(questions: int) -> dict:
                 "text": str,
                 "decision?": {"status": str, "rationale?": str, "publish?": bool},
                 "reply?": [{"by": str, "text": str}],
+                "themes?": [str],
+                "appeal?": {"reason": str, "answer": {"status": str, "rationale": str}},
             }
         ],
+        "campaign?": [
+            {
+                "on?": str,
+                "by": [str],
+                "texts": [str],
+                "decision": {"status": str, "rationale": str},
+            }
+        ],
+        "theme?": [{"name": str, "description": str}],
         "endorsements?": {"seed": int, "count": int, "texts": [str]},
         "answers?": {"entries": [{"by": str, **{f"q{n}?": str for n in range(1, questions + 1)}}]},
         "offline?": [
@@ -179,7 +209,7 @@ def _check(where: str, value, schema):
     return value
 
 
-def _known(where: str, name: str, names, what: str) -> str:
+def _known(where: str, name: Known, names, what: str) -> Known:
     if name not in names:
         raise DemoDataError(f"{where}: {name!r} is not a known {what}")
     return name
@@ -244,6 +274,11 @@ def read_demo(root: Path | None = None) -> dict:
             _known(name, who, handles, "handle")
         consultation["slug"] = slug
         consultation["draft"] = folder.text(f"{slug}/draft.md")
+        if "revision" in consultation:
+            revision = consultation["revision"]
+            revision["source"] = folder.text(f"{slug}/{revision['draft']}")
+        for translation in consultation.get("translation", []):
+            translation["text"] = folder.text(f"{slug}/{translation['file']}")
         consultation["participant_handles"] = [p["handle"] for p in people["participants"]]
         consultation["input"] = {}
         name = f"{slug}/comments.toml"
@@ -257,6 +292,15 @@ def read_demo(root: Path | None = None) -> dict:
                     _known(where, comment["org"], org_handles, "organisation")
                 for m, reply in enumerate(comment.get("reply", []), start=1):
                     _known(f"{where}, reply {m}", reply["by"], handles, "handle")
+                theme_names = [theme["name"] for theme in given.get("theme", [])]
+                for theme in comment.get("themes", []):
+                    _known(where, theme, theme_names, "theme")
+            for n, campaign in enumerate(given.get("campaign", []), start=1):
+                where = f"{name}, campaign {n}"
+                if len(campaign["by"]) != len(campaign["texts"]):
+                    raise DemoDataError(f"{where}: give one text per author in 'by'")
+                for who in campaign["by"]:
+                    _known(where, who, handles, "handle")
             for n, answer in enumerate(given.get("answers", {}).get("entries", []), start=1):
                 _known(f"{name}, answers, entries {n}", answer["by"], handles, "handle")
         consultations.append(consultation)
@@ -349,6 +393,7 @@ def _account(email: str, password: str | None):
 def _seed(demo: dict) -> list[dict]:
     people, now = demo["people"], timezone.now()
     ensure_default_groups(StakeholderGroup)  # normally there already, from a migration
+    translate_default_groups(StakeholderGroup)
     groups = {group.slug: group for group in StakeholderGroup.objects.all()}
 
     users = {}
@@ -452,7 +497,7 @@ def _seed_consultation(spec: dict, *, now, users, groups, organisations) -> dict
         )
         where = f"{name}, meeting {n}"
         with _blame(where):
-            meetings.meeting_create(
+            meeting_ = meetings.meeting_create(
                 actor=actor,
                 consultation=consultation,
                 title=meeting["title"],
@@ -466,6 +511,10 @@ def _seed_consultation(spec: dict, *, now, users, groups, organisations) -> dict
                 groups=[groups[_known(where, g, groups, "group")] for g in meeting["groups"]],
                 description=meeting["description"],
             )
+            if "summary" in meeting:
+                meetings.meeting_summary_publish(
+                    actor=actor, meeting=meeting_, summary=meeting["summary"]
+                )
     if spec.get("code_of_conduct_accepted"):
         team = {spec["run_by"], *spec["moderators"]}
         for handle, user in users.items():
@@ -479,6 +528,16 @@ def _seed_consultation(spec: dict, *, now, users, groups, organisations) -> dict
         users=users,
         organisations=organisations,
     )
+    if "revision" in spec:
+        _seed_revision(spec, consultation=consultation, actor=actor, after=round_)
+    for translation in spec.get("translation", []):
+        with _blame(f"{slug}/{translation['file']}"):
+            translations.version_translation_set(
+                actor=actor,
+                version=version,
+                language=translation["language"],
+                text=translation["text"],
+            )
     return {
         "sections": len(sections),
         "comments": len(comments),
@@ -497,6 +556,7 @@ def _seed_input(spec: dict, *, consultation, round_, sections, users, organisati
     section_keys = {section.key for section in sections}
     comments: list[Comment] = []
     top_level: list[tuple[Comment, set[str]]] = []
+    tagged: dict[str, list[Comment]] = {}
     published = drafts = 0
     for n, item in enumerate(given.get("comment", []), start=1):
         where = f"{name}, comment {n}"
@@ -537,6 +597,22 @@ def _seed_input(spec: dict, *, consultation, round_, sections, users, organisati
                 )
                 published += publish
                 drafts += not publish
+            if "appeal" in item:
+                # Filed by the author; answered by the secretariat with a new entry.
+                appeal = feedback_services.appeal_file(
+                    actor=users[item["by"]], comment=comment, reason=item["appeal"]["reason"]
+                )
+                feedback_services.disposition_record(
+                    actor=actor,
+                    comment=comment,
+                    status=item["appeal"]["answer"]["status"],
+                    rationale=item["appeal"]["answer"]["rationale"],
+                    appeal=appeal,
+                    publish=True,
+                )
+                published += 1
+            for theme in item.get("themes", []):
+                tagged.setdefault(theme, []).append(comment)
 
     if "endorsements" in given:
         endorsements = given["endorsements"]
@@ -580,4 +656,76 @@ def _seed_input(spec: dict, *, consultation, round_, sections, users, organisati
                     body=entry["text"],
                 )
             )
+
+    for n, campaign in enumerate(given.get("campaign", []), start=1):
+        where = f"{name}, campaign {n}"
+        if "on" in campaign:
+            _known(where, campaign["on"], section_keys, f"section key of {slug}/draft.md")
+        with _blame(where):
+            sent = [
+                comment_services.comment_create(
+                    actor=users[handle],
+                    consultation=consultation,
+                    body=text,
+                    section_key=campaign.get("on"),
+                )
+                for handle, text in zip(campaign["by"], campaign["texts"], strict=True)
+            ]
+            comments += sent
+            # The clustering job, run now rather than on its schedule.
+            clusters.clusters_rebuild(consultation_id=consultation.pk)
+            cluster = CampaignCluster.objects.filter(representative=sent[0]).first()
+            if cluster is None or cluster.size != len(sent):
+                raise DemoDataError(f"{where}: the texts are not similar enough to be one cluster")
+            result = clusters.cluster_answer(
+                actor=actor,
+                cluster=cluster,
+                status=campaign["decision"]["status"],
+                rationale=campaign["decision"]["rationale"],
+                publish=True,
+            )
+            published += len(result.drafts)
+
+    for n, spec_theme in enumerate(given.get("theme", []), start=1):
+        with _blame(f"{name}, theme {n}"):
+            theme = themes.theme_create(
+                actor=actor,
+                consultation=consultation,
+                name=spec_theme["name"],
+                description=spec_theme["description"],
+            )
+            themes.theme_tag(actor=actor, theme=theme, comments=tagged.get(theme.name, []))
     return comments, published, drafts
+
+
+def _seed_revision(spec: dict, *, consultation, actor, after) -> None:
+    """Version 2: imported, its matches corrected, published with the next round."""
+    slug, revision = spec["slug"], spec["revision"]
+    with _blame(f"{slug}/{revision['draft']}"):
+        version = version_services.draft_import(
+            actor=actor,
+            consultation=consultation,
+            source=revision["source"],
+            changelog=revision["changelog"],
+        )
+    if revision.get("match"):
+        where = f"{slug}/consultation.toml, revision, match"
+        sections = {s.ordinal: s for s in version.sections.all()}
+        earlier = {s.key: s.pk for s in after.document_version.sections.all()}
+        matches: dict[int, int | None] = {}
+        for n, match in enumerate(revision["match"], start=1):
+            _known(f"{where} {n}", match["paragraph"], sections, "paragraph of the revision")
+            if match["continues"]:
+                _known(f"{where} {n}", match["continues"], earlier, "section key of draft.md")
+            matches[sections[match["paragraph"]].pk] = earlier.get(match["continues"])
+        with _blame(where):
+            version_services.version_match_set(actor=actor, version=version, matches=matches)
+    with _blame(f"{slug}/consultation.toml, revision"):
+        consult_services.round_open(
+            actor=actor,
+            consultation=consultation,
+            opens_at=after.closes_at,
+            closes_at=after.closes_at + timedelta(days=revision["round_days"]),
+            title=revision["round_title"],
+            document_version=version,
+        )

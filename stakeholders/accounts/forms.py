@@ -71,9 +71,13 @@ class ProfileForm(forms.Form):
         super().__init__(*args, **kwargs)
         # The groups with their descriptions (editable per site: /staff/registry/groups/).
         self.fields["group"].label_from_instance = lambda group: (
-            f"{group.name}: {group.description}" if group.description else group.name
+            f"{group.reader_name}: {group.reader_description}"
+            if group.description
+            else group.reader_name
         )
-        self.fields["interests"].label_from_instance = lambda tag: f"{tag.group.name}: {tag.name}"
+        self.fields["interests"].label_from_instance = lambda tag: (
+            f"{tag.group.reader_name}: {tag.name}"
+        )
         if not self.fields["interests"].queryset.exists():
             del self.fields["interests"]
         for name in ("gender", "age_range"):

@@ -1,10 +1,12 @@
 """Forms of the registry's staff pages (/staff/registry/)."""
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
+from plenary import site_data
 from stakeholders.models import Organisation, StakeholderGroup
 
 
@@ -16,6 +18,43 @@ class GroupForm(forms.Form):
     ordinal = forms.IntegerField(
         label=_("Position in lists"), min_value=0, max_value=32767, help_text=_("1 comes first.")
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The name and description in each other interface language (plenary.site_data).
+        for code in site_data.translation_languages():
+            language = dict(settings.LANGUAGES).get(code, code)
+            self.fields[f"name_{code}"] = forms.CharField(
+                label=_("Name in %(language)s") % {"language": language},
+                max_length=100,
+                required=False,
+                widget=forms.TextInput(attrs={"lang": code}),
+            )
+            self.fields[f"description_{code}"] = forms.CharField(
+                label=_("Description in %(language)s") % {"language": language},
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2, "lang": code}),
+            )
+
+    @staticmethod
+    def initial_for(group: StakeholderGroup) -> dict:
+        initial = {"name": group.name, "description": group.description, "ordinal": group.ordinal}
+        for code in site_data.translation_languages():
+            texts = group.translations.get(code) or {}
+            initial[f"name_{code}"] = texts.get("name", "")
+            initial[f"description_{code}"] = texts.get("description", "")
+        return initial
+
+    def clean(self) -> dict:
+        data = super().clean()
+        data["translations"] = {
+            code: {
+                "name": data.pop(f"name_{code}", ""),
+                "description": data.pop(f"description_{code}", ""),
+            }
+            for code in site_data.translation_languages()
+        }
+        return data
 
 
 class InterestTagForm(forms.Form):

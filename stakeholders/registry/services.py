@@ -13,6 +13,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from plenary import site_data
 from plenary.audit.models import Event
 from plenary.audit.services import audit_record
 from plenary.outbox import services as outbox
@@ -320,17 +321,40 @@ def organisation_merge(*, actor: User, duplicate: Organisation, into: Organisati
 
 @transaction.atomic
 def stakeholder_group_update(
-    *, actor: User, group: StakeholderGroup, name: str, description: str, ordinal: int
+    *,
+    actor: User,
+    group: StakeholderGroup,
+    name: str,
+    description: str,
+    ordinal: int,
+    translations: dict | None = None,
 ) -> StakeholderGroup:
-    """The site's secretariat renames, describes or reorders a stakeholder group."""
+    """The site's secretariat renames, describes or reorders a stakeholder group, and
+    gives its name and description in the other interface languages
+    (``{"fr": {"name": ..., "description": ...}}``; plenary.site_data); ``None``
+    keeps the translations as they are, an empty text drops that one."""
     permissions.require_can_verify(actor)
     group.name = " ".join(name.split())
     group.description = description.strip()
     group.ordinal = ordinal
     if not group.name:
         raise ValidationError({"name": _("Give the group a name.")})
+    if translations is not None:
+        group.translations = site_data.translations_clean(translations, ["name", "description"])
+        too_long = [
+            language
+            for language, texts in group.translations.items()
+            if len(texts.get("name", "")) > 100  # StakeholderGroup.name's max_length
+        ]
+        if too_long:
+            raise ValidationError(
+                {
+                    f"name_{language}": _("Keep the name under 100 characters.")
+                    for language in too_long
+                }
+            )
     group.full_clean()
-    group.save(update_fields=["name", "description", "ordinal"])
+    group.save(update_fields=["name", "description", "ordinal", "translations"])
     return group
 
 

@@ -44,7 +44,7 @@ def registry_group(request, slug: str):
     which = request.POST.get("form") if request.method == "POST" else None
     group_form = GroupForm(
         posted(request) if which == "group" else None,
-        initial={"name": group.name, "description": group.description, "ordinal": group.ordinal},
+        initial=GroupForm.initial_for(group),
     )
     tag_form = InterestTagForm(posted(request) if which == "tag" else None)
     if which == "group":

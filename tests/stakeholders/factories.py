@@ -2,7 +2,7 @@ import factory
 from allauth.account.models import EmailAddress
 from django.contrib.auth.models import Permission
 
-from stakeholders.defaults import ensure_default_groups
+from stakeholders.defaults import ensure_default_groups, translate_default_groups
 from stakeholders.models import ApiToken, Organisation, Participant, StakeholderGroup, User
 
 PASSWORD = "a-long-test-passphrase-42"
@@ -16,6 +16,7 @@ def restore_default_groups(slug: str | None = None) -> None:
     groups = StakeholderGroup.objects.all()
     if not (groups.filter(slug=slug) if slug else groups).exists():
         ensure_default_groups(StakeholderGroup)
+        translate_default_groups(StakeholderGroup)
 
 
 def group(slug: str = "civil-society") -> StakeholderGroup:

@@ -1,5 +1,6 @@
 """The demo data contract (DESIGN.md §5): what `make run` promises a first-time user."""
 
+import re
 import shutil
 from io import StringIO
 from pathlib import Path
@@ -11,9 +12,16 @@ from django.utils import timezone
 
 from comments.models import Comment
 from consult.consultations.selectors import consultation_list_public, version_current
-from consult.models import Consultation, Round, Section
+from consult.models import Consultation, Meeting, Round, Section, SectionTranslation
 from consult.permissions import can_moderate, can_run
-from feedback.models import DispositionEntry
+from feedback.models import (
+    Appeal,
+    CampaignCluster,
+    ClusterAnswer,
+    DispositionDraft,
+    DispositionEntry,
+    ThemeTag,
+)
 from plenary.demo import load
 from stakeholders.models import Organisation, Participant, StakeholderGroup, User
 
@@ -135,6 +143,102 @@ def test_seed_demo_refuses_to_mix_with_existing_demo_accounts(db):
     with pytest.raises(CommandError, match=r"moderator@example\.org"):
         seed()
     assert counts() == before
+
+
+# -- what the demo shows of the product (issue 22) ---------------------------------
+
+
+def test_demo_has_a_published_version_2_matched_to_version_1(seeded):
+    _output, consultation = seeded
+    v1, v2 = consultation.versions.order_by("number")
+    assert v2.published_at is not None and v2.changelog
+    old, new = list(v1.sections.all()), list(v2.sections.select_related("previous"))
+    # Reworded, added and removed paragraphs.
+    continued = [s for s in new if s.previous is not None]
+    assert any(s.body != s.previous.body for s in continued)
+    assert [s for s in new if s.previous is None], "no paragraph was added"
+    assert {s.pk for s in old} - {s.previous_id for s in continued}, "none was removed"
+    # A continued paragraph keeps its key, so its earlier comments show against it.
+    assert all(s.key == s.previous.key for s in continued)
+    carried = Comment.objects.filter(section__in=[s.previous for s in continued])
+    assert carried.count() >= 30
+    # The corrected match (consultation.toml, [[revision.match]]).
+    assert v2.sections.get(ordinal=12).previous.key == "6-funding-and-universal-service-2"
+    # Published with the round that follows the open one.
+    assert consultation.rounds.get(number=2).document_version == v2
+
+
+def test_demo_draft_reads_in_french(seeded, client):
+    _output, consultation = seeded
+    v1 = consultation.versions.get(number=1)
+    assert SectionTranslation.objects.filter(section__version=v1, language="fr").count() == (
+        v1.sections.count()
+    )
+    page = client.get(f"/c/{consultation.slug}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "connectivité significative" in page
+
+
+def test_demo_has_an_answered_appeal(seeded):
+    _output, consultation = seeded
+    appeal = Appeal.objects.get(comment__consultation=consultation)
+    assert appeal.appellant == appeal.comment.author
+    assert appeal.appellant.email == "stakeholder@example.org"
+    answer = DispositionEntry.objects.get(appeal=appeal)
+    assert answer.rationale and answer.pk != appeal.entry_id
+
+
+def test_demo_has_a_meeting_with_its_published_summary(seeded):
+    _output, consultation = seeded
+    held = Meeting.objects.get(consultation=consultation, summary_published_at__isnull=False)
+    assert held.starts_at < timezone.now() and held.summary_html
+
+
+def test_demo_campaign_is_one_cluster_answered_once(seeded):
+    _output, consultation = seeded
+    cluster = CampaignCluster.objects.get(consultation=consultation, locked=True)
+    answer = ClusterAnswer.objects.get(cluster=cluster)
+    entries = DispositionEntry.objects.filter(cluster_answer=answer)
+    assert cluster.size == entries.count() == 5
+    assert len({entry.comment_id for entry in entries}) == 5
+
+
+def test_demo_comments_are_tagged_with_themes(seeded):
+    _output, consultation = seeded
+    assert consultation.themes.count() == 4
+    assert ThemeTag.objects.filter(theme__consultation=consultation).count() >= 7
+    assert all(theme.tags.exists() for theme in consultation.themes.all())
+
+
+def _readme_figure(pattern: str) -> int:
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    found = re.search(pattern, " ".join(readme.split()))
+    assert found, f"README.md no longer says {pattern!r}"
+    return int(found.group(1))
+
+
+def test_readme_figures_are_what_seed_demo_makes(seeded):
+    """The README's description of the demo, number by number, against the database."""
+    _output, consultation = seeded
+    comments = Comment.objects.filter(consultation=consultation)
+    version = version_current(consultation=consultation)
+    ledger = DispositionEntry.objects.filter(consultation=consultation)
+    figures = {
+        r"(\d+) commentable paragraphs": version.sections.count(),
+        r"(\d+) participants \(": Participant.objects.count(),
+        r"(\d+) comments and replies": comments.count(),
+        r"comments and replies \((\d+) comments": comments.filter(parent__isnull=True).count(),
+        r"and (\d+) replies\)": comments.filter(parent__isnull=False).count(),
+        r"(\d+) published decisions": ledger.count(),
+        r"\(and (\d+) drafted\)": DispositionDraft.objects.filter(
+            comment__consultation=consultation
+        ).count(),
+        r"a campaign of (\d+) near-identical": CampaignCluster.objects.get(
+            consultation=consultation, locked=True
+        ).size,
+        r"(\d+) themes": consultation.themes.count(),
+    }
+    stated = {pattern: _readme_figure(pattern) for pattern in figures}
+    assert stated == figures
 
 
 # -- the data files (plenary/demo/data): a typo fails, naming the file ----------------
