@@ -44,6 +44,8 @@ def word_changes(old: str, new: str) -> list[tuple[str, str | None]]:
 
     Changes separated only by spaces are one chunk ("an open" -> "the CC BY 4.0"
     rather than word by word), which reads as the author's edit did."""
+    if old == new:  # most sections of a new version: no matching to do
+        return [(old, None)] if old else []
     a, b = _tokens(old), _tokens(new)
     matcher = SequenceMatcher(None, a, b, autojunk=False)
     chunks: list[tuple[str, str | None]] = []
@@ -150,9 +152,15 @@ def rendered_diff(old_html: str, new_html: str) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 - pieces of sanitised HTML, labels escaped
 
 
-def _rendered_whole(tag: str, label: str, body: str) -> SafeString:
+def _rendered(section: Section) -> str:
+    """The section's sanitised HTML: ``body_html`` (render_markdown at import, see
+    consult/versions/services.py), rendered again only when it is missing."""
+    return section.body_html or render_markdown(section.body)
+
+
+def _rendered_whole(tag: str, label: str, section: Section) -> SafeString:
     return mark_safe(  # noqa: S308 - sanitised HTML, the label escaped
-        _wrap_text(tag, label, _html_tokens(render_markdown(body)), keep_tags=True)
+        _wrap_text(tag, label, _html_tokens(_rendered(section)), keep_tags=True)
     )
 
 
@@ -172,13 +180,13 @@ class SectionDiff:
     def html(self) -> SafeString:
         """The section as people read it (rendered Markdown), its changes marked."""
         if self.status == "removed" and self.old is not None:
-            return _rendered_whole("del", _("deleted:"), self.old.body)
+            return _rendered_whole("del", _("deleted:"), self.old)
         if self.status == "added" and self.new is not None:
-            return _rendered_whole("ins", _("inserted:"), self.new.body)
+            return _rendered_whole("ins", _("inserted:"), self.new)
         assert self.old is not None and self.new is not None  # noqa: S101 - paired rows
         if self.status == "unchanged":
-            return mark_safe(render_markdown(self.new.body))  # noqa: S308 - sanitised
-        return rendered_diff(render_markdown(self.old.body), render_markdown(self.new.body))
+            return mark_safe(_rendered(self.new))  # noqa: S308 - sanitised
+        return rendered_diff(_rendered(self.old), _rendered(self.new))
 
     @property
     def status_label(self) -> str:
