@@ -1,50 +1,56 @@
-"""Full-text search in the comment's language: on PostgreSQL, the GIN index is rebuilt
-over ``to_tsvector(<config of the comment's language>, search_text)``.
+"""Full-text search in the comment's language: on PostgreSQL, one partial GIN index
+per text search configuration replaces the 'simple' one of migration 0007.
 
-The configuration is a CASE on ``language`` (english, french, spanish, portuguese,
-``simple`` otherwise), written exactly as comments.search.selectors.config_sql
-writes it, so the planner matches the expression.  The CASE is kept literal here:
-a migration does not follow later edits of the code.
+``comment_search_idx_<config>`` indexes ``to_tsvector('<config>', search_text)`` of
+the comments whose language maps to ``<config>`` (english, french, spanish,
+portuguese by the code before any "-", ``simple`` otherwise).  The predicate is
+written exactly as comments.search.selectors.config_name_sql writes it, so the
+planner sees that each arm of the search's OR is answered by its index; it is
+kept literal here, as a migration does not follow later edits of the code.
 
-Safe on a live table: the new index is built CONCURRENTLY (no write lock; hence
-a non-atomic migration), the old one dropped CONCURRENTLY, then the new one takes
-the old name (a brief catalogue lock).  A concurrent build that failed leaves an
-invalid index: it is dropped first, so the migration can be run again.  ANALYZE
-gives the planner the new expression's statistics (the search reads them).
-SQLite has no such index: nothing to do there.
+Safe on a live table: each index is built CONCURRENTLY (no write lock; hence a
+non-atomic migration) and the old one dropped CONCURRENTLY once they exist.  A
+concurrent build that failed leaves an invalid index: it is dropped first, so
+the migration can be run again.  ANALYZE gives the planner the new expressions'
+statistics (the search reads its estimate).  SQLite has no such index.
 """
 
 from django.db import migrations
 
-INDEX = "comment_search_idx"
-NEW = "comment_search_lang_idx"
-CONFIG = (
-    "CASE lower(split_part(language, '-', 1)) "
-    "WHEN 'en' THEN 'english'::regconfig WHEN 'fr' THEN 'french'::regconfig "
-    "WHEN 'es' THEN 'spanish'::regconfig WHEN 'pt' THEN 'portuguese'::regconfig "
-    "ELSE 'simple'::regconfig END"
+OLD = "comment_search_idx"
+CONFIGS = ["english", "french", "spanish", "portuguese", "simple"]
+NAME = (
+    "(CASE lower(split_part(language, '-', 1)) "
+    "WHEN 'en' THEN 'english' WHEN 'fr' THEN 'french' "
+    "WHEN 'es' THEN 'spanish' WHEN 'pt' THEN 'portuguese' ELSE 'simple' END)"
 )
 
 
-def rebuild(schema_editor, expression: str) -> None:
+def forwards(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {NEW}")
-    schema_editor.execute(
-        f"CREATE INDEX CONCURRENTLY {NEW} ON comments_comment "
-        f"USING GIN (to_tsvector({expression}, search_text))"
-    )
-    schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {INDEX}")
-    schema_editor.execute(f"ALTER INDEX {NEW} RENAME TO {INDEX}")
+    for config in CONFIGS:
+        index = f"{OLD}_{config}"
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {index}")
+        schema_editor.execute(
+            f"CREATE INDEX CONCURRENTLY {index} ON comments_comment "
+            f"USING GIN (to_tsvector('{config}'::regconfig, search_text)) "
+            f"WHERE {NAME} = '{config}'"
+        )
+    schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {OLD}")
     schema_editor.execute("ANALYZE comments_comment")
 
 
-def forwards(apps, schema_editor):
-    rebuild(schema_editor, CONFIG)
-
-
 def backwards(apps, schema_editor):
-    rebuild(schema_editor, "'simple'::regconfig")
+    if schema_editor.connection.vendor != "postgresql":
+        return
+    schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {OLD}")
+    schema_editor.execute(
+        f"CREATE INDEX CONCURRENTLY {OLD} ON comments_comment "
+        "USING GIN (to_tsvector('simple'::regconfig, search_text))"
+    )
+    for config in CONFIGS:
+        schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {OLD}_{config}")
 
 
 class Migration(migrations.Migration):

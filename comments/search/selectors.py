@@ -3,19 +3,19 @@
 One interface, ``comment_search(*, consultation, query, viewer, ...)``, two engines:
 
 - **PostgreSQL**: in the comment's language.  Each row's text search
-  configuration follows ``Comment.language`` (``config_sql``: english, french,
-  spanish, portuguese by the code before any "-", ``simple`` otherwise), and
-  the row matches when ``to_tsvector(cfg, search_text) @@
+  configuration follows ``Comment.language`` (``config_name_sql``: english,
+  french, spanish, portuguese by the code before any "-", ``simple``
+  otherwise), and the row matches when ``to_tsvector(cfg, search_text) @@
   websearch_to_tsquery(cfg, q)`` (quotes for phrases, ``or``, ``-word``), so
-  "réseaux" finds "réseau" in a French comment.  The GIN index
-  ``comment_search_idx`` (comments migration 0010) is over that very
-  ``to_tsvector(CASE ..., search_text)``; since a query parsed per row cannot
-  use an index, the WHERE first matches the vector against the query parsed by
-  every configuration (``AnyQuery``: a superset, and a constant the index can
-  answer), then checks the row's own (``Matches``).  Ranked by ``ts_rank``,
-  with a ``ts_headline`` snippet, both in the row's configuration.  (Django's
-  ``SearchVector`` wraps the column in ``COALESCE(...)``, which no longer
-  matches the index expression: hence the small expressions below;
+  "réseaux" finds "réseau" in a French comment.  One partial GIN index per
+  configuration (``comment_search_idx_<config>``, comments migration 0010:
+  ``to_tsvector('<config>', search_text) WHERE <row's config> = '<config>'``)
+  and a WHERE written as the OR of the five (``Matches``): PostgreSQL answers
+  it with a BitmapOr of the five indexes and re-parses no row (a per-row
+  ``websearch_to_tsquery(cfg_row, q)`` could use no index).  Ranked by
+  ``ts_rank``, with a ``ts_headline`` snippet, both in the row's configuration.
+  (Django's ``SearchVector`` wraps the column in ``COALESCE(...)``, which no
+  longer matches the index expression: hence the small expressions below;
   tests/comments/search/test_search.py checks the plan.)
 - **SQLite** (the embedded default): every word or "quoted phrase" must occur
   (case-insensitive containment), ``-word`` must not; newest first; a snippet
@@ -80,16 +80,31 @@ HIT_RELATED = ("section", "author__participant__group", "on_behalf_of__merged_in
 CONFIGS = {"en": "english", "fr": "french", "es": "spanish", "pt": "portuguese"}
 
 
+ALL_CONFIGS = [*CONFIGS.values(), "simple"]
+
+
+def config_name_sql(language_sql: str) -> str:
+    """The name of the row's configuration (text), written exactly as the partial GIN
+    indexes' predicates (migration 0010) write it: an immutable expression."""
+    whens = " ".join(f"WHEN '{code}' THEN '{name}'" for code, name in CONFIGS.items())
+    return f"(CASE lower(split_part({language_sql}, '-', 1)) {whens} ELSE 'simple' END)"
+
+
 def config_sql(language_sql: str) -> str:
-    """The row's configuration as SQL, written as the GIN index (migration 0010) writes it."""
+    """The row's configuration as a ``regconfig``, for ts_rank and ts_headline."""
     whens = " ".join(f"WHEN '{code}' THEN '{name}'::regconfig" for code, name in CONFIGS.items())
     return f"CASE lower(split_part({language_sql}, '-', 1)) {whens} ELSE 'simple'::regconfig END"
 
 
-def _any_query_sql() -> str:
-    """The query parsed by every configuration, OR-ed: matches whatever the row's does."""
-    configs = [*CONFIGS.values(), "simple"]
-    return "(" + " || ".join(f"websearch_to_tsquery('{c}'::regconfig, %s)" for c in configs) + ")"
+def matches_sql(language_sql: str, text_sql: str) -> str:
+    """The row matches the query (one ``%s`` per configuration): one arm per partial index."""
+    name = config_name_sql(language_sql)
+    arms = [
+        f"({name} = '{c}' AND to_tsvector('{c}'::regconfig, {text_sql}) "
+        f"@@ websearch_to_tsquery('{c}'::regconfig, %s))"
+        for c in ALL_CONFIGS
+    ]
+    return "(" + " OR ".join(arms) + ")"
 
 
 class _RowSearch(Func):
@@ -110,7 +125,11 @@ class _RowSearch(Func):
         text_sql, text_params = compiler.compile(text)
         if language_params or text_params:
             raise ValueError("row search expressions take columns, not parameters")
-        sql = self.sql_template.format(config=config_sql(language_sql), text=text_sql)
+        sql = self.sql_template.format(
+            config=config_sql(language_sql),
+            text=text_sql,
+            matches=matches_sql(language_sql, text_sql),
+        )
         return sql, tuple([self.search_query] * sql.count("%s"))
 
 
@@ -123,14 +142,11 @@ class Document(_RowSearch):
 
 class Matches(_RowSearch):
     """True when the row matches ``query`` parsed in the row's configuration; written so
-    that the GIN index answers the first half (see the module docstring)."""
+    that the partial GIN indexes answer it (see the module docstring)."""
 
     output_field = BooleanField()
     conditional = True
-    sql_template = (
-        "(to_tsvector({config}, {text}) @@ " + _any_query_sql() + " AND "
-        "to_tsvector({config}, {text}) @@ websearch_to_tsquery({config}, %s))"
-    )
+    sql_template = "{matches}"
 
 
 class RowQuery(_RowSearch):
@@ -321,12 +337,10 @@ def _estimate(query: str) -> tuple[int, int]:
     statistics (ANALYZE) give the selectivity of each word.
     """
     # The SQL is built from constants only (CONFIGS); the query is a parameter.
-    sql = (
-        "EXPLAIN (FORMAT JSON) SELECT 1 FROM comments_comment WHERE "  # noqa: S608
-        f"to_tsvector({config_sql('language')}, search_text) @@ {_any_query_sql()}"
-    )
+    where = matches_sql("language", "search_text")
+    sql = f"EXPLAIN (FORMAT JSON) SELECT 1 FROM comments_comment WHERE {where}"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(sql, [query] * (len(CONFIGS) + 1))
+        cursor.execute(sql, [query] * len(ALL_CONFIGS))
         plan = cursor.fetchone()[0]
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'comments_comment'::regclass")
         total = cursor.fetchone()[0]
