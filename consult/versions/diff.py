@@ -263,10 +263,12 @@ def diff_summary(rows: list[SectionDiff]) -> dict[str, int]:
 
 @dataclass
 class Fold:
-    """A run of ``count`` unchanged sections folded away; ``key`` is the first one's."""
+    """A run of ``count`` unchanged sections folded away; ``key`` is the first one's,
+    ``more_keys`` the others' (anchors, so a link to ``#d-<key>`` still lands)."""
 
     key: str
     count: int
+    more_keys: list[str] = field(default_factory=list)
     is_fold: bool = True
 
 
@@ -278,6 +280,7 @@ def fold_unchanged(rows: list[SectionDiff]) -> list[SectionDiff | Fold]:
             out.append(row)
         elif out and isinstance(out[-1], Fold):
             out[-1].count += 1
+            out[-1].more_keys.append(row.key)
         else:
             out.append(Fold(row.key, 1))
     return out

@@ -785,3 +785,21 @@ def test_api_diff_keeps_its_fields_and_adds_the_rendered_html(client, consultati
     assert {"key", "status", "old", "new", "changes", "html"} <= set(licensing)
     assert any(c["added"] and "**" in c["added"] for c in licensing["changes"])  # source, as before
     assert "<strong>open licence</strong>" in licensing["html"] and "**" not in licensing["html"]
+
+
+def test_fold_unchanged_counts_each_run_and_keeps_every_anchor():
+    from consult.versions.diff import Fold, SectionDiff, fold_unchanged
+
+    statuses = ["unchanged", "unchanged", "changed", "unchanged", "added", "unchanged"] + [
+        "unchanged"
+    ] * 3
+    rows = [SectionDiff(f"k{i}", status, None, None) for i, status in enumerate(statuses)]
+    folded = fold_unchanged(rows)
+    assert [(r.key, r.count) if isinstance(r, Fold) else r.status for r in folded] == [
+        ("k0", 2),
+        "changed",
+        ("k3", 1),
+        "added",
+        ("k5", 4),
+    ]
+    assert folded[-1].more_keys == ["k6", "k7", "k8"]
