@@ -11,8 +11,14 @@ kept literal here, as a migration does not follow later edits of the code.
 Safe on a live table: each index is built CONCURRENTLY (no write lock; hence a
 non-atomic migration) and the old one dropped CONCURRENTLY once they exist.  A
 concurrent build that failed leaves an invalid index: it is dropped first, so
-the migration can be run again.  ANALYZE gives the planner the new expressions'
-statistics (the search reads its estimate).  SQLite has no such index.
+the migration can be run again.
+
+The search asks the planner how many comments a word matches (selectors._estimate)
+to choose its plan.  Partial indexes give it no statistics on their expressions,
+so extended statistics (PostgreSQL 14+) on the configuration name and on each
+configuration's tsvector do; ANALYZE fills them.  Measured on 20,000 comments:
+10 matches estimated 2 without them, 10 with; 11,455 estimated 2, then 10,225.
+SQLite has no such index.
 """
 
 from django.db import migrations
@@ -38,6 +44,14 @@ def forwards(apps, schema_editor):
             f"WHERE {NAME} = '{config}'"
         )
     schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {OLD}")
+    schema_editor.execute(
+        f"CREATE STATISTICS IF NOT EXISTS {OLD}_config ON ({NAME}) FROM comments_comment"
+    )
+    for config in CONFIGS:
+        schema_editor.execute(
+            f"CREATE STATISTICS IF NOT EXISTS {OLD}_{config}_words "
+            f"ON (to_tsvector('{config}'::regconfig, search_text)) FROM comments_comment"
+        )
     schema_editor.execute("ANALYZE comments_comment")
 
 
@@ -49,8 +63,10 @@ def backwards(apps, schema_editor):
         f"CREATE INDEX CONCURRENTLY {OLD} ON comments_comment "
         "USING GIN (to_tsvector('simple'::regconfig, search_text))"
     )
+    schema_editor.execute(f"DROP STATISTICS IF EXISTS {OLD}_config")
     for config in CONFIGS:
         schema_editor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {OLD}_{config}")
+        schema_editor.execute(f"DROP STATISTICS IF EXISTS {OLD}_{config}_words")
 
 
 class Migration(migrations.Migration):

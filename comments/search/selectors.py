@@ -333,8 +333,9 @@ class _NoIndex(Func):
 def _estimate(query: str) -> tuple[int, int]:
     """The planner's estimate of the comments matching ``query``, and of all comments.
 
-    Two catalogue look-ups, no table read: the GIN expression index's
-    statistics (ANALYZE) give the selectivity of each word.
+    Two catalogue look-ups, no table read: the extended statistics of
+    migration 0010 (ANALYZE) give the share of each configuration and the
+    selectivity of each word in it.
     """
     # The SQL is built from constants only (CONFIGS); the query is a parameter.
     where = matches_sql("language", "search_text")
