@@ -131,6 +131,27 @@ def _wrap_text(tag: str, label: str, tokens: list[str], *, keep_tags: bool) -> s
     return "".join(out)
 
 
+def _joined_opcodes(a: list[str], b: list[str]) -> list[tuple[str, int, int, int, int]]:
+    """SequenceMatcher's opcodes, with changes separated only by spaces joined into one
+    (as word_changes() does: "an open" -> "the CC BY 4.0", not word by word)."""
+    ops = SequenceMatcher(None, a, b, autojunk=False).get_opcodes()
+    joined: list[tuple[str, int, int, int, int]] = []
+    for index, (op, i1, i2, j1, j2) in enumerate(ops):
+        spaces_between_changes = (
+            op == "equal"
+            and 0 < index < len(ops) - 1
+            and all(not token.strip() for token in b[j1:j2])
+        )
+        if op == "equal" and not spaces_between_changes:
+            joined.append((op, i1, i2, j1, j2))
+        elif joined and joined[-1][0] == "replace":
+            _op, start_a, _end_a, start_b, _end_b = joined.pop()
+            joined.append(("replace", start_a, i2, start_b, j2))
+        else:
+            joined.append(("replace", i1, i2, j1, j2))
+    return joined
+
+
 def rendered_diff(old_html: str, new_html: str) -> SafeString:
     """The new rendered HTML with the words removed (<del>) and added (<ins>) marked.
 
@@ -138,10 +159,9 @@ def rendered_diff(old_html: str, new_html: str) -> SafeString:
     that safe HTML, so the result is safe; the only tags added are <ins>, <del>
     and their visually hidden labels."""
     a, b = _html_tokens(old_html), _html_tokens(new_html)
-    matcher = SequenceMatcher(None, a, b, autojunk=False)
     deleted, inserted = _("deleted:"), _("inserted:")
     parts: list[str] = []
-    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+    for op, i1, i2, j1, j2 in _joined_opcodes(a, b):
         if op == "equal":
             parts.extend(b[j1:j2])
             continue
