@@ -96,7 +96,8 @@ class Comment(models.Model):
     language = models.CharField(_("language"), max_length=8, blank=True)
     # What full-text search reads: the body plus the text extracted from the
     # attachments, kept by the services.  PostgreSQL indexes it with a GIN
-    # index on to_tsvector('simple', search_text) (migration 0006).
+    # index on to_tsvector(<config of language>, search_text) (migration 0010;
+    # comments/search/selectors.py).
     search_text = models.TextField(blank=True, default="", editable=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

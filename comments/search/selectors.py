@@ -2,14 +2,21 @@
 
 One interface, ``comment_search(*, consultation, query, viewer, ...)``, two engines:
 
-- **PostgreSQL**: ``websearch_to_tsquery('simple', q)`` (quotes for phrases,
-  ``or``, ``-word``) against ``to_tsvector('simple'::regconfig, search_text)``,
-  written exactly as the GIN index ``comment_search_idx`` (comments migration
-  0007) is, so the planner uses it; ranked by ``ts_rank``, with a
-  ``ts_headline`` snippet.  (Django's ``SearchVector`` wraps the column in
-  ``COALESCE(...)``, which no longer matches the index expression: hence the
-  small ``Document`` expression below; tests/comments/test_search.py checks
-  the plan.)
+- **PostgreSQL**: in the comment's language.  Each row's text search
+  configuration follows ``Comment.language`` (``config_name_sql``: english,
+  french, spanish, portuguese by the code before any "-", ``simple``
+  otherwise), and the row matches when ``to_tsvector(cfg, search_text) @@
+  websearch_to_tsquery(cfg, q)`` (quotes for phrases, ``or``, ``-word``), so
+  "réseaux" finds "réseau" in a French comment.  One partial GIN index per
+  configuration (``comment_search_idx_<config>``, comments migration 0010:
+  ``to_tsvector('<config>', search_text) WHERE <row's config> = '<config>'``)
+  and a WHERE written as the OR of the five (``Matches``): PostgreSQL answers
+  it with a BitmapOr of the five indexes and re-parses no row (a per-row
+  ``websearch_to_tsquery(cfg_row, q)`` could use no index).  Ranked by
+  ``ts_rank``, with a ``ts_headline`` snippet, both in the row's configuration.
+  (Django's ``SearchVector`` wraps the column in ``COALESCE(...)``, which no
+  longer matches the index expression: hence the small expressions below;
+  tests/comments/search/test_search.py checks the plan.)
 - **SQLite** (the embedded default): every word or "quoted phrase" must occur
   (case-insensitive containment), ``-word`` must not; newest first; a snippet
   around the first hit, cut in Python.
@@ -30,12 +37,21 @@ from dataclasses import dataclass, field
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
-    SearchRank,
+    SearchQueryField,
     SearchVectorField,
 )
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import DateTimeField, F, Func, QuerySet, Subquery
+from django.db.models import (
+    BooleanField,
+    DateTimeField,
+    F,
+    FloatField,
+    Func,
+    QuerySet,
+    Subquery,
+    TextField,
+)
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -60,11 +76,91 @@ _START, _STOP = "\ue000", "\ue001"
 HIT_RELATED = ("section", "author__participant__group", "on_behalf_of__merged_into")
 
 
-class Document(Func):
-    """``to_tsvector('simple'::regconfig, search_text)``: the GIN index's own expression."""
+# Comment.language (its code before any "-") -> PostgreSQL text search configuration.
+CONFIGS = {"en": "english", "fr": "french", "es": "spanish", "pt": "portuguese"}
 
-    template = "to_tsvector('simple'::regconfig, %(expressions)s)"
+
+ALL_CONFIGS = [*CONFIGS.values(), "simple"]
+
+
+def config_name_sql(language_sql: str) -> str:
+    """The name of the row's configuration (text), written exactly as the partial GIN
+    indexes' predicates (migration 0010) write it: an immutable expression."""
+    whens = " ".join(f"WHEN '{code}' THEN '{name}'" for code, name in CONFIGS.items())
+    return f"(CASE lower(split_part({language_sql}, '-', 1)) {whens} ELSE 'simple' END)"
+
+
+def config_sql(language_sql: str) -> str:
+    """The row's configuration as a ``regconfig``, for ts_rank and ts_headline."""
+    whens = " ".join(f"WHEN '{code}' THEN '{name}'::regconfig" for code, name in CONFIGS.items())
+    return f"CASE lower(split_part({language_sql}, '-', 1)) {whens} ELSE 'simple'::regconfig END"
+
+
+def matches_sql(language_sql: str, text_sql: str) -> str:
+    """The row matches the query (one ``%s`` per configuration): one arm per partial index."""
+    name = config_name_sql(language_sql)
+    arms = [
+        f"({name} = '{c}' AND to_tsvector('{c}'::regconfig, {text_sql}) "
+        f"@@ websearch_to_tsquery('{c}'::regconfig, %s))"
+        for c in ALL_CONFIGS
+    ]
+    return "(" + " OR ".join(arms) + ")"
+
+
+class _RowSearch(Func):
+    """A text search expression in each row's configuration, over ``language`` and
+    ``search_text``; subclasses give ``sql_template`` with {config}, {text} and {query}
+    (each {query} is one ``%s`` parameter, the typed query)."""
+
+    sql_template = ""
+    n_queries = 0
+
+    def __init__(self, query: str = "", *, text: str = "search_text", **extra):
+        self.search_query = query
+        super().__init__(F("language"), F(text), **extra)
+
+    def as_sql(self, compiler, connection, *args, **extra_context):
+        language, text = self.get_source_expressions()
+        language_sql, language_params = compiler.compile(language)
+        text_sql, text_params = compiler.compile(text)
+        if language_params or text_params:
+            raise ValueError("row search expressions take columns, not parameters")
+        sql = self.sql_template.format(
+            config=config_sql(language_sql),
+            text=text_sql,
+            matches=matches_sql(language_sql, text_sql),
+        )
+        return sql, tuple([self.search_query] * sql.count("%s"))
+
+
+class Document(_RowSearch):
+    """``to_tsvector(<row's config>, search_text)``: the GIN index's own expression."""
+
+    sql_template = "to_tsvector({config}, {text})"
     output_field = SearchVectorField()
+
+
+class Matches(_RowSearch):
+    """True when the row matches ``query`` parsed in the row's configuration; written so
+    that the partial GIN indexes answer it (see the module docstring)."""
+
+    output_field = BooleanField()
+    conditional = True
+    sql_template = "{matches}"
+
+
+class RowQuery(_RowSearch):
+    """``websearch_to_tsquery(<row's config>, query)``, for ts_rank and ts_headline."""
+
+    sql_template = "websearch_to_tsquery({config}, %s)"
+    output_field = SearchQueryField()
+
+
+class RowConfig(_RowSearch):
+    """The row's configuration (``regconfig``), for ts_headline."""
+
+    sql_template = "({config})"
+    output_field = TextField()
 
 
 @dataclass
@@ -166,7 +262,8 @@ def _sqlite_snippet(text: str, query: str) -> SafeString:
 
 
 def pg_query(query: str) -> SearchQuery:
-    """What PostgreSQL matches for the typed ``query`` (web-search syntax, no stemming)."""
+    """The typed ``query`` in ``simple`` (web-search syntax, no stemming): for callers
+    outside the comments' per-language search."""
     return SearchQuery(query, search_type="websearch", config="simple")
 
 
@@ -174,8 +271,8 @@ _NEGATED_PHRASE = re.compile(r'-\s*"[^"]*"?')
 
 
 def _pg_match(comments: QuerySet[Comment], query: str) -> QuerySet[Comment]:
-    # alias(), not annotate(): the vector is for the WHERE only, never selected.
-    return comments.alias(document=Document("search_text")).filter(document=pg_query(query))
+    # The condition is for the WHERE only, never selected.
+    return comments.filter(Matches(query))
 
 
 def _pg_snippet(headline: str | None) -> SafeString:
@@ -195,15 +292,19 @@ def matching(comments: QuerySet[Comment], query: str) -> QuerySet[Comment]:
     return _pg_match(comments, query) if uses_postgres() else _sqlite_match(comments, query)
 
 
-class RankDocument(Func):
-    """The tsvector ``ts_rank`` reads: of the first RANK_CHARS characters only.
+class Rank(_RowSearch):
+    """``ts_rank`` of the row's tsvector of its first RANK_CHARS characters only, in its
+    configuration.
 
     Recomputed per candidate (there is no stored tsvector column), so its cost
     is bounded: a 100,000-character paper would otherwise cost milliseconds.
     """
 
-    template = f"to_tsvector('simple'::regconfig, left(%(expressions)s, {RANK_CHARS}))"
-    output_field = SearchVectorField()
+    sql_template = (
+        f"ts_rank(to_tsvector({{config}}, left({{text}}, {RANK_CHARS})), "
+        "websearch_to_tsquery({config}, %s))"
+    )
+    output_field = FloatField()
 
 
 def _loose(query: str) -> str | None:
@@ -232,16 +333,15 @@ class _NoIndex(Func):
 def _estimate(query: str) -> tuple[int, int]:
     """The planner's estimate of the comments matching ``query``, and of all comments.
 
-    Two catalogue look-ups, no table read: the GIN expression index's
-    statistics (ANALYZE) give the selectivity of each word.
+    Two catalogue look-ups, no table read: the extended statistics of
+    migration 0010 (ANALYZE) give the share of each configuration and the
+    selectivity of each word in it.
     """
+    # The SQL is built from constants only (CONFIGS); the query is a parameter.
+    where = matches_sql("language", "search_text")
+    sql = f"EXPLAIN (FORMAT JSON) SELECT 1 FROM comments_comment WHERE {where}"  # noqa: S608
     with connection.cursor() as cursor:
-        cursor.execute(
-            "EXPLAIN (FORMAT JSON) SELECT 1 FROM comments_comment WHERE "
-            "to_tsvector('simple'::regconfig, search_text) "
-            "@@ websearch_to_tsquery('simple'::regconfig, %s)",
-            [query],
-        )
+        cursor.execute(sql, [query] * len(ALL_CONFIGS))
         plan = cursor.fetchone()[0]
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'comments_comment'::regclass")
         total = cursor.fetchone()[0]
@@ -261,7 +361,6 @@ def _pg_hits(base: QuerySet[Comment], query: str, *, offset: int, limit: int) ->
     words) or by walking ``created_at`` backwards (common ones), and
     ``ts_headline``, dearer still, runs for the rows of the page only.
     """
-    exact = pg_query(query)
     loose = _loose(query)
     matches, total = _estimate(loose or query)
     # Walking created_at backwards re-parses ~RANK_WINDOW * total / matches rows
@@ -279,7 +378,7 @@ def _pg_hits(base: QuerySet[Comment], query: str, *, offset: int, limit: int) ->
     if loose:
         ranked = _pg_match(ranked, query)  # the phrase itself, among the candidates
     page = list(
-        ranked.annotate(rank=SearchRank(RankDocument("search_text"), exact))
+        ranked.annotate(rank=Rank(query))
         .order_by("-rank", "-created_at", "-pk")
         .values_list("pk", "rank")[offset : offset + limit + 1]
     )
@@ -293,8 +392,8 @@ def _pg_hits(base: QuerySet[Comment], query: str, *, offset: int, limit: int) ->
         .annotate(
             headline=SearchHeadline(
                 F("search_text"),
-                exact,
-                config="simple",
+                RowQuery(query),
+                config=RowConfig(),
                 start_sel=_START,
                 stop_sel=_STOP,
                 max_words=35,

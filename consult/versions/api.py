@@ -87,6 +87,12 @@ class SectionDiffSerializer(serializers.Serializer):
     old = SectionTextSerializer(allow_null=True)
     new = SectionTextSerializer(allow_null=True)
     changes = ChangeSerializer(many=True)
+    html = serializers.CharField(
+        help_text=_(
+            "The section rendered from its Markdown (sanitised HTML), with removed words in "
+            "<del> and added words in <ins>."
+        )
+    )
 
 
 class VersionDiffSerializer(serializers.Serializer):
@@ -126,6 +132,7 @@ class VersionDiffView(generics.GenericAPIView):
                     "old": row.old,
                     "new": row.new,
                     "changes": [{"text": text, "added": added} for text, added in row.changes],
+                    "html": row.html,
                 }
                 for row in rows
             ],

@@ -17,7 +17,7 @@ from consult.models import DocumentVersion, Section
 from consult.versions import drafts, exports
 from consult.versions import selectors as version_selectors
 from consult.versions import services as version_services
-from consult.versions.diff import diff_summary, version_diff
+from consult.versions.diff import diff_summary, fold_unchanged, version_diff
 from consult.versions.forms import DraftUploadForm, MatchingForm, VersionPickForm
 from plenary.forms import NOT_DONE, add_service_errors, submit
 from plenary.keyset import page_from_query
@@ -68,6 +68,9 @@ def diff(request, slug: str, old: int, new: int):
     older = _version_or_404(consultation, old, is_staff=is_staff)
     newer = _version_or_404(consultation, new, is_staff=is_staff)
     rows = version_diff(old=older, new=newer)
+    # Changes only by default: runs of unchanged sections fold into a count
+    # with a link to ?all=1 (no JavaScript), and are not rendered.
+    show_all = request.GET.get("all") == "1"
     return render(
         request,
         "consult/versions/diff.html",
@@ -75,7 +78,8 @@ def diff(request, slug: str, old: int, new: int):
             "consultation": consultation,
             "old": older,
             "new": newer,
-            "rows": rows,
+            "rows": rows if show_all else fold_unchanged(rows),
+            "show_all": show_all,
             "summary": diff_summary(rows),
         },
     )

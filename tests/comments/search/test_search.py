@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from comments.models import Comment
 from comments.moderation import services as moderation
-from comments.search.selectors import Document, comment_search, pg_query
+from comments.search.selectors import comment_search, matching
 from comments.threads import services
 from tests.comments.attachments.test_attachments import SECTION, comment_with_paper, upload
 from tests.comments.files import pdf_bytes
@@ -249,14 +249,65 @@ def test_search_page_costs_the_same_queries_with_3_or_30_hits(
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the GIN index is PostgreSQL's")
 def test_postgres_search_uses_the_gin_index(consultation, stakeholder):
-    comments = Comment.objects.alias(document=Document("search_text")).filter(
-        document=pg_query(WORD)
-    )
+    comments = matching(Comment.objects.order_by(), WORD)
     sql, params = comments.query.sql_with_params()
-    assert 'to_tsvector(\'simple\'::regconfig, "comments_comment"."search_text")' in sql
+    assert "to_tsvector('french'::regconfig" in sql
     with connection.cursor() as cursor:
         cursor.execute("SET enable_seqscan = off")
         cursor.execute(f"EXPLAIN {sql}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         cursor.execute("RESET enable_seqscan")
-    assert "comment_search_idx" in plan, plan
+    for config in ("english", "french", "spanish", "portuguese", "simple"):
+        assert f"comment_search_idx_{config}" in plan, plan
+    assert "Filter:" not in plan, plan  # no row is parsed again
+
+
+# --- in the comment's language (issue 22) ---------------------------------------------
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="stemming is PostgreSQL's text search"
+)
+
+
+@postgres_only
+@pytest.mark.parametrize(
+    ("language", "body", "query"),
+    [
+        ("fr", "Le réseau national doit rester ouvert.", "réseaux"),
+        ("es", "Las bibliotecas públicas abren los domingos.", "biblioteca"),
+        ("pt-BR", "As bibliotecas públicas abrem aos domingos.", "biblioteca"),
+        ("en", "Ministries publishing their datasets every month.", "published dataset"),
+    ],
+)
+def test_search_stems_in_the_comment_language(
+    consultation, stakeholder, anonymous_user, language, body, query
+):
+    comment = say(stakeholder, consultation, body, language=language)
+    hits = comment_search(consultation=consultation, query=query, viewer=anonymous_user).hits
+    assert [hit.comment.pk for hit in hits] == [comment.pk]
+    assert "<mark>" in hits[0].snippet and hits[0].rank > 0
+
+
+@postgres_only
+def test_a_comment_without_a_language_is_searched_with_simple(
+    consultation, stakeholder, anonymous_user
+):
+    comment = say(stakeholder, consultation, "Le réseau national et les réseaux locaux.")
+    assert comment.language == ""
+
+    def hit(query: str) -> list[int]:
+        found = comment_search(consultation=consultation, query=query, viewer=anonymous_user)
+        return [h.comment.pk for h in found.hits]
+
+    assert hit("réseaux") == [comment.pk]  # the word itself
+    assert hit("le") == [comment.pk]  # 'simple' keeps what french drops as a stop word
+    assert hit("réseaus") == []  # and does not stem
+
+
+@postgres_only
+def test_a_stop_word_of_the_comment_language_does_not_match_it(
+    consultation, stakeholder, anonymous_user
+):
+    say(stakeholder, consultation, "Le réseau national.", language="fr")
+    found = comment_search(consultation=consultation, query="le", viewer=anonymous_user)
+    assert found.hits == []

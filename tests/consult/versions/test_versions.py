@@ -722,3 +722,84 @@ def test_with_no_draft_under_review_a_paragraph_shows_its_latest_published_text(
     assert "unpublished" not in page
     client.force_login(secretariat)
     assert "any reuse, unpublished" in client.get(url).content.decode()
+
+
+# --- a diff people can read (issue 22) --------------------------------------------------
+
+# consultation, the two versions, their sections (two); the same with ?all=1.
+QUERIES_DIFF_PAGE = 5
+
+MARKDOWN_V2 = (
+    DRAFT_V2.replace("under an open licence", "under an **open licence** (*CC BY*)")
+    + "\n- reuse by anyone\n- redistribution\n"
+)
+
+
+def test_diff_shows_rendered_text_with_word_marks_not_markdown_source(
+    client, consultation, secretariat
+):
+    second_round(consultation, secretariat, source=MARKDOWN_V2)
+    page = client.get(reverse("version_diff", args=[consultation.slug, 1, 2])).content.decode()
+    assert "**" not in page and "*CC BY*" not in page and "- reuse" not in page
+    # the marks sit on rendered words: the bold phrase stays bold, the new words are marked
+    assert "<strong>open licence</strong>" in page
+    assert (
+        '<ins><span class="visually-hidden">inserted: </span> (</ins><em><ins>CC BY</ins></em>'
+        in (page)
+    )
+    assert "<ul>\n<li><ins>" in page and "reuse by anyone</ins></li>" in page
+
+
+def test_diff_shows_changes_only_and_folds_unchanged_paragraphs(client, consultation, secretariat):
+    second_round(consultation, secretariat)
+    url = reverse("version_diff", args=[consultation.slug, 1, 2])
+    page = client.get(url).content.decode()
+    assert "It applies to every ministry" not in page  # 2-scope-1 is unchanged: folded
+    assert '<a href="?all=1#d-2-scope-1">1 unchanged paragraph</a>' in page
+    assert 'class="badge diff-badge diff-badge-changed"' in page
+    assert 'class="badge diff-badge diff-badge-added"' in page
+    assert 'class="badge diff-badge diff-badge-removed"' in page
+    whole = client.get(url, {"all": "1"}).content.decode()
+    assert "It applies to every ministry" in whole
+    assert 'class="section diff-row diff-unchanged" id="d-2-scope-1"' in whole
+    assert "Show changes only" in whole
+
+
+def test_diff_page_query_count_does_not_grow_with_the_draft(
+    client, consultation, secretariat, django_assert_num_queries
+):
+    long = DRAFT_V2 + "".join(f"\nParagraph {i} about open data.\n" for i in range(60))
+    second_round(consultation, secretariat, source=long)
+    url = reverse("version_diff", args=[consultation.slug, 1, 2])
+    client.get(url)  # warm the caches (site settings, languages)
+    with django_assert_num_queries(QUERIES_DIFF_PAGE):
+        assert client.get(url).status_code == 200
+    with django_assert_num_queries(QUERIES_DIFF_PAGE):
+        assert client.get(url, {"all": "1"}).status_code == 200
+
+
+def test_api_diff_keeps_its_fields_and_adds_the_rendered_html(client, consultation, secretariat):
+    second_round(consultation, secretariat, source=MARKDOWN_V2)
+    body = client.get(reverse("api-version-diff", args=[consultation.slug, 1, 2])).json()
+    licensing = {s["key"]: s for s in body["sections"]}["3-licensing-1"]
+    assert {"key", "status", "old", "new", "changes", "html"} <= set(licensing)
+    assert any(c["added"] and "**" in c["added"] for c in licensing["changes"])  # source, as before
+    assert "<strong>open licence</strong>" in licensing["html"] and "**" not in licensing["html"]
+
+
+def test_fold_unchanged_counts_each_run_and_keeps_every_anchor():
+    from consult.versions.diff import Fold, SectionDiff, fold_unchanged
+
+    statuses = ["unchanged", "unchanged", "changed", "unchanged", "added", "unchanged"] + [
+        "unchanged"
+    ] * 3
+    rows = [SectionDiff(f"k{i}", status, None, None) for i, status in enumerate(statuses)]
+    folded = fold_unchanged(rows)
+    assert [(r.key, r.count) if isinstance(r, Fold) else r.status for r in folded] == [
+        ("k0", 2),
+        "changed",
+        ("k3", 1),
+        "added",
+        ("k5", 4),
+    ]
+    assert folded[-1].more_keys == ["k6", "k7", "k8"]
