@@ -181,7 +181,7 @@ def staff_work(consultation: Consultation) -> None:
         text="Thank you: the next version takes this on board.",
     )
     theme = theme_services.theme_create(
-        actor=secretariat, consultation=consultation, name="Affordability"
+        actor=secretariat, consultation=consultation, name="Page-width check"
     )
     comments = Comment.objects.filter(consultation=consultation, parent=None).order_by("pk")
     theme_services.theme_tag(actor=secretariat, theme=theme, comments=comments[:3])
