@@ -540,7 +540,7 @@ PAGE_COUNTS_DELTA_MAX = 500
 
 def page_counts(*, consultation: Consultation) -> dict:
     """Public comment counts per section (of any version) and per round, for the page,
-    and the consultation's "N submissions, M distinct" (``submissions``).
+    and the consultation's public comments and campaign copies (``submissions``).
 
     A snapshot of the counts is cached with the newest comment it includes.
     Each page view probes the newest comment (one index probe on
@@ -604,10 +604,10 @@ def _counts_plus_new(*, consultation: Consultation, snapshot: dict) -> dict | No
             by_section[section_id] = by_section.get(section_id, 0) + 1
         if public:
             by_round[round_id] = by_round.get(round_id, 0) + 1
-    # A new comment is a submission, and distinct: it joins a campaign cluster
+    # A new public comment counts, and as distinct: it joins a campaign cluster
     # only when the clustering job (feedback.clusters.services) has run, and
     # the next full recount picks that up.
-    added = sum(1 for *_ids, _v, _m, withdrawn_at in rows if withdrawn_at is None)
+    added = sum(1 for _section, _round, public, _withdrawn_at in rows if public)
     submissions = dataclasses.replace(
         submissions,
         submissions=submissions.submissions + added,
@@ -635,6 +635,6 @@ def _counts_in_full(*, consultation: Consultation) -> dict:
     return {
         "sections": by_section,
         "rounds": by_round,
-        # "N submissions, M distinct" (campaign clusters), counted with the rest.
+        # Public comments and campaign copies (feedback.clusters), counted with the rest.
         "submissions": submission_counts(consultation=consultation),
     }

@@ -449,11 +449,30 @@ def test_public_pages_show_submissions_and_distinct_counts(
     with django_assert_num_queries(1):
         counts = cluster_selectors.submission_counts(consultation=consultation)
     assert (counts.submissions, counts.distinct) == (6, 3)
+    # Issue 22: in plain words, and the same number as the public comments (a private
+    # comment is not counted); compared with a direct count.
+    comment_services.comment_create(
+        actor=ParticipantFactory().user,
+        consultation=consultation,
+        section_key="1-purpose-1",
+        body="A private thought.",
+        visibility="private",
+    )
+    direct = Comment.objects.filter(
+        consultation=consultation, visibility="public", withdrawn_at__isnull=True
+    ).count()
+    assert cluster_selectors.submission_counts(consultation=consultation).submissions == direct
     for url in (
         reverse("consultation", args=[consultation.slug]),
         reverse("ledger", args=[consultation.slug]),
     ):
-        assert "6 submissions, 3 distinct" in client.get(url).content.decode(), url
+        page = client.get(url).content.decode()
+        assert f"{direct} public comments." in page, url
+        assert (
+            "3 of them repeat the text of a campaign; counting each campaign once, "
+            "that makes 3 different comments."
+        ) in page, url
+        assert "submissions," not in page, url
 
 
 def test_api_lists_clusters_to_the_secretariat(client, consultation, secretariat):
