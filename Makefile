@@ -13,6 +13,8 @@ SHELL := /bin/bash
 
 PYTHON ?= python3
 PORT ?= 8000
+# Links in mails and exports point at the port the demo runs on (unless set already).
+RUN_ENV = PLENARY_SITE_URL="$${PLENARY_SITE_URL:-http://127.0.0.1:$(PORT)}"
 PYTEST_ARGS ?=
 # bandit fails lint on any high-severity finding in the application code.
 BANDIT_PATHS := plenary consult comments feedback stakeholders
@@ -72,7 +74,7 @@ $(STATIC_MANIFEST): $(STAMP_RUN) $(STATIC_SOURCES) | local-secret
 # fingerprinted static files, so the demo looks exactly like a deployment.
 run: $(STAMP_RUN) $(STATIC_MANIFEST) local-secret
 	$(BIN)/python manage.py migrate --noinput --verbosity 0
-	$(BIN)/python manage.py seed_demo --quiet-mail
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo --quiet-mail
 	@echo
 	@echo "Plenary is starting on http://127.0.0.1:$(PORT)/  (Ctrl-C to stop)"
 	@echo "  secretariat@example.org / plenary-demo   secretariat of the demo consultations"
@@ -80,7 +82,7 @@ run: $(STAMP_RUN) $(STATIC_MANIFEST) local-secret
 	@echo "  stakeholder@example.org / plenary-demo   participant"
 	@echo "  API: http://127.0.0.1:$(PORT)/api/docs/   admin: http://127.0.0.1:$(PORT)/admin/"
 	@echo
-	$(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
+	$(RUN_ENV) $(BIN)/python manage.py runserver --noreload 127.0.0.1:$(PORT)
 
 test: $(STAMP_DEV) local-secret
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.utils.translation import gettext as _
 from guardian.core import ObjectPermissionChecker
+from guardian.shortcuts import get_objects_for_user
 
 from consult.models import Consultation, DocumentVersion
 from stakeholders.permissions import staff_mfa_satisfied
@@ -122,6 +123,27 @@ def can_view_version(user, version: DocumentVersion, *, is_staff: bool | None = 
     if not can_view(user, version.consultation, is_staff=is_staff):
         return False
     return is_staff or version.published_at is not None
+
+
+def can_see_staff_pages(user) -> bool:
+    """Whether the header offers "Staff": a role on some consultation, the right to
+    create one, or site staff powers.  One query for a person with a role (guardian's
+    user and group object permissions), three for one without (Django's global
+    permissions, then cached on the user); read once per request, when the header
+    is drawn (``consult.context_processors``).
+    MFA is not asked here: the staff pages themselves ask for it."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser or user.is_staff:
+        return True
+    has_role = get_objects_for_user(
+        user,
+        [f"consult.{codename}" for codename in sorted(_ROLE_CODENAMES)],
+        klass=Consultation,
+        any_perm=True,
+        accept_global_perms=False,
+    ).exists()
+    return has_role or user.has_perm("consult.add_consultation")
 
 
 # --- the audit log (plenary.audit's records, read on consult.audit's pages) -------

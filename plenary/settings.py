@@ -31,7 +31,11 @@ SECRET_KEY = SECRET_KEY or LOCAL_ONLY_KEY
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute base used in mails and exports ("what happened to my input" links).
+# ``make run`` sets it from PORT.
 SITE_URL = env.str("PLENARY_SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The site's name in page titles and in allauth's mails ("Hello from ...", the
+# subject prefix): stakeholders.accounts.adapters.AccountAdapter.
+PLENARY_SITE_NAME = env.str("PLENARY_SITE_NAME", default="Plenary")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -98,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
+                "consult.context_processors.site",
             ],
         },
     },
@@ -150,6 +155,8 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_ADAPTER = "stakeholders.accounts.adapters.AccountAdapter"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+# "[Plenary] " (the site's name, not the request's host): the adapter's format_email_subject.
+ACCOUNT_EMAIL_SUBJECT_PREFIX = None
 # Sign-up form with a honeypot field (plenary/honeypot.py).
 ACCOUNT_FORMS = {"signup": "stakeholders.accounts.forms.SignupForm"}
 # allauth's rate limits ("<count>/<period>/<ip|key|user>", comma-separated; key =

@@ -3,7 +3,18 @@
 The writes (flags, actions, blocks) are ``comments.moderation.services``.
 """
 
-from django.db.models import Case, Count, F, Min, Prefetch, Q, QuerySet, When
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    When,
+)
 
 from comments.models import Comment, ConsultationBlock, Flag, ModerationAction
 from consult.models import Consultation
@@ -44,10 +55,16 @@ def moderation_queue(*, consultation: Consultation) -> QuerySet[Comment]:
 
 
 def moderation_counts(*, consultation: Consultation) -> dict[str, int]:
-    """How many comments are flagged and how many await pre-moderation (one query)."""
+    """How many comments have an open report and how many await pre-moderation (one query).
+
+    "Open report" is an ``EXISTS`` on the flags, not a condition over a LEFT
+    JOIN: there, a comment without any flag has a NULL ``resolved_at`` too and
+    was counted as reported (every comment of the consultation).
+    """
+    open_flag = Exists(Flag.objects.filter(comment=OuterRef("pk"), resolved_at__isnull=True))
     return Comment.objects.filter(consultation=consultation).aggregate(
-        pending=Count("pk", filter=Q(moderation=Moderation.PENDING), distinct=True),
-        flagged=Count("pk", filter=Q(flags__resolved_at__isnull=True), distinct=True),
+        pending=Count("pk", filter=Q(moderation=Moderation.PENDING)),
+        flagged=Count("pk", filter=Q(open_flag)),
     )
 
 

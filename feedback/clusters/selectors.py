@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, QuerySet, Subquery
 
+from comments import permissions as comment_permissions
 from comments.models import Comment
 from consult.models import Consultation
 from feedback.models import CampaignCluster, CampaignMember, ClusterAnswer, DispositionEntry
@@ -48,21 +49,35 @@ def cluster_answers(*, cluster: CampaignCluster) -> QuerySet[ClusterAnswer]:
 class SubmissionCounts:
     submissions: int
     distinct: int
+    public: bool = True  # public comments only (the public pages), or every comment (staff)
+
+    @property
+    def copies(self) -> int:
+        """Comments that repeat a campaign's text (each campaign counts once as distinct)."""
+        return self.submissions - self.distinct
 
 
-def submission_counts(*, consultation: Consultation) -> SubmissionCounts:
-    """ "N submissions, M distinct": comments not withdrawn, and that number less the
-    extra copies in campaign clusters (M = N - sum(size - 1)).  One query.
+def submission_counts(*, consultation: Consultation, public: bool = True) -> SubmissionCounts:
+    """How many comments, and how many different ones: that number less the extra
+    copies in campaign clusters (M = N - sum(size - 1)).  One query.
 
+    ``public``: only the comments anyone may read (``comments.permissions.public_q``),
+    the figure public pages give, so that it agrees with their "N public comments";
+    otherwise (the secretariat's cluster page) every comment not withdrawn.
     Counted from the members themselves (not ``CampaignCluster.size``), so a
     member withdrawn after the job ran no longer counts.
     """
-    row = Comment.objects.filter(consultation=consultation, withdrawn_at__isnull=True).aggregate(
+    counted = Comment.objects.filter(consultation=consultation, withdrawn_at__isnull=True)
+    if public:
+        counted = counted.filter(comment_permissions.public_q())
+    row = counted.aggregate(
         submissions=Count("pk"),
         clustered=Count("campaign"),
         clusters=Count("campaign__cluster", distinct=True),
     )
     submissions = row["submissions"]
     return SubmissionCounts(
-        submissions=submissions, distinct=submissions - (row["clustered"] - row["clusters"])
+        submissions=submissions,
+        distinct=submissions - (row["clustered"] - row["clusters"]),
+        public=public,
     )

@@ -112,7 +112,7 @@ def clusters(request, slug: str):
         {
             "consultation": consultation,
             "page": page,
-            "counts": cluster_selectors.submission_counts(consultation=consultation),
+            "counts": cluster_selectors.submission_counts(consultation=consultation, public=False),
             "can_decide": permissions.can_decide(request.user, consultation),
             "form": form,
         },

@@ -30,6 +30,13 @@ class CellSerializer(serializers.Serializer):
     )
     comments = serializers.IntegerField(allow_null=True)
     suppressed = serializers.BooleanField()
+    hidden = serializers.ChoiceField(
+        choices=["", "small", "secondary"],
+        help_text=_(
+            "Why the cell is suppressed: small (fewer people than small_cell), or "
+            "secondary (hidden so that a small one cannot be worked out); empty if shown."
+        ),
+    )
     registered = serializers.IntegerField(
         allow_null=True, help_text=_("Groups: followers and commenters.")
     )

@@ -38,7 +38,12 @@ What is counted depends on the audience:
   and never gender.  Cells of fewer than ``SMALL_CELL`` people (but not 0)
   are suppressed (shown as "fewer than 5"), and when a table has exactly
   one suppressed cell the next smallest is suppressed as well, so that the
-  total minus the others does not give it away.
+  total minus the others does not give it away (that one is shown as
+  "hidden to protect a small group": it is not small).
+
+``suppress_small_cells`` is the one rule for this; the outcome report
+(``feedback.report.selectors.participation``), which is published, applies it
+too and also hides every cell the public page hides.
 """
 
 from __future__ import annotations
@@ -69,6 +74,8 @@ STAFF = "staff"
 PUBLIC = "public"
 # Cells of fewer people than this (but more than none) are not shown publicly.
 SMALL_CELL = 5
+SMALL = "small"  # Cell.hidden: fewer than SMALL_CELL people
+SECONDARY = "secondary"  # Cell.hidden: not small, hidden so that a small one stays hidden
 # The "usual suspects": the share of comments written by this many of the most active.
 TOP_N = 10
 # A group is under-represented below this fraction of an equal share of
@@ -100,9 +107,18 @@ class Cell:
     share: float | None = None  # of all participants (groups only)
     under_represented: bool = False
 
+    # Why the cell is suppressed: SMALL (fewer than SMALL_CELL people) or
+    # SECONDARY (hidden so that the small one cannot be worked out); "" if shown.
+    hidden: str = ""
+
     @property
     def suppressed(self) -> bool:
         return self.participants is None
+
+    @property
+    def small(self) -> bool:
+        """Suppressed because it has fewer than SMALL_CELL people (not a secondary cell)."""
+        return self.hidden == SMALL
 
 
 @dataclass
@@ -318,23 +334,55 @@ def _counts(*, consultation: Consultation, audience: str):
         del dimensions["gender"]
         del dimensions["country"]  # a country and a group together can name a person
         for dimension in dimensions.values():
-            _suppress(dimension.cells)
+            suppress_small_cells(dimension.cells)
     else:
         dimensions["gender"].cells = _cells(by["gender"], gender_labels)
     return dimensions, people, groups
 
 
-def _suppress(cells: list[Cell]) -> None:
-    """Blank cells of 1 to SMALL_CELL - 1 people; if that blanks exactly one,
-    blank the next smallest too, so that subtraction cannot recover it."""
-    small = [c for c in cells if c.participants and c.participants < SMALL_CELL]
+def published_counts(*, consultation: Consultation) -> dict[str, Dimension]:
+    """The staff figures (every comment counted) as they may be published, in the
+    outcome report: gender left out, small cells suppressed by ``suppress_small_cells``
+    and every cell the public page hides hidden too, so that the report never
+    gives a number the public page keeps back.  Eight queries.
+    """
+    dimensions = balance_counts(consultation=consultation, audience=STAFF)
+    del dimensions["gender"]
+    public = balance_counts(consultation=consultation, audience=PUBLIC)
+    for key, dimension in dimensions.items():
+        hidden_publicly = frozenset(
+            cell.key for cell in getattr(public.get(key), "cells", []) if cell.suppressed
+        )
+        suppress_small_cells(dimension.cells, also=hidden_publicly)
+    return dimensions
+
+
+def suppress_small_cells(cells: list[Cell], *, also: frozenset[str] = frozenset()) -> None:
+    """The one small-cell rule, for every published figure (public page, API, CSV, report).
+
+    Blank the cells of 1 to SMALL_CELL - 1 people (and those whose key is in
+    ``also``: hidden elsewhere, e.g. on the public page); if that blanks
+    exactly one, blank the next smallest too, so that subtraction from the
+    total cannot recover it.  Each blanked cell says why in ``hidden``.
+    """
+    small = [
+        c
+        for c in cells
+        if c.participants and (c.participants < SMALL_CELL or (c.key in also and not c.hidden))
+    ]
+    small += [c for c in cells if c.hidden and c not in small]  # already blanked
+    secondary: list[Cell] = []
     if len(small) == 1:
         others = sorted(
             (c for c in cells if c.participants and c not in small),
             key=lambda c: c.participants or 0,
         )
-        small.extend(others[:1])
+        secondary = others[:1]
     for cell in small:
+        cell.hidden = cell.hidden or SMALL
+    for cell in secondary:
+        cell.hidden = SECONDARY
+    for cell in small + secondary:
         cell.participants = None
         cell.comments = None
 
@@ -473,7 +521,9 @@ def balance_csv_rows(balance: Balance):
             yield (
                 dimension.key,
                 cell.label,
-                f"<{SMALL_CELL}" if cell.suppressed else cell.participants,
+                (f"<{SMALL_CELL}" if cell.small else "hidden")
+                if cell.suppressed
+                else cell.participants,
                 "" if cell.suppressed else cell.comments,
             )
     for row in balance.sections:
@@ -490,7 +540,7 @@ PAGE_COUNTS_DELTA_MAX = 500
 
 def page_counts(*, consultation: Consultation) -> dict:
     """Public comment counts per section (of any version) and per round, for the page,
-    and the consultation's "N submissions, M distinct" (``submissions``).
+    and the consultation's public comments and campaign copies (``submissions``).
 
     A snapshot of the counts is cached with the newest comment it includes.
     Each page view probes the newest comment (one index probe on
@@ -554,10 +604,10 @@ def _counts_plus_new(*, consultation: Consultation, snapshot: dict) -> dict | No
             by_section[section_id] = by_section.get(section_id, 0) + 1
         if public:
             by_round[round_id] = by_round.get(round_id, 0) + 1
-    # A new comment is a submission, and distinct: it joins a campaign cluster
+    # A new public comment counts, and as distinct: it joins a campaign cluster
     # only when the clustering job (feedback.clusters.services) has run, and
     # the next full recount picks that up.
-    added = sum(1 for *_ids, _v, _m, withdrawn_at in rows if withdrawn_at is None)
+    added = sum(1 for _section, _round, public, _withdrawn_at in rows if public)
     submissions = dataclasses.replace(
         submissions,
         submissions=submissions.submissions + added,
@@ -585,6 +635,6 @@ def _counts_in_full(*, consultation: Consultation) -> dict:
     return {
         "sections": by_section,
         "rounds": by_round,
-        # "N submissions, M distinct" (campaign clusters), counted with the rest.
+        # Public comments and campaign copies (feedback.clusters), counted with the rest.
         "submissions": submission_counts(consultation=consultation),
     }

@@ -68,7 +68,9 @@ def _charts(balance: balance_selectors.Balance) -> list[dict]:
         description = _("Participants (people who commented), one bar per value.")
         if hidden:
             description += " " + _(
-                "Values with fewer than %(n)d people are left out to protect their privacy."
+                "Values with fewer than %(n)d people, and one more value when a single one "
+                "would otherwise be worked out from the total, are left out to protect "
+                "their privacy."
             ) % {"n": balance_selectors.SMALL_CELL}
         description += " " + _("The table after the chart gives the same numbers.")
         ident = f"chart-{dimension.key}"

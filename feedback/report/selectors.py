@@ -135,8 +135,9 @@ def _rounds(consultation: Consultation) -> list[dict]:
 def participation(*, consultation: Consultation) -> list[Chart]:
     """Comments by stakeholder group, by country and by channel: the figures of
     ``feedback.participation.selectors`` (one selector for the report and the dashboard;
-    every comment counted, as the secretariat's dashboard does)."""
-    dimensions = balance.balance_counts(consultation=consultation, audience=balance.STAFF)
+    every comment counted, as the secretariat's dashboard does), with the small-cell
+    rule of the public page (``published_counts``): the report is published."""
+    dimensions = balance.published_counts(consultation=consultation)
 
     def rows(key: str) -> list[CountRow]:
         # Cells with comments only (None, a suppressed count, is left out too).

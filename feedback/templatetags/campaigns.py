@@ -1,4 +1,4 @@
-"""``{% submission_counts consultation %}``: "N submissions, M distinct" on public pages.
+"""``{% submission_counts consultation %}``: "N public comments", campaign copies explained.
 
 A tag rather than a view variable so that every page showing a consultation
 (its page, the ledger) can show the same line without each view computing it.

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from comments.models import Comment, ConsultationBlock, Flag, ModerationAction
 from comments.moderation import services as moderation
+from comments.moderation.selectors import moderation_counts
 from comments.tasks import send_moderation_notice
 from comments.threads import services as comment_services
 from consult.consultations import services as consult_services
@@ -573,3 +574,35 @@ def test_a_hidden_comment_is_found_from_the_queue_and_restored_through_the_page(
     assert comment.moderation == "visible"
     history = client.get(found.url).content.decode()
     assert "Looked like spam." in history and "It was not spam." in history
+
+
+# --- the counts ------------------------------------------------------------------------
+
+
+def test_the_queue_counts_only_comments_with_an_open_report(
+    client, consultation, stakeholder, other_stakeholder, moderator
+):
+    """Issue 22: "76 reported comments" with no report at all (a condition over a LEFT JOIN
+    counted every comment without flags).  Compared with a direct count of open flags."""
+    quiet = [
+        comment_services.comment_create(
+            actor=stakeholder, consultation=consultation, section_key="2-scope-1", body=f"Fine {i}"
+        )
+        for i in range(3)
+    ]
+    assert moderation_counts(consultation=consultation)["flagged"] == 0
+    reported = _flag_many(consultation, stakeholder, [other_stakeholder, moderator], 2)
+    dismissed = quiet[0]
+    moderation.flag_create(actor=other_stakeholder, comment=dismissed, reason="spam")
+    moderation.comment_flags_dismiss(actor=moderator, comment=dismissed, reason="Not spam.")
+    direct = (
+        Comment.objects.filter(consultation=consultation, flags__resolved_at__isnull=True)
+        .filter(flags__isnull=False)
+        .distinct()
+        .count()
+    )
+    counts = moderation_counts(consultation=consultation)
+    assert counts["flagged"] == direct == len(reported) == 2
+    client.force_login(moderator)
+    page = client.get(reverse("staff_moderation", args=[consultation.slug])).content.decode()
+    assert "2 reported comments" in page

@@ -429,6 +429,8 @@ def test_the_reminder_page_costs_the_same_queries_however_many_follows(
             following=True,
         )
     client.force_login(user)
-    with django_assert_num_queries(3):  # session, user, follows with their consultations
+    # session, user, follows with their consultations; the header's Staff link (issue 22):
+    # guardian's object permissions, then the user's and groups' global permissions
+    with django_assert_num_queries(6):
         html = client.get(reverse("reminder_settings")).content.decode()
     assert html.count("Unfollow") == consultations

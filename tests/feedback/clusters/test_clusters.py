@@ -411,8 +411,8 @@ def test_cluster_list_query_count_is_constant(
     url = reverse("staff_clusters", args=[consultation.slug])
     client.get(url)  # warm up sessions and permission caches
     # session, user, consultation, 2 + 2 permission checks (view, decide), count, page,
-    # submission counts
-    with django_assert_num_queries(10):
+    # submission counts, the header's Staff link
+    with django_assert_num_queries(11):
         response = client.get(url)
     assert response.content.decode().count('href="/staff/c/') >= clusters
 
@@ -428,8 +428,8 @@ def test_cluster_page_query_count_is_constant(
     url = reverse("staff_cluster", args=[consultation.slug, cluster.pk])
     client.get(url)
     # session, user, consultation, 2 + 2 permission checks, cluster, member count and
-    # page (with current statuses), saved rationales, answers
-    with django_assert_num_queries(12):
+    # page (with current statuses), saved rationales, answers, the header's Staff link
+    with django_assert_num_queries(13):
         response = client.get(url)
     assert response.content.decode().count('name="comments"') == size
 
@@ -449,11 +449,30 @@ def test_public_pages_show_submissions_and_distinct_counts(
     with django_assert_num_queries(1):
         counts = cluster_selectors.submission_counts(consultation=consultation)
     assert (counts.submissions, counts.distinct) == (6, 3)
+    # Issue 22: in plain words, and the same number as the public comments (a private
+    # comment is not counted); compared with a direct count.
+    comment_services.comment_create(
+        actor=ParticipantFactory().user,
+        consultation=consultation,
+        section_key="1-purpose-1",
+        body="A private thought.",
+        visibility="private",
+    )
+    direct = Comment.objects.filter(
+        consultation=consultation, visibility="public", withdrawn_at__isnull=True
+    ).count()
+    assert cluster_selectors.submission_counts(consultation=consultation).submissions == direct
     for url in (
         reverse("consultation", args=[consultation.slug]),
         reverse("ledger", args=[consultation.slug]),
     ):
-        assert "6 submissions, 3 distinct" in client.get(url).content.decode(), url
+        page = client.get(url).content.decode()
+        assert f"{direct} public comments." in page, url
+        assert (
+            "3 of them repeat the text of a campaign; counting each campaign once, "
+            "that makes 3 different comments."
+        ) in page, url
+        assert "submissions," not in page, url
 
 
 def test_api_lists_clusters_to_the_secretariat(client, consultation, secretariat):

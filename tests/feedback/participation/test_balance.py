@@ -156,21 +156,61 @@ def test_a_lone_small_cell_takes_the_next_smallest_with_it():
         Cell("c", "c", 0, 0),
         Cell("d", "d", 10, 20),
     ]
-    balance._suppress(table)
+    balance.suppress_small_cells(table)
     assert [c.suppressed for c in table] == [True, True, False, False]
+    # The lone small cell is "fewer than 5"; the one hidden with it is not small.
+    assert [c.hidden for c in table] == [balance.SECONDARY, balance.SMALL, "", ""]
     table = [Cell("a", "a", 7, 9), Cell("b", "b", 2, 2), Cell("c", "c", 1, 1)]
-    balance._suppress(table)
+    balance.suppress_small_cells(table)
     assert [c.suppressed for c in table] == [False, True, True]
+    assert [c.hidden for c in table] == ["", balance.SMALL, balance.SMALL]
+
+
+def test_a_cell_hidden_for_another_is_not_labelled_fewer_than_5(client, consultation):
+    """Issue 22: web had 29 participants and the page said "fewer than 5"."""
+    for n in range(29):
+        comment(person(f"web{n}@example.org", "civil-society", "KE"), consultation)
+    for n in range(2):
+        comment(
+            person(f"mail{n}@example.org", "civil-society", "KE"), consultation, channel="email"
+        )
+    web = Comment.objects.filter(consultation=consultation, channel="web")
+    assert web.values("author").distinct().count() == 29  # the direct count
+    figures = balance.participation_balance(consultation=consultation, audience=balance.PUBLIC)
+    channels = {c.key: c for c in figures.dimensions["channel"].cells}
+    assert channels["email"].hidden == balance.SMALL
+    assert channels["web"].hidden == balance.SECONDARY
+    page = client.get(reverse("participation", args=[consultation.slug])).content.decode()
+    channel_table = page[page.index('id="chart-channel-h"') :]
+    channel_table = channel_table[channel_table.index("<tbody>") : channel_table.index("</table>")]
+    assert "hidden to protect a small group" in channel_table
+    assert channel_table.count("fewer than 5") == 1
+    rows = list(balance.balance_csv_rows(figures))
+    assert ("channel", "web", "hidden", "") in rows and ("channel", "email", "<5", "") in rows
 
 
 def test_report_and_dashboard_share_the_figures(world, consultation):
+    """The report counts every comment, as the dashboard does, but it is published: it
+    keeps back what the public page keeps back (issue 22: per-country counts of 2)."""
+    for n in range(6):
+        comment(person(f"cs-more{n}@example.org", "civil-society", "FR"), consultation)
+    for n in range(5):
+        comment(person(f"ps{n}@example.org", "private-sector", "FR"), consultation)
     charts = {chart.id: chart for chart in report.participation(consultation=consultation)}
-    assert {(r.label, r.count) for r in charts["by-group"].rows} == {
-        ("Government", 3),
-        ("Civil society", 3),
-    }
-    assert {(r.label, r.count) for r in charts["by-channel"].rows} == {("web", 5), ("email", 1)}
-    assert [r.count for r in charts["by-country"].rows] == [3, 2, 1]
+    staff = balance.balance_counts(consultation=consultation, audience=balance.STAFF)
+    direct = Comment.objects.filter(
+        consultation=consultation, author__participant__group__slug="civil-society"
+    ).count()
+    # Civil society: 8 people, 9 comments (the direct count); government (1 person) and
+    # the next smallest with it (private sector, 5) are hidden, as on the public page.
+    assert {(r.label, r.count) for r in charts["by-group"].rows} == {("Civil society", direct)}
+    assert cells(staff["group"])["civil-society"] == (8, 9)
+    # By country: France has 12 people; Kenya (1, 3 comments) and Brazil (1, 2) are not shown.
+    assert [(r.label, r.count) for r in charts["by-country"].rows] == [("France", 12)]
+    public = balance.balance_counts(consultation=consultation, audience=balance.PUBLIC)
+    for key, chart in (("group", "by-group"), ("channel", "by-channel")):
+        hidden = {c.label for c in public[key].cells if c.suppressed}
+        assert not hidden & {r.label for r in charts[chart].rows}, key
 
 
 # --- the pages ---------------------------------------------------------------------------

@@ -421,7 +421,9 @@ def test_report_page_queries_do_not_grow_with_runs(
     assert response.content.count(b"Download PDF") == extra_runs
 
 
-QUERIES_REPORT_PAGE = 8  # 10 before issue 21: the role was checked twice (team, then report)
+# 10 before issue 21: the role was checked twice (team, then report); +1 in issue 22:
+# the header's Staff link (consult.permissions.can_see_staff_pages).
+QUERIES_REPORT_PAGE = 9
 
 
 def test_progress_rises_chunk_by_chunk(consultation, commented, tmp_path):
