@@ -5,6 +5,8 @@ import os
 import uuid
 
 import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
 
 from consult.consultations import services as consult_services
 from consult.models import Role
@@ -27,6 +29,16 @@ def _empty_cache(settings):
         name: {**config, "KEY_PREFIX": f"test-{uuid.uuid4().hex[:12]}"}
         for name, config in settings.CACHES.items()
     }
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Every test starts in the site's default language.  LocaleMiddleware
+    activates a request's language on the thread and nothing deactivates it, so
+    code a test calls directly after a French page would otherwise speak French."""
+    translation.activate(django_settings.LANGUAGE_CODE)
+    yield
+    translation.activate(django_settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)
