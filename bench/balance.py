@@ -29,8 +29,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from consult.versions import services as version_services
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -109,6 +107,7 @@ def build(size: int, convenor, authors, followers, title: str, earlier=None):
     from comments.threads.receipts import new_receipt
     from consult.consultations import services as consult_services
     from consult.models import Follow
+    from consult.versions import services as version_services
 
     started = time.perf_counter()
     with transaction.atomic():

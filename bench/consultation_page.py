@@ -34,8 +34,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from consult.versions import services as version_services
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -85,6 +83,7 @@ def build(size: int, convenor, authors):
     from consult.consultations import services
     from consult.models import Round
     from consult.rounds import services as rounds
+    from consult.versions import services as version_services
 
     started = time.perf_counter()
     now = timezone.now()

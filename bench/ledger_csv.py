@@ -36,8 +36,6 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from consult.versions import services as version_services
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -167,6 +165,7 @@ def ensure_consultation(size: int) -> tuple[str, int, float]:
     from comments.threads.receipts import new_receipt
     from consult.consultations import services as consult_services
     from consult.models import Consultation
+    from consult.versions import services as version_services
     from feedback.ledger import chain
     from feedback.models import DispositionEntry, Status
 

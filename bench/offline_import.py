@@ -25,8 +25,6 @@ import sys
 import time
 from pathlib import Path
 
-from consult.versions import services as version_services
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -64,6 +62,7 @@ def run(sizes, connection) -> None:
     from comments.offline import services as offline
     from comments.threads import services
     from consult.consultations import services as consult_services
+    from consult.versions import services as version_services
     from stakeholders.defaults import ensure_default_groups
     from stakeholders.models import Participant, StakeholderGroup, User
 

@@ -34,8 +34,6 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from consult.versions import services as version_services
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -90,6 +88,7 @@ def build(size: int, convenor, authors):
     from comments.models import Comment
     from comments.threads.receipts import new_receipt
     from consult.consultations import services as consult_services
+    from consult.versions import services as version_services
 
     started = time.perf_counter()
     rng = random.Random(10)

@@ -39,8 +39,6 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from uuid import uuid4
 
-from consult.versions import services as version_services
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -130,6 +128,7 @@ def build(size: int, convenor, authors, groups) -> tuple:
     from comments.models import Comment
     from comments.threads.receipts import new_receipt
     from consult.consultations import services as consult_services
+    from consult.versions import services as version_services
     from feedback.models import DispositionEntry
 
     started = time.perf_counter()
@@ -203,6 +202,7 @@ def build_long_thread(replies: int, convenor, authors) -> tuple:
     from comments.models import Comment
     from comments.threads.receipts import new_receipt
     from consult.consultations import services as consult_services
+    from consult.versions import services as version_services
 
     with transaction.atomic():
         consultation = consult_services.consultation_create(

@@ -29,8 +29,6 @@ import sys
 import time
 from pathlib import Path
 
-from consult.versions import services as version_services
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -83,6 +81,7 @@ def main() -> None:
     from consult.consultations import services
     from consult.models import DocumentVersion, Section
     from consult.versions import drafts, exports
+    from consult.versions import services as version_services
     from consult.versions.diff import version_diff
     from plenary.text import markdown_blocks
     from tests.stakeholders.factories import convenor
