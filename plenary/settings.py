@@ -6,6 +6,7 @@ in-process, so one command gives a working demo.  With ``DATABASE_URL`` and
 Every variable is listed in README.md.
 """
 
+import os
 from datetime import timedelta
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import environ
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
+from plenary.media_storage import media_storage
 from plenary.secret_key import LOCAL_ONLY_KEY, secret_key_problem
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -195,8 +197,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = env.path("PLENARY_MEDIA_ROOT", default=BASE_DIR / "media")
+# Media (attachments, stored reports): MEDIA_ROOT, or an S3-compatible bucket with
+# PLENARY_MEDIA_STORAGE=s3 and django-storages' variables (plenary/media_storage.py).
+PLENARY_MEDIA_STORAGE = env.str("PLENARY_MEDIA_STORAGE", default="local")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(os.environ),
     "staticfiles": {
         "BACKEND": env.str(
             "PLENARY_STATICFILES_STORAGE",
@@ -362,7 +367,8 @@ SPECTACULAR_SETTINGS = {
 PLENARY_COMMENT_MAX_CHARS = env.int("PLENARY_COMMENT_MAX_CHARS", default=10_000)
 # Attachments (comments/attachments/services.py): the size of one file, how many a comment
 # may carry, and how much of each file's text is kept for search.  Files live in
-# the default storage (MEDIA_ROOT); the web server must not serve MEDIA_ROOT.
+# the default storage (MEDIA_ROOT or the S3 bucket); the web server must not serve
+# MEDIA_ROOT, and the bucket stays private.
 PLENARY_ATTACHMENT_MAX_BYTES = env.int("PLENARY_ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)
 PLENARY_ATTACHMENTS_PER_COMMENT = env.int("PLENARY_ATTACHMENTS_PER_COMMENT", default=5)
 PLENARY_ATTACHMENT_TEXT_MAX_CHARS = env.int("PLENARY_ATTACHMENT_TEXT_MAX_CHARS", default=100_000)

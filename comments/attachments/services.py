@@ -312,7 +312,7 @@ def attachments_store(*, actor, comment: Comment, checked: list[CheckedFile]) ->
             default_storage.delete(name)
         raise
     # If the surrounding transaction rolls back later (its commit fails), the
-    # files stay on disk without a row: unreachable, since only the download
+    # files stay in storage without a row: unreachable, since only the download
     # view serves them, by row.  Nothing else is left behind.
     return rows
 

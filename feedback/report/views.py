@@ -101,8 +101,12 @@ def report_download(request, slug: str, pk: int):
         report=run.pk,
     )
     filename = f"{consultation.slug}-outcome-report-{run.state_key[:8]}.{run.format}"
+    try:
+        handle = default_storage.open(run.file.name, "rb")
+    except FileNotFoundError as exc:  # e.g. media not restored with the database
+        raise Http404(_("This report is not ready.")) from exc
     return FileResponse(
-        default_storage.open(run.file.name, "rb"),
+        handle,
         as_attachment=True,
         filename=filename,
         content_type=CONTENT_TYPES[run.format],
