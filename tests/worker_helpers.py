@@ -46,10 +46,13 @@ __all__ = [
 class Process:
     """A subprocess in its own session whose stdout/stderr go to a log file."""
 
-    def __init__(self, name: str, cmd: list[str], env: dict[str, str], log_dir: Path) -> None:
+    def __init__(
+        self, name: str, cmd: list[str], env: dict[str, str], log_dir: Path, cwd: Path = BASE_DIR
+    ) -> None:
         self.name = name
         self.cmd = cmd
         self.env = env
+        self.cwd = cwd
         self.log_path = log_dir / f"{name}-{uuid.uuid4().hex[:6]}.log"
         self.proc: subprocess.Popen | None = None
 
@@ -57,7 +60,7 @@ class Process:
         with self.log_path.open("wb") as log:
             self.proc = subprocess.Popen(
                 self.cmd,
-                cwd=BASE_DIR,
+                cwd=self.cwd,
                 env=self.env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
