@@ -105,7 +105,10 @@ def stack(moto_server, tmp_path):
                 "REDIS_URL": redis.url,
                 "PLENARY_TASKS_INLINE": "false",
                 "PLENARY_MEDIA_ROOT": str(media),
-                "PLENARY_STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
+                # No collectstatic run here: static files from the source tree.
+                "PLENARY_STATICFILES_STORAGE": (
+                    "django.contrib.staticfiles.storage.StaticFilesStorage"
+                ),
                 "EMAIL_URL": "consolemail://",
                 "PYTHONUNBUFFERED": "1",
             }
@@ -187,8 +190,10 @@ def test_paper_uploaded_on_one_web_process_is_read_reported_and_served_by_anothe
         lambda: PHRASE in participant.get(receipt, timeout=30).text,
         timeout=90,
         interval=0.5,
-        message=lambda: "the extracted text on web 2's receipt page; worker log:\n"
-        + stack["processes"]["worker"].log_tail(),
+        message=lambda: (
+            "the extracted text on web 2's receipt page; worker log:\n"
+            + stack["processes"]["worker"].log_tail()
+        ),
     )
     attachment.refresh_from_db()
     assert attachment.extraction == Attachment.Extraction.DONE
@@ -223,8 +228,7 @@ def test_paper_uploaded_on_one_web_process_is_read_reported_and_served_by_anothe
         built,
         timeout=180,
         interval=1,
-        message=lambda: "the report built; worker log:\n"
-        + stack["processes"]["worker"].log_tail(),
+        message=lambda: "the report built; worker log:\n" + stack["processes"]["worker"].log_tail(),
     )
     stored = moto_server.objects(stack["bucket"])
     assert set(stored) == {attachment.file.name, run.file.name}
