@@ -3,7 +3,7 @@ belong to.
 
 ``PLENARY_LOG_FORMAT=text`` (the default) writes one readable line::
 
-    2026-12-07T15:00:00.123Z INFO plenary.request GET /c/x/ 200 12ms rid=3f2a...
+    2026-12-07T15:00:00.123Z INFO plenary.request rid=3f2a... GET /c/x/ 200 12ms
 
 ``PLENARY_LOG_FORMAT=json`` writes one JSON object per line (python-json-logger),
 with ``time``, ``level``, ``logger``, ``message``, ``request_id``, ``user_id``,
@@ -48,16 +48,21 @@ class ContextFilter(logging.Filter):
 
 
 class TextFormatter(logging.Formatter):
-    """``<time> <LEVEL> <logger> <message> [rid=<id>] [task=<name>[<id>]]``."""
+    """``<time> <LEVEL> <logger> [rid=<id>] [task=<name>[<id>]] <message>``.
+
+    The message stays last, whole: whoever reads Celery's own lines ("Task
+    <name>[<id>] succeeded in ...: True") reads them as before.
+    """
 
     def format(self, record: logging.LogRecord) -> str:
-        line = f"{utc_time(record)} {record.levelname} {record.name} {record.getMessage()}"
+        parts = [utc_time(record), record.levelname, record.name]
         request_id = getattr(record, "request_id", None)
         if request_id:
-            line += f" rid={request_id}"
+            parts.append(f"rid={request_id}")
         task_name = getattr(record, "task_name", None)
         if task_name:
-            line += f" task={task_name}[{getattr(record, 'task_id', '')}]"
+            parts.append(f"task={task_name}[{getattr(record, 'task_id', '')}]")
+        line = " ".join([*parts, record.getMessage()])
         if record.exc_info and not record.exc_text:
             record.exc_text = self.formatException(record.exc_info)
         if record.exc_text:

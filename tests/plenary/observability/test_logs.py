@@ -101,4 +101,4 @@ def test_the_text_format_has_time_level_logger_and_request_id():
     line = logs.TextFormatter().format(record)
     time, level, logger, rest = line.split(" ", 3)
     assert time.endswith("Z") and level == "INFO" and logger == "plenary.request"
-    assert rest == "GET / 200 rid=abcd1234"
+    assert rest == "rid=abcd1234 GET / 200"
