@@ -4,6 +4,10 @@ import os
 
 from celery import Celery
 
+# Imported for its effect: the request id in task headers, task log context and
+# outcome counts, the worker's log format (plenary/observability/celery_signals.py).
+from plenary.observability import celery_signals  # noqa: F401
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plenary.settings")
 
 app = Celery("plenary")

@@ -71,6 +71,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: a request id for every line logged, one access line, request metrics
+    # (plenary/observability/middleware.py).
+    "plenary.observability.middleware.ObservabilityMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -305,7 +308,20 @@ CACHES = {
         }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # The cluster-wide metrics (task runs, mails, report durations) that every web
+    # process reads at scrape time (plenary/observability/metrics.py): the same
+    # Redis, keys of their own.  Without Redis, the process's own memory.
+    "metrics": (
+        {
+            "BACKEND": "plenary.cache.FailOpenRedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": env.str("PLENARY_METRICS_KEY_PREFIX", default="plenary-metrics"),
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "metrics"}
+    ),
 }
 
 # API tokens (django-rest-knox, stakeholders.ApiToken): issued by POST
@@ -452,7 +468,8 @@ SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=PLENARY_HTT
 if env.bool("DJANGO_SECURE_PROXY_SSL_HEADER", default=PLENARY_HTTPS):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 # /healthz and /readyz answer load balancers' plain-http probes.
-SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+# /metrics too: Prometheus scrapes inside the private network (the token still applies).
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -477,10 +494,37 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# Errors to Sentry when SENTRY_DSN is set (plenary/observability/sentry.py: comment
+# bodies, names, addresses, passwords and tokens are scrubbed from every event).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="")
+SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0)
+# GET /metrics (Prometheus) answers only with "Authorization: Bearer <this>"; unset: 404.
+PLENARY_METRICS_TOKEN = env.str("PLENARY_METRICS_TOKEN", default="")
+
+# Logs: "text" (readable: time, level, logger, message, request id) or "json" (one
+# object per line), both with the request's or task's id (plenary/observability/logs.py).
+PLENARY_LOG_FORMAT = env.str("PLENARY_LOG_FORMAT", default="text")
+if PLENARY_LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured(
+        f"PLENARY_LOG_FORMAT must be 'text' or 'json', not {PLENARY_LOG_FORMAT!r}"
+    )
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"context": {"()": "plenary.observability.logs.ContextFilter"}},
+    "formatters": {
+        "text": {"()": "plenary.observability.logs.TextFormatter"},
+        "json": {"()": "plenary.observability.logs.JsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": PLENARY_LOG_FORMAT,
+            "filters": ["context"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("PLENARY_LOG_LEVEL", default="INFO")},
     # One line per task run is noise in the web console when tasks run inline;
     # a real worker keeps logging every task.

@@ -13,6 +13,7 @@ admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-a
 urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", views.metrics, name="metrics"),
     path("styleguide/", views.styleguide, name="styleguide"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),

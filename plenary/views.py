@@ -1,5 +1,6 @@
 """Process health endpoints for load balancers and orchestrators, and the styleguide."""
 
+import hmac
 from datetime import timedelta
 from types import SimpleNamespace
 
@@ -8,11 +9,16 @@ from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from plenary.celery import app as celery_app
+from plenary.observability import scrape
+from plenary.outbox.metrics import OutboxCollector
 
 # The decision statuses (feedback.models.Status) and "awaiting" (no decision yet): the
 # styleguide's colour swatches, in the ledger's order.  Spelled out here because the
@@ -58,6 +64,25 @@ def readyz(request):
     return JsonResponse(
         {"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503
     )
+
+
+@never_cache
+@require_GET
+def metrics(request):
+    """Prometheus metrics (plenary/observability): 404 unless PLENARY_METRICS_TOKEN is
+    set, 401 without ``Authorization: Bearer <that token>``."""
+    token = settings.PLENARY_METRICS_TOKEN
+    if not token:
+        raise Http404
+    scheme, _space, sent = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(sent.strip().encode(), token.encode()):
+        response = HttpResponse("Unauthorized\n", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    # Every task module, as a worker imports them: a task never run here is still listed.
+    celery_app.loader.import_default_modules()
+    body = scrape.render(task_names=list(celery_app.tasks), collectors=[OutboxCollector()])
+    return HttpResponse(body, content_type=scrape.CONTENT_TYPE)
 
 
 class StyleguideForm(forms.Form):

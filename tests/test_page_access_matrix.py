@@ -66,8 +66,9 @@ SECRETS = {
     "pending": "Pending point awaiting a moderator",
 }
 # Outside this matrix: the API's own, allauth's pages, the admin, static files,
-# and the probes (which answer the same to everyone and name nothing).
-OUTSIDE = ("api/", "admin/", "accounts/", "static/", "healthz", "readyz", "i18n/")
+# the probes (which answer the same to everyone and name nothing), and /metrics
+# (a bearer token, tests/plenary/test_metrics.py).
+OUTSIDE = ("api/", "admin/", "accounts/", "static/", "healthz", "readyz", "metrics", "i18n/")
 MISSING = 999_999  # a number no object has: a 404 for everyone who may look
 
 

@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import tempfile
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -33,6 +34,7 @@ from feedback.ledger import selectors
 from feedback.models import EvaluationResponse, OutcomeReport
 from feedback.permissions import require_can_report
 from feedback.report import docx, pdf
+from plenary.observability import metrics
 from plenary.outbox.services import enqueue
 
 logger = logging.getLogger(__name__)
@@ -157,6 +159,8 @@ def report_build(*, report_id: int) -> str:
     def progress(percent: int) -> None:
         OutcomeReport.objects.filter(pk=report_id).update(progress=min(max(percent, 0), 99))
 
+    started = time.perf_counter()
+
     consultation = report.consultation
     try:
         with tempfile.TemporaryDirectory(prefix="plenary-report-") as folder:
@@ -193,6 +197,7 @@ def report_build(*, report_id: int) -> str:
         if report.file.name:
             default_storage.delete(report.file.name)
         return REMOVED
+    metrics.report_built(seconds=time.perf_counter() - started)
     reports_prune(consultation=consultation, format=report.format)
     return OutcomeReport.State.DONE
 

@@ -25,6 +25,9 @@ class OutboxMessage(models.Model):
     # against the cap.
     deliveries = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
+    # The id of the request (or task) that enqueued it, published as a task header so
+    # the task's log lines carry it (plenary/observability).
+    request_id = models.CharField(max_length=64, blank=True, default="")
 
     class Meta:
         indexes = [

@@ -15,6 +15,7 @@ from django.db.models import F
 from django.utils import timezone, translation
 
 from plenary.celery import app
+from plenary.observability import context, metrics
 from plenary.outbox.models import MailDelivery, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,9 @@ def enqueue(task_name: str, **kwargs: object) -> OutboxMessage:
     ``kwargs`` must be JSON-serialisable ids, never model instances: the task
     re-fetches what it needs.
     """
-    message = OutboxMessage.objects.create(task_name=task_name, kwargs=kwargs)
+    message = OutboxMessage.objects.create(
+        task_name=task_name, kwargs=kwargs, request_id=context.request_id.get()
+    )
     if settings.PLENARY_TASKS_INLINE:
         transaction.on_commit(lambda: _run_inline(message.pk))
     return message
@@ -44,7 +47,9 @@ def _run_inline(message_id: int) -> None:
     try:
         # As in a worker: not in the language of whoever's request committed the write.
         with translation.override(settings.LANGUAGE_CODE):
-            _task(message.task_name).apply(kwargs=message.kwargs, throw=True)
+            _task(message.task_name).apply(
+                kwargs=message.kwargs, throw=True, headers=_headers(message)
+            )
     except Exception as exc:  # the write already committed; keep the row for a retry
         logger.exception("inline task %s failed", message)
         OutboxMessage.objects.filter(pk=message_id).update(
@@ -60,6 +65,11 @@ def _run_inline(message_id: int) -> None:
         attempts=message.attempts + 1,
         deliveries=message.deliveries + 1,
     )
+
+
+def _headers(message: OutboxMessage) -> dict[str, str]:
+    """The task message's headers: the id of the request that enqueued the row."""
+    return {context.REQUEST_ID_HEADER: message.request_id} if message.request_id else {}
 
 
 def task_id_for(message: OutboxMessage) -> str:
@@ -114,6 +124,7 @@ def _publish(app, messages: list[OutboxMessage]) -> int:
                     message.task_name,
                     kwargs=message.kwargs,
                     task_id=task_id_for(message),
+                    headers=_headers(message),
                     retry=False,
                     producer=producer,
                 )
@@ -343,13 +354,16 @@ def send_mail_once(
         connection.open()
     except Exception:
         _release(key)  # never reached the server: nothing was sent
+        metrics.mail_failed()
         raise
     try:
         connection.send_messages([mail])
     except _REFUSED:
         _release(key)
+        metrics.mail_failed()
         raise
     except Exception:
+        metrics.mail_failed()
         logger.exception(
             "mail %s to %s: outcome unknown (the exchange broke off); not retried", key, to
         )
@@ -358,6 +372,7 @@ def send_mail_once(
         connection.close()
     # The server accepted DATA.  Should this write fail, the claim stays
     # "claimed" (in doubt) and the mail is still not sent again.
+    metrics.mail_sent()
     MailDelivery.objects.filter(key=key).update(
         state=MailDelivery.State.SENT, sent_at=timezone.now()
     )

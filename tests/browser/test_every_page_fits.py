@@ -52,6 +52,7 @@ MAX_HEADER_SHARE = 0.15
 SKIPPED = {
     "healthz": "not a page (a health probe)",
     "readyz": "not a page (a readiness probe)",
+    "metrics": "not a page (Prometheus metrics, behind a token)",
     "attachment": "a file download, not a page",
     "meetings_ics": "a calendar file, not a page",
     "meeting_ics": "a calendar file, not a page",
