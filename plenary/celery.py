@@ -4,9 +4,13 @@ import os
 
 from celery import Celery
 
+from plenary.heartbeat import WorkerHeartbeat
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "plenary.settings")
 
 app = Celery("plenary")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 app.autodiscover_tasks(["plenary.outbox"])
+# Each worker beats while it consumes (plenary/heartbeat.py; /readyz, manage.py healthcheck).
+app.steps["consumer"].add(WorkerHeartbeat)
