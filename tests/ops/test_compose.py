@@ -23,8 +23,8 @@ from plenary.celery import app as celery_app
 from tests.ops.compose import (
     BASE_DIR,
     WEB_PORT,
-    apt_packages,
     app_services,
+    apt_packages,
     dockerfile_instructions,
     healthcheck_command,
     interpolated_variables,
@@ -142,7 +142,9 @@ def test_every_routed_queue_has_a_worker_with_limits():
             assert "--max-tasks-per-child" in argv, f"{name}: no --max-tasks-per-child"
             consumed[argv[argv.index("--queues") + 1]] = argv
     routed = {route["queue"] for route in celery_app.conf.task_routes.values()}
-    assert routed | {"celery"} <= set(consumed), f"queues without a worker: {routed - set(consumed)}"
+    assert routed | {"celery"} <= set(consumed), (
+        f"queues without a worker: {routed - set(consumed)}"
+    )
     reports = consumed["reports"]
     assert "--soft-time-limit" in reports and "--time-limit" in reports
     assert celery_app.conf.task_routes["feedback.tasks.build_report"] == {"queue": "reports"}
