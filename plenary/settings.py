@@ -295,7 +295,7 @@ PLENARY_OUTBOX_MAX_DELIVERIES = env.int("PLENARY_OUTBOX_MAX_DELIVERIES", default
 # Done outbox rows are deleted after this many days (beat: prune-outbox).
 PLENARY_OUTBOX_KEEP_DAYS = env.int("PLENARY_OUTBOX_KEEP_DAYS", default=30)
 CELERY_TIMEZONE = TIME_ZONE
-# django-celery-beat's DatabaseScheduler, beating on each tick (plenary/heartbeat.py).
+# django-celery-beat's DatabaseScheduler, beating on each tick (plenary/beat.py).
 CELERY_BEAT_SCHEDULER = "plenary.heartbeat:BeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "plenary.outbox.tasks.relay", "schedule": 5.0},
