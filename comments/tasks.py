@@ -4,15 +4,15 @@ from django.conf import settings
 from comments.attachments import services as attachment_files
 from comments.moderation import services as moderation
 from comments.threads import services
-from plenary.outbox.tasks import retrying_task
+from plenary.outbox.tasks import MAIL_TIME_LIMITS, retrying_task
 
 
-@retrying_task("comments.tasks.send_receipt")
+@retrying_task("comments.tasks.send_receipt", **MAIL_TIME_LIMITS)
 def send_receipt(comment_id: int) -> bool:
     return services.comment_receipt_send(comment_id=comment_id)
 
 
-@retrying_task("comments.tasks.send_moderation_notice")
+@retrying_task("comments.tasks.send_moderation_notice", **MAIL_TIME_LIMITS)
 def send_moderation_notice(action_id: int) -> bool:
     return moderation.moderation_notice_send(action_id=action_id)
 

@@ -5,7 +5,7 @@ from comments import permissions as comment_permissions
 from consult.reminders import services as reminders
 from consult.rounds import services as rounds
 from feedback.outreach.services import outreach_mail_send
-from plenary.outbox.tasks import retrying_task
+from plenary.outbox.tasks import MAIL_TIME_LIMITS, retrying_task
 
 
 @retrying_task("consult.tasks.remind_round_closing", max_retries=5)
@@ -20,7 +20,7 @@ def send_reply_digests() -> int:
     return reminders.reply_digest_send(public=comment_permissions.public_q())
 
 
-@retrying_task("consult.tasks.send_outreach_invitation")
+@retrying_task("consult.tasks.send_outreach_invitation", **MAIL_TIME_LIMITS)
 def send_outreach_invitation(invitation_id: int, user_id: int) -> bool:
     """One outreach invitation to one person (feedback.outreach.services), once."""
     return outreach_mail_send(invitation_id=invitation_id, user_id=user_id)

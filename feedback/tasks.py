@@ -3,7 +3,7 @@ from feedback.evaluation import services as evaluation
 from feedback.ledger import services
 from feedback.report import services as report
 from feedback.themes import services as themes
-from plenary.outbox.tasks import retrying_task
+from plenary.outbox.tasks import MAIL_TIME_LIMITS, REPORT_TIME_LIMITS, retrying_task
 
 
 @retrying_task("feedback.tasks.notify_batch")
@@ -17,7 +17,7 @@ def remind_overdue_comments() -> int:
     return services.overdue_comments_remind()
 
 
-@retrying_task("feedback.tasks.notify_appeal_filed")
+@retrying_task("feedback.tasks.notify_appeal_filed", **MAIL_TIME_LIMITS)
 def notify_appeal_filed(appeal_id: int) -> int:
     return services.appeal_notify_filed(appeal_id=appeal_id)
 
@@ -48,7 +48,7 @@ def suggest_themes(consultation_id: int) -> int:
     return themes.theme_suggestions_compute(consultation_id=consultation_id)
 
 
-@retrying_task("feedback.tasks.build_report", max_retries=2)
+@retrying_task("feedback.tasks.build_report", max_retries=2, **REPORT_TIME_LIMITS)
 def build_report(report_id: int) -> str:
     """Render an outcome report (PDF or DOCX); failures are recorded on the report."""
     return report.report_build(report_id=report_id)
@@ -60,6 +60,6 @@ def invite_evaluations() -> int:
     return evaluation.evaluation_invite_due()
 
 
-@retrying_task("feedback.tasks.send_evaluation_invite")
+@retrying_task("feedback.tasks.send_evaluation_invite", **MAIL_TIME_LIMITS)
 def send_evaluation_invite(consultation_id: int, user_id: int) -> bool:
     return evaluation.evaluation_invite_send(consultation_id=consultation_id, user_id=user_id)

@@ -30,6 +30,13 @@ SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not DEBUG and secret_key_problem(SECRET_KEY):
     raise ImproperlyConfigured(secret_key_problem(SECRET_KEY))
 SECRET_KEY = SECRET_KEY or LOCAL_ONLY_KEY
+# Rotation (docs/OPERATIONS.md): the new key signs, the old ones listed here (comma-
+# separated) still verify sessions, password resets and confirmation links until
+# they expire.  A published key is refused here too: it would still let anyone sign.
+SECRET_KEY_FALLBACKS = [key for key in env.list("DJANGO_SECRET_KEY_FALLBACKS", default=[]) if key]
+for _old_key in SECRET_KEY_FALLBACKS:
+    if not DEBUG and secret_key_problem(_old_key):
+        raise ImproperlyConfigured(f"DJANGO_SECRET_KEY_FALLBACKS: {secret_key_problem(_old_key)}")
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute base used in mails and exports ("what happened to my input" links).
@@ -121,6 +128,24 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # psycopg's pool inside each process (web: gunicorn's threads share it), created
+    # on first use, so after a fork.  Django requires CONN_MAX_AGE 0 with it: a
+    # connection goes back to the pool at the end of each request.  Celery's prefork
+    # children close their pool around every task, so workers gain nothing from it
+    # (docs/OPERATIONS.md, "The processes").
+    if env.bool("DATABASE_POOL", default=False):
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": env.int("DATABASE_POOL_MIN_SIZE", default=2),
+            "max_size": env.int("DATABASE_POOL_MAX_SIZE", default=10),
+            # Seconds a request waits for a free connection before failing.
+            "timeout": env.float("DATABASE_POOL_TIMEOUT", default=10.0),
+        }
+    # Behind pgbouncer in transaction mode a server-side cursor (QuerySet.iterator())
+    # may outlive the server connection it was declared on: turn them off there.
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = env.bool(
+        "DATABASE_DISABLE_SERVER_SIDE_CURSORS", default=False
+    )
     # psycopg 3's server-side binding: parameters sent apart from the SQL, and a
     # statement run prepare_threshold times on a kept connection prepared by
     # the server.  Off by default: docs/ARCHITECTURE.md says why.
@@ -224,7 +249,26 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Plenary <noreply@ple
 # publishes them to Celery (see plenary/outbox).
 REDIS_URL = env.str("REDIS_URL", default="")
 PLENARY_TASKS_INLINE = env.bool("PLENARY_TASKS_INLINE", default=not REDIS_URL)
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+# The broker on a Redis database of its own (docker-compose: /1; the cache: /0), so
+# flushing or evicting the cache never drops a queued task.  Defaults to REDIS_URL.
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL) or "memory://"
+# Reports are built on a queue of their own, by workers of their own: a long report
+# never holds up a receipt mail (docker-compose: worker-reports).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_ROUTES = {"feedback.tasks.build_report": {"queue": "reports"}}
+# Time limits (seconds) per kind of task (plenary/outbox/tasks.py): past the soft limit
+# the task gets SoftTimeLimitExceeded (a report records itself failed), past the hard
+# one its process is killed and replaced.
+PLENARY_REPORT_SOFT_TIME_LIMIT = env.int("PLENARY_REPORT_SOFT_TIME_LIMIT", default=1800)
+PLENARY_REPORT_TIME_LIMIT = env.int("PLENARY_REPORT_TIME_LIMIT", default=1900)
+PLENARY_MAIL_SOFT_TIME_LIMIT = env.int("PLENARY_MAIL_SOFT_TIME_LIMIT", default=120)
+PLENARY_MAIL_TIME_LIMIT = env.int("PLENARY_MAIL_TIME_LIMIT", default=180)
+# Heartbeats of the worker, beat and relay (plenary/heartbeat.py): written to the
+# cache every PLENARY_HEARTBEAT_SECONDS, stale after PLENARY_HEARTBEAT_STALE_SECONDS.
+PLENARY_HEARTBEAT_SECONDS = env.float("PLENARY_HEARTBEAT_SECONDS", default=10.0)
+PLENARY_HEARTBEAT_STALE_SECONDS = env.float("PLENARY_HEARTBEAT_STALE_SECONDS", default=60.0)
+# /readyz?strict=1 answers 503 when the oldest unpublished outbox row is older than this.
+PLENARY_OUTBOX_LAG_SECONDS = env.float("PLENARY_OUTBOX_LAG_SECONDS", default=120.0)
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ALWAYS_EAGER = PLENARY_TASKS_INLINE
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -259,7 +303,8 @@ PLENARY_OUTBOX_MAX_DELIVERIES = env.int("PLENARY_OUTBOX_MAX_DELIVERIES", default
 # Done outbox rows are deleted after this many days (beat: prune-outbox).
 PLENARY_OUTBOX_KEEP_DAYS = env.int("PLENARY_OUTBOX_KEEP_DAYS", default=30)
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# django-celery-beat's DatabaseScheduler, beating on each tick (plenary/beat.py).
+CELERY_BEAT_SCHEDULER = "plenary.heartbeat:BeatScheduler"
 CELERY_BEAT_SCHEDULE = {
     "relay-outbox": {"task": "plenary.outbox.tasks.relay", "schedule": 5.0},
     "prune-outbox": {"task": "plenary.outbox.tasks.prune", "schedule": crontab(hour=4, minute=40)},

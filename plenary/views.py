@@ -17,8 +17,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from plenary.celery import app as celery_app
+from plenary.heartbeat import heartbeats
 from plenary.observability import scrape
 from plenary.outbox.metrics import OutboxCollector
+from plenary.outbox.selectors import outbox_lag
 
 # The decision statuses (feedback.models.Status) and "awaiting" (no decision yet): the
 # styleguide's colour swatches, in the ledger's order.  Spelled out here because the
@@ -42,27 +44,46 @@ def healthz(request):
 
 @never_cache
 def readyz(request):
-    """The database answers, and the broker too when one is configured."""
-    checks: dict[str, str] = {}
+    """Can this web process serve requests: the database answers, and the broker too
+    when one is configured.  Only those two make it 503: a web process is not pulled
+    out of the load balancer because a worker, beat or the relay is down.
+
+    It also reports the outbox lag and the background processes' heartbeats
+    (plenary/heartbeat.py); with ``?strict=1`` a stale heartbeat, or an outbox
+    row waiting longer than ``PLENARY_OUTBOX_LAG_SECONDS``, makes it 503 too, for a
+    monitor that watches the whole deployment (docs/OPERATIONS.md, "Health").
+    """
+    checks: dict[str, object] = {}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         checks["database"] = "ok"
     except Exception as exc:
         checks["database"] = f"error: {exc.__class__.__name__}"
-    if settings.REDIS_URL:
-        try:
-            redis.Redis.from_url(
-                settings.REDIS_URL, socket_connect_timeout=1, socket_timeout=1
-            ).ping()
-            checks["broker"] = "ok"
-        except Exception as exc:
-            checks["broker"] = f"error: {exc.__class__.__name__}"
+    broker_mode = settings.CELERY_BROKER_URL.startswith(("redis://", "rediss://"))
+    if broker_mode:
+        checks["broker"] = _redis_answers(settings.CELERY_BROKER_URL)
     else:
         checks["broker"] = "inline (no broker configured)"
-    ready = all(not v.startswith("error") for v in checks.values())
+    if settings.REDIS_URL:
+        # Reported, never failing: the cache fails open (plenary/cache.py).
+        checks["cache"] = _redis_answers(settings.REDIS_URL)
+    ready = not any(str(checks[name]).startswith("error") for name in ("database", "broker"))
+    degraded: list[str] = []
+    if checks["database"] == "ok":
+        checks["outbox"] = lag = outbox_lag()
+        oldest = lag["oldest_pending_seconds"]
+        if oldest is not None and oldest > settings.PLENARY_OUTBOX_LAG_SECONDS:
+            degraded.append("outbox")
+    if broker_mode:
+        checks["heartbeats"] = beats = heartbeats()
+        degraded += [name for name, beat in beats.items() if not beat["fresh"]]
+    strict = request.GET.get("strict") in {"1", "true", "yes"}
+    if strict and degraded:
+        ready = False
+    status = "unavailable" if not ready else ("degraded" if degraded else "ok")
     return JsonResponse(
-        {"status": "ok" if ready else "unavailable", **checks}, status=200 if ready else 503
+        {"status": status, **checks, "degraded": degraded}, status=200 if ready else 503
     )
 
 
@@ -83,6 +104,14 @@ def metrics(request):
     celery_app.loader.import_default_modules()
     body = scrape.render(task_names=list(celery_app.tasks), collectors=[OutboxCollector()])
     return HttpResponse(body, content_type=scrape.CONTENT_TYPE)
+
+
+def _redis_answers(url: str) -> str:
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1, socket_timeout=1).ping()
+    except Exception as exc:
+        return f"error: {exc.__class__.__name__}"
+    return "ok"
 
 
 class StyleguideForm(forms.Form):

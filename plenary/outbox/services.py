@@ -169,16 +169,25 @@ def relay(*, batch_size: int = 200) -> int:
     return published
 
 
+def _queues(app) -> list[str]:
+    """The default queue and every queue ``task_routes`` sends a task to (e.g. reports)."""
+    queues = [app.conf.task_default_queue]
+    for route in (app.conf.task_routes or {}).values():
+        if route.get("queue") and route["queue"] not in queues:
+            queues.append(route["queue"])
+    return queues
+
+
 def _broker_backlog(app) -> int | None:
-    """Messages waiting in the default queue, or None if the broker cannot say."""
+    """Messages waiting in the queues, or None if the broker cannot say."""
     try:
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=0)
-            declared = connection.default_channel.queue_declare(queue=app.conf.task_default_queue)
+            channel = connection.default_channel
+            return sum(channel.queue_declare(queue=q).message_count for q in _queues(app))
     except Exception as exc:
         logger.warning("outbox relay: cannot read the queue length (%s); will retry", exc)
         return None
-    return declared.message_count
 
 
 def _redeliver(app, *, batch_size: int) -> int:
@@ -188,7 +197,8 @@ def _redeliver(app, *, batch_size: int) -> int:
     task failed for good, or its worker vanished.  Only while the queue is
     empty: the queue is first in, first out, so then every message published
     before now was taken by a worker or lost, and a backlog is never mistaken
-    for a loss.  After ``PLENARY_OUTBOX_MAX_DELIVERIES`` deliveries the row is
+    for a loss.  Every queue counts (``_queues``): a report waiting behind long
+    builds is not lost.  After ``PLENARY_OUTBOX_MAX_DELIVERIES`` deliveries the row is
     given up (``gave_up_at``) and logged, for an operator (admin: requeue).
     """
     cutoff = timezone.now() - timedelta(seconds=settings.PLENARY_OUTBOX_REDELIVER_SECONDS)

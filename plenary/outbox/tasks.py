@@ -1,4 +1,5 @@
 from celery import Task, shared_task
+from django.conf import settings
 
 from plenary.outbox import services
 
@@ -39,6 +40,21 @@ def retrying_task(name: str, *, max_retries: int = 8, **options):
         max_retries=max_retries,
         **options,
     )
+
+
+# Time limits by kind of task, from settings (env overrides).  A task that sends one
+# mail: past the soft limit the exchange is abandoned (send_mail_once keeps the
+# claim: at most once) and the task retried; tasks that mail many people are not
+# limited, as each retry resumes where the last stopped.  A report: past the soft
+# limit report_build records it failed; past the hard one the process is replaced.
+MAIL_TIME_LIMITS = {
+    "soft_time_limit": settings.PLENARY_MAIL_SOFT_TIME_LIMIT,
+    "time_limit": settings.PLENARY_MAIL_TIME_LIMIT,
+}
+REPORT_TIME_LIMITS = {
+    "soft_time_limit": settings.PLENARY_REPORT_SOFT_TIME_LIMIT,
+    "time_limit": settings.PLENARY_REPORT_TIME_LIMIT,
+}
 
 
 @shared_task(name="plenary.outbox.tasks.relay", ignore_result=True)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -34,6 +33,7 @@ from comments.models import Attachment
 from feedback.models import OutcomeReport
 from tests.comments.files import pdf_bytes
 from tests.consult.factories import open_consultation
+from tests.ops.compose import native_argv, service_command
 from tests.s3_server import s3_environment
 from tests.smtp_sink import free_port
 from tests.stakeholders.factories import PASSWORD, ParticipantFactory, convenor
@@ -48,37 +48,42 @@ PHRASE = "spectrum for community networks in rural districts"
 
 
 def journey_commands(*, web_ports: tuple[int, int]) -> dict[str, list[str]]:
-    """The processes of a deployment, as docker-compose.yml starts them (web, worker, relay).
+    """The processes of a deployment, with docker-compose.yml's own commands
+    (tests/ops/compose.py): web twice, worker, worker-reports and relay.
 
-    gunicorn as the web service runs it (gthread, keep-alive 0, access log),
-    with one process each, so that the two web processes are two machines;
-    the worker as the worker service (default queues); the outbox relay as
-    the relay service.  ``manage.py`` is named by its path, since each
-    process's working directory is an empty one of its own.
+    Two changes only, as an operator scaling out would make them: each web
+    process runs one gunicorn worker with four threads, so that the two are two
+    machines, each on a port of its own; and ``manage.py`` is named by its path,
+    since each process's working directory is an empty one of its own.
     """
-    python = sys.executable
+
+    def here(argv: list[str]) -> list[str]:
+        return [str(BASE_DIR / "manage.py") if arg == "manage.py" else arg for arg in argv]
+
+    def scaled_down(argv: list[str]) -> list[str]:
+        out = list(argv)
+        for option, value in (("--workers", "1"), ("--threads", "4")):
+            out[out.index(option) + 1] = value
+        return out
+
     webs = {
-        f"web{n}": [
-            python, "-m", "gunicorn", "plenary.wsgi",
-            "--bind", f"127.0.0.1:{port}", "--workers", "1",
-            "--worker-class", "gthread", "--threads", "4", "--keep-alive", "0",
-            "--access-logfile", "-",
-        ]
+        f"web{n}": native_argv(scaled_down(service_command("web")), port=port)
         for n, port in enumerate(web_ports, start=1)
-    }  # fmt: skip
+    }
     return {
         **webs,
-        "worker": [python, "-m", "celery", "-A", "plenary", "worker", "--loglevel", "INFO",
-                   "--concurrency", "1"],
-        "relay": [python, str(BASE_DIR / "manage.py"), "relay_outbox", "--loop",
-                  "--interval", "0.5"],
-    }  # fmt: skip
+        **{
+            name: native_argv(here(service_command(name)))
+            for name in ("worker", "worker-reports", "relay")
+        },
+    }
 
 
 READY = {
     "web1": r"Booting worker",
     "web2": r"Booting worker",
     "worker": r"ready\.",
+    "worker-reports": r"ready\.",
     "relay": None,
 }
 

@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from plenary.heartbeat import heartbeat_record
 from plenary.outbox import services
 
 
@@ -15,6 +16,9 @@ class Command(BaseCommand):
     def handle(self, *args, loop: bool, interval: float, **options):
         while True:
             count = services.relay()
+            if loop:
+                # Once per pass: a relay stuck on the database or the broker stops beating.
+                heartbeat_record("relay")
             if count:
                 self.stdout.write(f"relayed {count}")
             if not loop:
