@@ -123,3 +123,64 @@ def test_the_scrubber_replaces_addresses_anywhere_and_drops_frame_variables():
     assert "vars" not in scrubbed["exception"]["values"][0]["stacktrace"]["frames"][0]
     assert scrubbed["exception"]["values"][0]["type"] == "ValueError"
     assert scrubbed["extra"]["display_name"] == sentry.FILTERED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_through_the_wsgi_handler_headers_query_and_cookies_are_scrubbed(
+    receiver, live_server, monkeypatch
+):
+    """The same failing POST, sent over HTTP to a real WSGI server: here the SDK sees
+    the headers, the cookies and the query string, and none of them may reach Sentry."""
+    import re
+
+    import requests
+
+    from tests.consult.factories import open_consultation
+    from tests.stakeholders.factories import convenor
+
+    consultation = open_consultation(secretariat=convenor())
+    user = ParticipantFactory(display_name=NAME, user__email=EMAIL).user
+    signed_in = Client()
+    signed_in.force_login(user)
+    session_cookie = signed_in.cookies["sessionid"].value
+
+    def broken_store(**kwargs):
+        raise RuntimeError(f"the store broke under {kwargs['actor']}")
+
+    monkeypatch.setattr(comment_services, "comment_create", broken_store)
+    section = consultation.versions.get().sections.order_by("ordinal")[1]
+    url = f"{live_server.url}{reverse('section', args=[consultation.slug, section.key])}"
+    http = requests.Session()
+    http.cookies.set("sessionid", session_cookie)
+    page = http.get(url, timeout=30)
+    assert page.status_code == 200
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
+    response = http.post(
+        f"{url}?token={QUERY_TOKEN}&email={EMAIL}",
+        data={
+            "body": BODY,
+            "visibility": "public",
+            "display_name": NAME,
+            "email": EMAIL,
+            "csrfmiddlewaretoken": token,
+        },
+        headers={"Authorization": f"Bearer {AUTH_TOKEN}", "Referer": url},
+        timeout=30,
+    )
+    assert response.status_code == 500
+    sentry_sdk.flush(timeout=5)
+
+    sent = receiver.wait_for(b"RuntimeError").decode()
+    assert "the store broke under" in sent
+    assert '"headers"' in sent  # the WSGI handler did give the SDK the request
+    for marker in (
+        "Zqbody",
+        "Zqname",
+        EMAIL,
+        "zqmail",
+        QUERY_TOKEN,
+        AUTH_TOKEN,
+        session_cookie,
+        token,
+    ):
+        assert marker not in sent, marker
