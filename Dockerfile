@@ -46,5 +46,5 @@ EXPOSE 8000
 # The configuration bench/load/run.py measures: threads wait on PostgreSQL, not on the
 # CPU; a connection per request, as behind the proxy that terminates TLS (a kept-alive
 # connection stays with the worker that accepted it, and one worker can end up with most).
-CMD ["gunicorn", "plenary.wsgi", "--bind", "0.0.0.0:8000", "--workers", "4", \
+CMD ["gunicorn", "plenary.wsgi", "--config", "python:plenary.observability.gunicorn", "--bind", "0.0.0.0:8000", "--workers", "4", \
      "--worker-class", "gthread", "--threads", "8", "--keep-alive", "0"]

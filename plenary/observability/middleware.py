@@ -49,7 +49,8 @@ def route_of(request) -> str:
     match = getattr(request, "resolver_match", None)
     if match is None:
         return "<unmatched>"
-    return "/" + (match.route or match.view_name or "<unnamed>")
+    # The full pattern, "" for the site's root: "/", "/c/<slug:slug>/".
+    return "/" + match.route
 
 
 class ObservabilityMiddleware:

@@ -38,6 +38,17 @@ READ_ELSEWHERE = {
     "POSTGRES_PASSWORD": "the postgres image (and DATABASE_URL, built in the compose file)",
     "POSTGRES_USER": "the postgres image",
     "POSTGRES_DB": "the postgres image",
+    "PROMETHEUS_MULTIPROC_DIR": "plenary/observability/scrape.py",
+    **{
+        name: "plenary/media_storage.py"
+        for name in (
+            "AWS_STORAGE_BUCKET_NAME",
+            "AWS_S3_ENDPOINT_URL",
+            "AWS_S3_REGION_NAME",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+        )
+    },
 }
 PROCESSES = {"web", "worker", "worker-reports", "beat", "relay"}
 
@@ -164,6 +175,12 @@ def test_migrations_run_once_before_the_processes_and_the_demo_only_by_profile()
 
 
 # --- variables -------------------------------------------------------------------
+
+
+def test_what_is_read_elsewhere_is_read_there():
+    for name, where in READ_ELSEWHERE.items():
+        if where.startswith("plenary/"):
+            assert f'"{name}"' in (BASE_DIR / where).read_text(), f"{where} does not read {name}"
 
 
 def test_every_variable_is_read_by_the_settings_or_named_as_read_elsewhere():

@@ -40,7 +40,8 @@ pytestmark = pytest.mark.worker
 
 PROCESSES = ["web", "worker", "worker-reports", "beat", "relay"]
 # Wired by the test, not taken from the compose file (which names its containers).
-WIRED = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "EMAIL_URL"}
+# PROMETHEUS_MULTIPROC_DIR: web's path, replaced by one of this test's own.
+WIRED = {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "EMAIL_URL", "PROMETHEUS_MULTIPROC_DIR"}
 # Run in the fresh database by `manage.py shell -c`: a consultation, a comment (its
 # receipt goes through the outbox) and a DOCX report (routed to the reports queue).
 SCENARIO = """
@@ -136,6 +137,8 @@ def test_the_compose_processes_run_natively_and_are_healthy(fresh_database, redi
             # No collectstatic in CI: the pages name the static files unhashed.
             "PLENARY_STATICFILES_STORAGE": "django.contrib.staticfiles.storage.StaticFilesStorage",
             "PLENARY_HEARTBEAT_SECONDS": "1",
+            "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+            "PLENARY_METRICS_TOKEN": METRICS_TOKEN,
             "PYTHONUNBUFFERED": "1",
         }
         started = time.monotonic()
@@ -164,8 +167,12 @@ def test_the_compose_processes_run_natively_and_are_healthy(fresh_database, redi
                 f"processes healthy {healthy - migrated:.1f} s after"
             )
 
-            status, page = _get(f"http://127.0.0.1:{port}/")
-            assert status == 200, page
+            # gunicorn's 4 processes share the load (no keep-alive: a connection each);
+            # whichever answers /metrics adds up all of theirs (multiprocess mode).
+            for _ in range(HOME_READS):
+                status, page = _get(f"http://127.0.0.1:{port}/")
+                assert status == 200, page
+            assert _home_requests(port) == HOME_READS
 
             scenario = subprocess.run(
                 native_argv(["python", "manage.py", "shell", "-c", SCENARIO]),
@@ -215,6 +222,25 @@ def test_the_compose_processes_run_natively_and_are_healthy(fresh_database, redi
                 process.stop()
         for name, process in running.items():
             assert process.proc is not None and process.proc.poll() is not None, name
+
+
+METRICS_TOKEN = "native-stack-metrics-token"
+HOME_READS = 12
+
+
+def _home_requests(port: int) -> float:
+    """plenary_http_requests_total for the home page, from web's /metrics."""
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/metrics",
+        headers={"Authorization": f"Bearer {METRICS_TOKEN}"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 (our own server)
+        text = response.read().decode()
+    total = 0.0
+    for line in text.splitlines():
+        if line.startswith("plenary_http_requests_total{") and 'route="/"' in line:
+            total += float(line.rsplit(" ", 1)[1])
+    return total
 
 
 def _wait_healthy(name: str, process: Process, env: dict[str, str], port: int) -> None:
