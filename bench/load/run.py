@@ -516,6 +516,12 @@ def print_capacity(args, steps: list[dict], counts: dict) -> None:
         )
     else:
         print("  no step held")
+    failed = [step for step in steps if not step["bare"] and not holds(step, args.target_p95)]
+    if failed:  # a failure below a step that held is the shared machine's noise or a ceiling
+        print(
+            f"  first step that did not hold {failed[0]['post']:g} POST/s + "
+            f"{failed[0]['read']:g} reads/s"
+        )
     print(f"  acknowledged but not stored {counts['lost']}  (target 0)")
 
 
@@ -671,8 +677,9 @@ def main() -> None:
             f"gunicorn {args.workers} x {args.threads} threads (gthread), "
             f"keep-alive {args.keep_alive} s; "
             f"worker and relay at nice {args.background_nice}; "
-            f"{os.cpu_count()} CPUs; gunicorn on CPUs {args.web_cpus or 'any'}, "
-            f"the rest on {args.others_cpus or 'any'}; load average {os.getloadavg()[0]:.1f}",
+            f"{os.cpu_count()} CPUs; surge {args.users} users for {args.duration} s; "
+            f"gunicorn on CPUs {args.web_cpus or 'any'}, the rest on {args.others_cpus or 'any'}; "
+            f"load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
         if args.open_loop:
