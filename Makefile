@@ -7,6 +7,7 @@
 #   make lint    ruff check + ruff format --check + lint-imports + bandit (high severity)
 #   make typecheck  mypy with the Django and DRF stubs ([tool.mypy] in pyproject.toml)
 #   make messages  re-extract the strings (needs GNU gettext) and list the untranslated ones
+#   make outdated  every pin in requirements/constraints.txt beside the newest release (network)
 
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
@@ -31,7 +32,7 @@ STAMP_DEV := $(VENV)/.installed-dev
 STATIC_MANIFEST := staticfiles/staticfiles.json
 STATIC_SOURCES := $(shell find static -type f 2>/dev/null)
 
-.PHONY: help run test lint typecheck install install-dev clean messages local-secret
+.PHONY: help run test lint typecheck install install-dev clean messages local-secret outdated
 
 help:
 	@echo "make run    start the demo on http://127.0.0.1:$(PORT) (PORT=... to change)"
@@ -40,6 +41,8 @@ help:
 	@echo "make typecheck  mypy on the platform and the apps' services, selectors, permissions and access"
 	@echo "make clean  remove the virtualenv stamps and collected static files"
 	@echo "make messages  re-extract translatable strings; untranslated ones go to i18n-missing.json"
+	@echo "make outdated  list every pin in requirements/constraints.txt beside the newest release"
+	@echo "               on the package index (needs the network; changes nothing, exits 0)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -111,3 +114,8 @@ messages: $(STAMP_RUN) local-secret
 	$(BIN)/python manage.py i18n missing --summary || true
 	$(BIN)/python manage.py i18n missing > i18n-missing.json || true
 	@echo "Untranslated strings: i18n-missing.json"
+
+# Informational, never a gate: upgrading a pin is a deliberate step
+# (docs/OPERATIONS.md, "Dependencies and security updates").  Needs the network.
+outdated: $(STAMP_RUN)
+	$(BIN)/python requirements/outdated.py $(CONSTRAINTS)

@@ -24,11 +24,25 @@ locust) spent per request in each scenario, then counts: every 201 has its
 row (and only one), every receipt resolves at
 /r/<receipt>/, and every receipt mail was delivered once by the worker.  The
 targets of issue 8 are printed as met or not; nothing asserts on time.
+
+Open loop (--open-loop), for capacity planning: instead of the scenarios
+above, requests arrive at fixed rates whatever the latency (bench/load/
+openloop.py, gevent), comment POSTs at --post-rate and page reads at
+--read-rate per second, for --duration s a step.  Comma-separated rates are
+steps, run in order (``--post-rate 5,10,20 --read-rate 10,20,40``); after each
+step the same schedule goes to the bare view for --baseline-duration s.  It
+prints p50/p95/p99, errors and lost per kind and step, the load average, and
+the highest step that held (p95 of every kind within --target-p95 ms, no error,
+nothing lost).  What one web process on one core holds:
+
+    .venv/bin/python bench/load/run.py --open-loop --workers 1 --web-cpus 1 \
+        --others-cpus 0 --post-rate 5,10,15,20 --read-rate 10,20,30,40 --duration 60
 """
 
 import argparse
 import csv
 import json
+import math
 import os
 import shutil
 import signal
@@ -77,11 +91,57 @@ def parse_args():
         default=",".join(SCENARIOS),
         help="which scenarios to run, comma-separated (the targets need raw and writers)",
     )
+    open_loop = parser.add_argument_group("open loop (fixed arrival rates; replaces the scenarios)")
+    open_loop.add_argument("--open-loop", action="store_true")
+    open_loop.add_argument("--post-rate", default="10", help="comment POSTs/s; steps: 5,10,20")
+    open_loop.add_argument("--read-rate", default="20", help="page reads/s; steps: 10,20,40")
+    open_loop.add_argument("--arrivals", choices=("uniform", "poisson"), default="uniform")
+    open_loop.add_argument("--target-p95", type=float, default=150.0, help="ms")
+    open_loop.add_argument(
+        "--timeout", type=float, default=10.0, help="s: a request still open then is lost"
+    )
+    open_loop.add_argument(
+        "--late", type=float, default=1.0, help="s: a request not started by then is lost"
+    )
+    open_loop.add_argument(
+        "--warmup", type=int, default=10, help="s at the first step's rates, not counted"
+    )
+    parser.add_argument("--web-cpus", help="pin gunicorn to these CPUs (taskset -c), e.g. 1")
+    parser.add_argument(
+        "--others-cpus", help="pin the worker, relay and load generator to these CPUs, e.g. 0"
+    )
     args = parser.parse_args()
     unknown = set(args.scenarios.split(",")) - set(SCENARIOS)
     if unknown:  # before anything is built or started
         parser.error(f"unknown scenarios: {', '.join(sorted(unknown))}")
+    try:
+        args.steps = rate_steps(args.post_rate, args.read_rate)
+    except ValueError as error:
+        parser.error(str(error))
+    if args.duration <= 0 or args.baseline_duration <= 0:
+        parser.error("--duration and --baseline-duration must be positive")
     return args
+
+
+def rate_steps(post_rates: str, read_rates: str) -> list[tuple[float, float]]:
+    """Pair the comma-separated rates; a single value applies to every step."""
+    posts = [float(rate) for rate in post_rates.split(",")]
+    reads = [float(rate) for rate in read_rates.split(",")]
+    if len(posts) == 1:
+        posts *= len(reads)
+    if len(reads) == 1:
+        reads *= len(posts)
+    if len(posts) != len(reads):
+        raise ValueError("--post-rate and --read-rate need as many steps each (or one value)")
+    if any(rate < 0 or not math.isfinite(rate) for rate in posts + reads) or not any(
+        post + read > 0 for post, read in zip(posts, reads, strict=True)
+    ):
+        raise ValueError("rates must be finite, not negative, and not all zero")
+    return list(zip(posts, reads, strict=True))
+
+
+def pinned(cpus: str | None, command: list[str]) -> list[str]:
+    return ["taskset", "-c", cpus, *command] if cpus else command
 
 
 def server_env(args) -> dict[str, str]:
@@ -339,15 +399,167 @@ def print_table(rows: list[dict]) -> None:
     print("(latencies in ms)")
 
 
+def percentile(values: list[float], share: float) -> float | None:
+    """Nearest-rank percentile (None for no values)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def wait_outbox_drained(timeout: float = 60) -> None:
+    """Let the worker finish the last step's mail before the next step starts."""
+    from plenary.outbox.models import OutboxMessage
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not OutboxMessage.objects.filter(published_at__isnull=True).exists():
+            return
+        time.sleep(1)
+
+
+def open_loop_step(
+    args, workdir: Path, name: str, post: float, read: float, bare: bool, duration: float
+) -> dict:
+    """Run one schedule through bench/load/openloop.py; return its rows, one per kind."""
+    out = workdir / f"{name}.json"
+    command = [
+        sys.executable,
+        str(ROOT / "bench/load/openloop.py"),
+        "--base",
+        f"http://127.0.0.1:{args.port}",
+        "--fixture",
+        str(workdir / "fixture.json"),
+        "--post-rate",
+        str(post),
+        "--read-rate",
+        str(read),
+        "--duration",
+        str(duration),
+        "--arrivals",
+        args.arrivals,
+        "--timeout",
+        str(args.timeout),
+        "--late",
+        str(args.late),
+        "--out",
+        str(out),
+        *(["--bare"] if bare else ["--receipts", str(workdir / f"{name}-receipts.json")]),
+    ]
+    load_before = os.getloadavg()[0]
+    subprocess.run(pinned(args.others_cpus, command), cwd=ROOT, check=True)
+    load_after = os.getloadavg()[0]
+    summary = json.loads(out.read_text())
+    rows = []
+    for kind, counts in summary["kinds"].items():
+        latencies = counts["latencies_ms"]
+        rows.append(
+            {
+                "step": name,
+                "kind": ("bare (" + kind + " slots)") if bare else kind,
+                "rate": post if kind.startswith("POST") else read,
+                "scheduled": counts["scheduled"],
+                "ok": counts["ok"],
+                "p50": percentile(latencies, 0.50),
+                "p95": percentile(latencies, 0.95),
+                "p99": percentile(latencies, 0.99),
+                "errors": counts["errors"],
+                # Late, timed out or never finished: scheduled but neither answered nor refused.
+                "lost": counts["scheduled"] - counts["ok"] - counts["errors"],
+                "load": f"{load_before:.1f}>{load_after:.1f}",
+            }
+        )
+    for sample in summary["error_samples"][:3]:
+        print(f"  {name}: {sample}", flush=True)
+    return {"rows": rows, "bare": bare, "post": post, "read": read}
+
+
+def holds(step: dict, target: float) -> bool:
+    return all(
+        row["errors"] == 0 and row["lost"] == 0 and (row["p95"] or 0) <= target
+        for row in step["rows"]
+    )
+
+
+def print_open_loop(steps: list[dict], target: float) -> None:
+    head = (
+        f"{'step':<8} {'kind':<30} {'rate/s':>6} {'sched':>6} {'ok':>6} "
+        f"{'p50':>7} {'p95':>7} {'p99':>7} {'err':>5} {'lost':>5} {'load 1m':>9}"
+    )
+    print("\n" + head)
+    print("-" * len(head))
+
+    def ms(value):
+        return "-" if value is None else f"{value:.0f}"
+
+    for step in steps:
+        for row in step["rows"]:
+            print(
+                f"{row['step']:<8} {row['kind']:<30} {row['rate']:>6g} {row['scheduled']:>6} "
+                f"{row['ok']:>6} {ms(row['p50']):>7} {ms(row['p95']):>7} {ms(row['p99']):>7} "
+                f"{row['errors']:>5} {row['lost']:>5} {row['load']:>9}"
+            )
+        if not step["bare"]:
+            verdict = "holds" if holds(step, target) else "does not hold"
+            print(f"{'':<8} -> {verdict} (p95 <= {target:g} ms, no error, nothing lost)")
+    print("(latencies in ms from each request's scheduled time; load: 1-minute average)")
+
+
+def print_capacity(args, steps: list[dict], counts: dict) -> None:
+    held = [step for step in steps if not step["bare"] and holds(step, args.target_p95)]
+    print(f"\ncapacity (p95 <= {args.target_p95:g} ms, no error, nothing lost):")
+    if held:
+        best = max(held, key=lambda step: step["post"] + step["read"])
+        print(
+            f"  highest step that held      {best['post']:g} POST/s + {best['read']:g} reads/s "
+            f"({args.workers} gunicorn x {args.threads} threads, CPUs {args.web_cpus or 'any'})"
+        )
+    else:
+        print("  no step held")
+    failed = [step for step in steps if not step["bare"] and not holds(step, args.target_p95)]
+    if failed:  # a failure below a step that held is the shared machine's noise or a ceiling
+        print(
+            f"  first step that did not hold {failed[0]['post']:g} POST/s + "
+            f"{failed[0]['read']:g} reads/s"
+        )
+    print(f"  acknowledged but not stored {counts['lost']}  (target 0)")
+
+
+def run_open_loop(args, workdir: Path) -> list[dict]:
+    if args.warmup > 0:  # first connections, caches, the pagecache: not what is measured
+        post, read = args.steps[0]
+        open_loop_step(args, workdir, "warmup", post, read, bare=False, duration=args.warmup)
+    steps = []
+    for number, (post, read) in enumerate(args.steps, start=1):
+        wait_outbox_drained()
+        print(f"step {number}: {post:g} POST/s, {read:g} reads/s, {args.duration} s", flush=True)
+        steps.append(
+            open_loop_step(
+                args, workdir, f"open{number}", post, read, bare=False, duration=args.duration
+            )
+        )
+        steps.append(
+            open_loop_step(
+                args,
+                workdir,
+                f"bare{number}",
+                post,
+                read,
+                bare=True,
+                duration=args.baseline_duration,
+            )
+        )
+    return steps
+
+
 def check_nothing_lost(args, workdir: Path, base: str) -> dict:
     from comments.models import Comment
     from plenary.outbox.models import MailDelivery, OutboxMessage
 
     receipts: list[str] = []
-    for name in ("surge", "writers"):
-        path = workdir / f"{name}-receipts.json"
-        if path.exists():
-            receipts += json.loads(path.read_text())
+    # The scenarios' (surge, writers) and the open loop's steps' receipts alike.
+    for path in sorted(workdir.glob("*-receipts.json")):
+        receipts += json.loads(path.read_text())
     unique = set(receipts)
     stored = dict(Comment.objects.filter(receipt__in=unique).values_list("receipt", "pk"))
     missing = unique - set(stored)
@@ -391,7 +603,7 @@ def check_nothing_lost(args, workdir: Path, base: str) -> dict:
 
 def main() -> None:
     args = parse_args()
-    if not shutil.which(str(BIN / "locust")):
+    if not args.open_loop and not shutil.which(str(BIN / "locust")):
         raise SystemExit(
             "locust is missing: .venv/bin/pip install -c requirements/constraints.txt -e .[bench]"
         )
@@ -401,6 +613,7 @@ def main() -> None:
     recreate_database(args)
     build_fixture(args, env, workdir)
     gunicorn = [
+        *(["taskset", "-c", args.web_cpus] if args.web_cpus else []),
         str(BIN / "gunicorn"),
         "bench.load.wsgi:application",
         "--bind",
@@ -423,7 +636,7 @@ def main() -> None:
     ]
     # The worker and the relay run at a lower CPU priority (--background-nice,
     # as docker-compose runs them): requests first, mail and the outbox in the gaps.
-    background = ["nice", "-n", str(args.background_nice)]
+    background = pinned(args.others_cpus, ["nice", "-n", str(args.background_nice)])
     processes = {
         "gunicorn": start(gunicorn, env, workdir / "gunicorn.log"),
         "worker": start(
@@ -464,21 +677,31 @@ def main() -> None:
             f"gunicorn {args.workers} x {args.threads} threads (gthread), "
             f"keep-alive {args.keep_alive} s; "
             f"worker and relay at nice {args.background_nice}; "
-            f"{os.cpu_count()} CPUs; surge {args.users} users for {args.duration} s",
+            f"{os.cpu_count()} CPUs; surge {args.users} users for {args.duration} s; "
+            f"gunicorn on CPUs {args.web_cpus or 'any'}, the rest on {args.others_cpus or 'any'}; "
+            f"load average {os.getloadavg()[0]:.1f}",
             flush=True,
         )
-        for name, *locust_args in scenarios:
+        if args.open_loop:
+            steps = run_open_loop(args, workdir)
+            print_open_loop(steps, args.target_p95)
+            counts = check_nothing_lost(args, workdir, base)
+        for name, *locust_args in [] if args.open_loop else scenarios:
             scenario_rows, cpu[name] = measured(args, env, workdir, processes, name, *locust_args)
             rows += scenario_rows
-        print_table(rows)
-        print_cpu(cpu)
-        counts = check_nothing_lost(args, workdir, base)
+        if not args.open_loop:
+            print_table(rows)
+            print_cpu(cpu)
+            counts = check_nothing_lost(args, workdir, base)
     finally:
         for process in processes.values():
             stop(process)
     print("\nnothing lost:")
     for key, value in counts.items():
         print(f"  {key:<28} {value}")
+    if args.open_loop:
+        print_capacity(args, steps, counts)
+        return
 
     def pick(scenario, name):
         return next(r for r in rows if r["scenario"] == scenario and r["Name"] == name)
