@@ -481,3 +481,67 @@ class EvaluationResponse(models.Model):
 
     def __str__(self) -> str:
         return f"{self.respondent_id} evaluated {self.consultation_id}"
+
+
+class CodingSample(models.Model):
+    """A random sample of a consultation's comments drawn for double coding.
+
+    ``seed`` is stored so the draw can be repeated: the comments are
+    ``random.Random(seed).sample`` of the eligible comments' ids in ascending order.
+    """
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.CASCADE, related_name="coding_samples"
+    )
+    size = models.PositiveIntegerField()
+    seed = models.PositiveBigIntegerField()
+    comments = models.ManyToManyField(Comment, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["consultation", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"sample {self.pk} of {self.consultation_id}"
+
+
+class Coding(models.Model):
+    """One coder's themes for every comment of a sample; ``coder`` null is the suggester's."""
+
+    sample = models.ForeignKey(CodingSample, on_delete=models.CASCADE, related_name="codings")
+    coder = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.CASCADE, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["sample", "coder"], name="coding_one_per_coder"),
+            models.UniqueConstraint(
+                fields=["sample"], condition=Q(coder__isnull=True), name="coding_one_suggested"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"coding of {self.sample_id} by {self.coder_id}"
+
+
+class CodingLabel(models.Model):
+    """A theme a coding gives a sampled comment (absence: no row)."""
+
+    coding = models.ForeignKey(Coding, on_delete=models.CASCADE, related_name="labels")
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="+")
+    theme = models.ForeignKey(Theme, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["coding", "comment", "theme"], name="coding_label_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.comment_id} in {self.theme_id}"

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from comments.models import Comment
 from consult import permissions as consult_permissions
 from consult.models import Answer, Consultation
-from feedback.models import Appeal, DispositionEntry
+from feedback.models import Appeal, Coding, DispositionEntry
 
 
 # --- the ledger's facts the rules read (selectors and pages read them here too) -----
@@ -112,6 +112,29 @@ def require_can_view_themes(user, consultation: Consultation) -> None:
         raise PermissionDenied(
             _("Only this consultation's secretariat and analysts can see its themes.")
         )
+
+
+# --- double coding (feedback/agreement/services.py) ------------------------------------------
+
+
+def is_coder(user, coding: Coding) -> bool:
+    """Whether ``coding`` is ``user``'s own (the suggester's coding is nobody's)."""
+    return bool(user and user.is_authenticated and coding.coder_id == user.pk)
+
+
+def require_can_code(user, coding: Coding) -> None:
+    """Only the coder named on a coding, while still on the team, codes with it."""
+    require_can_manage_themes(user, coding.sample.consultation)
+    if not is_coder(user, coding):
+        raise PermissionDenied(_("Only the person asked to code this sample can code it."))
+
+
+def coding_visible(user, coding: Coding, *, all_finished: bool) -> bool:
+    """A person coding sees their own coding; the others' only once every coder finished,
+    so that neither is swayed by the other."""
+    if not can_manage_themes(user, coding.sample.consultation):
+        return False
+    return is_coder(user, coding) or all_finished
 
 
 # --- the process evaluation (feedback/evaluation/services.py) --------------------------------

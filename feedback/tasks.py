@@ -1,3 +1,4 @@
+from feedback.agreement import services as agreement
 from feedback.clusters import services as cluster_services
 from feedback.evaluation import services as evaluation
 from feedback.ledger import services
@@ -63,3 +64,9 @@ def invite_evaluations() -> int:
 @retrying_task("feedback.tasks.send_evaluation_invite", **MAIL_TIME_LIMITS)
 def send_evaluation_invite(consultation_id: int, user_id: int) -> bool:
     return evaluation.evaluation_invite_send(consultation_id=consultation_id, user_id=user_id)
+
+
+@retrying_task("feedback.tasks.code_sample", max_retries=3)
+def code_sample(sample_id: int) -> int:
+    """Let the suggester code a double-coding sample (feedback.agreement.services)."""
+    return agreement.coding_suggest(sample_id=sample_id)

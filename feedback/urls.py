@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from feedback.agreement import views as agreement_views
 from feedback.clusters import views as cluster_views
 from feedback.ledger import views
 from feedback.report import views as report_views
@@ -34,6 +35,14 @@ urlpatterns = [
         "staff/c/<slug:slug>/themes/suggestions/<int:pk>/",
         theme_views.suggestion_review,
         name="staff_theme_suggestion",
+    ),
+    path(
+        "staff/c/<slug:slug>/themes/coding/", agreement_views.samples, name="staff_coding_samples"
+    ),
+    path(
+        "staff/c/<slug:slug>/themes/coding/<int:pk>/",
+        agreement_views.sample_detail,
+        name="staff_coding_sample",
     ),
     path("staff/c/<slug:slug>/themes/<int:pk>/", theme_views.theme_detail, name="staff_theme"),
     path(

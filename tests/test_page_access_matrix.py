@@ -37,6 +37,7 @@ from consult.meetings import services as meeting_services
 from consult.models import Consultation, DocumentVersion, Question, Role
 from consult.versions import services as version_services
 from feedback import permissions as feedback_permissions
+from feedback.agreement import services as agreement_services
 from feedback.ledger import services as ledger_services
 from feedback.themes import services as theme_services
 from stakeholders import permissions as stakeholder_permissions
@@ -157,6 +158,9 @@ def world(secretariat, stakeholder, other_stakeholder, other_secretariat, modera
         round=consultation.rounds.get(number=1), ordinal=1, text="Is it clear?", kind="text"
     )
     theme = theme_services.theme_create(actor=secretariat, consultation=consultation, name="Cost")
+    sample = agreement_services.coding_sample_draw(
+        actor=secretariat, consultation=consultation, size=2, coders=[secretariat, analyst], seed=1
+    )
     snippet = ledger_services.snippet_create(
         actor=secretariat, consultation=consultation, title="Thanks", text="Thank you."
     )
@@ -179,6 +183,7 @@ def world(secretariat, stakeholder, other_stakeholder, other_secretariat, modera
         objects={
             "meeting": meeting.pk,
             "theme": theme.pk,
+            "coding": sample.pk,
             "snippet": snippet.pk,
             "attachment": Attachment.objects.get(comment=comments["private"]).pk,
         },
@@ -328,7 +333,7 @@ def _fill(params: set[str], name: str, world: World, consultation) -> dict:
         elif param == "slug":  # a registry group
             values[param] = "civil-society"
         elif param == "pk":
-            kind = next((k for k in ("meeting", "theme", "snippet") if k in name), None)
+            kind = next((k for k in ("meeting", "theme", "snippet", "coding") if k in name), None)
             kind = None if "suggestion" in name else kind
             values[param] = world.objects[kind] if kind and here else MISSING
         else:

@@ -28,6 +28,10 @@ def _date(value) -> str:
     return formats.date_format(value, "j F Y") if value else "—"
 
 
+def _figure(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
 def _table(document, header: tuple[str, str], rows) -> None:
     table = document.add_table(rows=1, cols=2)
     table.style = "Table Grid"
@@ -88,6 +92,30 @@ def build_docx(
             _table(document, (_("Theme"), _("Comments")), context["themes"])
         else:
             document.add_paragraph(_("No themes were recorded for this consultation."))
+        agreement = context["agreement"]
+        if agreement is not None:
+            document.add_heading(_("How consistently themes were given"), level=2)
+            document.add_paragraph(
+                _(
+                    "Two team members coded the same random sample of %(n)d comments, each "
+                    "alone. Cohen's kappa measures their agreement per theme (1: full "
+                    "agreement, 0: what chance gives). The suggested themes are scored against "
+                    "them (precision, recall, F1) only on the comments where both coders agreed."
+                )
+                % {"n": agreement.size}
+            )
+            _table(
+                document,
+                (_("Theme"), _("Kappa · F1")),
+                [
+                    (
+                        xml_safe(row.theme.name),
+                        f"{_figure(row.kappa)} · "
+                        f"{_figure(row.suggested.f1 if row.suggested else None)}",
+                    )
+                    for row in agreement.themes
+                ],
+            )
 
         document.add_heading(_("What changed between versions"), level=1)
         for version in context["versions"]:

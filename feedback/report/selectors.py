@@ -37,6 +37,7 @@ from comments.attachments.selectors import public_attachments_by_receipt
 from comments.models import Comment
 from comments.threads.byline import row_byline
 from consult.models import Consultation, DocumentVersion, Round, Section
+from feedback.agreement.selectors import latest_agreement
 from feedback.evaluation.selectors import evaluation_results
 from feedback.ledger import selectors
 from feedback.models import DispositionEntry, OutcomeReport, Status
@@ -407,6 +408,8 @@ def front_context(*, consultation: Consultation) -> dict:
         "statuses": statuses,
         "charts": participation(consultation=consultation),
         "themes": report_themes(consultation=consultation),
+        # How far two coders and the suggestions agreed on a double-coded sample.
+        "agreement": latest_agreement(consultation=consultation),
         "versions": version_changes(consultation=consultation),
         # The participants' evaluation of the process, by group (no free text: staff only).
         "evaluation": evaluation_results(consultation=consultation),

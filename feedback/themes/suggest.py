@@ -181,3 +181,110 @@ def _suggest(ids, texts, max_themes, min_size, n_terms, label_terms) -> list[Sug
         )
     suggestions.sort(key=lambda s: (-len(s.comment_ids), s.comment_ids[0]))
     return suggestions
+
+
+# --- named themes: which of the team's themes each comment is about -------------------------
+#
+# Once the team has named its themes (a name, a description, a few comments tagged by
+# hand), suggesting is no longer finding groups but telling, for each comment, which
+# of those themes it is about.  Each theme becomes a profile: the mean TF-IDF vector
+# of its example comments plus the vector of its name and description, normalised.
+# A comment gets its closest theme when the cosine reaches ``ASSIGN_FLOOR``, and
+# every other theme whose cosine reaches ``ASSIGN_RATIO`` times the best one (a
+# comment may be about two themes).  Both constants were chosen on the calibration
+# split of bench/theme_agreement.py, never on its test split.
+
+ASSIGN_FLOOR = 0.05
+ASSIGN_RATIO = 0.4
+KEYWORD_WEIGHT = 1.0
+SELF_TRAINING_ROUNDS = 3
+MAX_SHARE = 0.08
+
+
+@dataclass(frozen=True)
+class ThemeSeed:
+    """A named theme as the suggester sees it: its words and its hand-tagged examples."""
+
+    key: int
+    keywords: str
+    examples: tuple[str, ...] = ()
+
+
+def assign_themes(
+    themes: Sequence[ThemeSeed],
+    documents: Iterable[tuple[int, str]],
+    *,
+    floor: float = ASSIGN_FLOOR,
+    ratio: float = ASSIGN_RATIO,
+) -> dict[int, set[int]]:
+    """Suggest, for each ``(comment_id, text)``, the keys of the themes it is about.
+
+    Every comment id appears in the result (with an empty set when no theme is
+    close enough).  The TF-IDF vocabulary is fitted on the documents, the
+    examples and the keywords together (no labels are read); deterministic.
+    """
+    docs = [(comment_id, text or "") for comment_id, text in documents]
+    result: dict[int, set[int]] = {comment_id: set() for comment_id, _ in docs}
+    if not docs or not themes:
+        return result
+    with threadpool_limits(limits=1):
+        scores = _theme_scores(themes, [text for _, text in docs], floor)
+    if scores is None:
+        return result
+    keys = [theme.key for theme in themes]
+    for row, (comment_id, _) in enumerate(docs):
+        best = float(scores[row].max())
+        if best < floor:
+            continue
+        result[comment_id] = {
+            keys[j] for j in np.flatnonzero(scores[row] >= max(floor, ratio * best))
+        }
+    return result
+
+
+def _theme_scores(themes: Sequence[ThemeSeed], texts: Sequence[str], floor: float):
+    """Cosine of each text (rows) to each theme's profile (columns), or None."""
+    examples = [example for theme in themes for example in theme.examples]
+    vectoriser = TfidfVectorizer(
+        stop_words=sorted(ENGLISH_STOP_WORDS | EXTRA_STOP_WORDS),
+        ngram_range=(1, 2),
+        sublinear_tf=True,
+        # Words in more than MAX_SHARE of the comments are how people write (greetings,
+        # "we submit that"), not what about: left out, or self-training follows style.
+        max_df=MAX_SHARE if len(texts) >= 50 else 1.0,
+        token_pattern=WORD_PATTERN,
+        dtype=np.float64,
+    )
+    try:
+        vectoriser.fit([*texts, *examples, *(theme.keywords for theme in themes)])
+    except ValueError:  # empty vocabulary
+        return None
+    profiles = []
+    for theme in themes:
+        keyword_vector = vectoriser.transform([theme.keywords]).toarray()[0]
+        profile = KEYWORD_WEIGHT * normalize(keyword_vector.reshape(1, -1))[0]
+        if theme.examples:
+            example_mean = np.asarray(vectoriser.transform(theme.examples).mean(axis=0)).ravel()
+            profile = profile + normalize(example_mean.reshape(1, -1))[0]
+        profiles.append(profile)
+    documents = normalize(vectoriser.transform(texts))
+    seeded = normalize(np.vstack(profiles))
+    scores = np.asarray(documents @ seeded.T)
+    # Self-training: each theme's profile also takes the mean of the comments that are
+    # closest to it, so words the examples never used but their neighbours do (synonyms,
+    # paraphrases) count too; the seeded profile keeps the theme anchored.
+    # Only comments the seeded profiles reach at all take part: with a single theme every
+    # comment would otherwise be "closest" to it and pull the profile everywhere.
+    reached = scores.max(axis=1) >= floor
+    for _round in range(SELF_TRAINING_ROUNDS):
+        nearest = np.where(reached, scores.argmax(axis=1), -1)
+        profiles = []
+        for j in range(len(themes)):
+            rows = np.flatnonzero(nearest == j)
+            if len(rows) == 0:
+                profiles.append(seeded[j])
+                continue
+            mean = normalize(np.asarray(documents[rows].mean(axis=0)).reshape(1, -1))[0]
+            profiles.append(seeded[j] + mean)
+        scores = np.asarray(documents @ normalize(np.vstack(profiles)).T)
+    return scores

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_POST
 from comments.threads import selectors as comment_selectors
 from consult.access import consultation_for
 from feedback import permissions
+from feedback.agreement import selectors as agreement_selectors
 from feedback.models import Status, Theme, ThemeSuggestion
 from feedback.themes import selectors
 from feedback.themes import services as themes
@@ -70,6 +71,7 @@ def themes_index(request, slug: str):
             "can_manage": can_manage,
             "suggestions": selectors.theme_suggestions_pending(consultation=consultation),
             "decided": selectors.theme_suggestions_decided(consultation=consultation),
+            "agreement": agreement_selectors.latest_agreement(consultation=consultation),
         },
     )
 

@@ -30,8 +30,10 @@ from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from comments.models import Comment
-from consult.models import Consultation
+from consult.consultations import services as consult_services
+from consult.models import Consultation, Role
 from consult.versions import services as version_services
+from feedback.agreement import services as agreement_services
 from feedback.clusters import services as cluster_services
 from feedback.ledger import services as ledger_services
 from feedback.themes import services as theme_services
@@ -187,6 +189,13 @@ def staff_work(consultation: Consultation) -> None:
     comments = Comment.objects.filter(consultation=consultation, parent=None).order_by("pk")
     theme_services.theme_tag(actor=secretariat, theme=theme, comments=comments[:3])
     theme_services.theme_suggestions_compute(consultation_id=consultation.pk)
+    analyst = User.objects.get(email=demo.emails["moderator"])
+    consult_services.consultation_role_grant(
+        actor=secretariat, consultation=consultation, user=analyst, role=Role.ANALYST
+    )
+    agreement_services.coding_sample_draw(
+        actor=secretariat, consultation=consultation, size=2, coders=[secretariat, analyst], seed=1
+    )
     cluster_services.clusters_rebuild(consultation_id=consultation.pk)
 
 
@@ -220,6 +229,7 @@ def arguments(consultation: Consultation) -> dict:
         "staff_theme_delete": {"pk": first(consultation.themes)},
         "staff_theme_suggestion": {"pk": first(consultation.theme_suggestions)},
         "staff_cluster": {"pk": first(consultation.clusters)},
+        "staff_coding_sample": {"pk": first(consultation.coding_samples)},
         "registry_organisation": {"pk": first(Organisation.objects)},
         "registry_group": {"slug": "civil-society"},
         "staff_version_matching": {"number": version.number},
