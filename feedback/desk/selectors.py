@@ -9,6 +9,7 @@ figure counts the comments themselves.  Point splits are not counted yet.
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.db.models import Count, OuterRef, Q, Subquery
 from django.utils import timezone
@@ -46,8 +47,8 @@ def _per_consultation(queryset, key: str, **counts) -> dict[int, dict[str, int]]
 
 
 def desks(*, consultations: list[Consultation], now: datetime | None = None) -> list[Desk]:
-    """The desk of each consultation, in the order given: nine queries for any number
-    of consultations (the team's members read once per consultation inside them)."""
+    """The desk of each consultation, in the order given: eight queries for any number
+    of consultations (the team is read inside one of them)."""
     if not consultations:
         return []
     now = now or timezone.now()
@@ -100,7 +101,7 @@ def desks(*, consultations: list[Consultation], now: datetime | None = None) -> 
     result = []
     for consultation in consultations:
         pk = consultation.pk
-        report = reports.get(pk, {})
+        report: dict[str, Any] = dict(reports.get(pk) or {})
         result.append(
             Desk(
                 consultation=consultation,

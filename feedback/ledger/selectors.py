@@ -197,8 +197,8 @@ def awaiting_figures(
     }
     figures = {}
     for consultation in consultations:
-        held = tally.get(consultation.pk, {})
-        theirs = responses.get(consultation.pk, {})
+        held: dict[str, Any] = dict(tally.get(consultation.pk) or {})
+        theirs: dict[str, Any] = dict(responses.get(consultation.pk) or {})
         figures[consultation.pk] = Awaiting(
             awaiting=(held.get("n") or 0) - theirs.get("n", 0),
             overdue=(held.get("overdue") or 0) - theirs.get("overdue", 0),
