@@ -114,6 +114,13 @@ class Comment(models.Model):
             # A thread's replies in order: the reply previews and the thread page's
             # keyset read a page's worth of rows (bench/thread.py).
             models.Index(fields=["root", "created_at", "id"], name="comment_thread_time_idx"),
+            # The desk counts the comments held for pre-moderation (feedback/desk/): few,
+            # so a partial index reads only them.
+            models.Index(
+                fields=["consultation"],
+                condition=Q(moderation="pending"),
+                name="comment_premoderation_idx",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -181,7 +188,13 @@ class Flag(models.Model):
                 name="flag_open_unique",
             )
         ]
-        indexes = [models.Index(fields=["resolved_at", "created_at"], name="flag_queue_idx")]
+        indexes = [
+            models.Index(fields=["resolved_at", "created_at"], name="flag_queue_idx"),
+            # Open flags by comment: the desk's count of the moderation queue (feedback/desk/).
+            models.Index(
+                fields=["comment"], condition=Q(resolved_at__isnull=True), name="flag_open_idx"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.comment_id} flagged {self.reason}"
@@ -294,3 +307,37 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+
+class UndecidedTally(models.Model):
+    """How many of a consultation's comments made on ``day`` (UTC) have no published
+    decision yet: a counter the writers keep, so the secretariat's desk reads a few
+    rows per day of the consultation instead of counting every comment.
+
+    Kept in the writers' transaction by ``comments.threads.services.undecided_tally_change``
+    (``comment_write`` adds one; the first published decision on a comment takes one
+    away).  ``shard`` (the comment's id modulo ``SHARDS``) spreads the day's row over a
+    few, so that concurrent comments do not queue on one row lock.  Every comment
+    counts here, the team's replies included: the desk subtracts those
+    (``feedback.permissions.needs_decision_q``), since who is on the team changes
+    without any comment being written.  ``manage.py desk_counts --check/--rebuild``
+    compares the tally with a direct count and rebuilds it.
+    """
+
+    SHARDS = 4
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    shard = models.PositiveSmallIntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "comments_undecided_tally"  # named in undecided_tally_change's upsert
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "day", "shard"], name="undecided_tally_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id} {self.day} {self.shard}: {self.count}"

@@ -7,14 +7,17 @@ Services call ``require_*``; pages ask ``can_*`` and hand templates a flag.  The
 few facts the rules read (the current decision, an open appeal, who took part)
 are read here too, since a rule may not import a feature's selectors."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, Max, OuterRef, Q, QuerySet
+from django.db.models import CharField, Exists, Max, OuterRef, Q, QuerySet
+from django.db.models.functions import Cast
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from guardian.models import GroupObjectPermission, UserObjectPermission
 
 from comments.models import Comment
 from consult import permissions as consult_permissions
@@ -40,6 +43,72 @@ def appeal_window_closes_at(*, entry: DispositionEntry) -> datetime:
 def appeal_open_exists(*, comment: Comment) -> bool:
     """Whether the comment has an appeal not answered yet."""
     return Appeal.objects.filter(comment=comment, answers__isnull=True).exists()
+
+
+# --- what awaits a decision (triage, the desk, reminders, the report, the API) ------------
+
+
+def team_author_q(consultation: Consultation) -> Q:
+    """Comments whose author holds any role on ``consultation`` now (any object permission
+    on it, directly or through a group): secretariat, moderators, analysts, and any role
+    added later, since a role is a bundle of such permissions.  Read as ``author_id IN
+    (the few team members)``, an index lookup per member."""
+    on_it = {
+        "content_type": ContentType.objects.get_for_model(Consultation),
+        "object_pk": str(consultation.pk),
+    }
+    groups = GroupObjectPermission.objects.filter(**on_it).values("group_id")
+    return Q(author_id__in=UserObjectPermission.objects.filter(**on_it).values("user_id")) | Q(
+        author_id__in=get_user_model()
+        .groups.through.objects.filter(group_id__in=groups)
+        .values("user_id")
+    )
+
+
+def team_response_q(consultation: Consultation | None = None) -> Q:
+    """Comments and replies the consultation's team wrote themselves: responses, not
+    input.  Input a team member typed in for someone else (``entered_by``: a letter, an
+    email, a meeting) stays input.  The team is whoever holds a role now.
+
+    With ``consultation``, the team is read once (``team_author_q``); without, each
+    comment is checked against its own consultation (lists across consultations, such
+    as the daily reminder)."""
+    if consultation is not None:
+        return Q(entered_by__isnull=True) & team_author_q(consultation)
+    on_its_consultation = {
+        "content_type": ContentType.objects.get_for_model(Consultation),
+        "object_pk": Cast(OuterRef("consultation_id"), CharField()),
+    }
+    user_role = UserObjectPermission.objects.filter(
+        user=OuterRef("author_id"), **on_its_consultation
+    )
+    group_role = GroupObjectPermission.objects.filter(
+        group__user=OuterRef("author_id"), **on_its_consultation
+    )
+    return Q(entered_by__isnull=True) & (Q(Exists(user_role)) | Q(Exists(group_role)))
+
+
+def undecided_q() -> Q:
+    """Comments with no published decision (``comments.models.UndecidedTally`` counts them)."""
+    return ~Q(Exists(DispositionEntry.objects.filter(comment=OuterRef("pk"))))
+
+
+def needs_decision_q(consultation: Consultation | None = None) -> Q:
+    """THE rule for "awaiting a decision": a comment with no published decision that is
+    input, not the team's own response (``team_response_q``).  Triage's "awaiting"
+    filter and counts, the desk, the overdue reminder, the report and the public
+    ledger's filter all use it."""
+    return undecided_q() & ~team_response_q(consultation)
+
+
+def overdue_before(*, now: datetime | None = None) -> datetime:
+    """Comments made before this moment are overdue if still awaiting a decision: the
+    start (UTC) of the day ``PLENARY_RESPONSE_TARGET_DAYS`` days ago.  Whole days, so the
+    desk can read it off its per-day tally and the reminder counts the same comments."""
+    today = (now or timezone.now()).astimezone(UTC).date()
+    return datetime.combine(
+        today - timedelta(days=settings.PLENARY_RESPONSE_TARGET_DAYS), time.min, tzinfo=UTC
+    )
 
 
 def can_decide(user, consultation: Consultation) -> bool:

@@ -61,6 +61,7 @@ urlpatterns = [
         cluster_views.cluster_detail,
         name="staff_cluster",
     ),
+    path("", include("feedback.desk.urls")),
     path("", include("feedback.participation.urls")),
     path("", include("feedback.evaluation.urls")),
 ]

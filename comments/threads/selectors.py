@@ -1,13 +1,15 @@
 """Reads of comments.  Lists carry their current disposition and cost one query."""
 
+from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from comments import permissions
-from comments.models import Comment, CommentRevision
+from comments.models import Comment, CommentRevision, UndecidedTally
 from comments.threads.receipts import normalise
 from consult.models import Consultation, DocumentVersion, Meeting, Section
 from feedback.models import DispositionEntry
@@ -334,3 +336,35 @@ def earlier_comment_counts(*, version: DocumentVersion) -> dict[str, EarlierComm
         .order_by()
     )
     return {row["section__key"]: EarlierComments(row["n"], row["latest"]) for row in rows}
+
+
+# --- the undecided tally (comments.models.UndecidedTally) ----------------------------------
+
+
+def tally_key(created_at: datetime, comment_id: int) -> tuple[date, int]:
+    """The (UTC day, shard) of a comment in ``UndecidedTally``."""
+    return created_at.astimezone(UTC).date(), comment_id % UndecidedTally.SHARDS
+
+
+def undecided_tally_counted(*, consultation: Consultation) -> dict[tuple[date, int], int]:
+    """What the consultation's tally should hold, counted from the comments themselves:
+    ``{(UTC day, shard): comments without a published decision}``, zeros left out.
+    One pass over the consultation's comments: for checks and rebuilds, not pages."""
+    counts: Counter[tuple[date, int]] = Counter()
+    for created_at, pk in (
+        Comment.objects.filter(consultation=consultation, dispositions__isnull=True)
+        .values_list("created_at", "pk")
+        .iterator(chunk_size=5000)
+    ):
+        counts[tally_key(created_at, pk)] += 1
+    return dict(counts)
+
+
+def undecided_tally_held(*, consultation: Consultation) -> dict[tuple[date, int], int]:
+    """What the tally holds now, zeros left out."""
+    return {
+        (day, shard): n
+        for day, shard, n in UndecidedTally.objects.filter(consultation=consultation)
+        .exclude(count=0)
+        .values_list("day", "shard", "count")
+    }

@@ -1,8 +1,12 @@
 """The only door for writes to comments."""
 
+from collections import Counter
+from collections.abc import Iterable
+from datetime import datetime
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -10,9 +14,10 @@ from django.utils.translation import gettext as _
 
 from comments import permissions
 from comments.attachments import services as attachment_files
-from comments.models import Comment, CommentRevision
+from comments.models import Comment, CommentRevision, UndecidedTally
 from comments.moderation import services as moderation
 from comments.threads.receipts import new_receipt, retry_on_collision
+from comments.threads.selectors import tally_key, undecided_tally_counted
 from consult.charter import services as charter
 from consult.consultations.selectors import round_current, section_in_version
 from consult.models import Consultation, Question, Section
@@ -231,12 +236,58 @@ def comment_write(
         **(offline or {}),
     )
     CommentRevision.objects.create(comment=comment, number=1, body=body, created_by=author)
+    undecided_tally_change(
+        consultation_id=consultation.pk, comments=[(comment.created_at, comment.pk)], delta=1
+    )
     if offline is None:
         # The first comment follows the consultation.
         reminders.follow_after_comment(comment=comment, commented_before=commented_before)
         # Same transaction: a refused or rolled-back comment never mails a receipt.
         outbox.enqueue("comments.tasks.send_receipt", comment_id=comment.pk)
     return comment
+
+
+# One statement per (day, shard): insert the row or add to it, so two writers never
+# race to create it.  The same SQL on PostgreSQL and SQLite (3.24+).
+_TALLY_UPSERT = (
+    "INSERT INTO comments_undecided_tally (consultation_id, day, shard, count) "
+    "VALUES (%s, %s, %s, %s) ON CONFLICT (consultation_id, day, shard) "
+    "DO UPDATE SET count = comments_undecided_tally.count + excluded.count"
+)
+
+
+def undecided_tally_change(
+    *, consultation_id: int, comments: Iterable[tuple[datetime, int]], delta: int
+) -> None:
+    """Add ``delta`` to the undecided tally of each ``(created_at, id)`` comment.
+
+    Not a door: called inside the writer's transaction by ``comment_write`` (+1) and
+    by the ledger's publication (-1 for a comment's first decision), so the tally
+    commits or rolls back with the write it counts.
+    """
+    steps = Counter(tally_key(created_at, pk) for created_at, pk in comments)
+    if not steps:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            _TALLY_UPSERT,
+            [(consultation_id, day, shard, n * delta) for (day, shard), n in steps.items()],
+        )
+
+
+def undecided_tally_rebuild(*, consultation: Consultation) -> None:
+    """Recount the consultation's tally from its comments (``manage.py desk_counts
+    --rebuild``), under a lock on the consultation so no publication interleaves."""
+    with transaction.atomic():
+        Consultation.objects.select_for_update().get(pk=consultation.pk)
+        UndecidedTally.objects.filter(consultation=consultation).delete()
+        UndecidedTally.objects.bulk_create(
+            [
+                UndecidedTally(consultation=consultation, day=day, shard=shard, count=n)
+                for (day, shard), n in undecided_tally_counted(consultation=consultation).items()
+            ],
+            batch_size=1000,
+        )
 
 
 @transaction.atomic

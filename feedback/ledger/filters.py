@@ -13,16 +13,18 @@ from comments.models import Comment
 from comments.search import selectors as search
 from consult.consultations import selectors as consult_selectors
 from consult.models import Consultation
+from feedback import permissions
 from feedback.models import Status, Theme
 from stakeholders.models import StakeholderGroup
 
-AWAITING, DRAFTED, ALL = "awaiting", "drafted", "all"
+AWAITING, OVERDUE, DRAFTED, ALL = "awaiting", "overdue", "drafted", "all"
 NO_THEME = "none"
 
 
 def status_choices() -> list[tuple[str, str]]:
     return [
         (AWAITING, _("Awaiting a published decision")),
+        (OVERDUE, _("Awaiting a decision past the response target")),
         (DRAFTED, _("Drafted, not published")),
         *[
             (value, _("Published: %(status)s") % {"status": label})
@@ -110,7 +112,12 @@ class TriageFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset: QuerySet[Comment], name: str, value: str):
         if value == AWAITING:
-            return queryset.filter(disposition_status__isnull=True)
+            return queryset.filter(permissions.needs_decision_q(self.consultation))
+        if value == OVERDUE:
+            return queryset.filter(
+                permissions.needs_decision_q(self.consultation),
+                created_at__lt=permissions.overdue_before(),
+            )
         if value == DRAFTED:
             return queryset.filter(draft__isnull=False)
         if value in Status.values:
@@ -129,5 +136,5 @@ class TriageFilter(django_filters.FilterSet):
     def filter_queryset(self, queryset):
         # An invalid status must not fall back to "everything": show the awaiting ones.
         if "status" in self.form.errors:
-            queryset = queryset.filter(disposition_status__isnull=True)
+            queryset = queryset.filter(permissions.needs_decision_q(self.consultation))
         return super().filter_queryset(queryset)

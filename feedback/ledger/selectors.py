@@ -3,6 +3,7 @@
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import (
@@ -15,13 +16,15 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Sum,
 )
 from django.db.models.functions import Coalesce
 
 from comments import permissions as comment_permissions
-from comments.models import Comment
+from comments.models import Comment, UndecidedTally
 from comments.threads.selectors import with_disposition
 from consult.models import Consultation, Section
+from feedback import permissions
 from feedback.ledger import chain
 from feedback.models import (
     Appeal,
@@ -128,7 +131,10 @@ def anchored_head_document(head: LedgerHead | None) -> dict | None:
 
 
 def status_counts(*, consultation: Consultation) -> dict[str, int]:
-    """Comments per current status (plus "awaiting"), in one query."""
+    """Comments per current status, "awaiting" (input awaiting a decision:
+    ``feedback.permissions.needs_decision_q``) and "responses" (the team's own comments
+    without a decision, which await nothing), plus "total": two queries, the
+    awaiting figure read off the desk's tally (``awaiting_figures``)."""
     rows = (
         with_disposition(Comment.objects.filter(consultation=consultation))
         # The plugin does not see annotations through with_disposition's QuerySet[Comment].
@@ -138,7 +144,66 @@ def status_counts(*, consultation: Consultation) -> dict[str, int]:
     )
     counts = {row["disposition_status"] or "awaiting": row["n"] for row in rows}
     counts["total"] = sum(counts.values())
+    undecided = counts.pop("awaiting", 0)
+    if undecided:
+        counts["awaiting"] = awaiting_figures(consultations=[consultation])[
+            consultation.pk
+        ].awaiting
+        counts["responses"] = undecided - counts["awaiting"]
     return counts
+
+
+@dataclass(frozen=True)
+class Awaiting:
+    """Input awaiting a decision (``needs_decision_q``), and how much of it is overdue
+    (made before ``feedback.permissions.overdue_before``)."""
+
+    awaiting: int = 0
+    overdue: int = 0
+
+
+def awaiting_figures(
+    *, consultations: list[Consultation], now: datetime | None = None
+) -> dict[int, Awaiting]:
+    """``{consultation id: Awaiting}`` in two queries whatever the number of comments.
+
+    The undecided comments are the tally's rows (``comments.models.UndecidedTally``:
+    a few rows per day of each consultation); the team's own undecided comments
+    are counted and taken away (``needs_decision_q`` = undecided and not the team's),
+    reached by author through the team members' index rather than a scan.
+    """
+    if not consultations:
+        return {}
+    overdue_day = permissions.overdue_before(now=now).date()
+    tally = {
+        row["consultation_id"]: row
+        for row in UndecidedTally.objects.filter(consultation__in=consultations)
+        .values("consultation_id")
+        .annotate(n=Sum("count"), overdue=Sum("count", filter=Q(day__lt=overdue_day)))
+        .order_by()
+    }
+    team = Q(pk__in=[])
+    for consultation in consultations:
+        team |= Q(consultation=consultation) & permissions.team_response_q(consultation)
+    responses = {
+        row["consultation_id"]: row
+        for row in Comment.objects.filter(team, permissions.undecided_q())
+        .values("consultation_id")
+        .annotate(
+            n=Count("pk"),
+            overdue=Count("pk", filter=Q(created_at__lt=permissions.overdue_before(now=now))),
+        )
+        .order_by()
+    }
+    figures = {}
+    for consultation in consultations:
+        held: dict[str, Any] = dict(tally.get(consultation.pk) or {})
+        theirs: dict[str, Any] = dict(responses.get(consultation.pk) or {})
+        figures[consultation.pk] = Awaiting(
+            awaiting=(held.get("n") or 0) - theirs.get("n", 0),
+            overdue=(held.get("overdue") or 0) - theirs.get("overdue", 0),
+        )
+    return figures
 
 
 # The order the decision summaries list statuses in (the ledger's order), awaiting last.
@@ -507,7 +572,7 @@ def ledger_filtered(
     # disposition_status: an annotation (with_disposition), which the plugin does not see
     # through ledger_comments' QuerySet[Comment].
     if status == "awaiting":
-        comments = comments.filter(disposition_status__isnull=True)  # type: ignore[misc]
+        comments = comments.filter(permissions.needs_decision_q(consultation))
     elif status:
         comments = comments.filter(disposition_status=status)  # type: ignore[misc]
     if section:

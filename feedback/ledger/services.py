@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from comments.models import Comment
+from comments.threads.services import undecided_tally_change
 from consult.consultations.selectors import secretariat_members
 from consult.models import Consultation, Section
 from consult.translations.languages import mail_language
@@ -255,6 +256,16 @@ def disposition_publish_drafts(
         previous_hash = entry.entry_hash
         entries.append(entry)
     DispositionEntry.objects.bulk_create(entries)
+    # A comment's first decision takes it off the undecided tally (the desk's counts).
+    undecided_tally_change(
+        consultation_id=consultation.pk,
+        comments=[
+            (draft.comment.created_at, draft.comment_id)
+            for draft in drafts
+            if draft.comment_id not in current_by_comment
+        ],
+        delta=-1,
+    )
     # The head this batch leaves, anchored in the same transaction (issue 21):
     # verify_ledger checks the chain still reaches it.
     LedgerHead.objects.create(
@@ -516,8 +527,9 @@ def snippet_delete(*, actor, snippet: RationaleSnippet) -> None:
 def overdue_comments_remind(*, now=None) -> int:
     """Mail each consultation's secretariat how many comments wait past the response target.
 
-    "Waiting" means no published decision; the target is
-    ``PLENARY_RESPONSE_TARGET_DAYS`` after the comment was made.  Run daily
+    "Waiting" is ``feedback.permissions.needs_decision_q`` (no published decision, and
+    not the team's own reply); overdue, made before ``overdue_before`` (whole UTC days,
+    ``PLENARY_RESPONSE_TARGET_DAYS``).  Run daily
     by ``feedback.tasks.remind_overdue_comments``.  One mail per secretariat
     member per consultation per (local) day: the idempotency key holds the
     date, so a re-run or a retry on the same day sends nothing twice.
@@ -527,7 +539,7 @@ def overdue_comments_remind(*, now=None) -> int:
     target_days = settings.PLENARY_RESPONSE_TARGET_DAYS
     waiting = dict(
         Comment.objects.filter(
-            created_at__lt=now - timedelta(days=target_days), dispositions__isnull=True
+            permissions.needs_decision_q(), created_at__lt=permissions.overdue_before(now=now)
         )
         .values_list("consultation")
         .annotate(n=Count("pk"))
@@ -559,7 +571,7 @@ def overdue_comments_remind(*, now=None) -> int:
                         "consultation": consultation,
                         "count": count,
                         "days": target_days,
-                        "link": f"{link}?status=awaiting",
+                        "link": f"{link}?status=overdue",
                     },
                 ),
             )

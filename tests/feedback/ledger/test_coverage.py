@@ -152,7 +152,7 @@ def test_overdue_reminder_goes_to_the_secretariat_once_a_day(
     assert "2 comments wait longer than 10 days" in mail.subject
     assert consultation.title in mail.subject
     triage = settings.SITE_URL + reverse("staff_triage", args=[consultation.slug])
-    assert f"{triage}?status=awaiting" in mail.body
+    assert f"{triage}?status=overdue" in mail.body  # the triage filtered to them
 
     with time_machine.travel(T0 + timedelta(days=16), tick=False):
         assert tasks.remind_overdue_comments.apply().get() == 2  # the next day, via the task

@@ -1,0 +1,220 @@
+"""The secretariat's desk (feedback/desk/) and the one rule for what awaits a decision
+(feedback.permissions.needs_decision_q): the team's own replies are responses."""
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from comments.models import Comment, UndecidedTally
+from comments.moderation import services as moderation_services
+from comments.offline import services as offline_services
+from comments.threads import services as comment_services
+from comments.threads.selectors import undecided_tally_counted, undecided_tally_held
+from consult.consultations import services as consult_services
+from feedback.desk.selectors import desk, desks
+from feedback.ledger import selectors as ledger_selectors
+from feedback.ledger import services as ledger_services
+from feedback.report.selectors import front_context
+from tests.consult.factories import open_consultation
+from tests.stakeholders.factories import ParticipantFactory
+from tests.test_query_counts import add_comments
+
+T0 = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)
+SECTION = "1-purpose-1"
+
+
+def comment_on(consultation, author, **kwargs):
+    kwargs.setdefault("section_key", SECTION)
+    return comment_services.comment_create(
+        actor=author, consultation=consultation, body="A comment.", **kwargs
+    )
+
+
+def receipts_in(html: str) -> set[str]:
+    return set(re.findall(r'href="/r/([0-9A-Z-]+)/"', html))
+
+
+@pytest.fixture
+def thread(secretariat, stakeholder, other_stakeholder, settings):
+    """A participant's comment answered by the secretariat and a moderator; another
+    participant's reply; a letter the secretariat typed in: made 12 days before T0+12."""
+    settings.PLENARY_RESPONSE_TARGET_DAYS = 10
+    with time_machine.travel(T0, tick=False):
+        consultation = open_consultation(secretariat=secretariat, days=30)
+        moderator, colleague = ParticipantFactory().user, ParticipantFactory().user
+        consult_services.consultation_role_grant(
+            actor=secretariat, consultation=consultation, user=moderator, role="moderator"
+        )
+        consult_services.consultation_role_grant(
+            actor=secretariat, consultation=consultation, user=colleague, role="secretariat"
+        )
+        question = comment_on(consultation, stakeholder)
+        made = {
+            "question": question,
+            "secretariat_reply": comment_on(consultation, colleague, parent=question),
+            "moderator_reply": comment_on(consultation, moderator, parent=question),
+            "participant_reply": comment_on(consultation, other_stakeholder, parent=question),
+            "letter": offline_services.comment_enter(
+                actor=secretariat,
+                consultation=consultation,
+                channel="letter",
+                received_on=date(2025, 3, 3),
+                submitter_name="A. Sender",
+                body="By post.",
+            ),
+        }
+    return consultation, moderator, made
+
+
+INPUT = ("question", "participant_reply", "letter")
+
+
+def test_team_replies_are_not_awaiting_anywhere_and_participants_are(
+    client, secretariat, thread, mailoutbox
+):
+    consultation, _moderator, made = thread
+    expected = {made[name].receipt for name in INPUT}
+    with time_machine.travel(T0 + timedelta(days=12), tick=False):
+        # Triage's filter and its count.
+        client.force_login(secretariat)
+        url = reverse("staff_triage", args=[consultation.slug])
+        page = client.get(url + "?status=awaiting").content.decode()
+        assert receipts_in(page) == expected
+        assert receipts_in(client.get(url + "?status=overdue").content.decode()) == expected
+        counts = ledger_selectors.status_counts(consultation=consultation)
+        assert (counts["awaiting"], counts["responses"], counts["total"]) == (3, 2, 5)
+        # The desk, the public ledger's filter, the report's counts.
+        figures = desk(consultation=consultation)
+        assert (figures.awaiting.awaiting, figures.awaiting.overdue) == (3, 3)
+        public = ledger_selectors.ledger_filtered(
+            consultation=consultation, viewer=secretariat, is_staff=True, status="awaiting"
+        )
+        assert {c.receipt for c in public} == expected
+        statuses = {
+            row.label: row.count for row in front_context(consultation=consultation)["statuses"]
+        }
+        assert statuses["awaiting response"] == 3
+        # The daily reminder counts the same three.
+        assert ledger_services.overdue_comments_remind() == 2  # two secretariat members
+        assert "3 comments wait longer than 10 days" in mailoutbox[-1].subject
+
+
+def test_a_role_granted_later_makes_past_replies_responses(secretariat, other_stakeholder, thread):
+    consultation, _moderator, _made = thread
+    consult_services.consultation_role_grant(
+        actor=secretariat, consultation=consultation, user=other_stakeholder, role="analyst"
+    )
+    assert desk(consultation=consultation).awaiting.awaiting == 2  # the question, the letter
+    consult_services.consultation_role_revoke(
+        actor=secretariat, consultation=consultation, user=other_stakeholder, role="analyst"
+    )
+    assert desk(consultation=consultation).awaiting.awaiting == 3
+
+
+def test_overdue_counts_whole_days_past_the_target(secretariat, thread):
+    consultation, _moderator, _made = thread
+    # Made on 3 March; the target is 10 days: overdue from 14 March 00:00 UTC.
+    at_13th = datetime(2025, 3, 13, 23, 59, tzinfo=UTC)
+    assert desk(consultation=consultation, now=at_13th).awaiting.overdue == 0
+    assert desk(consultation=consultation, now=at_13th + timedelta(minutes=1)).awaiting.overdue == 3
+
+
+def test_the_desk_follows_drafts_publications_appeals_and_flags(
+    secretariat, stakeholder, other_stakeholder, thread
+):
+    consultation, _moderator, made = thread
+    ledger_services.disposition_record(
+        actor=secretariat, comment=made["question"], status="accepted", publish=True
+    )
+    ledger_services.disposition_record(actor=secretariat, comment=made["letter"], status="noted")
+    # A second decision on the same comment does not count it off twice.
+    ledger_services.disposition_record(
+        actor=secretariat,
+        comment=made["question"],
+        status="not_accepted",
+        rationale="No.",
+        publish=True,
+    )
+    ledger_services.appeal_file(actor=stakeholder, comment=made["question"], reason="Please.")
+    moderation_services.flag_create(
+        actor=stakeholder, comment=made["participant_reply"], reason="spam"
+    )
+    figures = desk(consultation=consultation)
+    assert figures.awaiting.awaiting == 2  # the participant's reply, the drafted letter
+    assert (figures.drafted, figures.appeals_open, figures.moderation) == (1, 1, 1)
+    assert figures.report is None
+    # The tally agrees with a direct count.
+    assert undecided_tally_held(consultation=consultation) == undecided_tally_counted(
+        consultation=consultation
+    )
+    call_command("desk_counts", "--check")
+
+
+def test_desk_counts_check_names_a_wrong_tally_and_rebuild_mends_it(thread):
+    consultation, _moderator, _made = thread
+    UndecidedTally.objects.filter(consultation=consultation).update(count=0)
+    with pytest.raises(CommandError, match=consultation.slug):
+        call_command("desk_counts", "--check")
+    call_command("desk_counts", "--rebuild", consultation.slug)
+    call_command("desk_counts", "--check")
+    assert desk(consultation=consultation).awaiting.awaiting == 3
+
+
+def test_a_rolled_back_comment_leaves_the_tally_alone(consultation, stakeholder):
+    with pytest.raises(Exception):  # noqa: B017 (any refusal)
+        comment_on(consultation, stakeholder, section_key="no-such-section")
+    assert not UndecidedTally.objects.filter(consultation=consultation, count__gt=0).exists()
+    comment_on(consultation, stakeholder)
+    assert sum(undecided_tally_held(consultation=consultation).values()) == 1
+
+
+# --- the pages ------------------------------------------------------------------------
+
+
+def test_desk_page_links_each_figure_to_its_list(client, secretariat, thread):
+    consultation, _moderator, _made = thread
+    client.force_login(secretariat)
+    page = client.get(reverse("staff_desk", args=[consultation.slug])).content.decode()
+    triage = reverse("staff_triage", args=[consultation.slug])
+    assert f'href="{triage}?status=awaiting">3</a>' in page
+    assert f'href="{triage}?status=drafted">0</a>' in page
+    home = client.get(reverse("staff_home")).content.decode()
+    assert f'href="{triage}?status=awaiting">3 awaiting a decision</a>' in home
+
+
+def test_participant_and_other_secretariat_cannot_open_the_desk(
+    client, consultation, stakeholder, other_secretariat, moderator
+):
+    url = reverse("staff_desk", args=[consultation.slug])
+    for user, status in ((stakeholder, 403), (other_secretariat, 403), (moderator, 200)):
+        client.force_login(user)
+        assert client.get(url).status_code == status
+
+
+@pytest.mark.parametrize("name", ["staff_desk", "staff_home"])
+def test_desk_queries_do_not_grow_with_comments(client, secretariat, name):
+    consultation = open_consultation(secretariat=secretariat)
+    other = open_consultation(secretariat=secretariat, title="A second one")
+    client.force_login(secretariat)
+    url = reverse(name, args=[consultation.slug]) if name == "staff_desk" else reverse(name)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    add_comments(consultation, secretariat, 5)
+    small = queries()
+    add_comments(consultation, secretariat, 60)
+    add_comments(other, secretariat, 30)
+    assert queries() == small
+    assert (
+        desks(consultations=[consultation, other])[1].awaiting.awaiting
+        == Comment.objects.filter(consultation=other, dispositions__isnull=True).count()
+    )
