@@ -3,6 +3,7 @@
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 
 from comments.models import Comment
@@ -463,3 +464,24 @@ def test_api_assign_list_and_unassign(client_for, consultation, secretariat, dra
     gone = api.post(url, {"assignee": None, "comments": [comments[0].receipt]}, format="json")
     assert gone.json() == {"changed": 1}
     assert Assignment.objects.count() == 2
+
+
+def test_the_history_is_append_only(consultation, secretariat, drafter, stakeholder):
+    services.assignments_assign(
+        actor=secretariat,
+        consultation=consultation,
+        assignee=drafter,
+        scope=Scope.of(comments=_comments(consultation, stakeholder, 1)),
+    )
+    change = AssignmentChange.objects.get()
+    with pytest.raises(Exception, match="append-only"):
+        AssignmentChange.objects.filter(pk=change.pk).delete()
+    if connection.vendor != "postgresql":
+        return
+    for statement in (
+        "UPDATE feedback_assignmentchange SET assignee_id = NULL WHERE id = %s",
+        "DELETE FROM feedback_assignmentchange WHERE id = %s",
+    ):
+        with pytest.raises(IntegrityError, match="the assignment history is append-only"):
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(statement, [change.pk])
