@@ -13,6 +13,9 @@ class Role(models.TextChoices):
     SECRETARIAT = "secretariat", _("secretariat")
     MODERATOR = "moderator", _("moderator")
     ANALYST = "analyst", _("analyst")
+    # Drafts decisions on the comments assigned to them (feedback.permissions.can_draft);
+    # only the secretariat publishes.
+    DRAFTER = "drafter", _("drafter")
 
 
 # Which object permissions each role carries.  The secretariat can also
@@ -21,6 +24,7 @@ ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {
     Role.SECRETARIAT: ("run_consultation", "moderate_consultation", "analyse_consultation"),
     Role.MODERATOR: ("moderate_consultation",),
     Role.ANALYST: ("analyse_consultation",),
+    Role.DRAFTER: ("draft_consultation",),
 }
 
 
@@ -61,6 +65,7 @@ class Consultation(models.Model):
             ("run_consultation", "Acts as secretariat of the consultation"),
             ("moderate_consultation", "Moderates the consultation"),
             ("analyse_consultation", "Analyses the consultation's comments"),
+            ("draft_consultation", "Drafts decisions on the comments assigned to them"),
         ]
 
     def __str__(self) -> str:

@@ -48,7 +48,15 @@ def can_analyse(user, consultation: Consultation) -> bool:
     return _has(user, "analyse_consultation", consultation)
 
 
-_ROLE_CODENAMES = frozenset({"run_consultation", "moderate_consultation", "analyse_consultation"})
+def can_draft_assigned(user, consultation: Consultation) -> bool:
+    """The drafter role: drafts decisions, but only on the comments assigned to them
+    (``feedback.permissions.can_draft`` adds that half of the rule)."""
+    return _has(user, "draft_consultation", consultation)
+
+
+_ROLE_CODENAMES = frozenset(
+    {"run_consultation", "moderate_consultation", "analyse_consultation", "draft_consultation"}
+)
 
 
 def _codenames(user, consultation: Consultation) -> set[str]:

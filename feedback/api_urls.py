@@ -2,12 +2,18 @@
 
 from django.urls import path
 
+from feedback.assignments import api as assignments
 from feedback.clusters import api as feedback_clusters
 from feedback.ledger import api as feedback
 from feedback.participation import api as participation
 from feedback.themes import api as feedback_themes
 
 urlpatterns = [
+    path(
+        "consultations/<slug:slug>/assignments/",
+        assignments.AssignmentListView.as_view(),
+        name="api-assignments",
+    ),
     path(
         "consultations/<slug:slug>/clusters/",
         feedback_clusters.ClusterListView.as_view(),

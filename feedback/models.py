@@ -143,6 +143,64 @@ class DispositionDraft(models.Model):
         return f"draft {self.comment_id} {self.status}"
 
 
+class Assignment(models.Model):
+    """Who on the consultation's team is to draft the decision on a comment now.
+
+    Mutable on purpose, like the draft: one row per assigned comment, replaced on
+    reassignment, removed on unassignment.  What happened, and who did it, is kept
+    in :class:`AssignmentChange` (feedback/assignments/services.py writes both).
+    """
+
+    comment = models.OneToOneField(Comment, on_delete=models.CASCADE, related_name="assignment")
+    # The comment's consultation, kept beside it: "my queue" and the workload read by it.
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="+")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    assigned_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            models.Index(
+                fields=["assignee", "consultation", "assigned_at"], name="assignment_queue_idx"
+            ),
+            models.Index(fields=["consultation", "assignee"], name="assignment_workload_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.comment_id} -> {self.assignee_id}"
+
+
+class AssignmentChange(AppendOnlyModel):
+    """One change of a comment's assignee: who assigned what to whom, when.
+
+    Append-only (a trigger on PostgreSQL, the model guard elsewhere).  ``assignee``
+    is empty when the comment was unassigned; ``previous`` is whom it was taken from.
+    """
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.PROTECT, related_name="+")
+    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="+")
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    previous = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    changed_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["comment", "changed_at"], name="assignment_history_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.comment_id}: {self.previous_id} -> {self.assignee_id}"
+
+
 class PublicationBatch(models.Model):
     """Decisions published together; each affected commenter gets one digest mail."""
 

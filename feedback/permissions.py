@@ -22,7 +22,7 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 from comments.models import Comment
 from consult import permissions as consult_permissions
 from consult.models import Answer, Consultation
-from feedback.models import Appeal, Coding, DispositionEntry
+from feedback.models import Appeal, Assignment, Coding, DispositionEntry
 
 
 # --- the ledger's facts the rules read (selectors and pages read them here too) -----
@@ -118,6 +118,73 @@ def can_decide(user, consultation: Consultation) -> bool:
 def require_can_decide(user, consultation: Consultation) -> None:
     if not can_decide(user, consultation):
         raise PermissionDenied(_("Only this consultation's secretariat can record dispositions."))
+
+
+# --- assignments and the drafter role (feedback/assignments/services.py) --------------------
+
+
+def can_assign(user, consultation: Consultation) -> bool:
+    """Assign, reassign and unassign comments, and see everyone's workload: the secretariat."""
+    return can_decide(user, consultation)
+
+
+def require_can_assign(user, consultation: Consultation) -> None:
+    if not can_assign(user, consultation):
+        raise PermissionDenied(_("Only this consultation's secretariat can assign comments."))
+
+
+def can_be_assigned(user, consultation: Consultation) -> bool:
+    """Who may be given comments: anyone holding a role on the consultation."""
+    return consult_permissions.is_staff_of(user, consultation)
+
+
+def can_see_queue(user, consultation: Consultation) -> bool:
+    """ "My queue": any member of the consultation's team (maybe empty)."""
+    return consult_permissions.is_staff_of(user, consultation)
+
+
+def require_can_see_queue(user, consultation: Consultation) -> None:
+    if not can_see_queue(user, consultation):
+        raise PermissionDenied(_("Only this consultation's team has a queue here."))
+
+
+def assignments_visible_q(user, consultation: Consultation) -> Q:
+    """Which current assignments ``user`` may list (on Assignment): all of them for the
+    secretariat, their own for the rest of the team, none for anyone else."""
+    if can_assign(user, consultation):
+        return Q(consultation=consultation)
+    if can_see_queue(user, consultation):
+        return Q(consultation=consultation, assignee=user)
+    return Q(pk__in=[])
+
+
+def drafts_assigned(user, consultation: Consultation) -> bool:
+    """Whether ``user`` may draft on the comments assigned to them (the flag of the
+    "my queue" page): the secretariat, who may draft on any, and drafters."""
+    return can_decide(user, consultation) or consult_permissions.can_draft_assigned(
+        user, consultation
+    )
+
+
+def can_draft(user, comment: Comment) -> bool:
+    """Save a draft decision on ``comment`` (publishing stays the secretariat's)."""
+    consultation = comment.consultation
+    if can_decide(user, consultation):
+        return True
+    if not consult_permissions.can_draft_assigned(user, consultation):
+        return False
+    return Assignment.objects.filter(comment=comment, assignee=user).exists()
+
+
+def require_can_draft(user, comment: Comment) -> None:
+    if not can_draft(user, comment):
+        if consult_permissions.can_draft_assigned(user, comment.consultation):
+            raise PermissionDenied(
+                _("You can draft decisions only on the comments assigned to you.")
+            )
+        raise PermissionDenied(
+            _("Only this consultation's secretariat and its drafters can draft decisions.")
+        )
 
 
 def require_can_appeal(user, comment: Comment, *, now=None) -> DispositionEntry:

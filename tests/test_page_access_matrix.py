@@ -2,9 +2,10 @@
 
 The routes come from the URL resolver (``plenary.urls``), not from a list here;
 the API has its own matrix (tests/api/test_access_matrix.py) and allauth's
-pages and the admin theirs.  Each route is opened by eight actors (anonymous, a
+pages and the admin theirs.  Each route is opened by nine actors (anonymous, a
 participant, the author of the comments, another consultation's secretariat,
-this consultation's analyst, moderator and secretariat, a superuser) on each
+this consultation's analyst, moderator, drafter (the public comment is assigned
+to them) and secretariat, a superuser) on each
 object it can name: a published and an unpublished consultation; a public,
 private, hidden, withdrawn and pending comment; a published and an unpublished
 version.
@@ -38,6 +39,7 @@ from consult.models import Consultation, DocumentVersion, Question, Role
 from consult.versions import services as version_services
 from feedback import permissions as feedback_permissions
 from feedback.agreement import services as agreement_services
+from feedback.assignments import services as assignment_services
 from feedback.ledger import services as ledger_services
 from feedback.themes import services as theme_services
 from stakeholders import permissions as stakeholder_permissions
@@ -55,6 +57,7 @@ ACTORS = (
     "other_staff",
     "analyst",
     "moderator",
+    "drafter",
     "secretariat",
     "superuser",
 )
@@ -108,6 +111,10 @@ def world(secretariat, stakeholder, other_stakeholder, other_secretariat, modera
     consult_services.consultation_role_grant(
         actor=secretariat, consultation=consultation, user=analyst, role=Role.ANALYST
     )
+    drafter = ParticipantFactory(display_name="Drafter", user__email="drafter@example.org").user
+    consult_services.consultation_role_grant(
+        actor=secretariat, consultation=consultation, user=drafter, role=Role.DRAFTER
+    )
     superuser = User.objects.create_superuser(email="root@example.org", password="x-long-pass-1")
     ParticipantFactory(user=secretariat, display_name="Secretariat")
     hidden = consult_services.consultation_create(
@@ -143,6 +150,12 @@ def world(secretariat, stakeholder, other_stakeholder, other_secretariat, modera
     assert comments["pending"].moderation == Comment.Moderation.PENDING
     for comment in comments.values():
         comment.refresh_from_db()
+    assignment_services.assignments_assign(
+        actor=secretariat,
+        consultation=consultation,
+        assignee=drafter,
+        scope=assignment_services.Scope.of(comments=[comments["public"]]),
+    )
     meeting = meeting_services.meeting_create(
         actor=secretariat,
         consultation=consultation,
@@ -172,6 +185,7 @@ def world(secretariat, stakeholder, other_stakeholder, other_secretariat, modera
             "other_staff": other_secretariat,
             "analyst": analyst,
             "moderator": moderator,
+            "drafter": drafter,
             "secretariat": secretariat,
             "superuser": superuser,
         },
@@ -208,6 +222,22 @@ NARROWER = {
 }
 
 
+# Team pages whose own rule is asked for every member, by the rule function they follow:
+# a drafter decides (drafts) only on the comments assigned to them; "my queue" is any
+# member's; the workload is the secretariat's.
+TEAM_RULES = {
+    "staff_decide": lambda user, consultation, comment: feedback_permissions.can_draft(
+        user, comment
+    ),
+    "staff_my_queue": lambda user, consultation, comment: feedback_permissions.can_see_queue(
+        user, consultation
+    ),
+    "staff_workload": lambda user, consultation, comment: feedback_permissions.can_assign(
+        user, consultation
+    ),
+}
+
+
 def _site_rule(route: str):
     """The site-wide pages under /staff/ that name no consultation, by the rule they follow."""
     if route.startswith("staff/audit/"):
@@ -228,6 +258,8 @@ def expected(name: str, route: str, user, consultation, comment, version) -> str
             return ALLOW if _site_rule(route)(user) else REFUSE
         if not consult_permissions.is_staff_of(user, consultation):
             return REFUSE
+        if name in TEAM_RULES:
+            return ALLOW if TEAM_RULES[name](user, consultation, comment) else REFUSE
         return ALLOW if consult_permissions.can_run(user, consultation) else TEAM
     if name in NARROWER:
         if consultation is not None and not consult_permissions.can_view(user, consultation):

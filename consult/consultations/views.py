@@ -103,7 +103,10 @@ def consultation_detail(request, slug: str):
 def staff_home(request):
     consultations = get_objects_for_user(
         request.user,
-        [f"consult.{codename}" for codename in ROLE_PERMISSIONS[Role.SECRETARIAT]],
+        # Any role: a drafter, too, reaches their queue from here.
+        sorted(
+            {f"consult.{codename}" for perms in ROLE_PERMISSIONS.values() for codename in perms}
+        ),
         klass=Consultation,
         any_perm=True,
         accept_global_perms=False,

@@ -370,7 +370,11 @@ def triage_comments(*, consultation: Consultation) -> QuerySet[Comment]:
     for the triage list (filtered by ``feedback.ledger.filters.TriageFilter``): one query."""
     return with_disposition(
         Comment.objects.filter(consultation=consultation).select_related(
-            "author__participant__group", "on_behalf_of__merged_into", "section", "draft"
+            "author__participant__group",
+            "on_behalf_of__merged_into",
+            "section",
+            "draft",
+            "assignment__assignee",
         )
     ).order_by("created_at", "pk")
 

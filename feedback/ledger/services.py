@@ -115,11 +115,12 @@ def disposition_draft_save(
     appeal: Appeal | None = None,
     snippet: RationaleSnippet | None = None,
 ) -> DispositionDraft:
-    """Save (or replace) the secretariat's unpublished decision on a comment.
+    """Save (or replace) the unpublished decision on a comment: the secretariat's, or a
+    drafter's on a comment assigned to them (``permissions.require_can_draft``).
 
     ``snippet``: a saved rationale, used only when ``rationale`` is empty.
     """
-    permissions.require_can_decide(actor, comment.consultation)
+    permissions.require_can_draft(actor, comment)
     rationale = rationale_or_snippet(
         rationale=rationale, snippet=snippet, consultation=comment.consultation
     )

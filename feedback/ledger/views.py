@@ -20,6 +20,7 @@ from consult import permissions as consult_permissions
 from consult.access import consultation_for, team_consultation
 from consult.models import Consultation
 from feedback import permissions
+from feedback.assignments.forms import triage_assigning
 from feedback.ledger import selectors, services
 from feedback.ledger.filters import TriageFilter
 from feedback.ledger.forms import BulkDecisionForm, DispositionForm, LedgerFilterForm, SnippetForm
@@ -87,6 +88,11 @@ def triage(request, slug: str):
     if done is not NOT_DONE:
         messages.success(request, done)
         return redirect(request.get_full_path())
+    # The secretariat: "assign the selected comments" (feedback/assignments/forms.py).
+    assigning, assigned = triage_assigning(request, consultation)
+    if assigned is not NOT_DONE:
+        messages.success(request, assigned)
+        return redirect(request.get_full_path())
     # Secretariat and analysts: "tag / untag the selected comments" (feedback/themes/views.py).
     tagging, tagged = triage_tagging(request, consultation)
     if tagged is not NOT_DONE:
@@ -117,6 +123,7 @@ def triage(request, slug: str):
             "can_decide": can_decide,
             "tagging": tagging,
             "can_pick": can_decide or tagging is not None,
+            "assigning": assigning,
             "bulk": bulk,
             "selected": set(request.POST.getlist("comments")),
             "draft_count": selectors.draft_count(consultation=consultation) if can_decide else 0,
@@ -171,7 +178,9 @@ def decide(request, receipt: str):
     comment = comment_selectors.comment_by_receipt(receipt=receipt)
     if comment is None:
         raise Http404(_("No comment has this receipt number."))
-    permissions.require_can_decide(request.user, comment.consultation)
+    # The secretariat, or a drafter on a comment assigned to them (who may not publish).
+    permissions.require_can_draft(request.user, comment)
+    can_publish = permissions.can_decide(request.user, comment.consultation)
     draft = DispositionDraft.objects.filter(comment=comment).first()
     initial = {}
     if draft:
@@ -194,7 +203,7 @@ def decide(request, receipt: str):
         snippets=selectors.snippets_of(consultation=comment.consultation),
         target_sections=selectors.later_sections(comment=comment),
     )
-    publish = "publish" in request.POST
+    publish = "publish" in request.POST  # a drafter's is refused by the service (403)
     decision = submit(
         request,
         form,
@@ -224,6 +233,7 @@ def decide(request, receipt: str):
             "history": selectors.disposition_history(comment=comment),
             "next_section": selectors.next_version_section(comment=comment),
             "appeal": appeal,
+            "can_publish": can_publish,
         },
     )
 

@@ -45,6 +45,9 @@ class Event(models.TextChoices):
     # stakeholders.accounts.services: API tokens (detail: token id, reason, door).
     API_TOKEN_ISSUED = "api_token_issued", _("API token issued")
     API_TOKEN_REVOKED = "api_token_revoked", _("API token revoked")
+    # feedback.assignments.services: comments assigned, reassigned or unassigned (detail:
+    # count, scope, receipts); the history per comment is feedback.AssignmentChange.
+    ASSIGNMENT_CHANGED = "assignment_changed", _("Comments assigned")
 
 
 class AuditEvent(AppendOnlyModel):

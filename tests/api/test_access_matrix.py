@@ -22,9 +22,18 @@ from django.urls import URLPattern, URLResolver, reverse
 from comments.models import Comment, CommentRevision, ConsultationBlock, Flag, ModerationAction
 from comments.threads import services as comment_services
 from consult.consultations import services as consult_services
+from consult.models import Role
 from consult.versions import services as version_services
+from feedback.assignments import services as assignment_services
 from feedback.ledger import services as feedback_services
-from feedback.models import Appeal, DispositionDraft, DispositionEntry, Status
+from feedback.models import (
+    Appeal,
+    Assignment,
+    AssignmentChange,
+    DispositionDraft,
+    DispositionEntry,
+    Status,
+)
 from plenary import api_urls
 from stakeholders.models import ApiToken
 from tests.consult.factories import DRAFT, open_consultation
@@ -32,13 +41,27 @@ from tests.stakeholders.factories import ParticipantFactory
 
 pytestmark = pytest.mark.django_db
 
-ACTORS = ("anonymous", "other", "owner", "moderator", "other_secretariat", "secretariat")
+ACTORS = (
+    "anonymous",
+    "other",
+    "owner",
+    "moderator",
+    "drafter",
+    "other_secretariat",
+    "secretariat",
+)
 SECRET = "Confidential: our budget is 3.2 million"
 HIDDEN_TITLE = "Unannounced consultation on spectrum"
 
 
-def row(anonymous, other, owner, moderator, other_secretariat, secretariat) -> dict[str, int]:
-    values = (anonymous, other, owner, moderator, other_secretariat, secretariat)
+def row(
+    anonymous, other, owner, moderator, other_secretariat, secretariat, *, drafter=None
+) -> dict[str, int]:
+    """One expected status per actor.  The drafter (of the published consultation, the
+    public comment assigned to them) is a participant to most endpoints: it answers as
+    ``other`` unless the cell says otherwise."""
+    drafter = other if drafter is None else drafter
+    values = (anonymous, other, owner, moderator, drafter, other_secretariat, secretariat)
     return dict(zip(ACTORS, values, strict=True))
 
 
@@ -107,12 +130,12 @@ MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
     # The versions of the text: for whoever may read the text.
     "api-comment-revisions": {
         ("GET", "public_comment"): EVERYONE,
-        ("GET", "private_comment"): row(403, 403, 200, 200, 403, 200),
+        ("GET", "private_comment"): row(403, 403, 200, 200, 403, 200, drafter=200),
     },
     # Anyone signed in who can read a comment may report it, except its author.
     "api-comment-flags": {
         ("POST", "public_comment"): row(401, 201, 403, 201, 201, 201),
-        ("POST", "private_comment"): row(401, 403, 403, 201, 403, 201),
+        ("POST", "private_comment"): row(401, 403, 403, 201, 403, 201, drafter=201),
     },
     # Moderators and the secretariat; the secretariat comes after the moderator
     # hid it, so the same "hide" is refused as already done (400).
@@ -127,6 +150,15 @@ MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
         ("POST", "published"): row(401, 403, 403, 400, 403, 400),
         ("POST", "unpublished"): row(401, 404, 404, 404, 404, 400),
     },
+    # Assignments: the team lists them (a drafter their own); the secretariat assigns.
+    "api-assignments": {
+        ("GET", "published"): row(401, 403, 403, 200, 403, 200, drafter=200),
+        ("GET", "unpublished"): row(401, 404, 404, 404, 404, 200),
+        ("POST", "published"): row(401, 403, 403, 403, 403, 200),
+        ("POST", "unpublished"): row(401, 404, 404, 404, 404, 400),
+    },
+    # A drafter drafts on the comment assigned to them but never publishes (the payload
+    # publishes: 403, and the draft is not kept either).
     "api-dispositions": {
         ("POST", "public_comment"): row(401, 403, 403, 403, 403, 201),
         ("POST", "private_comment"): row(401, 403, 403, 403, 403, 201),
@@ -167,14 +199,15 @@ MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
     # (the payload carries no file: 400 for the author, nothing stored).
     "api-comment-attachments": {
         ("GET", "public_comment"): EVERYONE,
-        ("GET", "private_comment"): row(403, 403, 200, 200, 403, 200),
+        ("GET", "private_comment"): row(403, 403, 200, 200, 403, 200, drafter=200),
         ("POST", "public_comment"): row(401, 403, 400, 403, 403, 403),
         ("POST", "private_comment"): row(401, 403, 400, 403, 403, 403),
     },
 }
 
-# Who may read the private comment's text (its author and the consultation's staff).
-PRIVATE_READERS = {"owner", "moderator", "secretariat"}
+# Who may read the private comment's text (its author and the consultation's team,
+# a drafter included: the revisions, files and flags cells say drafter=200/201).
+PRIVATE_READERS = {"owner", "moderator", "drafter", "secretariat"}
 # Who may see that the unpublished consultation exists.
 HIDDEN_READERS = {"secretariat"}
 
@@ -192,6 +225,7 @@ PAYLOADS = {
     "api-round-answers": {"answers": {"1": 1}},
     "api-comment-attachments": {},
     "api-token-detail": {},
+    "api-assignments": {"assignee": "drafter@example.org", "section": "1-purpose-2"},
 }
 
 
@@ -210,7 +244,7 @@ def _api_endpoints(patterns=None, prefix="") -> dict[str, str]:
 ENDPOINTS = _api_endpoints()
 
 
-def _counts() -> dict[str, int]:
+def _counts() -> dict[str, object]:
     return {
         "comments": Comment.objects.count(),
         "decisions": DispositionEntry.objects.count(),
@@ -220,6 +254,8 @@ def _counts() -> dict[str, int]:
         "moderation_actions": ModerationAction.objects.count(),
         "hidden": Comment.objects.filter(moderation=Comment.Moderation.HIDDEN).count(),
         "blocks": ConsultationBlock.objects.count(),
+        "assignments": sorted(Assignment.objects.values_list("comment_id", "assignee_id")),
+        "assignment_changes": AssignmentChange.objects.count(),
         "revisions": CommentRevision.objects.count(),
         "withdrawn": Comment.objects.filter(withdrawn_at__isnull=False).count(),
     }
@@ -254,6 +290,16 @@ def world(consultation, secretariat, stakeholder, other_stakeholder, moderator, 
         rationale="Out of mandate.",
         publish=True,
     )
+    drafter = ParticipantFactory(display_name="Drafter", user__email="drafter@example.org").user
+    consult_services.consultation_role_grant(
+        actor=secretariat, consultation=consultation, user=drafter, role=Role.DRAFTER
+    )
+    assignment_services.assignments_assign(
+        actor=secretariat,
+        consultation=consultation,
+        assignee=drafter,
+        scope=assignment_services.Scope.of(comments=[public]),
+    )
     # The other secretariat's consultation gets a comment too (see /me/comments/).
     elsewhere = open_consultation(secretariat=other_secretariat, title="Yet another")
     comment_services.comment_create(
@@ -265,6 +311,7 @@ def world(consultation, secretariat, stakeholder, other_stakeholder, moderator, 
             "other": other_stakeholder,
             "owner": stakeholder,
             "moderator": moderator,
+            "drafter": drafter,
             "other_secretariat": other_secretariat,
             "secretariat": secretariat,
         },

@@ -34,6 +34,7 @@ from consult.consultations import services as consult_services
 from consult.models import Consultation, Role
 from consult.versions import services as version_services
 from feedback.agreement import services as agreement_services
+from feedback.assignments import services as assignment_services
 from feedback.clusters import services as cluster_services
 from feedback.ledger import services as ledger_services
 from feedback.themes import services as theme_services
@@ -175,7 +176,7 @@ def make_version_2(consultation: Consultation) -> None:
 
 def staff_work(consultation: Consultation) -> None:
     """What the secretariat's tools hold once used: a saved rationale, a theme with a
-    tagged comment, theme suggestions and campaign clusters (the demo has none)."""
+    tagged comment, assignments, theme suggestions and campaign clusters (the demo has none)."""
     secretariat = User.objects.get(email=demo.emails["secretariat"])
     ledger_services.snippet_create(
         actor=secretariat,
@@ -188,6 +189,13 @@ def staff_work(consultation: Consultation) -> None:
     )
     comments = Comment.objects.filter(consultation=consultation, parent=None).order_by("pk")
     theme_services.theme_tag(actor=secretariat, theme=theme, comments=comments[:3])
+    # "My queue" and the workload with rows in them (feedback/assignments).
+    assignment_services.assignments_assign(
+        actor=secretariat,
+        consultation=consultation,
+        assignee=secretariat,
+        scope=assignment_services.Scope.of(comments=comments[:3]),
+    )
     theme_services.theme_suggestions_compute(consultation_id=consultation.pk)
     analyst = User.objects.get(email=demo.emails["moderator"])
     consult_services.consultation_role_grant(

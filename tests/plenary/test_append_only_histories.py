@@ -185,6 +185,7 @@ NO_TRUNCATE = {
     "comments_commentrevision": "comments_commentrevision",
     "comments_moderationaction": "comments_moderationaction",
     "audit_auditevent": "the audit log",
+    "feedback_assignmentchange": "the assignment history",
 }
 
 

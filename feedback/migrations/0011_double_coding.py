@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('comments', '0010_search_in_the_comment_language'),
         ('consult', '0005_choice_translations'),
-        ('feedback', '0009_ledger_head'),
+        ('feedback', '0010_assignments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
