@@ -98,6 +98,14 @@ def scope_comments(*, consultation: Consultation, scope: Scope) -> QuerySet[Comm
                 }
             )
         return comments.filter(pk__in=[c.pk for c in scope.comments])
+    # A whole section, theme or cluster: its input, not the team's own replies
+    # (feedback.permissions.team_response_q, the rule triage and the desk use).
+    held_by = scope.held_by
+    comments = (
+        comments
+        if held_by is not None
+        else comments.exclude(permissions.team_response_q(consultation))
+    )
     if scope.section_key is not None:
         if not Section.objects.filter(
             version__consultation=consultation, key=scope.section_key
