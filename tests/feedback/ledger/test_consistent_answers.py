@@ -69,13 +69,17 @@ def offered(comment) -> list[str]:
 
 def test_offers_same_cluster_first_then_theme_or_section_by_similarity_then_similar_text(desk):
     comment, _entries = desk
-    assert offered(comment) == [
-        "Campaign answer.",
-        "Section answer, similar.",
+    reasons = selectors.OfferReason
+    assert [
+        (offer.entry.rationale, offer.reason)
+        for offer in selectors.consistent_answers(comment=comment)
+    ] == [
+        ("Campaign answer.", reasons.CLUSTER),
+        ("Section answer, similar.", reasons.THEME_OR_SECTION),
         # Theme and section with nothing in common: the later published first.
-        "Section answer.",
-        "Theme answer.",
-        "Text answer.",
+        ("Section answer.", reasons.THEME_OR_SECTION),
+        ("Theme answer.", reasons.THEME_OR_SECTION),
+        ("Text answer.", reasons.TEXT),
     ]
 
 
