@@ -7,7 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
+    Exists,
     F,
     FilteredRelation,
     Min,
@@ -17,8 +19,11 @@ from django.db.models import (
     QuerySet,
     Subquery,
     Sum,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
 
 from comments import permissions as comment_permissions
 from comments.models import Comment, UndecidedTally
@@ -28,12 +33,15 @@ from feedback import permissions
 from feedback.ledger import chain
 from feedback.models import (
     Appeal,
+    CampaignMember,
     DispositionDraft,
     DispositionEntry,
     LedgerHead,
     RationaleSnippet,
     Status,
+    ThemeTag,
 )
+from feedback.themes.suggest import text_similarities
 
 
 def latest_entry_ids(*, comment_ids: list[int]) -> QuerySet:
@@ -672,3 +680,130 @@ def appeal_to_answer(*, comment: Comment, appeal_id: int | str | None = None) ->
         if chosen is not None:
             return chosen
     return appeals.order_by("created_at", "pk").first()
+
+
+# Consistent answers: how many published decisions are read and compared, how
+# many are offered, and how similar a comment outside the same campaign, theme
+# and section must be to be offered at all.
+CONSISTENT_CANDIDATES = 200
+CONSISTENT_SHOWN = 5
+CONSISTENT_MIN_SIMILARITY = 0.1
+
+
+class OfferReason:
+    CLUSTER = 0
+    THEME_OR_SECTION = 1
+    TEXT = 2
+
+
+@dataclass(frozen=True)
+class ConsistentAnswer:
+    """A published decision offered for reuse, and why it was offered."""
+
+    entry: DispositionEntry
+    reason: int  # an OfferReason
+    similarity: float  # TF-IDF cosine of the two comments' texts, 0.0 to 1.0
+
+    @property
+    def reason_label(self) -> str:
+        return str(
+            {
+                OfferReason.CLUSTER: _("same campaign"),
+                OfferReason.THEME_OR_SECTION: _("same theme or section"),
+            }.get(self.reason, _("similar text"))
+        )
+
+
+def consistent_answers(
+    *,
+    comment: Comment,
+    candidates: int = CONSISTENT_CANDIDATES,
+    shown: int = CONSISTENT_SHOWN,
+) -> list[ConsistentAnswer]:
+    """The closest published decisions of ``comment``'s consultation, to offer for reuse.
+
+    Candidates are the current (latest) published entries of other comments of
+    the same consultation, at most ``candidates`` of them in one query: those
+    of the same campaign cluster first, then those sharing a theme tag or the
+    section, then the most recently published of the rest.  They are ranked by
+    that order, then by the similarity of the comments' texts (TF-IDF cosine,
+    ``feedback.themes.suggest.text_similarities``); an entry from outside the
+    cluster, themes and section is offered only if its comment is similar
+    (``CONSISTENT_MIN_SIMILARITY``).  The same status and rationale is offered
+    once (a campaign answered as one gives one offer, not five).  Drafts are
+    never offered: they are not decisions yet.
+
+    The caller has checked that the viewer may decide on ``comment``
+    (``feedback.permissions.require_can_decide``): a team member may see every
+    comment of the consultation, which is what the offers show.
+    """
+    later = DispositionEntry.objects.filter(
+        comment_id=OuterRef("comment_id"), sequence__gt=OuterRef("sequence")
+    )
+    same_cluster = Exists(
+        CampaignMember.objects.filter(
+            comment_id=OuterRef("comment_id"), cluster__members__comment=comment
+        )
+    )
+    same_theme = Exists(
+        ThemeTag.objects.filter(comment_id=OuterRef("comment_id"), theme__tags__comment=comment)
+    )
+    same_section = Q(comment__section_id=comment.section_id) if comment.section_id else Q(pk__in=[])
+    rows = list(
+        DispositionEntry.objects.filter(consultation_id=comment.consultation_id)
+        .exclude(comment_id=comment.pk)
+        .exclude(Exists(later))
+        .annotate(
+            tier=Case(
+                When(same_cluster, then=Value(OfferReason.CLUSTER)),
+                When(same_theme | same_section, then=Value(OfferReason.THEME_OR_SECTION)),
+                default=Value(OfferReason.TEXT),
+            )
+        )
+        .select_related("comment")
+        .only(
+            "pk",
+            "status",
+            "rationale",
+            "published_at",
+            "sequence",
+            "comment__receipt",
+            "comment__body",
+            "comment__withdrawn_at",
+        )
+        .order_by("tier", "-sequence")[:candidates]
+    )
+    scores = text_similarities(comment.body, [row.comment.body for row in rows])
+    ranked = sorted(
+        zip(rows, scores, strict=True), key=lambda pair: (pair[0].tier, -pair[1], -pair[0].sequence)
+    )
+    offers: list[ConsistentAnswer] = []
+    seen: set[tuple[str, str]] = set()
+    for entry, score in ranked:
+        if entry.tier == OfferReason.TEXT and score < CONSISTENT_MIN_SIMILARITY:
+            continue
+        wording = (entry.status, entry.rationale.strip())
+        if wording in seen:
+            continue
+        seen.add(wording)
+        offers.append(ConsistentAnswer(entry=entry, reason=entry.tier, similarity=score))
+        if len(offers) == shown:
+            break
+    return offers
+
+
+def consistent_answer_to_use(*, comment: Comment, entry_id: str | None) -> DispositionEntry | None:
+    """The published entry whose wording the person asked to reuse (``?use=<id>``).
+
+    Any published entry of ``comment``'s consultation; None for an id that is
+    not a number or names no entry of this consultation (the caller says so and
+    leaves the form as it was).
+    """
+    if entry_id is None or not entry_id.isdigit():
+        return None
+    return (
+        DispositionEntry.objects.filter(consultation_id=comment.consultation_id, pk=int(entry_id))
+        .only("pk", "status", "rationale", "comment__receipt")
+        .select_related("comment")
+        .first()
+    )

@@ -197,6 +197,18 @@ def decide(request, receipt: str):
     )
     if appeal is not None:
         initial["appeal"] = appeal.pk
+    # "Use this wording": an offered decision's status and rationale fill the
+    # form; nothing is written until the person saves it.
+    reused = None
+    if request.method == "GET" and "use" in request.GET:
+        reused = selectors.consistent_answer_to_use(comment=comment, entry_id=request.GET["use"])
+        if reused is None:
+            messages.warning(
+                request,
+                _("That published decision could not be found; the form is as it was."),
+            )
+        else:
+            initial.update(status=reused.status, rationale=reused.rationale)
     form = DispositionForm(
         request.POST or None,
         initial=initial,
@@ -234,6 +246,8 @@ def decide(request, receipt: str):
             "next_section": selectors.next_version_section(comment=comment),
             "appeal": appeal,
             "can_publish": can_publish,
+            "offers": selectors.consistent_answers(comment=comment),
+            "reused": reused,
         },
     )
 

@@ -288,3 +288,25 @@ def _theme_scores(themes: Sequence[ThemeSeed], texts: Sequence[str], floor: floa
             profiles.append(seeded[j] + mean)
         scores = np.asarray(documents @ normalize(np.vstack(profiles)).T)
     return scores
+
+
+def text_similarities(text: str, others: Sequence[str]) -> list[float]:
+    """Cosine similarity of ``text`` to each of ``others``, over the same TF-IDF as the suggestions.
+
+    One vocabulary is fitted on ``text`` and ``others`` together (words and word
+    pairs, stop words left out), so two texts score high when they share the
+    content words that are rare among the rest.  0.0 for every text when there
+    is nothing to compare (no shared vocabulary, or ``text`` blank).
+    Deterministic; cheap for a few hundred short texts.
+    """
+    if not others:
+        return []
+    if not (text or "").strip():
+        return [0.0] * len(others)
+    with threadpool_limits(limits=1):
+        matrix, _terms = _vectorise([text, *(other or "" for other in others)])
+    if matrix is None:
+        return [0.0] * len(others)
+    # TfidfVectorizer's rows are L2-normalised: a dot product is the cosine.
+    scores = (matrix[1:] @ matrix[0].T).toarray().ravel()
+    return [round(float(score), 3) for score in scores]
