@@ -52,6 +52,7 @@ urlpatterns = [
         cluster_views.cluster_detail,
         name="staff_cluster",
     ),
+    path("", include("feedback.points.urls")),
     path("", include("feedback.participation.urls")),
     path("", include("feedback.evaluation.urls")),
 ]
