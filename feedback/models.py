@@ -133,7 +133,8 @@ class DispositionEntry(AppendOnlyModel):
         """The comment this decision answers, whole or in part."""
         if self.point is not None:
             return self.point.comment
-        assert self.comment is not None  # the check constraint: one of the two is set
+        if self.comment is None:  # the check constraint makes this impossible
+            raise ValueError("neither a comment nor a point")
         return self.comment
 
 
@@ -198,7 +199,8 @@ class DispositionDraft(models.Model):
     def parent_comment(self) -> Comment:
         if self.point is not None:
             return self.point.comment
-        assert self.comment is not None  # the check constraint: one of the two is set
+        if self.comment is None:  # the check constraint makes this impossible
+            raise ValueError("neither a comment nor a point")
         return self.comment
 
 

@@ -236,9 +236,7 @@ class _LedgerView(APIView):
         comments = selectors.ledger_export_rows(consultation=consultation).iterator(chunk_size=2000)
         files = public_attachments_by_receipt(consultation=consultation)  # one query
         points = selectors.point_export_rows(consultation=consultation).iterator(chunk_size=2000)
-        rows = _with_points(
-            ([*_ledger_row(c), files.get(c["receipt"])] for c in comments), points
-        )
+        rows = _with_points(([*_ledger_row(c), files.get(c["receipt"])] for c in comments), points)
         response = StreamingHttpResponse(
             _batched(self.stream(rows, consultation=consultation)), content_type=self.content_type
         )

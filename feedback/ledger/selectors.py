@@ -270,7 +270,9 @@ def point_export_rows(*, consultation: Consultation) -> QuerySet[CommentPoint, M
     number), so an export merges the two streams in one pass.  One query; stream
     it with ``.iterator(chunk_size=...)``."""
     latest = DispositionEntry.objects.filter(point=OuterRef("pk")).order_by("-sequence")
-    current = FilteredRelation("entries", condition=Q(entries__pk=Subquery(latest.values("pk")[:1])))
+    current = FilteredRelation(
+        "entries", condition=Q(entries__pk=Subquery(latest.values("pk")[:1]))
+    )
     return (
         CommentPoint.objects.filter(comment__consultation=consultation)
         .annotate(current=current)

@@ -378,8 +378,7 @@ def batch_notify(*, batch_id: int) -> int:
                 "entry": entry,
                 "comment": entry.parent_comment,
                 "receipt": entry.receipt,
-                "link": settings.SITE_URL
-                + reverse("receipt", args=[entry.parent_comment.receipt]),
+                "link": settings.SITE_URL + reverse("receipt", args=[entry.parent_comment.receipt]),
             }
             for entry in own
         ]

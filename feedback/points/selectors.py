@@ -49,7 +49,7 @@ def points_by_comment(*, comment_ids: Iterable[int]) -> dict[int, list[CommentPo
 
 @dataclass(frozen=True)
 class PointSummary:
-    """"5 points: 2 accepted, 1 partly accepted, 2 awaiting": ``counts`` in the
+    """ "5 points: 2 accepted, 1 partly accepted, 2 awaiting": ``counts`` in the
     ledger's status order, "awaiting" last, zeros left out."""
 
     total: int

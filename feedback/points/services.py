@@ -10,6 +10,7 @@ it has no published decision (its ledger entries protect it, and its
 sub-receipt stays what the author was told).
 """
 
+import itertools
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
@@ -85,7 +86,7 @@ def points_split(
         raise ValidationError({"passages": _("Select at least one passage.")})
     existing = CommentPoint.objects.filter(comment=comment, attachment=attachment)
     taken = sorted([*existing.values_list("start", "end"), *tidied])
-    for (_start, end), (next_start, _end) in zip(taken, taken[1:], strict=False):
+    for (_start, end), (next_start, _end) in itertools.pairwise(taken):
         if next_start < end:
             raise ValidationError(
                 {"passages": _("Passages may not overlap each other or an existing point.")}
@@ -144,9 +145,10 @@ def point_remove(*, actor, point: CommentPoint) -> None:
     permissions.require_can_split_points(actor, point.comment.consultation)
     if DispositionEntry.objects.filter(point=point).exists():
         raise ValidationError(
-            {"point": _("Point %(receipt)s has a published decision: it stays.") % {
-                "receipt": point.receipt
-            }}
+            {
+                "point": _("Point %(receipt)s has a published decision: it stays.")
+                % {"receipt": point.receipt}
+            }
         )
     point.delete()
 

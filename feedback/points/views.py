@@ -156,7 +156,9 @@ def point_decide(request, receipt: str):
     if done is NOT_DONE:
         return _page(request, comment, decision=(point.number, form), status=400)
     if publish:
-        messages.success(request, _("The point's decision is published; the commenter is notified."))
+        messages.success(
+            request, _("The point's decision is published; the commenter is notified.")
+        )
     else:
         messages.success(request, _("Draft decision saved. It is not public yet."))
     return redirect("staff_points", receipt=comment.receipt)
@@ -194,7 +196,9 @@ def point_remove(request, receipt: str):
     comment = _comment(request, receipt)
     point = _point(comment, request.POST.get("point", ""))
     form = PointNumberForm({"number": point.number})
-    done = submit(request, form, lambda _data: services.point_remove(actor=request.user, point=point))
+    done = submit(
+        request, form, lambda _data: services.point_remove(actor=request.user, point=point)
+    )
     if done is NOT_DONE:
         for errors in form.errors.values():
             for error in errors:

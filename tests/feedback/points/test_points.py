@@ -4,9 +4,10 @@ the author and the team read."""
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection
+from django.core.management import CommandError
+from django.db import IntegrityError, transaction
 
-from feedback.models import CommentPoint, DispositionEntry, Status
+from feedback.models import CommentPoint, DispositionDraft, DispositionEntry, Status
 from feedback.points import passages, services
 from tests.feedback.ledger.test_chain import (
     behind_the_application,
@@ -51,7 +52,11 @@ def test_paragraphs_are_found_without_their_surrounding_whitespace():
 
 def test_secretariat_splits_by_paragraph_consecutive_ones_making_one_point(letter, secretariat):
     points = split(secretariat, letter, [0, 1, 3], breaks=[1])
-    assert [p.receipt for p in points] == [f"{letter.receipt}-1", f"{letter.receipt}-2", f"{letter.receipt}-3"]
+    assert [p.receipt for p in points] == [
+        f"{letter.receipt}-1",
+        f"{letter.receipt}-2",
+        f"{letter.receipt}-3",
+    ]
     assert [p.quote for p in points] == [
         "First, the licence must be named.",
         "Second, regulators should be covered.\nThey enforce it.",
@@ -158,8 +163,6 @@ def test_verify_ledger_names_a_point_entry_altered_in_the_database(
             "UPDATE feedback_dispositionentry SET status = 'not_accepted' WHERE id = %s",
             [entry.pk],
         )
-    from django.core.management import CommandError  # noqa: PLC0415
-
     with pytest.raises(CommandError) as exc:
         run_verify(consultation.slug)
     assert exc.value.stderr.strip().splitlines() == [
@@ -263,9 +266,7 @@ def test_team_page_splits_decides_and_publishes_without_javascript(
     refused = client.post(decide_url, {"point": "2", "p2-status": "not_accepted"})
     assert refused.status_code == 400  # no rationale: said beside the field
     assert "needs a rationale" in refused.content.decode()
-    client.post(
-        decide_url, {"point": "2", "p2-status": "not_accepted", "p2-rationale": "Covered."}
-    )
+    client.post(decide_url, {"point": "2", "p2-status": "not_accepted", "p2-rationale": "Covered."})
     assert client.post(f"{url}publish/").status_code == 302
     assert DispositionEntry.objects.filter(point__comment=letter).count() == 2
     response = client.post(f"{url}remove/", {"point": "1"})
@@ -277,12 +278,56 @@ def test_team_page_splits_decides_and_publishes_without_javascript(
 def test_participant_cannot_open_the_team_page(letter, stakeholder, client):
     client.force_login(stakeholder)
     assert client.get(f"/staff/comments/{letter.receipt}/points/").status_code == 403
-    assert client.post(
-        f"/staff/comments/{letter.receipt}/points/", {"paragraphs": ["0"]}
-    ).status_code == 403
+    assert (
+        client.post(f"/staff/comments/{letter.receipt}/points/", {"paragraphs": ["0"]}).status_code
+        == 403
+    )
     assert not CommentPoint.objects.exists()
 
 
-def test_the_database_refuses_an_entry_on_both_a_comment_and_a_point(letter, secretariat):
-    if connection.vendor != "postgresql":
-        pytest.skip("check constraints are exercised on PostgreSQL in CI")
+def test_a_draft_on_both_a_comment_and_a_point_is_refused_by_the_database(letter, secretariat):
+    (point,) = split(secretariat, letter, [0])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        DispositionDraft.objects.create(
+            comment=letter, point=point, status=Status.NOTED, drafted_by=secretariat
+        )
+
+
+def test_api_lists_points_as_the_comment_is_read_and_the_team_splits(
+    consultation, letter, secretariat, stakeholder, other_stakeholder, client
+):
+    private = comment_on(consultation, stakeholder, LETTER, visibility="private")
+    client.force_login(secretariat)
+    start = LETTER.index("Third")
+    response = client.post(
+        f"/api/v1/comments/{private.receipt}/points/",
+        {"passages": [{"start": start, "end": start + 5}]},
+        content_type="application/json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()[0]["receipt"] == f"{private.receipt}-1"
+    assert response.json()[0]["quote"] == "Third"
+    bad = client.post(
+        f"/api/v1/comments/{private.receipt}/points/",
+        {"passages": [{"start": 0, "end": 99_999}]},
+        content_type="application/json",
+    )
+    assert bad.status_code == 400 and "passages" in bad.json()
+    assert private.points.count() == 1
+
+    client.force_login(other_stakeholder)
+    (point,) = client.get(f"/api/v1/comments/{private.receipt}/points/").json()
+    assert point["receipt"] == f"{private.receipt}-1"
+    assert point["status"] is None and point["quote"] is None  # not the reader of its text
+    client.force_login(stakeholder)
+    (point,) = client.get(f"/api/v1/comments/{private.receipt}/points/").json()
+    assert point["quote"] == "Third"  # its author reads it
+
+    assert (
+        client.post(
+            f"/api/v1/comments/{letter.receipt}/points/",
+            {"paragraphs": [0]},
+            content_type="application/json",
+        ).status_code
+        == 403
+    )
