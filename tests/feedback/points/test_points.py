@@ -331,3 +331,17 @@ def test_api_lists_points_as_the_comment_is_read_and_the_team_splits(
         ).status_code
         == 403
     )
+
+
+def test_triage_and_the_public_ledger_show_the_points_summary(
+    consultation, letter, secretariat, client, django_assert_max_num_queries
+):
+    one, two, _three = split(secretariat, letter, [0, 1, 2], breaks=[1, 2])
+    for point, status in ((one, Status.ACCEPTED), (two, Status.ACCEPTED)):
+        services.point_draft_save(actor=secretariat, point=point, status=status)
+    services.points_publish(actor=secretariat, comment=letter)
+    ledger = client.get(f"/c/{consultation.slug}/ledger/").content.decode()
+    assert "3 points:" in ledger
+    client.force_login(secretariat)
+    triage = client.get(f"/staff/c/{consultation.slug}/triage/").content.decode()
+    assert "3 points:" in triage and f"/staff/comments/{letter.receipt}/points/" in triage
