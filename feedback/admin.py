@@ -1,6 +1,12 @@
 from django.contrib import admin
 
-from feedback.models import Appeal, DispositionDraft, DispositionEntry, EvaluationResponse
+from feedback.models import (
+    Appeal,
+    CommentPoint,
+    DispositionDraft,
+    DispositionEntry,
+    EvaluationResponse,
+)
 from plenary.admin import ReadOnlyAdmin
 
 
@@ -8,16 +14,33 @@ from plenary.admin import ReadOnlyAdmin
 class DispositionEntryAdmin(ReadOnlyAdmin):
     """The ledger, read-only: it is append-only everywhere, the admin included."""
 
-    list_display = ["consultation", "sequence", "comment", "status", "decided_by", "published_at"]
+    list_display = [
+        "consultation",
+        "sequence",
+        "comment",
+        "point",
+        "status",
+        "decided_by",
+        "published_at",
+    ]
     list_filter = ["status", "consultation"]
-    search_fields = ["comment__receipt", "rationale"]
-    list_select_related = ["consultation", "comment", "decided_by"]
+    search_fields = ["comment__receipt", "point__comment__receipt", "rationale"]
+    list_select_related = ["consultation", "comment", "point__comment", "decided_by"]
 
 
 @admin.register(DispositionDraft)
 class DispositionDraftAdmin(ReadOnlyAdmin):
-    list_display = ["comment", "status", "drafted_by", "updated_at"]
-    list_select_related = ["comment", "drafted_by"]
+    list_display = ["comment", "point", "status", "drafted_by", "updated_at"]
+    list_select_related = ["comment", "point__comment", "drafted_by"]
+
+
+@admin.register(CommentPoint)
+class CommentPointAdmin(ReadOnlyAdmin):
+    """A comment's points (issue 23): made and removed through feedback.points.services."""
+
+    list_display = ["comment", "number", "source", "start", "end", "created_at"]
+    search_fields = ["comment__receipt"]
+    list_select_related = ["comment"]
 
 
 @admin.register(Appeal)

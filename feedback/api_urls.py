@@ -6,6 +6,7 @@ from feedback.assignments import api as assignments
 from feedback.clusters import api as feedback_clusters
 from feedback.ledger import api as feedback
 from feedback.participation import api as participation
+from feedback.points import api as points
 from feedback.themes import api as feedback_themes
 
 urlpatterns = [
@@ -38,6 +39,11 @@ urlpatterns = [
         "comments/<str:receipt>/dispositions/",
         feedback.DispositionCreateView.as_view(),
         name="api-dispositions",
+    ),
+    path(
+        "comments/<str:receipt>/points/",
+        points.CommentPointsView.as_view(),
+        name="api-comment-points",
     ),
     path(
         "comments/<str:receipt>/appeals/",

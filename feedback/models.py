@@ -55,7 +55,15 @@ class DispositionEntry(AppendOnlyModel):
 
     consultation = models.ForeignKey(Consultation, on_delete=models.PROTECT, related_name="ledger")
     sequence = models.PositiveIntegerField()
-    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="dispositions")
+    # A decision is on a comment or on one of its points (issue 23), never both:
+    # a point's entry leaves ``comment`` empty, so "a comment's decision" (its
+    # latest entry by ``comment``) never picks up a point's.
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.PROTECT, related_name="dispositions"
+    )
+    point = models.ForeignKey(
+        "CommentPoint", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
+    )
     status = models.CharField(max_length=20, choices=Status.choices)
     rationale = models.TextField(blank=True)
     target_section = models.ForeignKey(
@@ -98,12 +106,36 @@ class DispositionEntry(AppendOnlyModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["consultation", "sequence"], name="ledger_sequence_unique"
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(comment__isnull=False, point__isnull=True)
+                | Q(comment__isnull=True, point__isnull=False),
+                name="ledger_entry_comment_or_point",
+            ),
         ]
-        indexes = [models.Index(fields=["comment", "-sequence"], name="ledger_comment_latest_idx")]
+        indexes = [
+            models.Index(fields=["comment", "-sequence"], name="ledger_comment_latest_idx"),
+            models.Index(fields=["point", "-sequence"], name="ledger_point_latest_idx"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.consultation_id}#{self.sequence} {self.comment_id} {self.status}"
+        return f"{self.consultation_id}#{self.sequence} {self.receipt} {self.status}"
+
+    @property
+    def receipt(self) -> str:
+        """The comment's receipt, or the point's sub-receipt (``<receipt>-<n>``)."""
+        if self.point_id is not None and self.point is not None:
+            return self.point.receipt
+        return self.comment.receipt if self.comment is not None else ""
+
+    @property
+    def parent_comment(self) -> Comment:
+        """The comment this decision answers, whole or in part."""
+        if self.point is not None:
+            return self.point.comment
+        if self.comment is None:  # the check constraint makes this impossible
+            raise ValueError("neither a comment nor a point")
+        return self.comment
 
 
 class DispositionDraft(models.Model):
@@ -113,7 +145,13 @@ class DispositionDraft(models.Model):
     appends a DispositionEntry and removes the draft.
     """
 
-    comment = models.OneToOneField(Comment, on_delete=models.CASCADE, related_name="draft")
+    # On a comment, or on one of its points (issue 23): one of the two.
+    comment = models.OneToOneField(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="draft"
+    )
+    point = models.OneToOneField(
+        "CommentPoint", null=True, blank=True, on_delete=models.CASCADE, related_name="draft"
+    )
     status = models.CharField(max_length=20, choices=Status.choices)
     rationale = models.TextField(blank=True)
     target_section = models.ForeignKey(
@@ -139,8 +177,82 @@ class DispositionDraft(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(comment__isnull=False, point__isnull=True)
+                | Q(comment__isnull=True, point__isnull=False),
+                name="draft_comment_or_point",
+            )
+        ]
+
     def __str__(self) -> str:
-        return f"draft {self.comment_id} {self.status}"
+        return f"draft {self.receipt} {self.status}"
+
+    @property
+    def receipt(self) -> str:
+        if self.point_id is not None and self.point is not None:
+            return self.point.receipt
+        return self.comment.receipt if self.comment is not None else ""
+
+    @property
+    def parent_comment(self) -> Comment:
+        if self.point is not None:
+            return self.point.comment
+        if self.comment is None:  # the check constraint makes this impossible
+            raise ValueError("neither a comment nor a point")
+        return self.comment
+
+
+class PointSource(models.TextChoices):
+    BODY = "body", _("the comment")
+    ATTACHMENT = "attachment", _("the attached paper")
+
+
+class CommentPoint(models.Model):
+    """A numbered passage of a long comment, answered on its own (issue 23).
+
+    The passage is ``source_text[start:end]`` of the comment's body as it was
+    when the point was made, or of an attachment's extracted text; ``quote``
+    keeps those characters exactly as written, so a later edit of the comment
+    (a new revision) does not change what the point covers.  The comment
+    itself is never touched.  Its sub-receipt is ``<receipt>-<number>``.
+    A point with a published decision is never removed (its ledger entries
+    protect it); numbers are not reused while a point holds them.
+    """
+
+    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="points")
+    number = models.PositiveIntegerField()
+    source = models.CharField(max_length=10, choices=PointSource.choices, default=PointSource.BODY)
+    attachment = models.ForeignKey(
+        "comments.Attachment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    quote = models.TextField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["comment", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "number"], name="point_number_unique"),
+            models.CheckConstraint(condition=Q(end__gt=models.F("start")), name="point_not_empty"),
+            models.CheckConstraint(
+                condition=Q(source="body", attachment__isnull=True)
+                | Q(source="attachment", attachment__isnull=False),
+                name="point_source_attachment",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.receipt
+
+    @property
+    def receipt(self) -> str:
+        return f"{self.comment.receipt}-{self.number}"
 
 
 class Assignment(models.Model):

@@ -187,6 +187,19 @@ def require_can_draft(user, comment: Comment) -> None:
         )
 
 
+def can_split_points(user, consultation: Consultation) -> bool:
+    """Who splits a long comment into points (issue 23): the people who work on the
+    input, the secretariat and analysts.  Deciding on a point is ``can_decide``;
+    reading a point's published decision is reading its comment
+    (``comments.permissions``: the receipt page's and the API's rule)."""
+    return consult_permissions.can_run_or_analyse(user, consultation)
+
+
+def require_can_split_points(user, consultation: Consultation) -> None:
+    if not can_split_points(user, consultation):
+        raise PermissionDenied(_("Only this consultation's team can split a comment into points."))
+
+
 def require_can_appeal(user, comment: Comment, *, now=None) -> DispositionEntry:
     """Refuse unless ``user`` may appeal the comment's decision now; return that decision.
 

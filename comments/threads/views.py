@@ -31,6 +31,7 @@ from feedback.ledger import services as feedback_services
 from feedback.ledger.forms import AppealForm
 from feedback.ledger.selectors import disposition_history_with_appeals
 from feedback.permissions import appeal_window_closes_at, current_disposition
+from feedback.points import selectors as point_selectors
 from plenary import ratelimit
 from plenary.forms import NOT_DONE, posted, submit
 from plenary.keyset import page_from_query
@@ -202,11 +203,17 @@ def receipt_lookup(request):
 
 
 def receipt_detail(request, receipt: str, appeal_form: AppealForm | None = None):
+    # A point's sub-receipt (<receipt>-<n>, feedback.points) opens its comment's page at it.
+    parent, _dash, number = receipt.rpartition("-")
+    if number.isdigit() and RECEIPT_RE.match(normalise(parent)):
+        comment = comment_or_404(normalise(parent), request.user)
+        return redirect(reverse("receipt", args=[comment.receipt]) + f"#point-{int(number)}")
     normalised = normalise(receipt)
     if normalised != receipt:
         return redirect("receipt", receipt=normalised)
     comment = comment_or_404(receipt, request.user)
     attachment_lists_set([comment])
+    points = list(point_selectors.points_of(comment=comment))
     return render(
         request,
         "comments/receipt_detail.html",
@@ -214,6 +221,8 @@ def receipt_detail(request, receipt: str, appeal_form: AppealForm | None = None)
             "comment": comment,
             "access": permissions.comment_access(request.user, comment),
             "history": disposition_history_with_appeals(comment=comment),
+            "points": points,
+            "points_summary": point_selectors.summarise(points),
             **_appeal_context(request, comment, appeal_form),
         },
     )
@@ -262,6 +271,12 @@ def my_input(request):
     page = Paginator(
         selectors.comments_of_author_with_history(user=request.user), MY_INPUT_PER_PAGE
     ).get_page(request.GET.get("page"))
+    # Each comment's points with their answers (feedback.points): one query for the page.
+    page.object_list = list(page.object_list)
+    points = point_selectors.points_by_comment(comment_ids=[c.pk for c in page.object_list])
+    for comment in page.object_list:
+        comment.point_list = points.get(comment.pk, [])
+        comment.points_summary = point_selectors.summarise(comment.point_list)
     return render(
         request,
         "comments/my_input.html",

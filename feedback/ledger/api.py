@@ -146,6 +146,34 @@ def _ledger_row(comment: dict) -> list[str | None]:
     ]
 
 
+def _with_points(rows: Iterator[list], points: Iterator[dict]) -> Iterator[list]:
+    """Each ledger row followed by a last cell: the rows of its points (issue 23).
+
+    Both streams come in comment order (``selectors.point_export_rows``), so one
+    pass merges them.  A point's row is its comment's with the point's
+    sub-receipt, status, rationale and publication date; where the comment is not
+    public, receipt and status only, as for the comment.
+    """
+    pending = next(points, None)
+    for row in rows:
+        receipt = row[0]
+        own = []
+        while pending is not None and pending["comment_receipt"] == receipt:
+            point_row = [None] * len(row)
+            point_row[0] = f"{receipt}-{pending['number']}"
+            point_row[6] = pending["disposition_status"] or AWAITING
+            point_row[9] = row[9]  # withdrawn
+            if row[5] is not None:  # created_at: given only where the comment is public
+                point_row[1:6] = row[1:6]
+                published_at = pending["disposition_published_at"]
+                point_row[7] = pending["disposition_rationale"]
+                point_row[8] = published_at.isoformat() if published_at else None
+                point_row[10:12] = row[10:12]
+            own.append(point_row)
+            pending = next(points, None)
+        yield [*row, own]
+
+
 class _Echo:
     """A file-like object whose write returns the line, for streaming csv.writer output."""
 
@@ -207,7 +235,8 @@ class _LedgerView(APIView):
         # A server-side cursor on PostgreSQL: memory stays flat however long the ledger.
         comments = selectors.ledger_export_rows(consultation=consultation).iterator(chunk_size=2000)
         files = public_attachments_by_receipt(consultation=consultation)  # one query
-        rows = ([*_ledger_row(c), files.get(c["receipt"])] for c in comments)
+        points = selectors.point_export_rows(consultation=consultation).iterator(chunk_size=2000)
+        rows = _with_points(([*_ledger_row(c), files.get(c["receipt"])] for c in comments), points)
         response = StreamingHttpResponse(
             _batched(self.stream(rows, consultation=consultation)), content_type=self.content_type
         )
@@ -222,7 +251,8 @@ class _LedgerView(APIView):
     responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR)},
 )
 class LedgerCSVView(_LedgerView):
-    """One row per comment: receipt, section, author, group, organisation, status, rationale."""
+    """One row per comment: receipt, section, author, group, organisation, status, rationale;
+    a comment's points follow it, one row each under its sub-receipt ``<receipt>-<n>``."""
 
     filename_suffix = "csv"
     content_type = "text/csv; charset=utf-8"
@@ -230,8 +260,11 @@ class LedgerCSVView(_LedgerView):
     def stream(self, rows: Iterator[list], *, consultation: Consultation) -> Iterator[str]:
         writer = csv.writer(_Echo())
         yield writer.writerow(LEDGER_COLUMNS)
-        for row in rows:
+        for *row, points in rows:
             yield writer.writerow([_csv_cell(cell) for cell in row])
+            # A comment's points follow it, each under its sub-receipt (issue 23).
+            for point in points:
+                yield writer.writerow([_csv_cell(cell) for cell in point])
 
 
 @extend_schema(
@@ -244,7 +277,9 @@ class LedgerJSONView(_LedgerView):
     ``{"consultation", "format", "hash_algorithm", "comments", "entries", "head",
     "anchored_head"}``:
     ``comments`` has one object per comment with its current status (private
-    or hidden ones: receipt and status only); ``entries`` has every published
+    or hidden ones: receipt and status only) and, for a comment answered point
+    by point, ``points`` (``receipt`` ``<receipt>-<n>``, ``status``,
+    ``rationale``, ``published_at``); ``entries`` has every published
     decision in ``sequence`` order, each with the fields its hash covers, its
     ``entry_hash`` and, where the comment is public, its ``rationale`` text
     (``null`` otherwise: ``rationale_sha256`` still stands for it); ``head``
@@ -282,10 +317,14 @@ class LedgerJSONView(_LedgerView):
         )[:-1]
         yield ',\n"comments": ['
         separator = "\n"
-        for row in rows:
-            yield separator + json.dumps(
-                dict(zip(LEDGER_COLUMNS, row, strict=True)), ensure_ascii=False
-            )
+        for *row, points in rows:
+            comment = dict(zip(LEDGER_COLUMNS, row, strict=True))
+            if points:  # issue 23: "points" only on comments answered point by point
+                comment["points"] = [
+                    {"receipt": p[0], "status": p[6], "rationale": p[7], "published_at": p[8]}
+                    for p in points
+                ]
+            yield separator + json.dumps(comment, ensure_ascii=False)
             separator = ",\n"
         yield '\n],\n"entries": ['
         # Read before the chain, so the entries below include every one it counts.
@@ -312,6 +351,6 @@ def _ledger_entry(entry: DispositionEntry) -> dict:
     del document["format"], document["consultation"]
     document["entry_hash"] = entry.entry_hash
     document["rationale"] = (
-        entry.rationale if comment_permissions.is_public(entry.comment) else None
+        entry.rationale if comment_permissions.is_public(entry.parent_comment) else None
     )
     return document

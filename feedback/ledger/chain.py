@@ -11,6 +11,13 @@ consultation whose private comments' rationales are not public can still be
 checked by anyone from ``ledger.json``: the export gives the rationale digest
 of every entry, and the text wherever it is public.
 
+A decision on one point of a comment (issue 23) is an entry like any other
+in the same chain; its ``receipt`` is the point's sub-receipt
+``<receipt>-<n>`` (``ABCDE-FGHIJ-3``).  The document, its fields and their
+canonical form are unchanged, and no comment receipt has a third group, so
+the value names a point unambiguously: no new format version was needed, and
+every entry written before points existed hashes as it always did.
+
 This format is versioned (``FORMAT``); change it only with a new version and
 a migration that re-chains, never in place.
 """
@@ -64,11 +71,12 @@ def digest(document: dict) -> str:
 
 
 def document_for(entry, *, previous_hash: str) -> dict:
-    """The hashed document of a DispositionEntry (with comment, sections, consultation loaded)."""
+    """The hashed document of a DispositionEntry (with comment or point, sections,
+    consultation loaded)."""
     return entry_document(
         consultation=entry.consultation.slug,
         sequence=entry.sequence,
-        receipt=entry.comment.receipt,
+        receipt=entry.receipt,
         status=entry.status,
         rationale_sha256=sha256_text(entry.rationale),
         target_section=entry.target_section.key if entry.target_section_id else None,
@@ -94,13 +102,14 @@ def verify(entries) -> list[Problem]:
     """Check a consultation's entries, in sequence order; return every problem found.
 
     ``entries`` is an iterable of DispositionEntry with ``comment``,
-    ``consultation``, ``target_section`` and ``duplicate_of`` selected.
+    ``point__comment``, ``consultation``, ``target_section`` and
+    ``duplicate_of`` selected.
     """
     problems: list[Problem] = []
     previous = GENESIS
     expected_sequence = 1
     for entry in entries:
-        receipt = entry.comment.receipt
+        receipt = entry.receipt
         if entry.sequence != expected_sequence:
             problems.append(
                 Problem(

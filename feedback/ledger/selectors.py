@@ -34,6 +34,7 @@ from feedback.ledger import chain
 from feedback.models import (
     Appeal,
     CampaignMember,
+    CommentPoint,
     DispositionDraft,
     DispositionEntry,
     LedgerHead,
@@ -52,6 +53,14 @@ def latest_entry_ids(*, comment_ids: list[int]) -> QuerySet:
     ).values("pk")
 
 
+def latest_point_entry_ids(*, point_ids: list[int]) -> QuerySet:
+    """Ids of the current (latest) entry of each of these points, as a subquery."""
+    latest = DispositionEntry.objects.filter(point=OuterRef("point")).order_by("-sequence")
+    return DispositionEntry.objects.filter(
+        point_id__in=point_ids, pk=Subquery(latest.values("pk")[:1])
+    ).values("pk")
+
+
 def disposition_history(*, comment: Comment) -> QuerySet[DispositionEntry]:
     return (
         DispositionEntry.objects.filter(comment=comment)
@@ -63,7 +72,7 @@ def disposition_history(*, comment: Comment) -> QuerySet[DispositionEntry]:
 def ledger_entries(*, consultation: Consultation) -> QuerySet[DispositionEntry]:
     return (
         DispositionEntry.objects.filter(consultation=consultation)
-        .select_related("comment", "target_section", "duplicate_of")
+        .select_related("comment", "point__comment", "target_section", "duplicate_of")
         .order_by("sequence")
     )
 
@@ -84,6 +93,12 @@ _CHAIN_FIELDS = (
     "comment__visibility",
     "comment__moderation",
     "comment__withdrawn_at",
+    # A point's entry (issue 23): its sub-receipt, and its comment's publicity.
+    "point__number",
+    "point__comment__receipt",
+    "point__comment__visibility",
+    "point__comment__moderation",
+    "point__comment__withdrawn_at",
     "target_section__key",
     "duplicate_of__receipt",
 )
@@ -98,7 +113,9 @@ def ledger_chain(*, consultation: Consultation) -> QuerySet[DispositionEntry]:
     """
     return (
         DispositionEntry.objects.filter(consultation=consultation)
-        .select_related("comment", "consultation", "target_section", "duplicate_of")
+        .select_related(
+            "comment", "point__comment", "consultation", "target_section", "duplicate_of"
+        )
         .only(*_CHAIN_FIELDS)
         .order_by("sequence")
     )
@@ -316,6 +333,29 @@ def ledger_export_rows(*, consultation: Consultation) -> QuerySet[Comment, Mappi
                 F("on_behalf_of__merged_into__name"), F("on_behalf_of__name")
             ),
             question_ordinal=F("question__ordinal"),
+        )
+    )
+
+
+def point_export_rows(*, consultation: Consultation) -> QuerySet[CommentPoint, Mapping[str, Any]]:
+    """Every point of the consultation (issue 23) with its current decision, as plain
+    values in the order of ``ledger_export_rows`` (comment by comment, then by
+    number), so an export merges the two streams in one pass.  One query; stream
+    it with ``.iterator(chunk_size=...)``."""
+    latest = DispositionEntry.objects.filter(point=OuterRef("pk")).order_by("-sequence")
+    current = FilteredRelation(
+        "entries", condition=Q(entries__pk=Subquery(latest.values("pk")[:1]))
+    )
+    return (
+        CommentPoint.objects.filter(comment__consultation=consultation)
+        .annotate(current=current)
+        .order_by("comment__created_at", "comment_id", "number")
+        .values(
+            "number",
+            comment_receipt=F("comment__receipt"),
+            disposition_status=F("current__status"),
+            disposition_rationale=F("current__rationale"),
+            disposition_published_at=F("current__published_at"),
         )
     )
 

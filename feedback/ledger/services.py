@@ -6,7 +6,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, F, Q
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone, translation
@@ -25,6 +26,7 @@ from feedback.models import (
     RATIONALE_REQUIRED,
     TRANSITIONS,
     Appeal,
+    CommentPoint,
     DispositionDraft,
     DispositionEntry,
     LedgerHead,
@@ -148,9 +150,12 @@ def disposition_draft_save(
 
 
 def draft_check_publishable(draft: DispositionDraft, current: DispositionEntry | None) -> None:
-    """The rules a draft must meet against the comment's current published decision."""
+    """The rules a draft must meet against the current published decision of its
+    comment (or of its point: the same statuses, transitions and rationale rules)."""
     if draft.appeal is not None:
-        _check_appeal_answer(appeal=draft.appeal, comment=draft.comment, rationale=draft.rationale)
+        _check_appeal_answer(
+            appeal=draft.appeal, comment=draft.parent_comment, rationale=draft.rationale
+        )
     current_status = current.status if current else None
     if draft.status not in TRANSITIONS[current_status]:
         raise ValidationError(
@@ -171,7 +176,7 @@ def draft_check_publishable(draft: DispositionDraft, current: DispositionEntry |
         ):
             raise ValidationError({"status": _("This decision is already published.")})
     disposition_validate(
-        comment=draft.comment,
+        comment=draft.parent_comment,
         status=draft.status,
         rationale=draft.rationale,
         target_section=draft.target_section,
@@ -181,11 +186,18 @@ def draft_check_publishable(draft: DispositionDraft, current: DispositionEntry |
 
 @transaction.atomic
 def disposition_publish_drafts(
-    *, actor, consultation: Consultation, comments: Iterable[Comment] | None = None
+    *,
+    actor,
+    consultation: Consultation,
+    comments: Iterable[Comment] | None = None,
+    points: Iterable[CommentPoint] | None = None,
 ) -> PublicationBatch:
     """Publish drafted decisions as one batch of ledger entries.
 
-    All the consultation's drafts, or only those on ``comments``.  Either
+    All the consultation's drafts (on comments and on their points), or only
+    those on ``comments`` and on ``points`` (a comment named does not bring
+    its points' drafts along).  A point's decision is an entry of the same
+    chain, under the point's sub-receipt (feedback/ledger/chain.py).  Either
     every draft is published or none is (a refusal names the receipt).
     Entries get consecutive sequence numbers and are hash-chained; each
     affected commenter is then sent one digest mail for the whole batch.
@@ -194,30 +206,50 @@ def disposition_publish_drafts(
     # Serialise publications per consultation: sequences and the chain have no forks.
     Consultation.objects.select_for_update().filter(pk=consultation.pk).first()
     locked = DispositionDraft.objects.select_for_update(of=("self",)).filter(
-        comment__consultation=consultation
+        Q(comment__consultation=consultation) | Q(point__comment__consultation=consultation)
     )
-    if comments is not None:
-        locked = locked.filter(comment__in=list(comments))
+    if comments is not None or points is not None:
+        wanted = Q(pk__in=[])
+        if comments is not None:
+            wanted |= Q(comment__in=list(comments))
+        if points is not None:
+            wanted |= Q(point__in=list(points))
+        locked = locked.filter(wanted)
     drafts = list(
-        locked.select_related("comment", "target_section", "duplicate_of", "appeal").order_by(
-            "comment__created_at", "comment_id"
+        locked.select_related(
+            "comment", "point__comment", "target_section", "duplicate_of", "appeal"
+        ).order_by(
+            Coalesce("comment__created_at", "point__comment__created_at"),
+            Coalesce("comment_id", "point__comment_id"),
+            F("point__number").asc(nulls_first=True),
         )
     )
     if not drafts:
         raise ValidationError({"status": _("There is no drafted decision to publish.")})
-    current_by_comment = {
-        entry.comment_id: entry
+    current = {
+        ("comment", entry.comment_id): entry
         for entry in DispositionEntry.objects.filter(
-            pk__in=selectors.latest_entry_ids(comment_ids=[d.comment_id for d in drafts])
+            pk__in=selectors.latest_entry_ids(
+                comment_ids=[d.comment_id for d in drafts if d.comment_id]
+            )
         )
     }
+    point_ids = [d.point_id for d in drafts if d.point_id]
+    if point_ids:
+        current.update(
+            (("point", entry.point_id), entry)
+            for entry in DispositionEntry.objects.filter(
+                pk__in=selectors.latest_point_entry_ids(point_ids=point_ids)
+            )
+        )
     for draft in drafts:
+        key = ("point", draft.point_id) if draft.point_id else ("comment", draft.comment_id)
         try:
-            draft_check_publishable(draft, current_by_comment.get(draft.comment_id))
+            draft_check_publishable(draft, current.get(key))
         except ValidationError as exc:
             raise ValidationError(
                 {
-                    field: [f"{draft.comment.receipt}: {message}" for message in messages]
+                    field: [f"{draft.receipt}: {message}" for message in messages]
                     for field, messages in exc.message_dict.items()
                 }
             ) from exc
@@ -241,6 +273,7 @@ def disposition_publish_drafts(
             consultation=consultation,
             sequence=sequence,
             comment=draft.comment,
+            point=draft.point,
             status=draft.status,
             rationale=draft.rationale,
             target_section=draft.target_section,
@@ -263,7 +296,7 @@ def disposition_publish_drafts(
         comments=[
             (draft.comment.created_at, draft.comment_id)
             for draft in drafts
-            if draft.comment_id not in current_by_comment
+            if draft.comment_id and ("comment", draft.comment_id) not in current
         ],
         delta=-1,
     )
@@ -283,7 +316,7 @@ def disposition_publish_drafts(
         consultation=consultation,
         target=f"batch {batch.pk}",
         count=len(entries),
-        receipts=[draft.comment.receipt for draft in drafts],
+        receipts=[draft.receipt for draft in drafts],
     )
     outbox.enqueue("feedback.tasks.notify_batch", batch_id=batch.pk)
     return batch
@@ -335,7 +368,9 @@ def batch_notify(*, batch_id: int) -> int:
     """
     entries = list(
         DispositionEntry.objects.filter(batch_id=batch_id)
-        .select_related("comment__author", "consultation", "comment__section")
+        .select_related(
+            "comment__author", "point__comment__author", "consultation", "comment__section"
+        )
         .order_by("sequence")
     )
     # The head the batch anchored goes out in every digest: a copy of it outside
@@ -343,27 +378,29 @@ def batch_notify(*, batch_id: int) -> int:
     head = LedgerHead.objects.filter(batch_id=batch_id).first()
     by_author: dict[int, list[DispositionEntry]] = {}
     for entry in entries:
-        if entry.comment.entered_by_id is not None:
+        comment = entry.parent_comment  # a point's decision goes to its comment's author
+        if comment.entered_by_id is not None:
             continue  # entered by staff (comments.offline.services): the author is not the sender
-        by_author.setdefault(entry.comment.author_id, []).append(entry)
+        by_author.setdefault(comment.author_id, []).append(entry)
     sent = 0
     for author_id, own in by_author.items():
         consultation = own[0].consultation
         decisions = [
             {
                 "entry": entry,
-                "comment": entry.comment,
-                "link": settings.SITE_URL + reverse("receipt", args=[entry.comment.receipt]),
+                "comment": entry.parent_comment,
+                "receipt": entry.receipt,
+                "link": settings.SITE_URL + reverse("receipt", args=[entry.parent_comment.receipt]),
             }
             for entry in own
         ]
         # In the language of the commenter's latest comment here
         # (consult/translations/languages.py).
-        with translation.override(mail_language(own[-1].comment.language)):
+        with translation.override(mail_language(own[-1].parent_comment.language)):
             if len(own) == 1:
                 subject = _("[%(consultation)s] A decision on your comment %(receipt)s") % {
                     "consultation": consultation.title[:80],
-                    "receipt": own[0].comment.receipt,
+                    "receipt": own[0].receipt,
                 }
             else:
                 subject = _("[%(consultation)s] Decisions on %(n)d of your comments") % {
@@ -376,7 +413,7 @@ def batch_notify(*, batch_id: int) -> int:
             )
         sent += outbox.send_mail_once(
             key=f"batch-{batch_id}-to-{author_id}",
-            to=own[0].comment.author.email,
+            to=own[0].parent_comment.author.email,
             subject=subject,
             text=text,
         )

@@ -163,6 +163,14 @@ MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
         ("POST", "public_comment"): row(401, 403, 403, 403, 403, 201),
         ("POST", "private_comment"): row(401, 403, 403, 403, 403, 201),
     },
+    # A comment's points: read as the comment is (text and rationales checked below);
+    # split by the secretariat and analysts (the payload names paragraph 0).
+    "api-comment-points": {
+        ("GET", "public_comment"): EVERYONE,
+        ("GET", "private_comment"): EVERYONE,
+        ("POST", "public_comment"): row(401, 403, 403, 403, 403, 201),
+        ("POST", "private_comment"): row(401, 403, 403, 403, 403, 201),
+    },
     "api-appeals": {
         ("POST", "public_comment"): row(401, 403, 201, 403, 403, 403),
         # Nothing decided yet: even its author has nothing to appeal.
@@ -215,6 +223,7 @@ PAYLOADS = {
     "api-consultation-comments": {"section": "1-purpose-2", "body": "A comment from the matrix."},
     "api-dispositions": {"status": "not_accepted", "rationale": "Still no.", "publish": True},
     "api-appeals": {"reason": "An appeal from the matrix."},
+    "api-comment-points": {"paragraphs": [0]},
     "api-comment-flags": {"reason": "spam", "note": "From the matrix."},
     "api-comment-moderation": {"action": "hide", "reason": "From the matrix."},
     "api-consultation-blocks": {"comment": "ZZZZZ-ZZZZZ", "reason": "From the matrix."},

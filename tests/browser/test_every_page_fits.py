@@ -73,6 +73,9 @@ SKIPPED = {
     "staff_meeting_cancel": "POST only (a button on the meeting's page)",
     "staff_themes_suggest": "POST only (a button on the themes page)",
     "staff_question_change": "POST only (the question's edit form posts here)",
+    "staff_point_decide": "POST only (a point's decision form on the points page)",
+    "staff_points_publish": "POST only (a button on the points page)",
+    "staff_point_remove": "POST only (a button on the points page)",
     "staff_audit": "site administrators only (a superuser signed in with two-factor); "
     "the consultation's audit page is visited",
     "unsubscribe": "needs a signed token from a reminder mail; its page is covered by "
