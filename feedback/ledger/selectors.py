@@ -790,7 +790,10 @@ def consistent_answers(
     )
     same_section = Q(comment__section_id=comment.section_id) if comment.section_id else Q(pk__in=[])
     rows = list(
-        DispositionEntry.objects.filter(consultation_id=comment.consultation_id)
+        # Decisions on comments; a point's entry (comment empty) answers a passage only.
+        DispositionEntry.objects.filter(
+            consultation_id=comment.consultation_id, comment__isnull=False
+        )
         .exclude(comment_id=comment.pk)
         .exclude(Exists(later))
         .annotate(
@@ -813,7 +816,9 @@ def consistent_answers(
         )
         .order_by("tier", "-sequence")[:candidates]
     )
-    scores = text_similarities(comment.body, [row.comment.body for row in rows])
+    scores = text_similarities(
+        comment.body, [row.comment.body for row in rows if row.comment is not None]
+    )
     ranked = sorted(
         zip(rows, scores, strict=True), key=lambda pair: (pair[0].tier, -pair[1], -pair[0].sequence)
     )

@@ -294,9 +294,9 @@ def disposition_publish_drafts(
     undecided_tally_change(
         consultation_id=consultation.pk,
         comments=[
-            (draft.comment.created_at, draft.comment_id)
+            (draft.comment.created_at, draft.comment.pk)
             for draft in drafts
-            if draft.comment_id and ("comment", draft.comment_id) not in current
+            if draft.comment is not None and ("comment", draft.comment_id) not in current
         ],
         delta=-1,
     )
