@@ -219,8 +219,8 @@ def test_only_the_newest_version_can_be_deleted(client, secretariat, drafted):
     assert drafted.versions.count() == 0
 
 
-def test_a_version_with_comments_cannot_be_deleted(secretariat, consultation, stakeholder):
-    """The fixture's consultation reviews its version 1 in an open round, with comments."""
+def test_a_version_a_round_reviews_cannot_be_deleted(secretariat, consultation, stakeholder):
+    """The fixture's consultation reviews its version 1 in an open round (with a comment)."""
     comment_services.comment_create(
         actor=stakeholder, consultation=consultation, section_key="2-scope-1", body="Hm."
     )
