@@ -25,6 +25,11 @@ urlpatterns = [
         name="api-versions",
     ),
     path(
+        "consultations/<slug:slug>/versions/<int:number>/",
+        consult_versions.VersionDetailView.as_view(),
+        name="api-version",
+    ),
+    path(
         "consultations/<slug:slug>/versions/<int:old>/diff/<int:new>/",
         consult_versions.VersionDiffView.as_view(),
         name="api-version-diff",

@@ -587,6 +587,11 @@ class OutcomeReport(models.Model):
     state_key = models.CharField(max_length=64)
     state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
     progress = models.PositiveSmallIntegerField(default=0)
+    # Pieces of the build done of the pieces it has (feedback.report.services.report_build):
+    # the PDF's front matter, appendix chunks and join, the DOCX's batches of comments.
+    # ``progress`` is the same as a percentage; ``parts_total`` is 0 until the build counted.
+    parts_done = models.PositiveIntegerField(default=0)
+    parts_total = models.PositiveIntegerField(default=0)
     file = models.FileField(upload_to="reports/", blank=True)
     error = models.TextField(blank=True)
     comment_count = models.PositiveIntegerField(default=0)

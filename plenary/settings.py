@@ -249,6 +249,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Plenary <noreply@ple
 # publishes them to Celery (see plenary/outbox).
 REDIS_URL = env.str("REDIS_URL", default="")
 PLENARY_TASKS_INLINE = env.bool("PLENARY_TASKS_INLINE", default=not REDIS_URL)
+# In inline mode, long tasks (those CELERY_TASK_ROUTES sends to a queue of their own: the
+# outcome report) run on one background thread of the web process, not in the request
+# (plenary/outbox/background.py).  Off: they run in the request, as other tasks do.
+PLENARY_TASKS_INLINE_BACKGROUND = env.bool("PLENARY_TASKS_INLINE_BACKGROUND", default=True)
 # The broker on a Redis database of its own (docker-compose: /1; the cache: /0), so
 # flushing or evicting the cache never drops a queued task.  Defaults to REDIS_URL.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL) or "memory://"

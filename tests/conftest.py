@@ -64,6 +64,10 @@ def _default_groups(request):
 def _test_settings(settings):
     settings.PLENARY_TASKS_INLINE = True
     settings.CELERY_TASK_ALWAYS_EAGER = True
+    # A test's data lives in its own transaction, which another thread cannot see: long
+    # tasks run right after the commit here, except in tests of the background thread
+    # (tests/feedback/report/test_report_progress.py).
+    settings.PLENARY_TASKS_INLINE_BACKGROUND = False
     # PBKDF2 takes ~0.4 s per password on this hardware; tests need no strength.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests read pages right after changing what they show: no micro-cache,

@@ -1,4 +1,5 @@
-"""GET /api/v1/consultations/<slug>/versions/ and .../versions/<old>/diff/<new>/ (read-only).
+"""GET /api/v1/consultations/<slug>/versions/ and .../versions/<old>/diff/<new>/ (read-only);
+DELETE .../versions/<number>/ (an unpublished version, by the secretariat).
 
 Published versions for everyone; the consultation's team also sees unpublished
 ones (as on the pages: consult/versions/views.py).
@@ -9,14 +10,17 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema, extend_schema_field
-from rest_framework import generics, serializers
+from rest_framework import generics, serializers, status
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from consult import permissions
 from consult.access import consultation_or_404
 from consult.models import DocumentVersion
 from consult.versions import selectors as version_selectors
+from consult.versions import services as version_services
 from consult.versions.diff import version_diff
 
 
@@ -66,6 +70,29 @@ class VersionListView(generics.ListAPIView):
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "slug": self.kwargs.get("slug", "")}
+
+
+class VersionDetailView(APIView):
+    """DELETE: delete an unpublished version (secretariat; 400 naming ``version`` when it
+    is published, not the newest, or named by a round or comments)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={204: None})
+    def delete(self, request: Request, slug: str, number: int) -> Response:
+        consultation = consultation_or_404(slug=slug, user=request.user)
+        version = (
+            version_selectors.versions_for_viewer(
+                consultation=consultation,
+                is_staff=permissions.is_staff_of(request.user, consultation),
+            )
+            .filter(number=number)
+            .first()
+        )
+        if version is None:
+            raise Http404(_("No such version of this draft."))
+        version_services.version_delete(actor=request.user, version=version)
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class ChangeSerializer(serializers.Serializer):

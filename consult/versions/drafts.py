@@ -7,6 +7,14 @@ section that continues a section of the previous version keeps its key
 (``Section.previous`` and ``match_score`` say which one, and how sure the
 match is).  The secretariat corrects the matches with ``version_match_set``
 until the version is published (``published_at``).
+
+Plenary's own DOCX and ODT downloads (``consult.versions.exports``) come back
+edited in a word processor: their title, version line and "Paragraph N · key"
+labels are not content.  When a document carries such labels, the importer
+drops the title and version line before the first label, drops every label,
+and hands each label's key, one per section, to the matching
+(``keys_for_import(hints=...)``), so a paragraph that came from the download
+keeps its key exactly, however much its words changed.
 """
 
 import io
@@ -31,6 +39,21 @@ HEADING_WEIGHT = 0.2
 ODT_MIMETYPE = b"application/vnd.oasis.opendocument.text"
 _MARKDOWN_SUFFIXES = {".md", ".markdown", ".txt"}
 _WORD = re.compile(r"\w+", re.UNICODE)
+# The download's "Paragraph N · key" in any language ("Paragraphe 3 · scope-1"): one word,
+# the number, the middle dot, a section key (consult.versions.exports._label).
+LABEL = re.compile(r"^\w+ \d+ · ([a-z0-9][a-z0-9_-]{0,63})$")
+# The download's "Version N" line ("Versão 2"), under the title.
+VERSION_LINE = re.compile(r"^\w+ \d+$")
+
+
+@dataclass
+class Converted:
+    """An uploaded draft as Markdown, and the keys its labels name (one per top-level
+    block, None for a block without a label), or None for a file without labels."""
+
+    source: str
+    format: str
+    keys: list[str | None] | None = None
 
 
 # --- conversion ---------------------------------------------------------------
@@ -80,20 +103,64 @@ def _table_markdown(rows: list[list[str]]) -> str:
 
 
 def _join_blocks(blocks: list[tuple[str, str]]) -> str:
-    """Markdown from (kind, text) blocks: consecutive list items stay one list."""
+    """Markdown from (kind, text) blocks: consecutive list items stay one list, unless a
+    ``break`` (a download's label) stands between them: then the next list takes the other
+    marker, which Markdown reads as a new list (a section of its own)."""
     out: list[str] = []
     previous_kind = ""
+    flip = False
     for kind, text in blocks:
+        if kind == "break":
+            if previous_kind in {"bullet", "number"}:
+                flip = not flip
+            previous_kind = kind
+            continue
         if out and not (kind == previous_kind and kind in {"bullet", "number"}):
             out.append("")
         if kind == "bullet":
-            out.append(f"- {text}")
+            out.append(f"{'*' if flip else '-'} {text}")
         elif kind == "number":
-            out.append(f"1. {text}")
+            out.append(f"1{')' if flip else '.'} {text}")
         else:
             out.append(text)
         previous_kind = kind
     return "\n".join(out).strip() + "\n"
+
+
+def _without_download_labels(
+    blocks: list[tuple[str, str]],
+) -> tuple[list[tuple[str, str]], list[str | None] | None]:
+    """Drop what a Plenary download adds to a draft; return the blocks and the label keys.
+
+    ``blocks`` may hold ("title", heading) and ("label", key) from the walkers.  Without
+    any label it is an ordinary document: titles are headings, nothing is dropped.  With
+    labels, the title and the version line before the first label go, each label becomes
+    a ``break`` and its key is the key of the next block (a list counts once)."""
+    if not any(kind == "label" for kind, _text in blocks):
+        return [("heading", t) if k == "title" else (k, t) for k, t in blocks], None
+    first = next(n for n, (kind, _text) in enumerate(blocks) if kind == "label")
+    kept: list[tuple[str, str]] = []
+    keys: list[str | None] = []
+    pending: str | None = None
+    previous_kind = ""
+    for n, (kind, text) in enumerate(blocks):
+        if n < first and (kind == "title" or (kind == "para" and VERSION_LINE.match(text))):
+            continue
+        if kind == "label":
+            pending = text  # a label followed by another label labels nothing: the last wins
+            kept.append(("break", ""))
+            previous_kind = kind
+            continue
+        if kind == "title":
+            kind = "heading"
+        if kind in {"bullet", "number"} and kind == previous_kind:
+            pass  # the same list: one block, one key
+        elif kind != "heading":
+            keys.append(pending)
+            pending = None
+        kept.append((kind, text))
+        previous_kind = kind
+    return kept, keys
 
 
 def _docx_runs(paragraph) -> str:
@@ -108,7 +175,7 @@ def _docx_runs(paragraph) -> str:
     return "".join(parts)
 
 
-def docx_to_markdown(content: bytes) -> str:
+def docx_to_markdown(content: bytes) -> Converted:
     archive = _zip_or_refuse(content, claimed="DOCX")
     if "word/document.xml" not in archive.namelist():
         raise _refuse(_("This file is not a real DOCX document: it has no Word document inside."))
@@ -120,7 +187,8 @@ def docx_to_markdown(content: bytes) -> str:
     except Exception as exc:  # python-docx raises a variety of parser errors
         raise _refuse(_("This DOCX document is damaged and cannot be read.")) from exc
     try:
-        return _join_blocks(_docx_blocks(document))
+        blocks, keys = _without_download_labels(_docx_blocks(document))
+        return Converted(_join_blocks(blocks), DocumentVersion.Format.DOCX, keys)
     except ValidationError:
         raise
     except Exception as exc:  # a document python-docx opens but cannot walk
@@ -141,9 +209,15 @@ def _docx_blocks(document) -> list[tuple[str, str]]:
         text = _docx_runs(item).strip()
         if not text:
             continue
+        label = LABEL.match(item.text.strip())
+        if label:
+            blocks.append(("label", label.group(1)))
+            continue
         style = (item.style.name if item.style is not None else "") or ""
         level = re.match(r"^Heading (\d)$", style)
-        if style == "Title" or level:
+        if style == "Title":
+            blocks.append(("title", "# " + item.text.strip()))
+        elif level:
             depth = min(int(level.group(1)) + 1, 6) if level else 1
             blocks.append(("heading", "#" * depth + " " + item.text.strip()))
         elif style.startswith("List Number"):
@@ -157,7 +231,7 @@ def _docx_blocks(document) -> list[tuple[str, str]]:
     return blocks
 
 
-def odt_to_markdown(content: bytes) -> str:
+def odt_to_markdown(content: bytes) -> Converted:
     archive = _zip_or_refuse(content, claimed="ODT")
     try:
         mimetype = archive.read("mimetype").strip()
@@ -175,9 +249,26 @@ def odt_to_markdown(content: bytes) -> str:
         raise _refuse(_("This ODT document is damaged and cannot be read.")) from exc
 
     blocks: list[tuple[str, str]] = []
+    emphasis = _odt_emphasis(document)
 
     def text_of(element) -> str:
         return teletype.extractText(element).strip()
+
+    def runs_of(paragraph) -> str:
+        """The paragraph as Markdown: spans whose style is bold or italic marked as such."""
+        parts = []
+        for node in paragraph.childNodes:
+            if node.nodeType == node.TEXT_NODE:
+                parts.append(_escape_emphasis(str(node.data)))
+                continue
+            text = _escape_emphasis(teletype.extractText(node))
+            bold, italic = emphasis.get(node.getAttribute("stylename") or "", (False, False))
+            if getattr(node, "qname", (None, None))[1] == "span" and (bold or italic) and text:
+                lead, core, tail = re.match(r"^(\s*)(.*?)(\s*)$", text, re.S).groups()
+                marker = "**" if bold else "*"
+                text = f"{lead}{marker}{core}{marker}{tail}" if core else text
+            parts.append(text)
+        return "".join(parts).strip()
 
     def walk(element, list_kind: str = "") -> None:
         for child in element.childNodes:
@@ -186,11 +277,16 @@ def odt_to_markdown(content: bytes) -> str:
                 level = int(child.getAttribute("outlinelevel") or 1)
                 heading = text_of(child)
                 if heading:
-                    blocks.append(("heading", "#" * min(level + 1, 6) + " " + heading))
+                    # The download's title is the one heading of level 1 (exports.version_odt).
+                    kind = "title" if level == 1 else "heading"
+                    blocks.append((kind, "#" * min(level + 1, 6) + " " + heading))
             elif name == "p":
                 text = text_of(child)
-                if text:
-                    blocks.append((list_kind or "para", _escape_line(text)))
+                label = LABEL.match(text)
+                if label and not list_kind:
+                    blocks.append(("label", label.group(1)))
+                elif text:
+                    blocks.append((list_kind or "para", _escape_line(runs_of(child))))
             elif name == "list":
                 walk(child, list_kind="bullet")
             elif name in {"list-item", "section"}:
@@ -211,7 +307,29 @@ def odt_to_markdown(content: bytes) -> str:
         walk(document.text)
     except Exception as exc:  # an OpenDocument odfpy loads but this walk cannot read
         raise _refuse(_("This ODT document is damaged and cannot be read.")) from exc
-    return _join_blocks(blocks)
+    kept, keys = _without_download_labels(blocks)
+    return Converted(_join_blocks(kept), DocumentVersion.Format.ODT, keys)
+
+
+def _escape_emphasis(text: str) -> str:
+    return text.replace("*", "\\*").replace("_", "\\_")
+
+
+def _odt_emphasis(document) -> dict[str, tuple[bool, bool]]:
+    """Text style name -> (bold, italic), from the document's automatic and named styles
+    (LibreOffice renames them on saving: T1, T2...; their properties say what they do)."""
+    # Loaded on demand: only an upload of this kind needs it.
+    from odf.style import Style, TextProperties
+
+    found: dict[str, tuple[bool, bool]] = {}
+    for styles in (document.automaticstyles, document.styles):
+        for style in styles.getElementsByType(Style):
+            for properties in style.getElementsByType(TextProperties):
+                bold = properties.getAttribute("fontweight") == "bold"
+                italic = properties.getAttribute("fontstyle") == "italic"
+                if bold or italic:
+                    found[style.getAttribute("name")] = (bold, italic)
+    return found
 
 
 def _descendants(element, name: str):
@@ -231,8 +349,8 @@ def markdown_from_text_file(content: bytes) -> str:
         raise _refuse(_("This text file is not in UTF-8: save it as UTF-8 and try again.")) from exc
 
 
-def upload_to_markdown(*, name: str, content: bytes) -> tuple[str, str]:
-    """The Markdown of an uploaded draft and its ``DocumentVersion.Format``.
+def upload_to_markdown(*, name: str, content: bytes) -> Converted:
+    """The Markdown of an uploaded draft, its ``DocumentVersion.Format`` and label keys.
 
     The file's name says what it claims to be; its bytes must agree (a PDF
     renamed ``.docx`` is refused).  Raises ValidationError on ``file``.
@@ -245,11 +363,11 @@ def upload_to_markdown(*, name: str, content: bytes) -> tuple[str, str]:
         )
     suffix = PurePath(name or "").suffix.lower()
     if suffix == ".docx":
-        return docx_to_markdown(content), DocumentVersion.Format.DOCX
+        return docx_to_markdown(content)
     if suffix == ".odt":
-        return odt_to_markdown(content), DocumentVersion.Format.ODT
+        return odt_to_markdown(content)
     if suffix in _MARKDOWN_SUFFIXES:
-        return markdown_from_text_file(content), DocumentVersion.Format.MARKDOWN
+        return Converted(markdown_from_text_file(content), DocumentVersion.Format.MARKDOWN)
     raise _refuse(_("Upload a .docx, .odt, .md or .txt file."))
 
 
@@ -384,19 +502,35 @@ def _scored_pairs(new_texts: list[_Text], old_texts: list[_Text]) -> list[tuple[
 
 
 def propose_matches(
-    *, blocks: list[tuple[str, str]], previous: list[Section], taken: set[str]
+    *,
+    blocks: list[tuple[str, str]],
+    previous: list[Section],
+    taken: set[str],
+    hints: list[str | None] | None = None,
 ) -> list[Match]:
     """Keys for the new ``blocks`` (heading, body): each continues at most one section of
     ``previous`` (greedy best pair first, above ``MATCH_THRESHOLD``; ties go to the
     closer position), reusing its key; the others get keys not in ``taken`` (every key
-    the consultation ever used), so an old key never comes back for a new text."""
+    the consultation ever used), so an old key never comes back for a new text.
+
+    ``hints`` (one per block, from a download's labels: ``Converted.keys``) come first:
+    a block labelled with a key of ``previous`` continues that section, whatever its
+    words; the first block to claim a key has it.  Unlabelled blocks are matched by
+    text against the sections no label claimed."""
     new_texts = [_text(h, b) for h, b in blocks]
     old_texts = [_text(s.heading, s.body) for s in previous]
+    chosen: dict[int, tuple[int, float]] = {}
+    used: set[int] = set()
+    if hints is not None and len(hints) == len(blocks):
+        position = {section.key: j for j, section in enumerate(previous)}
+        for i, key in enumerate(hints):
+            j = position.get(key) if key else None
+            if j is not None and j not in used:
+                chosen[i] = (j, 1.0)
+                used.add(j)
     pairs = sorted(
         (-round(score, 6), abs(i - j), i, j) for score, i, j in _scored_pairs(new_texts, old_texts)
     )
-    chosen: dict[int, tuple[int, float]] = {}
-    used: set[int] = set()
     for neg_score, _distance, i, j in pairs:
         if i in chosen or j in used:
             continue
@@ -416,9 +550,14 @@ def propose_matches(
 
 
 def keys_for_import(
-    *, consultation: Consultation, number: int, blocks: list[tuple[str, str]]
+    *,
+    consultation: Consultation,
+    number: int,
+    blocks: list[tuple[str, str]],
+    hints: list[str | None] | None = None,
 ) -> list[Match] | None:
-    """Matches against version ``number - 1``, or None for a first version."""
+    """Matches against version ``number - 1`` (``hints``: see ``propose_matches``), or
+    None for a first version."""
     if number <= 1:
         return None
     previous = list(
@@ -429,7 +568,7 @@ def keys_for_import(
     taken = set(
         Section.objects.filter(version__consultation=consultation).values_list("key", flat=True)
     )
-    return propose_matches(blocks=blocks, previous=previous, taken=taken)
+    return propose_matches(blocks=blocks, previous=previous, taken=taken, hints=hints)
 
 
 # --- corrections --------------------------------------------------------------

@@ -73,3 +73,7 @@ class VersionPickForm(forms.Form):
         if data.get("old") is not None and data.get("old") == data.get("new"):
             raise forms.ValidationError(_("Choose two different versions."))
         return data
+
+
+class VersionDeleteForm(forms.Form):
+    """The confirmation page's one button: nothing to fill in (the service checks the rest)."""

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
+from comments.models import Comment
 from consult import permissions
 from consult.consultations.selectors import version_scope
 from consult.models import Consultation, DocumentVersion, Section
@@ -17,6 +18,7 @@ from consult.versions.drafts import (
     section_similarity,
     upload_to_markdown,
 )
+from feedback.models import DispositionEntry
 from plenary import readcache
 from plenary.audit.models import Event
 from plenary.audit.services import audit_record
@@ -50,11 +52,14 @@ def draft_import(
     source: str,
     changelog: str = "",
     source_format: str = DocumentVersion.Format.MARKDOWN,
+    section_keys: list[str | None] | None = None,
 ) -> DocumentVersion:
     """Import a Markdown draft as the next version, split into keyed sections.
 
     From version 2 on, sections are matched to the previous version's
     (``consult.versions.drafts.keys_for_import``): a continued section keeps its key.
+    ``section_keys`` are the keys a Plenary download's labels name, one per section
+    (``drafts.Converted.keys``): such a section keeps the key its label names.
     """
     permissions.require_can_run(actor, consultation)
     if len(source) > DRAFT_MAX_CHARS:
@@ -74,7 +79,9 @@ def draft_import(
         changelog=changelog.strip(),
         created_by=actor,
     )
-    matches = drafts.keys_for_import(consultation=consultation, number=number, blocks=blocks)
+    matches = drafts.keys_for_import(
+        consultation=consultation, number=number, blocks=blocks, hints=section_keys
+    )
     if matches is None:
         matches = [drafts.Match(key, None, None) for key in _section_keys(blocks)]
     Section.objects.bulk_create(
@@ -106,16 +113,21 @@ def draft_import(
 def draft_import_file(
     *, actor, consultation: Consultation, name: str, content: bytes, changelog: str = ""
 ) -> DocumentVersion:
-    """Import an uploaded file as the next version (converted, then ``draft_import``)."""
+    """Import an uploaded file as the next version (converted, then ``draft_import``).
+
+    A DOCX or ODT downloaded from Plenary and edited comes back without its title,
+    version line and paragraph labels, its labelled paragraphs keeping their keys
+    (``consult.versions.drafts``)."""
     permissions.require_can_run(actor, consultation)
-    source, source_format = upload_to_markdown(name=name, content=content)
+    converted = upload_to_markdown(name=name, content=content)
     try:
         return draft_import(
             actor=actor,
             consultation=consultation,
-            source=source,
-            source_format=source_format,
+            source=converted.source,
+            source_format=converted.format,
             changelog=changelog,
+            section_keys=converted.keys,
         )
     except ValidationError as exc:
         # The Markdown's faults are the uploaded file's: say so beside the file field.
@@ -233,3 +245,44 @@ def version_match_set(
         changed=len(changed),
     )
     return version
+
+
+# --- deleting -----------------------------------------------------------------
+
+
+@transaction.atomic
+def version_delete(*, actor, version: DocumentVersion) -> None:
+    """Delete an unpublished version (a wrong upload) with its sections.
+
+    Refused, with the reason on ``version``, for a published version (participants
+    may have read it), for any but the newest (the next one's numbers and matches
+    build on it), and for a version a round reviews or that comments or decisions
+    name.
+    """
+    consultation = version.consultation
+    permissions.require_can_run(actor, consultation)
+    Consultation.objects.select_for_update().filter(pk=consultation.pk).first()
+    version.refresh_from_db(fields=["published_at"])
+    refusal = None
+    if version.published_at is not None:
+        refusal = _("Version %(n)d is published: it cannot be deleted.")
+    elif consultation.versions.filter(number__gt=version.number).exists():
+        refusal = _("Only the newest version can be deleted: version %(n)d has a later one.")
+    elif version.rounds.exists():
+        refusal = _("A round reviews version %(n)d: it cannot be deleted.")
+    elif (
+        Comment.objects.filter(section__version=version).exists()
+        or DispositionEntry.objects.filter(target_section__version=version).exists()
+    ):
+        refusal = _("Comments or decisions name version %(n)d: it cannot be deleted.")
+    if refusal is not None:
+        raise ValidationError({"version": refusal % {"n": version.number}})
+    number, pk = version.number, version.pk
+    version.delete()  # its sections and their translations go with it (CASCADE)
+    readcache.forget(version_scope(pk))
+    audit_record(
+        event=Event.VERSION_DELETED,
+        actor=actor,
+        consultation=consultation,
+        target=f"v{number}",
+    )

@@ -29,4 +29,9 @@ urlpatterns = [
         version_views.staff_version_matching,
         name="staff_version_matching",
     ),
+    path(
+        "staff/c/<slug:slug>/versions/<int:number>/delete/",
+        version_views.staff_version_delete,
+        name="staff_version_delete",
+    ),
 ]

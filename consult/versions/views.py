@@ -18,7 +18,12 @@ from consult.versions import drafts, exports
 from consult.versions import selectors as version_selectors
 from consult.versions import services as version_services
 from consult.versions.diff import diff_summary, fold_unchanged, version_diff
-from consult.versions.forms import DraftUploadForm, MatchingForm, VersionPickForm
+from consult.versions.forms import (
+    DraftUploadForm,
+    MatchingForm,
+    VersionDeleteForm,
+    VersionPickForm,
+)
 from plenary.forms import NOT_DONE, add_service_errors, submit
 from plenary.keyset import page_from_query
 
@@ -211,5 +216,31 @@ def staff_version_matching(request, slug: str, number: int):
             "form": form,
             "can_edit": can_edit,
         },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+def staff_version_delete(request, slug: str, number: int):
+    """Confirm, then delete an unpublished version (``version_services.version_delete``).
+
+    GET asks for confirmation (no script: a form with one button); POST deletes, or
+    shows why not (published, not the newest, named by a round or comments)."""
+    consultation = team_consultation(request, slug)
+    permissions.require_can_run(request.user, consultation)
+    version = get_object_or_404(DocumentVersion, consultation=consultation, number=number)
+    form = VersionDeleteForm(request.POST if request.method == "POST" else None)
+    done = submit(
+        request,
+        form,
+        lambda _data: version_services.version_delete(actor=request.user, version=version),
+    )
+    if done is not NOT_DONE:
+        messages.success(request, _("Version %(n)d is deleted.") % {"n": number})
+        return redirect("staff_consultation", slug=consultation.slug)
+    return render(
+        request,
+        "consult/versions/delete.html",
+        {"consultation": consultation, "version": version, "form": form},
         status=400 if form.is_bound and form.errors else 200,
     )

@@ -7,6 +7,7 @@ python-docx keeps the whole document in memory, so unlike the PDF its memory
 grows with the number of comments (a few KB each).
 """
 
+import math
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from feedback.ledger import selectors
 from feedback.report import selectors as report
 from plenary.text import xml_safe
 
-# Progress is saved every this many comments.
+# Progress is saved every this many comments: a piece of the build.
 PROGRESS_EVERY = 500
 
 
@@ -42,13 +43,17 @@ def _table(document, header: tuple[str, str], rows) -> None:
 
 
 def build_docx(
-    *, consultation: Consultation, target: Path, progress: Callable[[int], None]
+    *, consultation: Consultation, target: Path, progress: Callable[[int, int], None]
 ) -> report.Outcome:
+    """The report as a DOCX at ``target``; ``progress(done, total)`` counts pieces: the
+    front matter, each batch of ``PROGRESS_EVERY`` comments, the save."""
     from docx import Document  # loaded on demand: only a DOCX report needs it
 
     language = report.report_language(consultation)
     with translation.override(language):
         context = report.front_context(consultation=consultation)
+        batches = math.ceil(context["comment_count"] / PROGRESS_EVERY)
+        parts = report.Parts(total=1 + batches + 1, report=progress)
         # Stored text may carry what XML cannot (written before plenary.bodies refused
         # it): every string from the database goes through xml_safe.
         title = xml_safe(_("Outcome report: %(title)s") % {"title": consultation.title})
@@ -154,6 +159,7 @@ def build_docx(
         else:
             document.add_paragraph(_("No participant has evaluated the process yet."))
 
+        parts.advance()
         document.add_heading(_("Appendix: every comment and its answer"), level=1)
         sections = selectors.ledger_sections(consultation=consultation)
         labels = {section.key: section for section in sections}
@@ -163,7 +169,6 @@ def build_docx(
             ),
             consultation=consultation,
         )
-        total = max(context["comment_count"], 1)
         last_group = None
         done = 0
         for group, raw in report.appendix_groups(rows, labels=labels):
@@ -200,8 +205,11 @@ def build_docx(
                     )
             done += 1
             if done % PROGRESS_EVERY == 0:
-                progress(report.FRONT_DONE + 90 * done // total)
+                parts.advance()
+        if done % PROGRESS_EVERY:
+            parts.advance()  # the last, shorter batch
         if not done:
             document.add_paragraph(_("No comments yet."))
         document.save(str(target))
+        parts.advance()
     return report.Outcome(comment_count=context["comment_count"], page_count=None)

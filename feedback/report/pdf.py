@@ -24,6 +24,7 @@ import gc
 import io
 import json
 import logging
+import math
 import select
 import shutil
 import subprocess
@@ -42,7 +43,7 @@ from django.utils.translation import gettext as _
 from consult.models import Consultation
 from feedback.ledger import selectors as ledger
 from feedback.report import selectors
-from feedback.report.selectors import APPENDIX_DONE, FRONT_DONE, AppendixGroup, Outcome
+from feedback.report.selectors import AppendixGroup, Outcome, Parts
 
 # WeasyPrint logs every page it lays out at INFO: thousands of lines per report.
 logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
@@ -242,10 +243,15 @@ def build_pdf(
     consultation: Consultation,
     target: Path,
     folder: Path,
-    progress: Callable[[int], None] = lambda percent: None,
+    progress: Callable[[int, int], None] = lambda done, total: None,
     chunk_size: int | None = None,
 ) -> Outcome:
-    """Render the consultation's outcome report as one tagged PDF at ``target``."""
+    """Render the consultation's outcome report as one tagged PDF at ``target``.
+
+    ``progress(done, total)`` counts pieces: the front matter, each appendix chunk,
+    the join.  Should the table of contents change length, the appendix is laid
+    out again and its chunks are added to the total.
+    """
     chunk_size = chunk_size or CHUNK_SIZE
     with (
         translation.override(selectors.report_language(consultation)),
@@ -267,11 +273,15 @@ def build_pdf(
             html = render_to_string("feedback/report/front.html", {**context, "toc_groups": groups})
             return renderer.render(html, path=folder / "front.pdf", title=title, first_page=1)
 
+        chunks = max(math.ceil(total / chunk_size), 1)  # an empty appendix is one chunk
+        parts = Parts(total=1 + chunks + 1, report=progress)
         placeholders = {group["anchor"]: _PLACEHOLDER_PAGE for group in toc_groups}
         first = front(placeholders)
-        progress(FRONT_DONE)
+        parts.advance()
 
-        for _attempt in range(3):
+        for attempt in range(3):
+            if attempt:
+                parts.grow(chunks)
             pieces, numbers = _render_appendix(
                 consultation=consultation,
                 sections=sections,
@@ -281,8 +291,7 @@ def build_pdf(
                 first_page=first.pages + 1,
                 renderer=renderer,
                 chunk_size=chunk_size,
-                total=total,
-                progress=progress,
+                parts=parts,
             )
             final = front(numbers)
             if final.pages == first.pages:
@@ -290,7 +299,7 @@ def build_pdf(
             first = final  # the table of contents changed length: number the appendix again
         renderer.close()  # before the join: its memory is given back first
         pages = _join([final, *pieces], target=target, title=title, language=context["language"])
-        progress(APPENDIX_DONE + 4)
+        parts.advance()
     return Outcome(comment_count=total, page_count=pages, renderer_peak_kib=renderer.peak_kib)
 
 
@@ -304,8 +313,7 @@ def _render_appendix(
     first_page: int,
     renderer: _Renderer,
     chunk_size: int,
-    total: int,
-    progress: Callable[[int], None],
+    parts: Parts,
 ) -> tuple[list[Rendered], dict[str, int]]:
     """Render the appendix chunk by chunk, streaming rows from the database.
 
@@ -323,12 +331,11 @@ def _render_appendix(
     pieces: list[Rendered] = []
     numbers: dict[str, int] = {}
     page = first_page
-    done = 0
-    # What is needed of the chunk being laid out: its groups' anchors and its size.
-    in_flight: tuple[list[str], int] | None = None
+    # What is needed of the chunk being laid out: its groups' anchors.
+    in_flight: list[str] | None = None
 
-    def finish(anchors: list[str], count: int) -> None:
-        nonlocal page, done
+    def finish(anchors: list[str]) -> None:
+        nonlocal page
         piece = renderer.result()
         for anchor in anchors:
             if anchor in piece.anchors:
@@ -336,8 +343,7 @@ def _render_appendix(
         piece.anchors = {}  # the groups' first pages were all that was needed
         pieces.append(piece)
         page += piece.pages
-        done += count
-        progress(FRONT_DONE + (APPENDIX_DONE - FRONT_DONE) * done // max(total, 1))
+        parts.advance()
 
     for index, groups in enumerate(
         _chunks(selectors.appendix_groups(rows, labels=labels), chunk_size)
@@ -347,16 +353,13 @@ def _render_appendix(
             {"title": title, "language": selectors.report_language(consultation), "groups": groups},
         )
         if in_flight is not None:
-            finish(*in_flight)
+            finish(in_flight)
         renderer.submit(
             html, path=folder / f"appendix-{index:05d}.pdf", title=title, first_page=page
         )
-        in_flight = (
-            [group.anchor for group in groups if not group.continued],
-            sum(len(group.rows) for group in groups),
-        )
+        in_flight = [group.anchor for group in groups if not group.continued]
     if in_flight is not None:
-        finish(*in_flight)
+        finish(in_flight)
     return pieces, numbers
 
 

@@ -9,7 +9,7 @@ never leaves the database (``_only_public``).
 """
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -49,10 +49,6 @@ from feedback.themes import selectors as theme_selectors
 FETCH_SIZE = 1000
 # Countries shown by name in the participation chart; the rest are summed.
 TOP_COUNTRIES = 15
-# Progress (percent) reached when the front matter is done and when the appendix is
-# (the PDF and the DOCX report the same steps).
-FRONT_DONE = 5
-APPENDIX_DONE = 95
 
 
 def reports_of(*, consultation: Consultation, limit: int = 20) -> QuerySet[OutcomeReport]:
@@ -72,6 +68,31 @@ class Outcome:
     # The largest peak resident memory of the PDF's renderer processes (KiB), for
     # bench/report.py: this process's ``RUSAGE_CHILDREN`` overstates it (see report_chunk).
     renderer_peak_kib: int = 0
+
+
+@dataclass
+class Parts:
+    """The pieces of one build, counted as they are done: ``report(done, total)`` after each.
+
+    The PDF's pieces are its front matter, appendix chunks and join; the DOCX's
+    its front matter, batches of comments and save.  ``grow`` adds pieces found
+    on the way (the PDF's appendix laid out again), so ``done`` never goes back.
+    """
+
+    total: int
+    report: Callable[[int, int], None]
+    done: int = 0
+
+    def __post_init__(self) -> None:
+        self.report(self.done, self.total)
+
+    def advance(self) -> None:
+        self.done = min(self.done + 1, self.total)
+        self.report(self.done, self.total)
+
+    def grow(self, more: int) -> None:
+        self.total += more
+        self.report(self.done, self.total)
 
 
 @dataclass

@@ -7,8 +7,9 @@ Map (docs/QUALITY.md, design notes, "The outcome report", says why):
   for that state and format; a new run enqueues ``feedback.tasks.build_report``.
 * ``report_build`` (the task's body) renders the report (``feedback/report/pdf.py``
   or ``feedback/report/docx.py``, both printing what ``feedback/report/selectors.py``
-  reads) and stores it through Django's storage API; progress is the share of
-  comments rendered so far.
+  reads) and stores it through Django's storage API; progress is counted in
+  pieces (``parts_done`` of ``parts_total``: the PDF's chunks, the DOCX's batches),
+  saved on the run as each is done, for the page to show.
 """
 
 import hashlib
@@ -149,15 +150,26 @@ def report_build(*, report_id: int) -> str:
     """
     claimed = OutcomeReport.objects.filter(
         pk=report_id, state__in=[OutcomeReport.State.QUEUED, OutcomeReport.State.RUNNING]
-    ).update(state=OutcomeReport.State.RUNNING, started_at=timezone.now(), progress=0, error="")
+    ).update(
+        state=OutcomeReport.State.RUNNING,
+        started_at=timezone.now(),
+        progress=0,
+        parts_done=0,
+        parts_total=0,
+        error="",
+    )
     report = OutcomeReport.objects.select_related("consultation").filter(pk=report_id).first()
     if report is None:
         return REMOVED  # an erasure deleted the run (reports_forget_author)
     if not claimed:
         return report.state
 
-    def progress(percent: int) -> None:
-        OutcomeReport.objects.filter(pk=report_id).update(progress=min(max(percent, 0), 99))
+    def progress(done: int, total: int) -> None:
+        # One UPDATE per piece (a piece is hundreds of comments): the page reads it.
+        # The percentage stays below 100 until the file is stored.
+        OutcomeReport.objects.filter(pk=report_id).update(
+            parts_done=done, parts_total=total, progress=min(100 * done // max(total, 1), 99)
+        )
 
     started = time.perf_counter()
 

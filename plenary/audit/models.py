@@ -32,6 +32,7 @@ class Event(models.TextChoices):
     DRAFT_IMPORTED = "draft_imported", _("Draft version imported")
     VERSION_MATCHED = "version_matched", _("Sections matched to the previous version")
     VERSION_TRANSLATED = "version_translated", _("Draft translation saved")
+    VERSION_DELETED = "version_deleted", _("Unpublished draft version deleted")
     # consult.meetings.services, comments.offline.services, feedback.outreach.services
     MEETING_CHANGED = "meeting_changed", _("Meeting created, changed or cancelled")
     COMMENTS_ENTERED = "comments_entered", _("Comments entered for others")

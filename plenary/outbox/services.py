@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 
 from plenary.celery import app
 from plenary.observability import context, metrics
+from plenary.outbox import background
 from plenary.outbox.models import MailDelivery, OutboxMessage
 
 logger = logging.getLogger(__name__)
@@ -31,8 +32,18 @@ def enqueue(task_name: str, **kwargs: object) -> OutboxMessage:
         task_name=task_name, kwargs=kwargs, request_id=context.request_id.get()
     )
     if settings.PLENARY_TASKS_INLINE:
-        transaction.on_commit(lambda: _run_inline(message.pk))
+        if is_long(task_name) and settings.PLENARY_TASKS_INLINE_BACKGROUND:
+            # Not in the request: the one background thread runs it (plenary.outbox.background).
+            transaction.on_commit(lambda: background.submit(lambda: _run_inline(message.pk)))
+        else:
+            transaction.on_commit(lambda: _run_inline(message.pk))
     return message
+
+
+def is_long(task_name: str) -> bool:
+    """A task routed to a queue of its own (``CELERY_TASK_ROUTES``: the reports queue):
+    one that takes too long to run inside a request in inline mode."""
+    return task_name in settings.CELERY_TASK_ROUTES
 
 
 def _task(task_name: str):

@@ -22,7 +22,7 @@ from django.urls import URLPattern, URLResolver, reverse
 from comments.models import Comment, CommentRevision, ConsultationBlock, Flag, ModerationAction
 from comments.threads import services as comment_services
 from consult.consultations import services as consult_services
-from consult.models import Role
+from consult.models import DocumentVersion, Role
 from consult.versions import services as version_services
 from feedback.assignments import services as assignment_services
 from feedback.ledger import services as feedback_services
@@ -81,6 +81,12 @@ MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
     # Versions: published ones for all; the unpublished consultation's (unpublished)
     # version 1 for its staff only (tests/consult/versions/test_versions.py has the rest).
     "api-versions": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
+    # Deleting a version: the secretariat, an unpublished one only (published: 400, nothing
+    # deleted); the rest in tests/consult/versions/test_round_trip.py.
+    "api-version": {
+        ("DELETE", "published_version"): row(401, 403, 403, 403, 403, 400),
+        ("DELETE", "unpublished_version"): row(401, 404, 404, 404, 404, 204),
+    },
     "api-version-diff": {
         ("GET", "published_diff"): EVERYONE,
         ("GET", "unpublished_diff"): ITS_STAFF,
@@ -220,6 +226,7 @@ PRIVATE_READERS = {"owner", "moderator", "drafter", "secretariat"}
 HIDDEN_READERS = {"secretariat"}
 
 PAYLOADS = {
+    "api-version": {},
     "api-consultation-comments": {"section": "1-purpose-2", "body": "A comment from the matrix."},
     "api-dispositions": {"status": "not_accepted", "rationale": "Still no.", "publish": True},
     "api-appeals": {"reason": "An appeal from the matrix."},
@@ -267,6 +274,7 @@ def _counts() -> dict[str, object]:
         "assignment_changes": AssignmentChange.objects.count(),
         "revisions": CommentRevision.objects.count(),
         "withdrawn": Comment.objects.filter(withdrawn_at__isnull=False).count(),
+        "versions": DocumentVersion.objects.count(),
     }
 
 
@@ -329,6 +337,8 @@ def world(consultation, secretariat, stakeholder, other_stakeholder, moderator, 
             "published": {"slug": consultation.slug},
             "unpublished": {"slug": hidden.slug},
             "published_diff": {"slug": consultation.slug, "old": 1, "new": 1},
+            "published_version": {"slug": consultation.slug, "number": 1},
+            "unpublished_version": {"slug": hidden.slug, "number": 1},
             "unpublished_diff": {"slug": hidden.slug, "old": 1, "new": 1},
             "public_comment": {"receipt": public.receipt},
             "private_comment": {"receipt": private.receipt},

@@ -244,6 +244,7 @@ def arguments(consultation: Consultation) -> dict:
         "registry_organisation": {"pk": first(Organisation.objects)},
         "registry_group": {"slug": "civil-society"},
         "staff_version_matching": {"number": version.number},
+        "staff_version_delete": {"number": version.number},
         "staff_version_translation": {"number": version.number},
         "thread": {"receipt": comment.receipt},
     }
