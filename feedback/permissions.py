@@ -22,7 +22,7 @@ from guardian.models import GroupObjectPermission, UserObjectPermission
 from comments.models import Comment
 from consult import permissions as consult_permissions
 from consult.models import Answer, Consultation
-from feedback.models import Appeal, Assignment, Coding, DispositionEntry
+from feedback.models import Appeal, Assignment, Coding, CommentPoint, DispositionEntry
 
 
 # --- the ledger's facts the rules read (selectors and pages read them here too) -----
@@ -99,6 +99,14 @@ def needs_decision_q(consultation: Consultation | None = None) -> Q:
     filter and counts, the desk, the overdue reminder, the report and the public
     ledger's filter all use it."""
     return undecided_q() & ~team_response_q(consultation)
+
+
+def points_pending_q() -> Q:
+    """On Comment: split into points (feedback/points/) and one of its points has no
+    published decision yet.  The triage filter "points" and the desk's figure."""
+    from_point = DispositionEntry.objects.filter(point=OuterRef("pk"))
+    pending = CommentPoint.objects.filter(comment=OuterRef("pk")).exclude(Exists(from_point))
+    return Q(Exists(pending))
 
 
 def overdue_before(*, now: datetime | None = None) -> datetime:

@@ -17,7 +17,7 @@ from feedback import permissions
 from feedback.models import Status, Theme
 from stakeholders.models import StakeholderGroup
 
-AWAITING, OVERDUE, DRAFTED, ALL = "awaiting", "overdue", "drafted", "all"
+AWAITING, OVERDUE, DRAFTED, POINTS, ALL = "awaiting", "overdue", "drafted", "points", "all"
 NO_THEME = "none"
 
 
@@ -26,6 +26,7 @@ def status_choices() -> list[tuple[str, str]]:
         (AWAITING, _("Awaiting a published decision")),
         (OVERDUE, _("Awaiting a decision past the response target")),
         (DRAFTED, _("Drafted, not published")),
+        (POINTS, _("Split into points, a point awaiting a decision")),
         *[
             (value, _("Published: %(status)s") % {"status": label})
             for value, label in Status.choices
@@ -120,6 +121,8 @@ class TriageFilter(django_filters.FilterSet):
             )
         if value == DRAFTED:
             return queryset.filter(draft__isnull=False)
+        if value == POINTS:
+            return queryset.filter(permissions.points_pending_q())
         if value in Status.values:
             return queryset.filter(disposition_status=value)
         return queryset

@@ -218,3 +218,41 @@ def test_desk_queries_do_not_grow_with_comments(client, secretariat, name):
         desks(consultations=[consultation, other])[1].awaiting.awaiting
         == Comment.objects.filter(consultation=other, dispositions__isnull=True).count()
     )
+
+
+def test_points_awaiting_a_decision_are_a_figure_and_a_triage_filter(
+    client, secretariat, consultation, stakeholder
+):
+    """A comment split into points waits on the desk until every point is decided."""
+    from feedback.points import services as point_services
+
+    letter = comment_services.comment_create(
+        actor=stakeholder,
+        consultation=consultation,
+        section_key=SECTION,
+        body="First point.\n\nSecond point.",
+    )
+    other = comment_on(consultation, stakeholder)
+    first, second = point_services.points_split_paragraphs(
+        actor=secretariat, comment=letter, selected=[0, 1], breaks=[1]
+    )
+    triage = reverse("staff_triage", args=[consultation.slug])
+    client.force_login(secretariat)
+
+    def listed() -> set[str]:
+        return receipts_in(client.get(f"{triage}?status=points").content.decode())
+
+    assert desk(consultation=consultation).points_pending == 1
+    assert letter.receipt in listed() and other.receipt not in listed()
+    page = client.get(reverse("staff_desk", args=[consultation.slug])).content.decode()
+    assert f'href="{triage}?status=points">1</a>' in page
+
+    point_services.point_draft_save(actor=secretariat, point=first, status="accepted")
+    point_services.point_publish(actor=secretariat, point=first)
+    assert desk(consultation=consultation).points_pending == 1  # the second still waits
+    point_services.point_draft_save(
+        actor=secretariat, point=second, status="noted", rationale="Noted for the next round."
+    )
+    point_services.point_publish(actor=secretariat, point=second)
+    assert desk(consultation=consultation).points_pending == 0
+    assert letter.receipt not in listed()
