@@ -5,7 +5,7 @@
 """
 
 import django_filters
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
@@ -13,7 +13,7 @@ from comments.models import Comment
 from comments.search import selectors as search
 from consult.consultations import selectors as consult_selectors
 from consult.models import Consultation
-from feedback.models import Status, Theme
+from feedback.models import DispositionEntry, Status, Theme
 from stakeholders.models import StakeholderGroup
 
 AWAITING, DRAFTED, ALL = "awaiting", "drafted", "all"
@@ -110,7 +110,8 @@ class TriageFilter(django_filters.FilterSet):
 
     def filter_status(self, queryset: QuerySet[Comment], name: str, value: str):
         if value == AWAITING:
-            return queryset.filter(disposition_status__isnull=True)
+            # No ledger entry at all: an anti-join, not the latest status per row.
+            return queryset.filter(~Exists(DispositionEntry.objects.filter(comment=OuterRef("pk"))))
         if value == DRAFTED:
             return queryset.filter(draft__isnull=False)
         if value in Status.values:
