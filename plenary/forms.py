@@ -34,6 +34,12 @@ def safe_next(request, target: str | None, default: str) -> str:
     return default
 
 
+def anchored(url: str, anchor: str) -> str:
+    """``url`` pointing at the element ``anchor`` on its page (any earlier fragment replaced),
+    so going back after an action lands on the row just handled."""
+    return f"{url.split('#', 1)[0]}#{anchor}"
+
+
 def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
     """Attach a service's ValidationError to the form, each message beside its field."""
     if hasattr(exc, "error_dict"):

@@ -279,6 +279,18 @@ def thread_replies_page(
     return keyset_page(replies, size=size, after=after, before=before)
 
 
+def thread_of(*, comment: Comment, viewer, is_staff: bool, limit: int = 200) -> list[Comment]:
+    """The whole thread ``comment`` is in (its top-level comment, then every reply),
+    oldest first, as ``viewer`` may list it: one query, at most ``limit`` comments."""
+    root_id = comment.root_id or comment.pk
+    return list(
+        Comment.objects.filter(permissions.listed_q(viewer, is_staff=is_staff))
+        .filter(Q(pk=root_id) | Q(root_id=root_id))
+        .select_related("author__participant__group", "on_behalf_of__merged_into")
+        .order_by("created_at", "pk")[:limit]
+    )
+
+
 def comment_revisions(*, comment: Comment) -> QuerySet[CommentRevision]:
     """Every version of the comment's text, the original (number 1) first: one query.
 

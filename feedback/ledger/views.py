@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -24,10 +25,11 @@ from feedback.assignments.forms import triage_assigning
 from feedback.ledger import selectors, services
 from feedback.ledger.filters import TriageFilter
 from feedback.ledger.forms import BulkDecisionForm, DispositionForm, LedgerFilterForm, SnippetForm
+from feedback.ledger.paging import CappedPaginator
 from feedback.models import DispositionDraft, RationaleSnippet, Status
 from feedback.themes import selectors as theme_selectors
 from feedback.themes.forms import triage_tagging
-from plenary.forms import NOT_DONE, submit
+from plenary.forms import NOT_DONE, anchored, safe_next, submit
 from stakeholders.registry.selectors import stakeholder_groups
 
 PER_PAGE = 50
@@ -85,19 +87,21 @@ def triage(request, slug: str):
         bulk,
         lambda data: _bulk_decide(actor=request.user, consultation=consultation, data=data),
     )
+    # The forms post to this very URL: its query string is the filters and the page.
+    here = request.get_full_path()
     if done is not NOT_DONE:
         messages.success(request, done)
-        return redirect(request.get_full_path())
+        return redirect(_back_to(here, bulk))
     # The secretariat: "assign the selected comments" (feedback/assignments/forms.py).
     assigning, assigned = triage_assigning(request, consultation)
     if assigned is not NOT_DONE:
         messages.success(request, assigned)
-        return redirect(request.get_full_path())
+        return redirect(here)
     # Secretariat and analysts: "tag / untag the selected comments" (feedback/themes/views.py).
     tagging, tagged = triage_tagging(request, consultation)
-    if tagged is not NOT_DONE:
+    if tagged is not NOT_DONE and tagging is not None:
         messages.success(request, tagged)
-        return redirect(request.get_full_path())
+        return redirect(_back_to(here, tagging))
     filters = TriageFilter(
         request.GET,
         queryset=theme_selectors.with_themes(selectors.triage_comments(consultation=consultation))
@@ -105,7 +109,8 @@ def triage(request, slug: str):
         else selectors.triage_comments(consultation=consultation),
         consultation=consultation,
     )
-    page = Paginator(filters.qs, PER_PAGE).get_page(request.GET.get("page"))
+    page_number = request.GET.get("page")
+    page = CappedPaginator(filters.qs, PER_PAGE, page_number=page_number).get_page(page_number)
     query = request.GET.copy()
     query.pop("page", None)
     query.pop("show", None)
@@ -119,7 +124,9 @@ def triage(request, slug: str):
             "filters": filters,
             "status": filters.chosen_status,
             "query": query.urlencode(),
-            "counts": selectors.status_counts(consultation=consultation),
+            # Where the decide and themes pages send the person back to (their ``next``).
+            "here": here,
+            "counts": selectors.triage_counts(consultation=consultation),
             "can_decide": can_decide,
             "tagging": tagging,
             "can_pick": can_decide or tagging is not None,
@@ -129,6 +136,12 @@ def triage(request, slug: str):
             "draft_count": selectors.draft_count(consultation=consultation) if can_decide else 0,
         },
     )
+
+
+def _back_to(here: str, form) -> str:
+    """Triage as it was (``here``), at the first comment the form acted on."""
+    acted_on = form.cleaned_data.get("comments") or []
+    return anchored(here, f"c-{acted_on[0].receipt}") if acted_on else here
 
 
 def _bulk_decide(*, actor, consultation: Consultation, data: dict) -> str:
@@ -216,6 +229,9 @@ def decide(request, receipt: str):
         target_sections=selectors.later_sections(comment=comment),
     )
     publish = "publish" in request.POST  # a drafter's is refused by the service (403)
+    # The triage list (filters and page) this comment was opened from; kept through a
+    # draft save, gone back to after publishing.
+    back = safe_next(request, request.POST.get("next") or request.GET.get("next"), "")
     decision = submit(
         request,
         form,
@@ -230,11 +246,13 @@ def decide(request, receipt: str):
                 _("Decision on %(receipt)s published; the commenter is notified.")
                 % {"receipt": comment.receipt},
             )
-            if decision.appeal_id:
+            if not back and decision.appeal_id:
                 return redirect("staff_appeals", slug=comment.consultation.slug)
-            return redirect("staff_triage", slug=comment.consultation.slug)
+            triage_list = back or reverse("staff_triage", args=[comment.consultation.slug])
+            return redirect(anchored(triage_list, f"c-{comment.receipt}"))
         messages.success(request, _("Draft decision saved. It is not public yet."))
-        return redirect("staff_decide", receipt=comment.receipt)
+        here = reverse("staff_decide", args=[comment.receipt])
+        return redirect(f"{here}?{urlencode({'next': back})}" if back else here)
     return render(
         request,
         "feedback/decide.html",
@@ -248,6 +266,11 @@ def decide(request, receipt: str):
             "can_publish": can_publish,
             "offers": selectors.consistent_answers(comment=comment),
             "reused": reused,
+            "back": back,
+            # require_can_decide above: the viewer is on the consultation's team.
+            "thread": comment_selectors.thread_of(
+                comment=comment, viewer=request.user, is_staff=True
+            ),
         },
     )
 

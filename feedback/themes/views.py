@@ -30,7 +30,7 @@ from feedback.themes.forms import (
     ThemeForm,
     UntagForm,
 )
-from plenary.forms import NOT_DONE, posted, safe_next, submit
+from plenary.forms import NOT_DONE, anchored, posted, safe_next, submit
 
 PER_PAGE = 50
 
@@ -260,8 +260,15 @@ def comment_themes(request, receipt: str):
         messages.success(request, _("Themes of %(receipt)s saved.") % {"receipt": comment.receipt})
         here = reverse("staff_comment_themes", args=[comment.receipt])
         return redirect(safe_next(request, request.POST.get("next"), here))
+    # Opened from triage: the form carries triage's filters and page back there.
+    back = safe_next(request, request.POST.get("next") or request.GET.get("next"), "")
     return render(
         request,
         "feedback/themes_comment.html",
-        {"comment": comment, "consultation": consultation, "form": form},
+        {
+            "comment": comment,
+            "consultation": consultation,
+            "form": form,
+            "next": anchored(back, f"c-{comment.receipt}") if back else "",
+        },
     )

@@ -218,7 +218,7 @@ def test_secretariat_saves_bulk_drafts(client, consultation, secretariat, three)
         },
         follow=True,
     )
-    assert response.redirect_chain == [(url, 302)]
+    assert response.redirect_chain == [(f"{url}#c-{three[0].receipt}", 302)]
     assert "2 draft decisions saved" in response.content.decode()
     drafts = DispositionDraft.objects.order_by("comment__created_at")
     assert [d.comment for d in drafts] == [three[0], three[2]]
