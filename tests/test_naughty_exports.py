@@ -165,12 +165,17 @@ def test_every_export_builds_from_naughty_text(
 
     # The outcome report, DOCX and PDF (finding 6: a U+0001 made the DOCX fail).
     target = tmp_path / "report.docx"
-    report_docx.build_docx(consultation=consultation, target=target, progress=lambda p: None)
+    report_docx.build_docx(
+        consultation=consultation, target=target, progress=lambda done, total: None
+    )
     text = "\n".join(p.text for p in Document(str(target)).paragraphs)
     assert "ab" in text  # "a\x01b", stripped of what XML cannot carry
     pdf_target = tmp_path / "report.pdf"
     report_pdf.build_pdf(
-        consultation=consultation, target=pdf_target, folder=tmp_path, progress=lambda p: None
+        consultation=consultation,
+        target=pdf_target,
+        folder=tmp_path,
+        progress=lambda done, total: None,
     )
     assert len(PdfReader(str(pdf_target)).pages) > 1
 
@@ -222,7 +227,9 @@ def test_a_control_character_in_a_stored_comment_does_not_break_the_docx_report(
     """Finding 6: U+0001 in one comment made the DOCX outcome report fail for everyone."""
     old_comment(stakeholder, consultation, "Odd\x01\x1b text")
     target = tmp_path / "report.docx"
-    report_docx.build_docx(consultation=consultation, target=target, progress=lambda p: None)
+    report_docx.build_docx(
+        consultation=consultation, target=target, progress=lambda done, total: None
+    )
     assert "Odd text" in "\n".join(p.text for p in Document(str(target)).paragraphs)
 
 

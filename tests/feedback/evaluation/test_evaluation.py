@@ -426,7 +426,9 @@ def test_outcome_report_docx_has_the_evaluation(people, tmp_path):
     consultation = people["consultation"]
     responses(consultation, 4)
     target = tmp_path / "report.docx"
-    report_docx.build_docx(consultation=consultation, target=target, progress=lambda p: None)
+    report_docx.build_docx(
+        consultation=consultation, target=target, progress=lambda done, total: None
+    )
     text = "\n".join(p.text for p in Document(str(target)).paragraphs)
     assert "Evaluation of the process" in text
     assert "4 answers from 0 invited." in text
