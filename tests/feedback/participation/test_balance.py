@@ -13,6 +13,7 @@ from django.utils import timezone
 from django_countries import countries
 
 from comments.models import Comment
+from comments.participation.services import participation_tally_rebuild
 from comments.threads import services as comment_services
 from comments.threads.receipts import new_receipt
 from consult.consultations import services as consult_services
@@ -48,7 +49,10 @@ def comment(author, consultation, key: str = "1-purpose-1", **fields) -> Comment
         visibility=visibility,
     )
     if fields:
+        # Set directly (a state the services reach some other way, or a time in the past):
+        # the participation counters are recounted as ``participation_counts --rebuild`` would.
         Comment.objects.filter(pk=made.pk).update(**fields)
+        participation_tally_rebuild(consultation=consultation)
     return made
 
 
