@@ -4,10 +4,13 @@ One reader for every figure about participation, shared by the staff
 dashboard (``balance_views``), the public summary and its API, the CSV and
 the outcome report (``feedback.report.selectors.participation``), so that they can
 never disagree.  Everything is read in a fixed number of aggregate queries
-(GROUP BY), whatever the number of comments:
+(GROUP BY), whatever the number of comments, and none of them reads the comments:
+they read ``comments.models.ParticipationTally``, counters per person × round ×
+section × channel that the writers keep in their transaction
+(``comments.participation.services``; ``manage.py participation_counts --check``):
 
-* comments per (author, channel, round): one hash aggregate over narrow
-  columns, and the profiles (group, country, gender) of those authors.
+* comments per (author, channel, round): one aggregate over the person's counters,
+  and the profiles (group, country, gender) of those authors.
   Group, region, country and gender are properties of the person, so the
   per-person sums add up exactly to per-cell participant and comment
   counts, the "ten most active" share is read off the same rows, and
