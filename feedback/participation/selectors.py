@@ -4,9 +4,10 @@ One reader for every figure about participation, shared by the staff
 dashboard (``balance_views``), the public summary and its API, the CSV and
 the outcome report (``feedback.report.selectors.participation``), so that they can
 never disagree.  Everything is read in a fixed number of aggregate queries
-(GROUP BY), whatever the number of comments, and none of them reads the comments:
-they read ``comments.models.ParticipationTally``, counters per person × round ×
-section × channel that the writers keep in their transaction
+(GROUP BY), whatever the number of comments, and none of them scans the comments
+(only the newcomers' probe reads each person's first comment, on an index): they
+read ``comments.models.ParticipationTally``, counters per person, round, section and
+channel that the writers keep in their transaction
 (``comments.participation.services``; ``manage.py participation_counts --check``):
 
 * comments per (author, channel, round): one aggregate over the person's counters,
