@@ -104,6 +104,7 @@ def build(size: int, convenor, authors, followers, title: str, earlier=None):
     from django.utils import timezone
 
     from comments.models import Comment
+    from comments.participation.services import participation_tally_rebuild
     from comments.threads.receipts import new_receipt
     from consult.consultations import services as consult_services
     from consult.models import Follow
@@ -140,6 +141,11 @@ def build(size: int, convenor, authors, followers, title: str, earlier=None):
                 ),
                 batch_size=BATCH,
             )
+            # auto_now_add overwrote created_at: set it after, so these people are not newcomers.
+            Comment.objects.filter(consultation=earlier, body="Earlier.").update(
+                created_at=now - timedelta(days=400)
+            )
+            participation_tally_rebuild(consultation=earlier)
 
         def author(n: int):
             # Half the comments from the first 2 % of the people: the usual suspects.
@@ -167,8 +173,12 @@ def build(size: int, convenor, authors, followers, title: str, earlier=None):
             (Follow(consultation=consultation, user=user) for user in followers),
             batch_size=BATCH,
         )
+        # Bulk-created past the services: the participation counters are recounted, as
+        # ``manage.py participation_counts --rebuild`` would (the pages read them).
+        participation_tally_rebuild(consultation=consultation)
     with transaction.get_connection().cursor() as cursor:
         cursor.execute("ANALYZE comments_comment")
+        cursor.execute("ANALYZE comments_participation_tally")
         cursor.execute("ANALYZE consult_follow")
     print(f"built {size:,} comments in {time.perf_counter() - started:.1f} s", flush=True)
     return consultation
@@ -235,6 +245,11 @@ def run(args) -> None:
         print(f"\n{label}: the selector's queries, slowest first (ms)")
         for query in sorted(ctx.captured_queries, key=lambda q: -float(q["time"])):
             print(f"{float(query['time']) * 1000:>8.1f}  {query['sql'][:90]}")
+    from comments.models import ParticipationTally
+
+    for label, consultation in (("1k", small), ("large", big)):
+        rows = ParticipationTally.objects.filter(consultation=consultation).count()
+        print(f"{label}: {rows:,} rows of participation counters")
     figures = balance.participation_balance(consultation=big, audience=balance.STAFF)
     print(
         f"\nlarge: {figures.comments:,} comments by {figures.participants:,} people, "

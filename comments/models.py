@@ -341,3 +341,53 @@ class UndecidedTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consultation_id} {self.day} {self.shard}: {self.count}"
+
+
+class ParticipationTally(models.Model):
+    """How many comments one person made in one consultation, per (round, section,
+    channel): a counter the writers keep, so that the participation figures (the
+    balance dashboard, the public summary, its CSV and the page's counts) read a row
+    per person and place instead of counting every comment.
+
+    ``comments`` counts every comment (the staff figures), ``public`` those anyone may
+    read (``comments.permissions.public_q``).  The person is ``author``, or for input
+    entered by staff (``offline``) the named sender (``sender``: the submitter's name,
+    blanks and case ignored).  Group, region, country and gender are read from the
+    person's profile when the figures are read, since a profile changes without any
+    comment being written.  Kept in the writers' transaction by
+    ``comments.participation.services`` (``comment_write`` adds a comment; withdrawal,
+    moderation, an edit sent back to pre-moderation and erasure move ``public``);
+    ``manage.py participation_counts --check/--rebuild`` compares and recounts.
+    """
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey(Round, on_delete=models.CASCADE, related_name="+")
+    # The comment's Section id, 0 for none: a column that is never NULL, so that the
+    # writers' upsert finds the row by its unique key on every database.
+    section = models.PositiveBigIntegerField(default=0)
+    channel = models.CharField(max_length=20)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    offline = models.BooleanField(default=False)
+    sender = models.TextField(blank=True, default="")
+    comments = models.IntegerField(default=0)
+    public = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "comments_participation_tally"  # named in the writers' upsert
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "consultation",
+                    "round",
+                    "section",
+                    "channel",
+                    "author",
+                    "offline",
+                    "sender",
+                ],
+                name="participation_tally_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id} {self.author_id}: {self.comments} ({self.public} public)"

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 
 from comments import permissions
 from comments.models import Comment, ConsultationBlock, Flag, ModerationAction
+from comments.participation.services import participation_public_changed
 from comments.permissions import (
     can_moderate,
     require_can_moderate,
@@ -181,9 +182,11 @@ def comment_moderate(*, actor, comment: Comment, action: str, reason: str) -> Mo
     )
     resolved = open_flags.update(resolved_at=now, resolved_by_action=record)
     if target is not None:
+        was_public = permissions.is_public(locked)
         locked.moderation = target
         locked.moderation_reason = reason if target == Moderation.HIDDEN else ""
         locked.save(update_fields=["moderation", "moderation_reason", "updated_at"])
+        participation_public_changed(comment=locked, was_public=was_public)
         comment.moderation, comment.moderation_reason = locked.moderation, locked.moderation_reason
         pages_changed()  # anonymous readers' stored pages (plenary/pagecache.py)
     audit_record(

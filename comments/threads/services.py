@@ -16,6 +16,10 @@ from comments import permissions
 from comments.attachments import services as attachment_files
 from comments.models import Comment, CommentRevision, UndecidedTally
 from comments.moderation import services as moderation
+from comments.participation.services import (
+    participation_comment_added,
+    participation_public_changed,
+)
 from comments.threads.receipts import new_receipt, retry_on_collision
 from comments.threads.selectors import tally_key, undecided_tally_counted
 from consult.charter import services as charter
@@ -236,6 +240,7 @@ def comment_write(
         **(offline or {}),
     )
     CommentRevision.objects.create(comment=comment, number=1, body=body, created_by=author)
+    participation_comment_added(comment=comment)
     undecided_tally_change(
         consultation_id=consultation.pk, comments=[(comment.created_at, comment.pk)], delta=1
     )
@@ -334,8 +339,10 @@ def comment_edit(
         and moderation.initial_state(actor=actor, consultation=locked.consultation)
         == Comment.Moderation.PENDING
     ):
+        was_public = permissions.is_public(locked)
         locked.moderation = Comment.Moderation.PENDING
         fields.append("moderation")
+        participation_public_changed(comment=locked, was_public=was_public)
     locked.save(update_fields=fields)
     pages_changed()  # anonymous readers' stored pages (plenary/pagecache.py)
     return locked
@@ -353,8 +360,10 @@ def comment_withdraw(*, actor, comment: Comment) -> Comment:
     There is no undo.
     """
     locked = permissions.locked_for_change(actor=actor, comment=comment)
+    was_public = permissions.is_public(locked)
     locked.withdrawn_at = timezone.now()
     locked.save(update_fields=["withdrawn_at", "updated_at"])
+    participation_public_changed(comment=locked, was_public=was_public)
     pages_changed()  # its text leaves the stored pages at once (plenary/pagecache.py)
     return locked
 

@@ -4,10 +4,14 @@ One reader for every figure about participation, shared by the staff
 dashboard (``balance_views``), the public summary and its API, the CSV and
 the outcome report (``feedback.report.selectors.participation``), so that they can
 never disagree.  Everything is read in a fixed number of aggregate queries
-(GROUP BY), whatever the number of comments:
+(GROUP BY), whatever the number of comments, and none of them scans the comments
+(only the newcomers' probe reads each person's first comment, on an index): they
+read ``comments.models.ParticipationTally``, counters per person, round, section and
+channel that the writers keep in their transaction
+(``comments.participation.services``; ``manage.py participation_counts --check``):
 
-* comments per (author, channel, round): one hash aggregate over narrow
-  columns, and the profiles (group, country, gender) of those authors.
+* comments per (author, channel, round): one aggregate over the person's counters,
+  and the profiles (group, country, gender) of those authors.
   Group, region, country and gender are properties of the person, so the
   per-person sums add up exactly to per-cell participant and comment
   counts, the "ten most active" share is read off the same rows, and
@@ -58,12 +62,12 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery, Sum
 from django.utils.translation import gettext as _
 from django_countries import countries
 
 from comments import permissions as comment_permissions
-from comments.models import Comment
+from comments.models import Comment, ParticipationTally
 from consult.consultations import selectors as consult_selectors
 from consult.models import Consultation, Follow, Round, Section
 from feedback.clusters.selectors import submission_counts
@@ -176,41 +180,51 @@ def counted_comments(*, consultation: Consultation, audience: str = STAFF):
     return comments
 
 
+def counted_tally(*, consultation: Consultation, audience: str = STAFF):
+    """The rows of ``comments.models.ParticipationTally`` an audience's figures count,
+    and the column that counts them: the figures read these rows (one per person,
+    round, section and channel), never the comments themselves.  They hold what
+    ``counted_comments`` would count (``manage.py participation_counts --check``)."""
+    column = "public" if audience == PUBLIC else "comments"
+    rows = ParticipationTally.objects.filter(consultation=consultation, **{f"{column}__gt": 0})
+    return rows.order_by(), column
+
+
 def normalise_gender(value: str | None) -> str:
     """Self-described gender as one key: case and surrounding blanks do not make a new value."""
     return " ".join((value or "").split()).casefold()
 
 
-def _scan(comments) -> tuple[list[dict], dict, dict]:
-    """Two queries: comments per (author, channel, round), a hash aggregate over
-    narrow columns, and the profiles of those authors (a semi-join).
+def _scan(*, consultation: Consultation, audience: str) -> tuple[list[dict], dict, dict]:
+    """Two queries: comments per (person, channel, round), summed over the maintained
+    tally (``counted_tally``: a row per person and place, not per comment), and the
+    profiles of those authors (a semi-join).
 
     Returns one row per author (group, country, gender, comment count) and,
-    per channel and per round id, ``[set of authors, comments]``.  (A first
-    version grouped the comments by author *and* profile columns and counted
-    distinct authors per channel and round in two more queries: three sorts of
-    every comment, 2.5 times slower at 100,000 comments; bench/balance.py.)
+    per channel and per round id, ``[set of authors, comments]``.  (Before the
+    tally, the first query grouped every comment: 480/898 ms p50/p95 for the
+    dashboard at 100,000 comments; bench/balance.py.)
     """
-    rows = (
-        comments.values("author_id", "entered_by_id", "submitter_name", "channel", "round_id")
-        .annotate(n=Count("pk"))
-        .order_by()
+    tally, column = counted_tally(consultation=consultation, audience=audience)
+    rows = tally.values("author_id", "offline", "sender", "channel", "round_id").annotate(
+        n=Sum(column)
     )
     profiles = {
         row["user_id"]: row
-        for row in Participant.objects.filter(user_id__in=comments.values("author_id")).values(
-            "user_id", "group_id", "country", "gender"
-        )
+        for row in Participant.objects.filter(
+            user_id__in=tally.filter(offline=False).values("author_id")
+        ).values("user_id", "group_id", "country", "gender")
     }
     per_author: dict = defaultdict(int)
     channels: dict = defaultdict(lambda: [set(), 0])
     rounds: dict = defaultdict(lambda: [set(), 0])
     for row in rows:
         author, n = row["author_id"], row["n"]
-        if row["entered_by_id"] is not None:
+        if row["offline"]:
             # Input entered by staff (comments.offline.services): its author is the staff member
-            # who typed it in; the person is the named sender, whose group is unknown.
-            author = (OFFLINE, " ".join((row["submitter_name"] or "").split()).casefold())
+            # who typed it in; the person is the named sender (the tally's ``sender``: blanks
+            # and case ignored), whose group is unknown.
+            author = (OFFLINE, row["sender"])
         per_author[author] += n
         channels[row["channel"]][0].add(author)
         channels[row["channel"]][1] += n
@@ -258,8 +272,7 @@ def balance_counts(*, consultation: Consultation, audience: str = STAFF) -> dict
 
 
 def _counts(*, consultation: Consultation, audience: str):
-    comments = counted_comments(consultation=consultation, audience=audience)
-    people, by_channel, by_round = _scan(comments)
+    people, by_channel, by_round = _scan(consultation=consultation, audience=audience)
     groups = list(StakeholderGroup.objects.order_by("ordinal", "name"))
     slugs = {group.pk: group.slug for group in groups}
     no_profile = _("no public profile")
@@ -394,7 +407,8 @@ def participation_balance(*, consultation: Consultation, audience: str = STAFF) 
     version's sections and the section-by-group matrix); public: five.
     """
     dimensions, people, groups = _counts(consultation=consultation, audience=audience)
-    comments = counted_comments(consultation=consultation, audience=audience)
+    tally, _column = counted_tally(consultation=consultation, audience=audience)
+    commenters = tally.filter(offline=False).values("author_id")
     total_comments = sum(row["n"] for row in people)
     active = len(people)
     top = sorted((row["n"] for row in people), reverse=True)[:TOP_N]
@@ -402,7 +416,7 @@ def participation_balance(*, consultation: Consultation, audience: str = STAFF) 
     # Registered: followers who did not comment (per group), plus the commenters.
     followers_only = (
         Follow.objects.filter(consultation=consultation)
-        .exclude(user_id__in=comments.filter(entered_by__isnull=True).values("author_id"))
+        .exclude(user_id__in=commenters)
         .values("user__participant__group_id")
         .annotate(n=Count("pk"))
         .order_by()
@@ -416,7 +430,7 @@ def participation_balance(*, consultation: Consultation, audience: str = STAFF) 
     if audience == STAFF:
         newcomer_counts = {
             slugs.get(group_id, NO_PROFILE): n
-            for group_id, n in _newcomers(consultation=consultation, comments=comments).items()
+            for group_id, n in _newcomers(consultation=consultation, commenters=commenters).items()
         }
 
     # Decided on the true counts, also where the public summary suppresses them:
@@ -449,13 +463,11 @@ def participation_balance(*, consultation: Consultation, audience: str = STAFF) 
         threshold=threshold,
     )
     if audience == STAFF:
-        balance.sections = _section_matrix(
-            consultation=consultation, comments=comments, groups=groups
-        )
+        balance.sections = _section_matrix(consultation=consultation, tally=tally, groups=groups)
     return balance
 
 
-def _newcomers(*, consultation: Consultation, comments) -> dict:
+def _newcomers(*, consultation: Consultation, commenters) -> dict:
     """People here whose first comment on the whole site is in this consultation, per
     group id: one query (a correlated subquery per person, on the author/time index)."""
     first = (
@@ -465,7 +477,7 @@ def _newcomers(*, consultation: Consultation, comments) -> dict:
     )
     rows = (
         get_user_model()
-        .objects.filter(pk__in=comments.filter(entered_by__isnull=True).values("author_id"))
+        .objects.filter(pk__in=commenters)
         .annotate(first_consultation=Subquery(first))
         .filter(first_consultation=consultation.pk)
         .values("participant__group_id")
@@ -475,21 +487,24 @@ def _newcomers(*, consultation: Consultation, comments) -> dict:
     return {row["participant__group_id"]: row["n"] for row in rows}
 
 
-def _section_matrix(*, consultation: Consultation, comments, groups) -> list[SectionRow]:
+def _section_matrix(*, consultation: Consultation, tally, groups) -> list[SectionRow]:
     """Comments per (section of the current version, group): sections are matched by
-    key, so comments on an earlier version's section with the same key count."""
+    key, so comments on an earlier version's section with the same key count.  Read
+    off the tally (staff: every comment), summed per (section, group)."""
     version = consult_selectors.version_current(consultation=consultation)
     if version is None:
         return []
     sections = list(consult_selectors.sections_of(version=version))
+    keys = dict(Section.objects.filter(version__consultation=consultation).values_list("pk", "key"))
     counts: dict = defaultdict(int)
     for row in (
-        comments.filter(section__isnull=False, entered_by__isnull=True)
-        .values("section__key", "author__participant__group_id")
-        .annotate(n=Count("pk"))
+        tally.filter(section__gt=0, offline=False)
+        .values("section", "author__participant__group_id")
+        .annotate(n=Sum("comments"))
         .order_by()
     ):
-        counts[(row["section__key"], row["author__participant__group_id"])] = row["n"]
+        key = keys.get(row["section"])
+        counts[(key, row["author__participant__group_id"])] += row["n"]
     matrix = []
     for section in sections:
         per_group = [counts[(section.key, group.pk)] for group in groups]
@@ -617,19 +632,15 @@ def _counts_plus_new(*, consultation: Consultation, snapshot: dict) -> dict | No
 
 
 def _counts_in_full(*, consultation: Consultation) -> dict:
-    # One pass over the consultation's comments, grouped by (section, round): a
-    # paragraph and a round count the comments anyone may read
-    # (comments.permissions.public_q).
-    groups = (
-        Comment.objects.filter(consultation=consultation)
-        .values_list("section_id", "round_id")
-        .annotate(public=Count("pk", filter=comment_permissions.public_q()))
-        .order_by()
-    )
+    # Summed over the maintained tally (comments.models.ParticipationTally), grouped by
+    # (section, round): a paragraph and a round count the comments anyone may read
+    # (its ``public`` column, comments.permissions.public_q).
+    tally, column = counted_tally(consultation=consultation, audience=PUBLIC)
+    groups = tally.values_list("section", "round_id").annotate(public=Sum(column))
     by_section: dict[int, int] = {}
     by_round: dict[int, int] = {}
     for section_id, round_id, public in groups:
-        if section_id is not None:
+        if section_id:
             by_section[section_id] = by_section.get(section_id, 0) + public
         by_round[round_id] = by_round.get(round_id, 0) + public
     return {

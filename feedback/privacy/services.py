@@ -46,6 +46,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from comments.models import Comment
+from comments.participation.services import participation_comments_leaving_public
 from consult.models import Follow
 from feedback.privacy.selectors import MAIL_SWITCHES
 from feedback.report.services import reports_forget_author
@@ -96,9 +97,11 @@ def account_erase(*, actor: User, password: str = "", phrase: str = "") -> User:
     if settings.PLENARY_ERASURE_POLICY == "withdraw":
         # As comment_withdraw does, but for every round, open or closed: the
         # right to erasure does not wait for a round to reopen.
-        Comment.objects.filter(author=user, withdrawn_at__isnull=True).update(
-            withdrawn_at=now, updated_at=now
-        )
+        withdrawn = Comment.objects.filter(author=user, withdrawn_at__isnull=True)
+        # Locked first, so that no moderator moves one between the count and the update.
+        list(withdrawn.select_for_update().values_list("pk", flat=True))
+        participation_comments_leaving_public(comments=withdrawn)
+        withdrawn.update(withdrawn_at=now, updated_at=now)
 
     # Logs first, while the address is still on the account.
     audit_redact(user=user)

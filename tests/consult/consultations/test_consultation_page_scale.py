@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from comments.models import Comment
+from comments.participation.services import participation_tally_rebuild
 from comments.threads.receipts import new_receipt
 from consult.consultations import services
 from consult.versions import services as version_services
@@ -62,6 +63,9 @@ def add_comments(consultation, count: int, authors) -> None:
         )
         for n in range(start, start + count)
     )
+    # Bulk-created past the services: the participation counters are recounted, as
+    # ``manage.py participation_counts --rebuild`` would.
+    participation_tally_rebuild(consultation=consultation)
 
 
 def page_queries(client, consultation) -> tuple[int, str]:
