@@ -7,7 +7,7 @@ end unless ``--keep``), migrates it, and builds two consultations by bulk insert
 bench/balance.py does, whose population it reuses): 1,000 and ``--comments``
 (100,000) comments spread over 60 days, a reply by the secretariat to every tenth,
 a published decision on every third, drafts, open appeals and flags; then counts the
-undecided tally once (``desk_counts --rebuild``: bulk rows bypass the writers).
+desk's counters once (``desk_counts --rebuild``: bulk rows bypass the writers).
 
 It times, interleaved round-robin in one process through Django's test client, a
 bare view (the floor), the desk page of each consultation, the staff home (both
@@ -59,6 +59,7 @@ def build(size: int, convenor, authors, title: str):
     from comments.threads.services import undecided_tally_rebuild
     from consult.consultations import services as consult_services
     from consult.versions import services as version_services
+    from feedback.ledger.services import draft_tally_rebuild
     from feedback.models import Appeal, DispositionDraft, DispositionEntry
 
     started = time.perf_counter()
@@ -133,8 +134,14 @@ def build(size: int, convenor, authors, title: str):
             Flag(comment=c, flagged_by=authors[0], reason="spam") for c in made[2::500]
         )
         undecided_tally_rebuild(consultation=consultation)
+        draft_tally_rebuild(consultation=consultation)
     with transaction.get_connection().cursor() as cursor:
-        for table in ("comments_comment", "feedback_dispositionentry", "comments_undecided_tally"):
+        for table in (
+            "comments_comment",
+            "feedback_dispositionentry",
+            "comments_undecided_tally",
+            "comments_undecided_author_tally",
+        ):
             cursor.execute(f"ANALYZE {table}")
     print(f"built {size:,} comments in {time.perf_counter() - started:.1f} s", flush=True)
     return consultation

@@ -343,6 +343,41 @@ class UndecidedTally(models.Model):
         return f"{self.consultation_id} {self.day} {self.shard}: {self.count}"
 
 
+class UndecidedAuthorTally(models.Model):
+    """How many of a consultation's comments made on ``day`` (UTC) by ``author``
+    themself (not typed in for a sender: ``entered_by`` empty) have no published
+    decision yet.  The desk subtracts the rows of whoever holds a role now from
+    ``UndecidedTally`` to get what awaits a decision (``feedback.permissions.
+    needs_decision_q``: the team's own comments are responses).
+
+    Why per author and not a "team" column: who is on the team changes with
+    ``consultation_role_grant/_revoke`` and group membership, without any comment being
+    written, and ``consult`` sits below ``comments`` (it may not call back here).  Kept
+    per author, the counter never has to move when a role does: the desk reads the
+    rows of the current team only, through the unique index (consultation, author,
+    day), so the read is bounded by team size times days, whatever the number of comments.
+    Kept in the same transaction as ``UndecidedTally``, by the same writer
+    (``comments.threads.services.undecided_tally_change``); ``manage.py desk_counts
+    --check/--rebuild`` covers it.
+    """
+
+    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "comments_undecided_author_tally"  # named in undecided_tally_change's upsert
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "author", "day"], name="undecided_author_tally_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id} {self.author_id} {self.day}: {self.count}"
+
+
 class ParticipationTally(models.Model):
     """How many comments one person made in one consultation, per (round, section,
     channel): a counter the writers keep, so that the participation figures (the

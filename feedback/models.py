@@ -138,6 +138,28 @@ class DispositionEntry(AppendOnlyModel):
         return self.comment
 
 
+class DraftTally(models.Model):
+    """How many drafted, unpublished decisions on comments (not on points) a
+    consultation has: the desk's "drafted" figure read from one row rather than by
+    joining every draft to its comment.  Kept in the writers' transaction by
+    ``feedback.ledger.services`` (``disposition_draft_save`` and
+    ``disposition_draft_bulk`` add the drafts they create, publication takes away
+    those it removes); ``manage.py desk_counts --check/--rebuild`` covers it.  One
+    row per consultation: the writers are the team, and publication already
+    serialises on the consultation."""
+
+    consultation = models.OneToOneField(
+        Consultation, primary_key=True, on_delete=models.CASCADE, related_name="+"
+    )
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "feedback_draft_tally"  # named in draft_tally_change's upsert
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id}: {self.count}"
+
+
 class DispositionDraft(models.Model):
     """The secretariat's working decision on a comment, not yet published.
 

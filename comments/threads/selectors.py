@@ -9,7 +9,7 @@ from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subque
 from django.db.models.functions import Coalesce
 
 from comments import permissions
-from comments.models import Comment, CommentRevision, UndecidedTally
+from comments.models import Comment, CommentRevision, UndecidedAuthorTally, UndecidedTally
 from comments.threads.receipts import normalise
 from consult.models import Consultation, DocumentVersion, Meeting, Section
 from feedback.models import DispositionEntry
@@ -379,4 +379,35 @@ def undecided_tally_held(*, consultation: Consultation) -> dict[tuple[date, int]
         for day, shard, n in UndecidedTally.objects.filter(consultation=consultation)
         .exclude(count=0)
         .values_list("day", "shard", "count")
+    }
+
+
+def author_tally_key(created_at: datetime, author_id: int) -> tuple[int, date]:
+    """The (author, UTC day) of a comment in ``UndecidedAuthorTally``."""
+    return author_id, created_at.astimezone(UTC).date()
+
+
+def undecided_author_tally_counted(*, consultation: Consultation) -> dict[tuple[int, date], int]:
+    """What the consultation's per-author tally should hold, counted from the comments:
+    ``{(author id, UTC day): comments they wrote themself without a published
+    decision}``, zeros left out.  For checks and rebuilds, not pages."""
+    counts: Counter[tuple[int, date]] = Counter()
+    for created_at, author_id in (
+        Comment.objects.filter(
+            consultation=consultation, dispositions__isnull=True, entered_by__isnull=True
+        )
+        .values_list("created_at", "author_id")
+        .iterator(chunk_size=5000)
+    ):
+        counts[author_tally_key(created_at, author_id)] += 1
+    return dict(counts)
+
+
+def undecided_author_tally_held(*, consultation: Consultation) -> dict[tuple[int, date], int]:
+    """What the per-author tally holds now, zeros left out."""
+    return {
+        (author_id, day): n
+        for author_id, day, n in UndecidedAuthorTally.objects.filter(consultation=consultation)
+        .exclude(count=0)
+        .values_list("author_id", "day", "count")
     }

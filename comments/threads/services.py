@@ -2,7 +2,6 @@
 
 from collections import Counter
 from collections.abc import Iterable
-from datetime import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,14 +13,19 @@ from django.utils.translation import gettext as _
 
 from comments import permissions
 from comments.attachments import services as attachment_files
-from comments.models import Comment, CommentRevision, UndecidedTally
+from comments.models import Comment, CommentRevision, UndecidedAuthorTally, UndecidedTally
 from comments.moderation import services as moderation
 from comments.participation.services import (
     participation_comment_added,
     participation_public_changed,
 )
 from comments.threads.receipts import new_receipt, retry_on_collision
-from comments.threads.selectors import tally_key, undecided_tally_counted
+from comments.threads.selectors import (
+    author_tally_key,
+    tally_key,
+    undecided_author_tally_counted,
+    undecided_tally_counted,
+)
 from consult.charter import services as charter
 from consult.consultations.selectors import round_current, section_in_version
 from consult.models import Consultation, Question, Section
@@ -241,9 +245,7 @@ def comment_write(
     )
     CommentRevision.objects.create(comment=comment, number=1, body=body, created_by=author)
     participation_comment_added(comment=comment)
-    undecided_tally_change(
-        consultation_id=consultation.pk, comments=[(comment.created_at, comment.pk)], delta=1
-    )
+    undecided_tally_change(consultation_id=consultation.pk, comments=[comment], delta=1)
     if offline is None:
         # The first comment follows the consultation.
         reminders.follow_after_comment(comment=comment, commented_before=commented_before)
@@ -252,36 +254,56 @@ def comment_write(
     return comment
 
 
-# One statement per (day, shard): insert the row or add to it, so two writers never
-# race to create it.  The same SQL on PostgreSQL and SQLite (3.24+).
+# One statement per row: insert it or add to it, so two writers never race to create
+# it.  The same SQL on PostgreSQL and SQLite (3.24+).
 _TALLY_UPSERT = (
     "INSERT INTO comments_undecided_tally (consultation_id, day, shard, count) "
     "VALUES (%s, %s, %s, %s) ON CONFLICT (consultation_id, day, shard) "
     "DO UPDATE SET count = comments_undecided_tally.count + excluded.count"
 )
+_AUTHOR_TALLY_UPSERT = (
+    "INSERT INTO comments_undecided_author_tally (consultation_id, author_id, day, count) "
+    "VALUES (%s, %s, %s, %s) ON CONFLICT (consultation_id, author_id, day) "
+    "DO UPDATE SET count = comments_undecided_author_tally.count + excluded.count"
+)
 
 
 def undecided_tally_change(
-    *, consultation_id: int, comments: Iterable[tuple[datetime, int]], delta: int
+    *, consultation_id: int, comments: Iterable[Comment], delta: int
 ) -> None:
-    """Add ``delta`` to the undecided tally of each ``(created_at, id)`` comment.
+    """Add ``delta`` to the undecided tallies of each comment: ``UndecidedTally`` for
+    every comment, ``UndecidedAuthorTally`` for those their author wrote themself.
 
     Not a door: called inside the writer's transaction by ``comment_write`` (+1) and
-    by the ledger's publication (-1 for a comment's first decision), so the tally
-    commits or rolls back with the write it counts.
+    by the ledger's publication (-1 for a comment's first decision), so the tallies
+    commit or roll back with the write they count.
     """
-    steps = Counter(tally_key(created_at, pk) for created_at, pk in comments)
+    comments = list(comments)
+    steps = Counter(tally_key(comment.created_at, comment.pk) for comment in comments)
     if not steps:
         return
+    by_author = Counter(
+        author_tally_key(comment.created_at, comment.author_id)
+        for comment in comments
+        if comment.entered_by_id is None
+    )
     with connection.cursor() as cursor:
         cursor.executemany(
             _TALLY_UPSERT,
             [(consultation_id, day, shard, n * delta) for (day, shard), n in steps.items()],
         )
+        if by_author:
+            cursor.executemany(
+                _AUTHOR_TALLY_UPSERT,
+                [
+                    (consultation_id, author_id, day, n * delta)
+                    for (author_id, day), n in by_author.items()
+                ],
+            )
 
 
 def undecided_tally_rebuild(*, consultation: Consultation) -> None:
-    """Recount the consultation's tally from its comments (``manage.py desk_counts
+    """Recount the consultation's tallies from its comments (``manage.py desk_counts
     --rebuild``), under a lock on the consultation so no publication interleaves."""
     with transaction.atomic():
         Consultation.objects.select_for_update().get(pk=consultation.pk)
@@ -290,6 +312,18 @@ def undecided_tally_rebuild(*, consultation: Consultation) -> None:
             [
                 UndecidedTally(consultation=consultation, day=day, shard=shard, count=n)
                 for (day, shard), n in undecided_tally_counted(consultation=consultation).items()
+            ],
+            batch_size=1000,
+        )
+        UndecidedAuthorTally.objects.filter(consultation=consultation).delete()
+        UndecidedAuthorTally.objects.bulk_create(
+            [
+                UndecidedAuthorTally(
+                    consultation=consultation, author_id=author_id, day=day, count=n
+                )
+                for (author_id, day), n in undecided_author_tally_counted(
+                    consultation=consultation
+                ).items()
             ],
             batch_size=1000,
         )

@@ -2,8 +2,10 @@
 fixed number of queries whatever the number of comments (bench/desk.py).
 
 Every figure is read from a small set: the undecided tally (a few rows per day, kept
-by the writers: ``comments.models.UndecidedTally``), drafts, appeals, open flags and
-comments held for pre-moderation (partial indexes), clusters, points and report runs.
+by the writers: ``comments.models.UndecidedTally``, less the current team's rows of
+``UndecidedAuthorTally``), the drafts' count (``feedback.models.DraftTally``), appeals,
+open flags and comments held for pre-moderation (partial indexes), clusters, points
+and report runs.
 No figure counts the comments themselves.
 """
 
@@ -17,8 +19,8 @@ from django.utils import timezone
 from comments.models import Comment, Flag
 from consult.models import Consultation
 from feedback import permissions
-from feedback.ledger.selectors import Awaiting, awaiting_figures
-from feedback.models import Appeal, CampaignCluster, CommentPoint, DispositionDraft, OutcomeReport
+from feedback.ledger.selectors import Awaiting, awaiting_figures, draft_counts
+from feedback.models import Appeal, CampaignCluster, CommentPoint, OutcomeReport
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,7 @@ def desks(*, consultations: list[Consultation], now: datetime | None = None) -> 
     now = now or timezone.now()
     ids = [consultation.pk for consultation in consultations]
     awaiting = awaiting_figures(consultations=consultations, now=now)
-    drafted = _per_consultation(
-        DispositionDraft.objects.filter(comment__consultation_id__in=ids),
-        "comment__consultation_id",
-        n=Count("pk"),
-    )
+    drafted = draft_counts(consultation_ids=ids)
     appeals = _per_consultation(
         Appeal.objects.filter(comment__consultation_id__in=ids, answers__isnull=True),
         "comment__consultation_id",
@@ -119,7 +117,7 @@ def desks(*, consultations: list[Consultation], now: datetime | None = None) -> 
             Desk(
                 consultation=consultation,
                 awaiting=awaiting.get(pk, Awaiting()),
-                drafted=drafted.get(pk, {}).get("n", 0),
+                drafted=drafted.get(pk, 0),
                 appeals_open=appeals.get(pk, {}).get("n", 0),
                 appeals_overdue=appeals.get(pk, {}).get("overdue", 0),
                 moderation=held.get(pk, {}).get("n", 0) + flagged.get(pk, {}).get("n", 0),

@@ -26,7 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from comments import permissions as comment_permissions
-from comments.models import Comment, UndecidedTally
+from comments.models import Comment, UndecidedAuthorTally, UndecidedTally
 from comments.threads.selectors import with_disposition
 from consult.models import Consultation, Section
 from feedback import permissions
@@ -38,6 +38,7 @@ from feedback.models import (
     CommentPoint,
     DispositionDraft,
     DispositionEntry,
+    DraftTally,
     LedgerHead,
     RationaleSnippet,
     Status,
@@ -216,31 +217,33 @@ def awaiting_figures(
     """``{consultation id: Awaiting}`` in two queries whatever the number of comments.
 
     The undecided comments are the tally's rows (``comments.models.UndecidedTally``:
-    a few rows per day of each consultation); the team's own undecided comments
-    are counted and taken away (``needs_decision_q`` = undecided and not the team's),
-    reached by author through the team members' index rather than a scan.
+    a few rows per day of each consultation); the team's own undecided comments are
+    read off ``UndecidedAuthorTally`` for the current team members only (a few rows
+    per member and day) and taken away (``needs_decision_q`` = undecided and not the
+    team's).  Neither query reads a comment.
     """
     if not consultations:
         return {}
     overdue_day = permissions.overdue_before(now=now).date()
+    per_day = {
+        "n": Sum("count"),
+        "overdue": Sum("count", filter=Q(day__lt=overdue_day)),
+    }
     tally = {
         row["consultation_id"]: row
         for row in UndecidedTally.objects.filter(consultation__in=consultations)
         .values("consultation_id")
-        .annotate(n=Sum("count"), overdue=Sum("count", filter=Q(day__lt=overdue_day)))
+        .annotate(**per_day)
         .order_by()
     }
     team = Q(pk__in=[])
     for consultation in consultations:
-        team |= Q(consultation=consultation) & permissions.team_response_q(consultation)
+        team |= Q(consultation=consultation) & permissions.team_author_q(consultation)
     responses = {
         row["consultation_id"]: row
-        for row in Comment.objects.filter(team, permissions.undecided_q())
+        for row in UndecidedAuthorTally.objects.filter(team)
         .values("consultation_id")
-        .annotate(
-            n=Count("pk"),
-            overdue=Count("pk", filter=Q(created_at__lt=permissions.overdue_before(now=now))),
-        )
+        .annotate(**per_day)
         .order_by()
     }
     figures = {}
@@ -248,8 +251,8 @@ def awaiting_figures(
         held: dict[str, Any] = dict(tally.get(consultation.pk) or {})
         theirs: dict[str, Any] = dict(responses.get(consultation.pk) or {})
         figures[consultation.pk] = Awaiting(
-            awaiting=(held.get("n") or 0) - theirs.get("n", 0),
-            overdue=(held.get("overdue") or 0) - theirs.get("overdue", 0),
+            awaiting=(held.get("n") or 0) - (theirs.get("n") or 0),
+            overdue=(held.get("overdue") or 0) - (theirs.get("overdue") or 0),
         )
     return figures
 
@@ -456,6 +459,22 @@ def triage_comments(*, consultation: Consultation) -> QuerySet[Comment]:
 
 
 def draft_count(*, consultation: Consultation) -> int:
+    """Drafted, unpublished decisions on the consultation's comments, read off
+    ``DraftTally`` (one row, kept by the writers)."""
+    return draft_counts(consultation_ids=[consultation.pk]).get(consultation.pk, 0)
+
+
+def draft_counts(*, consultation_ids: list[int]) -> dict[int, int]:
+    """``{consultation id: drafts on comments}`` from ``DraftTally``: one query."""
+    return dict(
+        DraftTally.objects.filter(consultation_id__in=consultation_ids).values_list(
+            "consultation_id", "count"
+        )
+    )
+
+
+def draft_count_counted(*, consultation: Consultation) -> int:
+    """What ``DraftTally`` should hold, counted from the drafts (checks and rebuilds)."""
     return DispositionDraft.objects.filter(comment__consultation=consultation).count()
 
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, F, Q
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
@@ -29,6 +29,7 @@ from feedback.models import (
     CommentPoint,
     DispositionDraft,
     DispositionEntry,
+    DraftTally,
     LedgerHead,
     PublicationBatch,
     RationaleSnippet,
@@ -135,7 +136,7 @@ def disposition_draft_save(
     )
     if appeal is not None:
         _check_appeal_answer(appeal=appeal, comment=comment, rationale=rationale)
-    draft, _created = DispositionDraft.objects.update_or_create(
+    draft, created = DispositionDraft.objects.update_or_create(
         comment=comment,
         defaults={
             "status": status,
@@ -146,6 +147,8 @@ def disposition_draft_save(
             "drafted_by": actor,
         },
     )
+    if created:
+        draft_tally_change(consultation_id=comment.consultation_id, delta=1)
     return draft
 
 
@@ -182,6 +185,35 @@ def draft_check_publishable(draft: DispositionDraft, current: DispositionEntry |
         target_section=draft.target_section,
         duplicate_of=draft.duplicate_of,
     )
+
+
+# Insert the consultation's row or add to it, in one statement (PostgreSQL and SQLite).
+_DRAFT_TALLY_UPSERT = (
+    "INSERT INTO feedback_draft_tally (consultation_id, count) VALUES (%s, %s) "
+    "ON CONFLICT (consultation_id) "
+    "DO UPDATE SET count = feedback_draft_tally.count + excluded.count"
+)
+
+
+def draft_tally_change(*, consultation_id: int, delta: int) -> None:
+    """Add ``delta`` to the consultation's count of drafts on comments (``DraftTally``).
+
+    Not a door: called inside the transaction of the service that creates or removes
+    drafts on comments, so the count commits or rolls back with them."""
+    if delta:
+        with connection.cursor() as cursor:
+            cursor.execute(_DRAFT_TALLY_UPSERT, [consultation_id, delta])
+
+
+def draft_tally_rebuild(*, consultation: Consultation) -> None:
+    """Recount the consultation's drafts on comments (``manage.py desk_counts --rebuild``),
+    under the lock publication takes, so no publication interleaves."""
+    with transaction.atomic():
+        Consultation.objects.select_for_update().get(pk=consultation.pk)
+        DraftTally.objects.update_or_create(
+            consultation=consultation,
+            defaults={"count": selectors.draft_count_counted(consultation=consultation)},
+        )
 
 
 @transaction.atomic
@@ -294,7 +326,7 @@ def disposition_publish_drafts(
     undecided_tally_change(
         consultation_id=consultation.pk,
         comments=[
-            (draft.comment.created_at, draft.comment.pk)
+            draft.comment
             for draft in drafts
             if draft.comment is not None and ("comment", draft.comment_id) not in current
         ],
@@ -310,6 +342,9 @@ def disposition_publish_drafts(
         anchored_at=now,
     )
     DispositionDraft.objects.filter(pk__in=[d.pk for d in drafts]).delete()
+    draft_tally_change(
+        consultation_id=consultation.pk, delta=-sum(1 for d in drafts if d.comment_id)
+    )
     audit_record(
         event=Event.DISPOSITION_PUBLISHED,
         actor=actor,
@@ -498,6 +533,7 @@ def disposition_draft_bulk(
         draft.drafted_by = actor
         draft.updated_at = now  # bulk_update does not touch auto_now fields
     DispositionDraft.objects.bulk_create(created)
+    draft_tally_change(consultation_id=consultation.pk, delta=len(created))
     DispositionDraft.objects.bulk_update(
         updated, ["status", "rationale", "duplicate_of", "drafted_by", "updated_at"]
     )

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from comments.models import Comment, UndecidedTally
+from comments.models import Comment, UndecidedAuthorTally, UndecidedTally
 from comments.moderation import services as moderation_services
 from comments.offline import services as offline_services
 from comments.threads import services as comment_services
@@ -20,6 +20,8 @@ from consult.consultations import services as consult_services
 from feedback.desk.selectors import desk, desks
 from feedback.ledger import selectors as ledger_selectors
 from feedback.ledger import services as ledger_services
+from feedback.models import DispositionDraft, DraftTally
+from feedback.permissions import needs_decision_q, overdue_before
 from feedback.report.selectors import front_context
 from tests.consult.factories import open_consultation
 from tests.stakeholders.factories import ParticipantFactory
@@ -256,3 +258,112 @@ def test_points_awaiting_a_decision_are_a_figure_and_a_triage_filter(
     point_services.point_publish(actor=secretariat, point=second)
     assert desk(consultation=consultation).points_pending == 0
     assert letter.receipt not in listed()
+
+
+# --- the counters stay equal to the direct counts (issue 23: the desk stays flat) -------
+
+
+def counted_directly(consultation) -> tuple[int, int, int]:
+    """(awaiting, overdue, drafted) counted from the comments and drafts themselves."""
+    awaiting = Comment.objects.filter(needs_decision_q(consultation), consultation=consultation)
+    overdue = awaiting.filter(created_at__lt=overdue_before())
+    drafted = DispositionDraft.objects.filter(comment__consultation=consultation).count()
+    return awaiting.count(), overdue.count(), drafted
+
+
+def from_counters(consultation) -> tuple[int, int, int]:
+    figures = desk(consultation=consultation)
+    return figures.awaiting.awaiting, figures.awaiting.overdue, figures.drafted
+
+
+def test_counters_equal_direct_counts_through_writes_roles_drafts_and_publications(
+    secretariat, stakeholder, other_stakeholder, thread
+):
+    consultation, moderator, made = thread
+    with time_machine.travel(T0 + timedelta(days=12), tick=False):
+
+        def agree(expected: tuple[int, int, int]) -> None:
+            assert from_counters(consultation) == counted_directly(consultation) == expected
+            call_command("desk_counts", "--check")
+
+        agree((3, 3, 0))
+        # New input, and a team member's new reply.
+        late = comment_on(consultation, other_stakeholder)
+        comment_on(consultation, moderator, parent=late)
+        agree((4, 3, 0))
+        # A role granted and revoked: no counter moves, the figures do.
+        consult_services.consultation_role_grant(
+            actor=secretariat, consultation=consultation, user=other_stakeholder, role="analyst"
+        )
+        agree((2, 2, 0))  # the participant's reply and their new comment are responses
+        consult_services.consultation_role_revoke(
+            actor=secretariat, consultation=consultation, user=moderator, role="moderator"
+        )
+        agree((4, 3, 0))  # the moderator's two replies are input again
+        consult_services.consultation_role_revoke(
+            actor=secretariat, consultation=consultation, user=other_stakeholder, role="analyst"
+        )
+        agree((6, 4, 0))
+        # Drafts: saved, saved again, in bulk, then published.
+        ledger_services.disposition_draft_save(
+            actor=secretariat, comment=made["question"], status="noted"
+        )
+        ledger_services.disposition_draft_save(
+            actor=secretariat, comment=made["question"], status="accepted"
+        )
+        agree((6, 4, 1))
+        ledger_services.disposition_draft_bulk(
+            actor=secretariat,
+            consultation=consultation,
+            comments=[made["question"], made["letter"], made["moderator_reply"]],
+            status="noted",
+        )
+        agree((6, 4, 3))
+        ledger_services.disposition_publish_drafts(
+            actor=secretariat, consultation=consultation, comments=[made["letter"]]
+        )
+        agree((5, 3, 2))
+        ledger_services.disposition_publish_drafts(actor=secretariat, consultation=consultation)
+        agree((3, 1, 0))  # the moderator's reply, decided, is off both counters
+        # A second decision on a decided comment moves nothing.
+        ledger_services.disposition_record(
+            actor=secretariat,
+            comment=made["question"],
+            status="accepted",
+            rationale="Revised.",
+            publish=True,
+        )
+        agree((3, 1, 0))
+
+
+def test_desk_counts_check_names_drifted_team_and_draft_counters_and_rebuild_mends_them(
+    secretariat, thread
+):
+    consultation, moderator, made = thread
+    ledger_services.disposition_draft_save(
+        actor=secretariat, comment=made["question"], status="noted"
+    )
+    expected = from_counters(consultation)
+    for drift in (
+        lambda: UndecidedAuthorTally.objects.filter(
+            consultation=consultation, author=moderator
+        ).update(count=0),
+        lambda: DraftTally.objects.filter(consultation=consultation).update(count=7),
+    ):
+        drift()
+        assert from_counters(consultation) != expected
+        with pytest.raises(CommandError, match=consultation.slug):
+            call_command("desk_counts", "--check")
+        call_command("desk_counts", "--rebuild", consultation.slug)
+        call_command("desk_counts", "--check")
+        assert from_counters(consultation) == expected == counted_directly(consultation)
+
+
+def test_a_rolled_back_draft_leaves_the_draft_counter_alone(secretariat, thread):
+    consultation, _moderator, made = thread
+    with pytest.raises(Exception):  # noqa: B017 (any refusal)
+        ledger_services.disposition_draft_save(
+            actor=secretariat, comment=made["question"], status="no-such-status"
+        )
+    assert desk(consultation=consultation).drafted == 0
+    assert not DraftTally.objects.filter(consultation=consultation, count__gt=0).exists()
