@@ -25,6 +25,7 @@ from comments.threads.serializers import (
 from consult.access import consultation_or_404
 from consult.permissions import is_staff_of
 from feedback.ledger.selectors import appeals_of_comment, disposition_history
+from feedback.points.selectors import points_of
 from plenary import ratelimit
 
 
@@ -116,6 +117,7 @@ def _comment_detail(view: generics.GenericAPIView, comment: Comment) -> Response
         "is_staff": is_staff,
         "history": disposition_history(comment=comment),
         "appeals": appeals_of_comment(comment=comment),
+        "points": points_of(comment=comment),  # one query, whatever their number
     }
     return Response(CommentDetailSerializer(comment, context=context).data)
 

@@ -9,6 +9,7 @@ from comments.models import Comment
 from comments.threads.byline import comment_byline
 from comments.threads.fields import ReceiptField
 from feedback.ledger.serializers import AppealSerializer, DispositionSerializer
+from feedback.points.serializers import PointSerializer
 from plenary.text import render_markdown
 from stakeholders.models import Organisation
 
@@ -181,8 +182,15 @@ class CommentDetailSerializer(CommentSerializer):
         help_text=_("The author's appeals against its decisions, oldest first, with their state.")
     )
 
+    points = serializers.SerializerMethodField(
+        help_text=_(
+            "The comment's points when it is answered point by point (empty otherwise), "
+            "as GET …/points/ gives them."
+        )
+    )
+
     class Meta(CommentSerializer.Meta):
-        fields = [*CommentSerializer.Meta.fields, "history", "appeals"]
+        fields = [*CommentSerializer.Meta.fields, "history", "appeals", "points"]
 
     @extend_schema_field(DispositionSerializer(many=True))
     def get_history(self, comment: Comment) -> list:
@@ -197,6 +205,12 @@ class CommentDetailSerializer(CommentSerializer):
         # An appeal's reason is the author's text: shown where the comment's text is.
         context = {"can_see_text": self._readable(comment)}
         return AppealSerializer(self.context["appeals"], many=True, context=context).data
+
+    @extend_schema_field(PointSerializer(many=True))
+    def get_points(self, comment: Comment) -> list:
+        # A point's passage and rationale are the comment's text: the comment's rule.
+        context = {"can_read": self._readable(comment)}
+        return PointSerializer(self.context["points"], many=True, context=context).data
 
 
 class CommentEditSerializer(serializers.Serializer):

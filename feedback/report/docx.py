@@ -42,6 +42,23 @@ def _table(document, header: tuple[str, str], rows) -> None:
         cells[0].text, cells[1].text = xml_safe(str(row.label)), str(row.count)
 
 
+def _points(document, points: list[dict]) -> None:
+    """A comment's points (issue 23), each under its sub-receipt: what the point's
+    row holds (``report.report_points``: no passage or rationale unless public)."""
+    if not points:
+        return
+    document.add_paragraph(_("Answered point by point:"))
+    for point in points:
+        line = f"{point['receipt']} · {point['status_label']}"
+        if point["quote"]:
+            line += " · “" + xml_safe(point["quote"]) + "”"
+        document.add_paragraph(line, style="List Bullet")
+        if point["rationale"]:
+            document.add_paragraph(
+                _("Rationale:") + " " + xml_safe(point["rationale"]), style="List Continue"
+            )
+
+
 def build_docx(
     *, consultation: Consultation, target: Path, progress: Callable[[int, int], None]
 ) -> report.Outcome:
@@ -163,11 +180,14 @@ def build_docx(
         document.add_heading(_("Appendix: every comment and its answer"), level=1)
         sections = selectors.ledger_sections(consultation=consultation)
         labels = {section.key: section for section in sections}
-        rows = report.with_attachments(
-            report.appendix_rows(consultation=consultation, sections=sections).iterator(
-                chunk_size=report.FETCH_SIZE
+        rows = report.with_points(
+            report.with_attachments(
+                report.appendix_rows(consultation=consultation, sections=sections).iterator(
+                    chunk_size=report.FETCH_SIZE
+                ),
+                consultation=consultation,
             ),
-            consultation=consultation,
+            batch=PROGRESS_EVERY,  # one query for the points of a batch
         )
         last_group = None
         done = 0
@@ -203,6 +223,7 @@ def build_docx(
                         + _("version %(n)s, section %(key)s")
                         % {"n": row["target_version"], "key": row["target_key"]}
                     )
+            _points(document, row["points"])
             done += 1
             if done % PROGRESS_EVERY == 0:
                 parts.advance()

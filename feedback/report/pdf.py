@@ -322,11 +322,14 @@ def _render_appendix(
     renderer process lays out the chunk before it; its first page number is
     known once that one is done, and only then is it sent.
     """
-    rows = selectors.with_attachments(
-        selectors.appendix_rows(consultation=consultation, sections=sections).iterator(
-            chunk_size=selectors.FETCH_SIZE
+    rows = selectors.with_points(
+        selectors.with_attachments(
+            selectors.appendix_rows(consultation=consultation, sections=sections).iterator(
+                chunk_size=selectors.FETCH_SIZE
+            ),
+            consultation=consultation,
         ),
-        consultation=consultation,
+        batch=chunk_size,  # one query for the points of a chunk
     )
     pieces: list[Rendered] = []
     numbers: dict[str, int] = {}

@@ -11,6 +11,7 @@ never leaves the database (``_only_public``).
 import difflib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, cast
 
 from django.conf import settings
@@ -28,8 +29,9 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Coalesce, Left
 from django.utils import timezone
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from comments import permissions as comment_permissions
@@ -40,13 +42,16 @@ from consult.models import Consultation, DocumentVersion, Round, Section
 from feedback.agreement.selectors import latest_agreement
 from feedback.evaluation.selectors import evaluation_results
 from feedback.ledger import selectors
-from feedback.models import DispositionEntry, OutcomeReport, Status
+from feedback.models import CommentPoint, DispositionEntry, OutcomeReport, Status
 from feedback.participation import selectors as balance
+from feedback.points.selectors import with_point_decision
 from feedback.report import charts as report_charts
 from feedback.themes import selectors as theme_selectors
 
 # Rows fetched per round trip from the server-side cursor.
 FETCH_SIZE = 1000
+# Characters of a point's passage quoted in the report (the rest is "…").
+POINT_QUOTE_CHARS = 200
 # Countries shown by name in the participation chart; the rest are summed.
 TOP_COUNTRIES = 15
 
@@ -239,11 +244,12 @@ def version_changes(*, consultation: Consultation) -> list[VersionChange]:
     return changes
 
 
-def _only_public(expression) -> Case:
+def _only_public(expression, prefix: str = "") -> Case:
     """``expression`` for a public comment, NULL for any other: what a private,
-    hidden or withdrawn comment said never leaves the database."""
+    hidden or withdrawn comment said never leaves the database.  ``prefix``
+    reaches the comment across a relation (a point's ``"comment__"``)."""
     return Case(
-        When(comment_permissions.public_q(), then=expression),
+        When(comment_permissions.public_q(prefix), then=expression),
         default=Value(None),
         output_field=CharField(),
     )
@@ -283,6 +289,7 @@ def appendix_rows(
         )
         .order_by("shown", "position", "created_at", "pk")
         .values(
+            "pk",
             "receipt",
             "shown",
             "visibility",
@@ -342,6 +349,54 @@ def with_attachments(rows: Iterator[dict], *, consultation: Consultation) -> Ite
     for row in rows:
         row["attachments"] = None if row["shown"] else files.get(row["receipt"])
         yield row
+
+
+def report_points(*, comment_ids: list[int]) -> dict[int, list[dict]]:
+    """The points of these comments (issue 23) as the report prints them, in number
+    order: ``{comment_id: [{receipt, status_label, quote, rationale}]}``, one query.
+
+    A point shows what its comment shows: the passage (shortened to
+    ``POINT_QUOTE_CHARS``) and the rationale of a public comment's point only,
+    NULL in the database for any other (``_only_public``); its sub-receipt and
+    published status always, as the comment's receipt and status.
+    """
+    found: dict[int, list[dict]] = {}
+    if not comment_ids:
+        return found
+    points = (
+        with_point_decision(CommentPoint.objects.filter(comment_id__in=comment_ids))
+        .order_by("comment_id", "number")
+        .values(
+            "comment_id",
+            "number",
+            status=F("decision_status"),
+            receipt=F("comment__receipt"),
+            # One character more than is shown, so the shortening knows to add "…".
+            passage=_only_public(Left("quote", POINT_QUOTE_CHARS + 1), "comment__"),
+            rationale=_only_public(F("decision_rationale"), "comment__"),
+        )
+    )
+    for point in points:
+        quote = point["passage"]
+        found.setdefault(point["comment_id"], []).append(
+            {
+                "receipt": f"{point['receipt']}-{point['number']}",
+                "status_label": _status_label(point["status"]),
+                "quote": Truncator(quote).chars(POINT_QUOTE_CHARS) if quote else None,
+                "rationale": point["rationale"],
+            }
+        )
+    return found
+
+
+def with_points(rows: Iterator[dict], *, batch: int = FETCH_SIZE) -> Iterator[dict]:
+    """``appendix_rows`` with ``points`` on each row (a list, empty for most): rows are
+    read ``batch`` at a time and each batch's points in one query (``report_points``)."""
+    while chunk := list(islice(rows, batch)):
+        points = report_points(comment_ids=[row["pk"] for row in chunk])
+        for row in chunk:
+            row["points"] = points.get(row["pk"], [])
+        yield from chunk
 
 
 def _placeholder(row: dict) -> str:
