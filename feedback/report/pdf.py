@@ -25,7 +25,6 @@ import io
 import json
 import logging
 import math
-import select
 import shutil
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from array import array
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from selectors import EVENT_READ, DefaultSelector
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -131,7 +131,11 @@ class _Renderer:
         self.pending = None
         # One line answers one piece and nothing is read ahead, so the pipe's
         # descriptor is readable exactly when the answer (or the end) is there.
-        ready, _w, _x = select.select([self.process.stdout], [], [], PIECE_TIMEOUT_SECONDS)
+        # selectors, not select.select: a long-lived worker may hold descriptors past
+        # 1024, which select() refuses ("filedescriptor out of range").
+        with DefaultSelector() as waiting:
+            waiting.register(self.process.stdout, EVENT_READ)
+            ready = waiting.select(PIECE_TIMEOUT_SECONDS)
         if not ready:
             self._fail(f"no answer within {PIECE_TIMEOUT_SECONDS} s")
         line = self.process.stdout.readline()

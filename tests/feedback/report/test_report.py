@@ -7,6 +7,7 @@ chunks and the join (page numbers, outline, structure tree) is exercised.
 """
 
 import io
+import os
 import re
 import sys
 import threading
@@ -438,6 +439,28 @@ def test_progress_rises_chunk_by_chunk(consultation, commented, tmp_path):
     assert outcome.comment_count == 15
     # Nothing yet, the front matter, three chunks of five, the join.
     assert seen == [0, 1, 2, 3, 4, 5]
+
+
+def test_a_worker_holding_over_1024_descriptors_still_builds_the_pdf(
+    consultation, commented, tmp_path
+):
+    """select() refuses descriptors past 1024 ("filedescriptor out of range"): a
+    long-lived worker with many files open once failed every report.  The renderer's
+    pipe is waited on through selectors (epoll or poll) instead."""
+    held = []
+    try:
+        while not held or held[-1] < 1100:
+            held.append(os.open(os.devnull, os.O_RDONLY))
+        outcome = pdf.build_pdf(
+            consultation=consultation,
+            target=tmp_path / "report.pdf",
+            folder=tmp_path,
+            progress=lambda done, total: None,
+        )
+    finally:
+        for descriptor in held:
+            os.close(descriptor)
+    assert outcome.comment_count == 15
 
 
 @pytest.mark.skipif(
