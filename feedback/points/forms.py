@@ -6,7 +6,7 @@ from feedback.models import Status
 
 class SplitForm(forms.Form):
     """Split by paragraph (checkboxes), or, with JavaScript, by a selected passage
-    (``start``/``end`` offsets filled in by static/points.js)."""
+    (``start``/``end`` offsets filled in by static/js/points.js)."""
 
     paragraphs = forms.MultipleChoiceField(
         label=_("Paragraphs that make points"),

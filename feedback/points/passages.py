@@ -5,8 +5,9 @@ stored; nothing here changes the text.
 """
 
 import re
+from typing import NamedTuple
 
-_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r]*\n\s*")  # "\r\n\r\n" too: browsers post CRLF
 
 
 def paragraph_spans(text: str) -> list[tuple[int, int]]:
@@ -43,3 +44,34 @@ def paragraph_groups(selected: list[int], breaks: list[int]) -> list[list[int]]:
         else:
             groups.append([index])
     return groups
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class Segment(NamedTuple):
+    start: int
+    end: int
+    text: str
+    is_break: bool
+
+
+def source_segments(text: str) -> list[Segment]:
+    """The text cut into lines and line breaks, each with its offsets, for the page
+    where a passage is selected with the mouse (static/js/points.js).
+
+    Each segment carries its own offsets, so the script reads a selection's offsets
+    from the segment it falls in: the HTML parser turns ``\\r\\n`` into one
+    character, and a browser counts UTF-16 units, so counting characters over the
+    whole rendered text would drift from Python's indexes.
+    """
+    segments = []
+    position = 0
+    for match in _LINE_BREAK.finditer(text):
+        if match.start() > position:
+            segments.append(Segment(position, match.start(), text[position : match.start()], False))
+        segments.append(Segment(match.start(), match.end(), match.group(), True))
+        position = match.end()
+    if position < len(text):
+        segments.append(Segment(position, len(text), text[position:], False))
+    return segments

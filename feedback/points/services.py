@@ -35,6 +35,8 @@ from feedback.models import (
     RationaleSnippet,
 )
 from feedback.points import passages
+from plenary.audit.models import Event
+from plenary.audit.services import audit_record
 
 # A comment split into more points than this is a mistake, not a reading.
 MAX_POINTS = 200
@@ -112,7 +114,18 @@ def points_split(
                 created_by=actor,
             )
         )
-    return CommentPoint.objects.bulk_create(points)
+    made = CommentPoint.objects.bulk_create(points)
+    audit_record(
+        event=Event.POINTS_SPLIT,
+        actor=actor,
+        consultation=comment.consultation_id,
+        target=comment.receipt,
+        points=[point.receipt for point in made],
+        source=(PointSource.ATTACHMENT if attachment else PointSource.BODY).value,
+        attachment=attachment.pk if attachment else None,
+        spans=[[point.start, point.end] for point in made],
+    )
+    return made
 
 
 @transaction.atomic
@@ -150,6 +163,14 @@ def point_remove(*, actor, point: CommentPoint) -> None:
                 % {"receipt": point.receipt}
             }
         )
+    audit_record(
+        event=Event.POINT_REMOVED,
+        actor=actor,
+        consultation=point.comment.consultation_id,
+        target=point.comment.receipt,
+        point=point.receipt,
+        spans=[[point.start, point.end]],
+    )
     point.delete()
 
 

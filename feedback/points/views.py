@@ -67,6 +67,7 @@ def _page(request, comment: Comment, *, split_form=None, decision=None, status=2
             "comment": comment,
             "attachment": attachment,
             "source_text": text,
+            "segments": passages.source_segments(text),
             "split_form": split_form or SplitForm(paragraphs=paragraphs),
             "rows": rows,
             "summary": selectors.summarise(points),

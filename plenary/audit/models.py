@@ -49,6 +49,10 @@ class Event(models.TextChoices):
     # feedback.assignments.services: comments assigned, reassigned or unassigned (detail:
     # count, scope, receipts); the history per comment is feedback.AssignmentChange.
     ASSIGNMENT_CHANGED = "assignment_changed", _("Comments assigned")
+    # feedback.points.services: a comment split into points, a point removed (target: the
+    # comment's receipt; detail: sub-receipts and offsets, never the quoted text).
+    POINTS_SPLIT = "points_split", _("Comment split into points")
+    POINT_REMOVED = "point_removed", _("Point removed from a comment")
 
 
 class AuditEvent(AppendOnlyModel):
