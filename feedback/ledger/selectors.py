@@ -464,6 +464,12 @@ def draft_count(*, consultation: Consultation) -> int:
     return draft_counts(consultation_ids=[consultation.pk]).get(consultation.pk, 0)
 
 
+def point_draft_count(*, consultation: Consultation) -> int:
+    """Drafted, unpublished decisions on points (feedback/points/): counted directly,
+    through the points (a few per long comment), not the comments."""
+    return DispositionDraft.objects.filter(point__comment__consultation=consultation).count()
+
+
 def draft_counts(*, consultation_ids: list[int]) -> dict[int, int]:
     """``{consultation id: drafts on comments}`` from ``DraftTally``: one query."""
     return dict(

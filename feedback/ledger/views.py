@@ -133,7 +133,13 @@ def triage(request, slug: str):
             "assigning": assigning,
             "bulk": bulk,
             "selected": set(request.POST.getlist("comments")),
-            "draft_count": selectors.draft_count(consultation=consultation) if can_decide else 0,
+            # "Publish all drafts (n)" publishes the points' drafts too: n counts them.
+            "draft_count": (
+                selectors.draft_count(consultation=consultation)
+                + selectors.point_draft_count(consultation=consultation)
+                if can_decide
+                else 0
+            ),
         },
     )
 

@@ -367,3 +367,31 @@ def test_a_rolled_back_draft_leaves_the_draft_counter_alone(secretariat, thread)
         )
     assert desk(consultation=consultation).drafted == 0
     assert not DraftTally.objects.filter(consultation=consultation, count__gt=0).exists()
+
+
+def test_publish_all_counts_the_points_drafts_it_publishes(
+    client, secretariat, consultation, stakeholder
+):
+    """Triage's "Publish all drafts (n)" publishes drafts on points too: n counts them."""
+    from feedback.points import services as point_services
+
+    letter = comment_services.comment_create(
+        actor=stakeholder,
+        consultation=consultation,
+        section_key=SECTION,
+        body="First point.\n\nSecond point.",
+    )
+    first, second = point_services.points_split_paragraphs(
+        actor=secretariat, comment=letter, selected=[0, 1], breaks=[1]
+    )
+    point_services.point_draft_save(actor=secretariat, point=first, status="accepted")
+    point_services.point_draft_save(actor=secretariat, point=second, status="accepted")
+    ledger_services.disposition_draft_save(
+        actor=secretariat, comment=comment_on(consultation, stakeholder), status="accepted"
+    )
+    client.force_login(secretariat)
+    page = client.get(reverse("staff_triage", args=[consultation.slug])).content.decode()
+    assert "Publish all drafts (3)" in page
+    client.post(reverse("staff_triage", args=[consultation.slug]), {"action": "publish_all"})
+    page = client.get(reverse("staff_triage", args=[consultation.slug])).content.decode()
+    assert "Publish all drafts" not in page
