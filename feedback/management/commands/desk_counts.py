@@ -8,8 +8,8 @@ and exits with an error naming each consultation that differs; ``--rebuild``
 recounts them.
 """
 
-from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from comments.threads.selectors import (
     undecided_author_tally_counted,
@@ -21,80 +21,49 @@ from comments.threads.services import undecided_tally_rebuild
 from consult.models import Consultation
 from feedback.ledger.selectors import draft_count, draft_count_counted
 from feedback.ledger.services import draft_tally_rebuild
+from feedback.management.counters import CountersCommand
 
 
-class Command(BaseCommand):
+class Command(CountersCommand):
     help = (
         "Check (--check) or rebuild (--rebuild) the desk's counters (undecided comments, drafts)."
     )
+    differ = gettext_lazy("Counters differ for %(slugs)s: run desk_counts --rebuild.")
 
-    def add_arguments(self, parser):
-        action = parser.add_mutually_exclusive_group(required=True)
-        action.add_argument("--check", action="store_true", help="Compare, change nothing.")
-        action.add_argument("--rebuild", action="store_true", help="Recount from the comments.")
-        parser.add_argument("slugs", nargs="*", help="Consultations (default: all).")
+    def rebuild(self, consultation: Consultation) -> None:
+        undecided_tally_rebuild(consultation=consultation)
+        draft_tally_rebuild(consultation=consultation)
 
-    def handle(self, *args, slugs: list[str], check: bool, rebuild: bool, **options):
-        consultations = Consultation.objects.order_by("pk")
-        if slugs:
-            consultations = consultations.filter(slug__in=slugs)
-            missing = set(slugs) - set(consultations.values_list("slug", flat=True))
-            if missing:
-                raise CommandError(
-                    _("No consultation with the short name %(slugs)s.")
-                    % {"slugs": ", ".join(sorted(missing))}
-                )
-        wrong = []
-        for consultation in consultations:
-            if rebuild:
-                undecided_tally_rebuild(consultation=consultation)
-                draft_tally_rebuild(consultation=consultation)
-                continue
-            counted = undecided_tally_counted(consultation=consultation)
-            held = undecided_tally_held(consultation=consultation)
-            if counted != held:
-                wrong.append(consultation.slug)
-                self.stdout.write(
-                    _("%(slug)s: the counters hold %(held)d undecided comments, there are %(n)d.")
-                    % {
-                        "slug": consultation.slug,
-                        "held": sum(held.values()),
-                        "n": sum(counted.values()),
-                    }
-                )
-            by_author = undecided_author_tally_counted(consultation=consultation)
-            by_author_held = undecided_author_tally_held(consultation=consultation)
-            if by_author != by_author_held:
-                wrong.append(consultation.slug)
-                self.stdout.write(
-                    _(
-                        "%(slug)s: the per-author counters differ for %(n)d people"
-                        " (by author and day)."
-                    )
-                    % {
-                        "slug": consultation.slug,
-                        "n": len(
-                            {
-                                key[0]
-                                for key in by_author.keys() | by_author_held.keys()
-                                if by_author.get(key) != by_author_held.get(key)
-                            }
-                        ),
-                    }
-                )
-            drafts, drafts_held = (
-                draft_count_counted(consultation=consultation),
-                draft_count(consultation=consultation),
+    def differences(self, consultation: Consultation) -> list[str]:
+        lines = []
+        counted = undecided_tally_counted(consultation=consultation)
+        held = undecided_tally_held(consultation=consultation)
+        if counted != held:
+            lines.append(
+                _("%(slug)s: the counters hold %(held)d undecided comments, there are %(n)d.")
+                % {
+                    "slug": consultation.slug,
+                    "held": sum(held.values()),
+                    "n": sum(counted.values()),
+                }
             )
-            if drafts != drafts_held:
-                wrong.append(consultation.slug)
-                self.stdout.write(
-                    _("%(slug)s: the counters hold %(held)d drafts, there are %(n)d.")
-                    % {"slug": consultation.slug, "held": drafts_held, "n": drafts}
-                )
-        if wrong:
-            raise CommandError(
-                _("Counters differ for %(slugs)s: run desk_counts --rebuild.")
-                % {"slugs": ", ".join(dict.fromkeys(wrong))}
+        by_author = undecided_author_tally_counted(consultation=consultation)
+        by_author_held = undecided_author_tally_held(consultation=consultation)
+        if by_author != by_author_held:
+            people = {
+                key[0]
+                for key in by_author.keys() | by_author_held.keys()
+                if by_author.get(key) != by_author_held.get(key)
+            }
+            lines.append(
+                _("%(slug)s: the per-author counters differ for %(n)d people (by author and day).")
+                % {"slug": consultation.slug, "n": len(people)}
             )
-        self.stdout.write(_("Rebuilt.") if rebuild else _("The counters agree."))
+        drafts = draft_count_counted(consultation=consultation)
+        drafts_held = draft_count(consultation=consultation)
+        if drafts != drafts_held:
+            lines.append(
+                _("%(slug)s: the counters hold %(held)d drafts, there are %(n)d.")
+                % {"slug": consultation.slug, "held": drafts_held, "n": drafts}
+            )
+        return lines
