@@ -31,6 +31,8 @@ from urllib.parse import urlsplit, urlunsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.thread import bench_url  # noqa: E402 (after the path set-up)
+
 DRAFT = "# Bench draft\n\n## 1. Scope\nThe one paragraph everybody comments on.\n"
 TITLE = "Bench assignments {size}"
 
@@ -54,13 +56,6 @@ BASELINE_SQL = [
     WHERE c.consultation_id = %(consultation)s AND s.key = %(key)s
     """,
 ]
-
-
-def bench_url(source: str, database: str) -> str:
-    parts = urlsplit(source)
-    if not parts.scheme.startswith("postgres"):
-        sys.exit("DATABASE_URL must point to PostgreSQL")
-    return urlunsplit(parts._replace(path="/" + database))
 
 
 def ensure_database(url: str) -> None:

@@ -32,24 +32,6 @@ BATCH = 5000
 DRAFT = "# Bench desk\n\n## 1. Purpose\nFirst.\n\nSecond.\n\n## 2. Scope\nThird.\n"
 
 
-def bare(request):
-    from django.http import HttpResponse
-
-    return HttpResponse("ok")
-
-
-def _urlpatterns():
-    from django.urls import include, path
-
-    return [path("bench/bare/", bare), path("", include("plenary.urls"))]
-
-
-def __getattr__(name):  # module-level lazy attribute: Django is not set up at import time
-    if name == "urlpatterns":
-        return _urlpatterns()
-    raise AttributeError(name)
-
-
 def build(size: int, convenor, authors, title: str):
     from django.db import transaction
     from django.utils import timezone
@@ -188,7 +170,7 @@ def run(args) -> None:
     staff = Client()
     staff.force_login(convenor)
     cases: dict = {"bare": (staff, "/bench/bare/")}
-    with override_settings(ROOT_URLCONF="bench.desk", ALLOWED_HOSTS=["testserver"]):
+    with override_settings(ROOT_URLCONF="bench.balance", ALLOWED_HOSTS=["testserver"]):
         for label, consultation in (("1k", small), (f"{args.comments // 1000}k", big)):
             cases[f"{label} desk page"] = (staff, reverse("staff_desk", args=[consultation.slug]))
             cases[f"{label} selector"] = lambda c=consultation: desk.desk(consultation=c)

@@ -115,6 +115,9 @@ def django_setup(url: str) -> None:
         PLENARY_STATICFILES_STORAGE="django.contrib.staticfiles.storage.StaticFilesStorage",
     )
     os.environ.pop("REDIS_URL", None)  # tasks in-process, local-memory cache
+    # No access line per timed request (plenary/observability/middleware.py) in the
+    # figures' output, nor its write in the timed loop, unless asked for.
+    os.environ.setdefault("PLENARY_LOG_LEVEL", "WARNING")
     import django
 
     django.setup()

@@ -25,24 +25,6 @@ from bench.balance import build, population  # noqa: E402 (after the path set-up
 from bench.thread import bench_url, create_database, django_setup, drop_database, measure  # noqa: E402
 
 
-def bare(request):
-    from django.http import HttpResponse
-
-    return HttpResponse("ok")
-
-
-def _urlpatterns():
-    from django.urls import include, path
-
-    return [path("bench/bare/", bare), path("", include("plenary.urls"))]
-
-
-def __getattr__(name):  # module-level lazy attribute: Django is not set up at import time
-    if name == "urlpatterns":
-        return _urlpatterns()
-    raise AttributeError(name)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database", default="plenary_bench_triage")
@@ -98,7 +80,7 @@ def run(args) -> None:
     anonymous, staff = Client(), Client()
     staff.force_login(convenor)
     cases: dict = {"bare": (anonymous, "/bench/bare/")}
-    with override_settings(ROOT_URLCONF="bench.triage", ALLOWED_HOSTS=["testserver"]):
+    with override_settings(ROOT_URLCONF="bench.balance", ALLOWED_HOSTS=["testserver"]):
         for label, consultation in (("1k", small), (f"{args.comments // 1000}k", big)):
             cases[f"{label} triage"] = (staff, reverse("staff_triage", args=[consultation.slug]))
         results = measure(cases, args.repeat)
