@@ -47,6 +47,15 @@ from feedback.models import (
 from feedback.themes.suggest import text_similarities
 
 
+def current_comment_entry_q() -> Q:
+    """On DispositionEntry: a comment's current decision (no later entry for that
+    comment), as an anti-join on the index ``ledger_comment_latest_idx`` (comment, -sequence)."""
+    later = DispositionEntry.objects.filter(
+        comment_id=OuterRef("comment_id"), sequence__gt=OuterRef("sequence")
+    )
+    return ~Q(Exists(later))
+
+
 def latest_entry_ids(*, comment_ids: list[int]) -> QuerySet:
     """Ids of the current (latest) entry of each of these comments, as a subquery."""
     latest = DispositionEntry.objects.filter(comment=OuterRef("comment")).order_by("-sequence")
@@ -169,12 +178,9 @@ def status_counts(*, consultation: Consultation) -> dict[str, int]:
     (``awaiting_figures``).  Grouping every comment by a per-row subquery took 250 ms
     at 100,000 comments (bench/triage.py).
     """
-    later = DispositionEntry.objects.filter(
-        comment_id=OuterRef("comment_id"), sequence__gt=OuterRef("sequence")
-    )
     rows = (
         DispositionEntry.objects.filter(consultation=consultation, comment__isnull=False)
-        .filter(~Exists(later))
+        .filter(current_comment_entry_q())
         .values("status")
         .annotate(n=Count("pk"))
         .order_by()
@@ -830,9 +836,6 @@ def consistent_answers(
     (``feedback.permissions.require_can_decide``): a team member may see every
     comment of the consultation, which is what the offers show.
     """
-    later = DispositionEntry.objects.filter(
-        comment_id=OuterRef("comment_id"), sequence__gt=OuterRef("sequence")
-    )
     same_cluster = Exists(
         CampaignMember.objects.filter(
             comment_id=OuterRef("comment_id"), cluster__members__comment=comment
@@ -848,7 +851,7 @@ def consistent_answers(
             consultation_id=comment.consultation_id, comment__isnull=False
         )
         .exclude(comment_id=comment.pk)
-        .exclude(Exists(later))
+        .filter(current_comment_entry_q())
         .annotate(
             tier=Case(
                 When(same_cluster, then=Value(OfferReason.CLUSTER)),
