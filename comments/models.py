@@ -104,6 +104,10 @@ class Comment(models.Model):
     # Set by comment_edit (the text is in CommentRevision) and comment_withdraw.
     edited_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Consent to publish (issue 25): ``publication`` on the API is "named" (public,
+    # anonymous False), "anonymous" (public, the byline withholds the name) or
+    # "private" (visibility PRIVATE: the team reads it; the ledger shows its receipt).
+    anonymous = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -426,3 +430,143 @@ class ParticipationTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consultation_id} {self.author_id}: {self.comments} ({self.public} public)"
+
+
+class Amendment(models.Model):
+    """A comment that proposes new wording for one passage of its section (issue 24).
+
+    The comment's ``body`` is the reason; ``quote`` is the passage as the
+    participant gave it and ``replacement`` the wording they propose.
+    ``start``/``end`` are the passage's offsets in the plain text of the
+    section (``comments.amendments.quote``: Markdown stripped, whitespace
+    folded), where it occurs exactly once.  Kept as sent, like the body; an
+    edit before the round closes changes them and adds a CommentRevision.
+    """
+
+    comment = models.OneToOneField(
+        Comment, primary_key=True, on_delete=models.PROTECT, related_name="amendment"
+    )
+    quote = models.TextField()
+    replacement = models.TextField(blank=True)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"amendment {self.comment_id}"
+
+
+class AmendmentSupport(models.Model):
+    """A participant's support of an amendment: once each, withdrawn by deleting
+    the row (a support is a count, not a record owed to anyone)."""
+
+    amendment = models.ForeignKey(Amendment, on_delete=models.CASCADE, related_name="supports")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["amendment", "user"], name="amendment_support_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} supports {self.amendment_id}"
+
+
+class Signature(models.Model):
+    """A co-signature of a submission (issue 25): "I support this and add my name".
+
+    A signed-in participant with a confirmed address signs directly
+    (``confirmed_at`` set at once); a signatory collected through an
+    organisation's signature link confirms by email first (``token``).  Only
+    confirmed, not withdrawn signatures count.  An erased signatory's row stays
+    (``user`` kept, the account anonymised): it still counts, anonymously.
+    ``converted_from`` is a campaign copy the secretariat turned into this
+    co-signature of its cluster's representative (the copy keeps its receipt).
+    """
+
+    class Source(models.TextChoices):
+        DIRECT = "direct", _("signed on the page or the API")
+        LINK = "link", _("collected through a signature link")
+        CAMPAIGN = "campaign", _("a campaign copy turned into a co-signature")
+
+    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="signatures")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    email = models.EmailField(blank=True)
+    name = models.CharField(max_length=200, blank=True)
+    group = models.ForeignKey(
+        "stakeholders.StakeholderGroup",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.DIRECT)
+    converted_from = models.OneToOneField(
+        Comment, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    token = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["comment", "user"],
+                condition=Q(user__isnull=False, withdrawn_at__isnull=True),
+                name="signature_user_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["comment"],
+                condition=Q(confirmed_at__isnull=False, withdrawn_at__isnull=True),
+                name="signature_counted_idx",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"signature of {self.comment_id}"
+
+
+class Dispute(models.Model):
+    """Someone says a submission was made in their name or their organisation's
+    (issue 25).  The named person confirms (signed in, or by a mailed link);
+    the secretariat decides.  A decided dispute is a LedgerEvent."""
+
+    class Status(models.TextChoices):
+        AWAITING_CONFIRMATION = (
+            "awaiting_confirmation",
+            _("awaiting the named person's confirmation"),
+        )
+        CONFIRMED = "confirmed", _("the named person says they did not submit it")
+        REJECTED = "rejected", _("rejected by the secretariat")
+        UPHELD = "upheld", _("upheld by the secretariat")
+
+    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="disputes")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    on_behalf_of = models.ForeignKey(
+        Organisation, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField()
+    status = models.CharField(
+        max_length=24, choices=Status.choices, default=Status.AWAITING_CONFIRMATION
+    )
+    token = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decision_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"dispute of {self.comment_id}: {self.status}"

@@ -96,6 +96,10 @@ class DispositionEntry(AppendOnlyModel):
     cluster_answer = models.ForeignKey(
         "ClusterAnswer", null=True, blank=True, on_delete=models.PROTECT, related_name="entries"
     )
+    # The wording adopted for an amendment (issue 24): its replacement when
+    # accepted, the secretariat's wording when partly accepted; blank otherwise.
+    # An entry with adopted text hashes as format v2 (feedback/ledger/chain.py).
+    adopted_text = models.TextField(blank=True)
     # The hash chain (feedback/ledger/chain.py): SHA-256 over the entry and the previous hash.
     previous_hash = models.CharField(max_length=64)
     entry_hash = models.CharField(max_length=64, unique=True)
@@ -193,6 +197,7 @@ class DispositionDraft(models.Model):
     cluster_answer = models.ForeignKey(
         "ClusterAnswer", null=True, blank=True, on_delete=models.SET_NULL, related_name="drafts"
     )
+    adopted_text = models.TextField(blank=True)
     drafted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -742,3 +747,71 @@ class CodingLabel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.comment_id} in {self.theme_id}"
+
+
+class AmendmentApplication(models.Model):
+    """Where an adopted amendment went (issue 24): written by composing the next
+    version.  ``section`` is the section of the composed version that carries
+    the adopted wording at ``start``/``end`` of its plain text."""
+
+    amendment = models.ForeignKey(
+        "comments.Amendment", on_delete=models.PROTECT, related_name="applications"
+    )
+    version = models.ForeignKey(
+        "consult.DocumentVersion", on_delete=models.CASCADE, related_name="amendment_applications"
+    )
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="+")
+    entry = models.ForeignKey(DispositionEntry, on_delete=models.PROTECT, related_name="+")
+    adopted_text = models.TextField(blank=True)
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["amendment", "version"], name="amendment_application_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.amendment_id} applied in {self.version_id}"
+
+
+class LedgerEvent(AppendOnlyModel):
+    """An event on the public record that is not a decision (issue 25): a
+    dispute decided, a passage redacted.  Hash-chained per consultation in a
+    chain of its own (``feedback.ledger.chain.event_document``, format
+    ``plenary-events-v1``) so the decision queries never see it; verify_ledger
+    checks both chains.  ``payload`` holds only public values (a redaction's
+    original passage enters as a salted SHA-256)."""
+
+    class Kind(models.TextChoices):
+        DISPUTE = "dispute", _("authorship disputed")
+        REDACTION = "redaction", _("passage redacted")
+        SIGNATURES = "signatures", _("campaign copies turned into co-signatures")
+
+    consultation = models.ForeignKey(
+        Consultation, on_delete=models.PROTECT, related_name="ledger_events"
+    )
+    sequence = models.PositiveIntegerField()
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="ledger_events")
+    payload = models.JSONField(default=dict)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_at = models.DateTimeField()
+    previous_hash = models.CharField(max_length=64)
+    event_hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["consultation", "sequence"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["consultation", "sequence"], name="ledger_event_sequence_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.consultation_id}#{self.sequence} {self.kind}"

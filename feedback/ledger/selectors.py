@@ -39,6 +39,7 @@ from feedback.models import (
     DispositionDraft,
     DispositionEntry,
     DraftTally,
+    LedgerEvent,
     LedgerHead,
     RationaleSnippet,
     Status,
@@ -94,6 +95,7 @@ _CHAIN_FIELDS = (
     "sequence",
     "status",
     "rationale",
+    "adopted_text",
     "appeal_id",
     "decided_at",
     "published_at",
@@ -907,4 +909,13 @@ def consistent_answer_to_use(*, comment: Comment, entry_id: str | None) -> Dispo
         .only("pk", "status", "rationale", "comment__receipt")
         .select_related("comment")
         .first()
+    )
+
+
+def event_chain(*, consultation: Consultation):
+    """A consultation's LedgerEvents in sequence order, ready for ``chain.verify_events``."""
+    return (
+        LedgerEvent.objects.filter(consultation=consultation)
+        .select_related("comment", "consultation")
+        .order_by("sequence")
     )

@@ -30,6 +30,7 @@ from feedback.models import (
     DispositionDraft,
     DispositionEntry,
     DraftTally,
+    LedgerEvent,
     LedgerHead,
     PublicationBatch,
     RationaleSnippet,
@@ -312,6 +313,7 @@ def disposition_publish_drafts(
             duplicate_of=draft.duplicate_of,
             appeal=draft.appeal,
             cluster_answer_id=draft.cluster_answer_id,  # not hashed: see the model
+            adopted_text=draft.adopted_text,
             decided_by_id=draft.drafted_by_id,
             decided_at=draft.updated_at,
             published_at=now,
@@ -783,3 +785,35 @@ def appeal_reminders_send(*, now=None) -> int:
                 text=text,
             )
     return sent
+
+
+def ledger_event_record(
+    *, consultation: Consultation, kind: str, comment: Comment, payload: dict, actor=None
+) -> LedgerEvent:
+    """Append an event (a dispute decided, a redaction: issue 25) to the
+    consultation's event chain.  Not a door: the caller checked the rule, and
+    calls this inside its transaction.  ``payload`` must hold only public,
+    JSON-plain values: it is hashed and exported as it is.  Serialised by the
+    consultation's row lock, like a publication."""
+    Consultation.objects.select_for_update().filter(pk=consultation.pk).first()
+    last = (
+        LedgerEvent.objects.filter(consultation=consultation)
+        .order_by("-sequence")
+        .only("sequence", "event_hash")
+        .first()
+    )
+    event = LedgerEvent(
+        consultation=consultation,
+        sequence=(last.sequence if last else 0) + 1,
+        kind=kind,
+        comment=comment,
+        payload=payload,
+        recorded_by=actor,
+        recorded_at=timezone.now(),
+        previous_hash=last.event_hash if last else chain.GENESIS,
+    )
+    event.event_hash = chain.digest(
+        chain.event_document_for(event, previous_hash=event.previous_hash)
+    )
+    event.save()
+    return event

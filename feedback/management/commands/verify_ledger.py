@@ -150,6 +150,9 @@ class Command(BaseCommand):
                 anchor=anchor,
             )
             problems = [str(problem) for problem in chain.verify(walk)]
+            # The event chain (disputes, redactions: issue 25), from the same snapshot.
+            events = selectors.event_chain(consultation=consultation)
+            problems += [str(problem) for problem in chain.verify_events(events.iterator())]
         problems += anchor_problems(walk, anchor)
         if head and not walk.expected_head_seen:
             problems.append(
