@@ -22,7 +22,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from comments.models import Comment
+from comments.models import Amendment, Comment
 from consult.models import Consultation
 from feedback import permissions
 from feedback.clusters import clustering
@@ -283,6 +283,10 @@ def cluster_answer(
             pk__in=selectors.latest_entry_ids(comment_ids=[member.pk for member in members])
         )
     }
+    amendments = {
+        amendment.comment_id: amendment
+        for amendment in Amendment.objects.filter(comment__in=members)
+    }
     eligible, refused = [], []
     for member in members:
         if member.withdrawn_at is not None:
@@ -296,7 +300,13 @@ def cluster_answer(
             duplicate_of=duplicate_of,
         )
         try:
-            services.draft_check_publishable(candidate, current.get(member.pk))
+            # An amendment adopts its own wording, or cannot take "partly accepted" here.
+            candidate.adopted_text = services.adopted_text_for(
+                amendment=amendments.get(member.pk), status=status, adopted_text=""
+            )
+            services.draft_check_publishable(
+                candidate, current.get(member.pk), amendments=amendments
+            )
         except ValidationError as exc:
             refused.append((member.receipt, " ".join(exc.messages)))
             continue

@@ -77,6 +77,7 @@ class DispositionCreateView(APIView):
             target_section=data.validated_data["target_section"],
             duplicate_of=data.validated_data["duplicate_of"],
             appeal=data.validated_data["appeal"],
+            adopted_text=data.validated_data["adopted_text"],
         )
         return Response(
             RecordedDispositionSerializer(decision).data, status=status.HTTP_201_CREATED
@@ -289,7 +290,10 @@ class LedgerJSONView(_LedgerView):
     check ``sequence`` counts 1, 2, 3... and ``previous_hash == previous``;
     build the object of its ``sequence, receipt, status, rationale_sha256,
     target_section, duplicate_of, appeal, decided_at, published_at,
-    previous_hash`` plus the top-level ``format`` and ``consultation``;
+    previous_hash`` plus its ``format`` and the top-level ``consultation``
+    (an entry of format ``plenary-ledger-v2``, which adopts an amendment's
+    wording, adds ``adopted_text_sha256``; where ``adopted_text`` is given its
+    UTF-8 SHA-256 must equal it);
     serialise it as JSON with sorted keys, no spaces, non-ASCII unescaped,
     UTF-8; its SHA-256 in hex must equal ``entry_hash``; where ``rationale`` is
     given, its UTF-8 SHA-256 must equal ``rationale_sha256``; then
@@ -347,10 +351,12 @@ class LedgerJSONView(_LedgerView):
 def _ledger_entry(entry: DispositionEntry) -> dict:
     """An entry as ledger.json gives it: what its hash covers, the hash, the public text."""
     document = chain.document_for(entry, previous_hash=entry.previous_hash)
-    # Said once at the top of ledger.json rather than on every entry.
-    del document["format"], document["consultation"]
+    # Said once at the top of ledger.json rather than on every entry.  ``format`` stays:
+    # an entry adopting an amendment's wording hashes as v2 (issue 24).
+    del document["consultation"]
     document["entry_hash"] = entry.entry_hash
-    document["rationale"] = (
-        entry.rationale if comment_permissions.is_public(entry.parent_comment) else None
-    )
+    public = comment_permissions.is_public(entry.parent_comment)
+    document["rationale"] = entry.rationale if public else None
+    if entry.adopted_text:
+        document["adopted_text"] = entry.adopted_text if public else None
     return document

@@ -58,9 +58,25 @@ class DispositionForm(forms.Form):
     duplicate_of = forms.CharField(
         label=_("Duplicate of (receipt number)"), required=False, max_length=20
     )
+    # Shown only on an amendment (``amendment=`` given): prefilled with its proposal.
+    adopted_text = forms.CharField(
+        label=_("Wording adopted"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        strip=False,
+        help_text=_(
+            "For an amendment. “Accepted” adopts the proposed wording as it is; "
+            "“partly accepted” needs the wording actually adopted. Ignored for other "
+            "decisions."
+        ),
+    )
 
-    def __init__(self, *args, snippets=None, target_sections=None, **kwargs):
+    def __init__(self, *args, snippets=None, target_sections=None, amendment=None, **kwargs):
         super().__init__(*args, **kwargs)
+        if amendment is None:
+            del self.fields["adopted_text"]
+        elif not self.initial.get("adopted_text"):
+            self.initial["adopted_text"] = amendment.replacement
         if snippets is not None and snippets.exists():
             self.fields["snippet"].queryset = snippets
         else:
@@ -73,6 +89,17 @@ class DispositionForm(forms.Form):
 
     # The appeal this decision answers (from ?appeal= or the comment's open appeal).
     appeal = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        # The page's box stays filled whatever the decision: only an accepting one
+        # adopts wording (the API, which sends what it means, is held to the rule).
+        if "adopted_text" in self.fields and data.get("status") not in (
+            Status.ACCEPTED,
+            Status.PARTLY_ACCEPTED,
+        ):
+            data["adopted_text"] = ""
+        return data
 
     def clean_duplicate_of(self):
         """The duplicated comment (the cleaned value is the comment, or None)."""

@@ -98,6 +98,17 @@ class DispositionRecordSerializer(serializers.Serializer):
             "Id of the commenter's appeal this decision answers (a rationale is then due)."
         ),
     )
+    adopted_text = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        trim_whitespace=False,
+        help_text=_(
+            "On an amendment: the wording adopted. Required with partly_accepted; with "
+            "accepted the proposed wording is adopted (a different one is refused); refused "
+            "on any other decision or comment."
+        ),
+    )
 
     def validate_appeal(self, appeal_id):
         if appeal_id is None:
@@ -133,6 +144,9 @@ class RecordedDispositionSerializer(serializers.Serializer):
     duplicate_of = serializers.CharField(source="duplicate_of.receipt", allow_null=True)
     appeal = serializers.IntegerField(
         source="appeal_id", allow_null=True, help_text=_("Id of the appeal this decision answers.")
+    )
+    adopted_text = serializers.CharField(
+        help_text=_("The wording adopted for an amendment; empty for any other decision.")
     )
 
     def get_status_label(self, decision) -> str:

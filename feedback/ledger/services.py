@@ -14,7 +14,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from comments.models import Comment
+from comments.models import Amendment, Comment
 from comments.threads.services import undecided_tally_change
 from consult.consultations.selectors import secretariat_members
 from consult.models import Consultation, Section
@@ -78,6 +78,54 @@ def disposition_validate(
         raise ValidationError(errors)
 
 
+ADOPTING = frozenset({Status.ACCEPTED, Status.PARTLY_ACCEPTED})
+
+
+def amendment_of(comment: Comment) -> Amendment | None:
+    """The amendment a comment proposes (issue 24), or None for an ordinary comment."""
+    if comment.pk is None:
+        return None
+    return Amendment.objects.filter(comment_id=comment.pk).first()
+
+
+def adopted_text_for(*, amendment: Amendment | None, status: str, adopted_text: str) -> str:
+    """The wording a decision adopts, or a ValidationError on ``adopted_text``.
+
+    Only a decision that accepts an amendment adopts wording: "accepted" adopts the
+    proposed replacement (a different wording given is refused: that is "partly
+    accepted"), "partly accepted" the wording given, which it requires.  Any other
+    decision, and a decision on a comment that is not an amendment (``amendment``
+    None), adopts none and refuses one given."""
+    if amendment is None or status not in ADOPTING:
+        if adopted_text.strip():
+            raise ValidationError(
+                {
+                    "adopted_text": _(
+                        "Only a decision accepting or partly accepting an amendment adopts wording."
+                    )
+                    if amendment is not None
+                    else _("This comment proposes no amendment: there is no wording to adopt.")
+                }
+            )
+        return ""
+    if status == Status.ACCEPTED:
+        if adopted_text.strip() and adopted_text.strip() != amendment.replacement.strip():
+            raise ValidationError(
+                {
+                    "adopted_text": _(
+                        "“Accepted” adopts the proposed wording as it is; to adopt other "
+                        "wording, choose “partly accepted”."
+                    )
+                }
+            )
+        return amendment.replacement
+    if not adopted_text.strip():
+        raise ValidationError(
+            {"adopted_text": _("A “partly accepted” amendment needs the wording actually adopted.")}
+        )
+    return adopted_text.strip()
+
+
 def rationale_or_snippet(
     *, rationale: str, snippet: RationaleSnippet | None, consultation: Consultation
 ) -> str:
@@ -118,11 +166,13 @@ def disposition_draft_save(
     duplicate_of: Comment | None = None,
     appeal: Appeal | None = None,
     snippet: RationaleSnippet | None = None,
+    adopted_text: str = "",
 ) -> DispositionDraft:
     """Save (or replace) the unpublished decision on a comment: the secretariat's, or a
     drafter's on a comment assigned to them (``permissions.require_can_draft``).
 
     ``snippet``: a saved rationale, used only when ``rationale`` is empty.
+    ``adopted_text``: on an amendment, the wording adopted (``adopted_text_for``).
     """
     permissions.require_can_draft(actor, comment)
     rationale = rationale_or_snippet(
@@ -135,6 +185,9 @@ def disposition_draft_save(
         target_section=target_section,
         duplicate_of=duplicate_of,
     )
+    adopted_text = adopted_text_for(
+        amendment=amendment_of(comment), status=status, adopted_text=adopted_text
+    )
     if appeal is not None:
         _check_appeal_answer(appeal=appeal, comment=comment, rationale=rationale)
     draft, created = DispositionDraft.objects.update_or_create(
@@ -142,6 +195,7 @@ def disposition_draft_save(
         defaults={
             "status": status,
             "rationale": rationale.strip(),
+            "adopted_text": adopted_text,
             "target_section": target_section,
             "duplicate_of": duplicate_of,
             "appeal": appeal,
@@ -153,9 +207,17 @@ def disposition_draft_save(
     return draft
 
 
-def draft_check_publishable(draft: DispositionDraft, current: DispositionEntry | None) -> None:
+def draft_check_publishable(
+    draft: DispositionDraft,
+    current: DispositionEntry | None,
+    *,
+    amendments: dict[int, Amendment] | None = None,
+) -> None:
     """The rules a draft must meet against the current published decision of its
-    comment (or of its point: the same statuses, transitions and rationale rules)."""
+    comment (or of its point: the same statuses, transitions and rationale rules).
+
+    ``amendments``: the amendments of the drafts' comments by comment id, when the
+    caller read them at once (a publication); otherwise read here."""
     if draft.appeal is not None:
         _check_appeal_answer(
             appeal=draft.appeal, comment=draft.parent_comment, rationale=draft.rationale
@@ -177,6 +239,7 @@ def draft_check_publishable(draft: DispositionDraft, current: DispositionEntry |
             draft.appeal_id is None
             and current.status == draft.status
             and current.rationale == draft.rationale
+            and current.adopted_text == draft.adopted_text
         ):
             raise ValidationError({"status": _("This decision is already published.")})
     disposition_validate(
@@ -186,6 +249,19 @@ def draft_check_publishable(draft: DispositionDraft, current: DispositionEntry |
         target_section=draft.target_section,
         duplicate_of=draft.duplicate_of,
     )
+    if draft.comment is not None:  # a point's decision adopts no wording
+        amendment = (
+            amendments.get(draft.comment.pk)
+            if amendments is not None
+            else amendment_of(draft.comment)
+        )
+        adopted = adopted_text_for(
+            amendment=amendment, status=draft.status, adopted_text=draft.adopted_text
+        )
+        if adopted != draft.adopted_text:  # the amendment changed since the draft was saved
+            raise ValidationError(
+                {"adopted_text": _("The adopted wording no longer matches this decision.")}
+            )
 
 
 # Insert the consultation's row or add to it, in one statement (PostgreSQL and SQLite).
@@ -275,10 +351,16 @@ def disposition_publish_drafts(
                 pk__in=selectors.latest_point_entry_ids(point_ids=point_ids)
             )
         )
+    amendments = {
+        amendment.comment_id: amendment
+        for amendment in Amendment.objects.filter(
+            comment_id__in=[d.comment_id for d in drafts if d.comment_id]
+        )
+    }
     for draft in drafts:
         key = ("point", draft.point_id) if draft.point_id else ("comment", draft.comment_id)
         try:
-            draft_check_publishable(draft, current.get(key))
+            draft_check_publishable(draft, current.get(key), amendments=amendments)
         except ValidationError as exc:
             raise ValidationError(
                 {
@@ -380,6 +462,7 @@ def disposition_record(
     duplicate_of: Comment | None = None,
     appeal: Appeal | None = None,
     snippet: RationaleSnippet | None = None,
+    adopted_text: str = "",
 ) -> DispositionDraft | DispositionEntry:
     """Draft a decision, and publish it at once when ``publish`` is true."""
     draft = disposition_draft_save(
@@ -391,6 +474,7 @@ def disposition_record(
         duplicate_of=duplicate_of,
         appeal=appeal,
         snippet=snippet,
+        adopted_text=adopted_text,
     )
     if not publish:
         return draft
@@ -487,6 +571,9 @@ def disposition_draft_bulk(
     refusal names the receipt.  A comment's existing draft is replaced
     (status, rationale, duplicate-of, drafted-by); its target section and
     the appeal it answers are kept, since they are specific to that comment.
+    An amendment accepted in bulk adopts its own proposed wording; "partly
+    accepted" is refused on amendments here (each needs its own adopted wording:
+    the decide page).
     """
     permissions.require_can_decide(actor, consultation)
     by_pk = {comment.pk: comment for comment in comments}
@@ -504,6 +591,22 @@ def disposition_draft_bulk(
     rationale = rationale_or_snippet(
         rationale=rationale, snippet=snippet, consultation=consultation
     )
+    amendments = {
+        amendment.comment_id: amendment
+        for amendment in Amendment.objects.filter(comment__in=chosen)
+    }
+    if status == Status.PARTLY_ACCEPTED and amendments:
+        receipts = ", ".join(c.receipt for c in chosen if c.pk in amendments)
+        raise ValidationError(
+            {
+                "status": _(
+                    "“Partly accepted” needs the wording adopted for each amendment: decide "
+                    "%(receipts)s one by one."
+                )
+                % {"receipts": receipts}
+            }
+        )
+    adopted: dict[int, str] = {}
     for comment in chosen:
         try:
             disposition_validate(
@@ -512,6 +615,9 @@ def disposition_draft_bulk(
                 rationale=rationale,
                 target_section=None,
                 duplicate_of=duplicate_of,
+            )
+            adopted[comment.pk] = adopted_text_for(
+                amendment=amendments.get(comment.pk), status=status, adopted_text=""
             )
         except ValidationError as exc:
             raise _naming(exc, comment.receipt) from exc
@@ -532,12 +638,14 @@ def disposition_draft_bulk(
         draft.status = status
         draft.rationale = rationale.strip()
         draft.duplicate_of = duplicate_of
+        draft.adopted_text = adopted[comment.pk]
         draft.drafted_by = actor
         draft.updated_at = now  # bulk_update does not touch auto_now fields
     DispositionDraft.objects.bulk_create(created)
     draft_tally_change(consultation_id=consultation.pk, delta=len(created))
     DispositionDraft.objects.bulk_update(
-        updated, ["status", "rationale", "duplicate_of", "drafted_by", "updated_at"]
+        updated,
+        ["status", "rationale", "duplicate_of", "adopted_text", "drafted_by", "updated_at"],
     )
     return created + updated
 

@@ -201,6 +201,7 @@ def decide(request, receipt: str):
     permissions.require_can_draft(request.user, comment)
     can_publish = permissions.can_decide(request.user, comment.consultation)
     draft = DispositionDraft.objects.filter(comment=comment).first()
+    amendment = services.amendment_of(comment)
     initial = {}
     if draft:
         initial = {
@@ -208,6 +209,7 @@ def decide(request, receipt: str):
             "rationale": draft.rationale,
             "duplicate_of": draft.duplicate_of.receipt if draft.duplicate_of else "",
             "target_section": draft.target_section_id,
+            "adopted_text": draft.adopted_text,
         }
     # The appeal this decision answers: the one asked for, the draft's, or the open one.
     appeal = selectors.appeal_to_answer(
@@ -233,6 +235,7 @@ def decide(request, receipt: str):
         initial=initial,
         snippets=selectors.snippets_of(consultation=comment.consultation),
         target_sections=selectors.later_sections(comment=comment),
+        amendment=amendment,
     )
     publish = "publish" in request.POST  # a drafter's is refused by the service (403)
     # The triage list (filters and page) this comment was opened from; kept through a
@@ -267,6 +270,7 @@ def decide(request, receipt: str):
             "form": form,
             "draft": draft,
             "history": selectors.disposition_history(comment=comment),
+            "amendment": amendment,
             "next_section": selectors.next_version_section(comment=comment),
             "appeal": appeal,
             "can_publish": can_publish,
