@@ -20,14 +20,14 @@ urlpatterns = [
         name="api-sections",
     ),
     path(
-        "consultations/<slug:slug>/versions/",
-        consult_versions.VersionListView.as_view(),
-        name="api-versions",
-    ),
-    path(
         "consultations/<slug:slug>/versions/<int:number>/",
         consult_versions.VersionDetailView.as_view(),
         name="api-version",
+    ),
+    path(
+        "consultations/<slug:slug>/versions/<int:number>/publish/",
+        consult_versions.VersionPublishView.as_view(),
+        name="api-version-publish",
     ),
     path(
         "consultations/<slug:slug>/versions/<int:old>/diff/<int:new>/",

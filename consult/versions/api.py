@@ -1,15 +1,16 @@
 """GET /api/v1/consultations/<slug>/versions/ and .../versions/<old>/diff/<new>/ (read-only);
-DELETE .../versions/<number>/ (an unpublished version, by the secretariat).
+DELETE .../versions/<number>/ (an unpublished version, by the secretariat);
+POST .../versions/<number>/publish/ (the secretariat publishes an unpublished version).
+The list itself (GET, and POST composing the next version: issue 24) is
+feedback.compose.api's view.
 
 Published versions for everyone; the consultation's team also sees unpublished
 ones (as on the pages: consult/versions/views.py).
 """
 
-from django.conf import settings
 from django.http import Http404
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.request import Request
@@ -22,54 +23,7 @@ from consult.models import DocumentVersion
 from consult.versions import selectors as version_selectors
 from consult.versions import services as version_services
 from consult.versions.diff import version_diff
-
-
-class VersionListSerializer(serializers.ModelSerializer):
-    section_count = serializers.IntegerField(read_only=True)
-    downloads = serializers.SerializerMethodField(
-        help_text=_("The version as PDF, DOCX and ODT, generated from the same sections.")
-    )
-
-    class Meta:
-        model = DocumentVersion
-        fields = [
-            "number",
-            "published_at",
-            "changelog",
-            "source_format",
-            "section_count",
-            "downloads",
-        ]
-
-    @extend_schema_field(
-        serializers.DictField(child=serializers.URLField(), help_text="pdf, docx, odt")
-    )
-    def get_downloads(self, version: DocumentVersion) -> dict[str, str]:
-        slug = self.context["slug"]
-        return {
-            fmt: settings.SITE_URL + reverse("version_download", args=[slug, version.number, fmt])
-            for fmt in ("pdf", "docx", "odt")
-        }
-
-
-class VersionListView(generics.ListAPIView):
-    """The draft's versions, oldest first, with their download links."""
-
-    serializer_class = VersionListSerializer
-    pagination_class = None
-    filter_backends: list = []
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):  # schema generation
-            return DocumentVersion.objects.none()
-        consultation = consultation_or_404(slug=self.kwargs["slug"], user=self.request.user)
-        return version_selectors.versions_for_viewer(
-            consultation=consultation,
-            is_staff=permissions.is_staff_of(self.request.user, consultation),
-        )
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "slug": self.kwargs.get("slug", "")}
+from consult.versions.serializers import VersionListSerializer
 
 
 class VersionDetailView(APIView):
@@ -93,6 +47,30 @@ class VersionDetailView(APIView):
             raise Http404(_("No such version of this draft."))
         version_services.version_delete(actor=request.user, version=version)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class VersionPublishView(APIView):
+    """POST: publish an unpublished version (secretariat); 200 with the version, 400 naming
+    ``version`` when it is already published or an earlier one is not."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: VersionListSerializer})
+    def post(self, request: Request, slug: str, number: int) -> Response:
+        consultation = consultation_or_404(slug=slug, user=request.user)
+        permissions.require_can_run(request.user, consultation)
+        version = (
+            version_selectors.versions_for_viewer(consultation=consultation, is_staff=True)
+            .filter(number=number)
+            .first()
+        )
+        if version is None:
+            raise Http404(_("No such version of this draft."))
+        version_services.version_publish(actor=request.user, version=version)
+        version = version_selectors.versions_for_viewer(
+            consultation=consultation, is_staff=True
+        ).get(pk=version.pk)
+        return Response(VersionListSerializer(version, context={"slug": slug}).data)
 
 
 class ChangeSerializer(serializers.Serializer):

@@ -77,3 +77,7 @@ class VersionPickForm(forms.Form):
 
 class VersionDeleteForm(forms.Form):
     """The confirmation page's one button: nothing to fill in (the service checks the rest)."""
+
+
+class VersionPublishForm(forms.Form):
+    """The publish page's one button (the service checks the rest)."""

@@ -5,6 +5,7 @@ match the previous version's."""
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comments.models import Comment
@@ -243,6 +244,47 @@ def version_match_set(
         consultation=consultation,
         target=f"v{version.number}",
         changed=len(changed),
+    )
+    return version
+
+
+# --- publishing ---------------------------------------------------------------
+
+
+@transaction.atomic
+def version_publish(*, actor, version: DocumentVersion) -> DocumentVersion:
+    """Publish an unpublished version (an import, or a composition: issue 24) so that
+    participants read it; a round opened on it publishes it the same way.
+
+    Refused, with the reason on ``version``, when it is already published or an
+    earlier version is still unpublished (versions are read in order)."""
+    consultation = version.consultation
+    permissions.require_can_run(actor, consultation)
+    Consultation.objects.select_for_update().filter(pk=consultation.pk).first()
+    version.refresh_from_db(fields=["published_at"])
+    if version.published_at is not None:
+        raise ValidationError(
+            {"version": _("Version %(n)d is already published.") % {"n": version.number}}
+        )
+    earlier = (
+        consultation.versions.filter(number__lt=version.number, published_at__isnull=True)
+        .order_by("number")
+        .first()
+    )
+    if earlier is not None:
+        raise ValidationError(
+            {
+                "version": _("Publish version %(m)d first: versions are published in order.")
+                % {"m": earlier.number}
+            }
+        )
+    version.published_at = timezone.now()
+    version.save(update_fields=["published_at"])
+    audit_record(
+        event=Event.VERSION_PUBLISHED,
+        actor=actor,
+        consultation=consultation,
+        target=f"v{version.number}",
     )
     return version
 

@@ -30,6 +30,11 @@ urlpatterns = [
         name="staff_version_matching",
     ),
     path(
+        "staff/c/<slug:slug>/versions/<int:number>/publish/",
+        version_views.staff_version_publish,
+        name="staff_version_publish",
+    ),
+    path(
         "staff/c/<slug:slug>/versions/<int:number>/delete/",
         version_views.staff_version_delete,
         name="staff_version_delete",

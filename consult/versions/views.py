@@ -23,6 +23,7 @@ from consult.versions.forms import (
     MatchingForm,
     VersionDeleteForm,
     VersionPickForm,
+    VersionPublishForm,
 )
 from plenary.forms import NOT_DONE, add_service_errors, submit
 from plenary.keyset import page_from_query
@@ -241,6 +242,30 @@ def staff_version_delete(request, slug: str, number: int):
     return render(
         request,
         "consult/versions/delete.html",
+        {"consultation": consultation, "version": version, "form": form},
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+@login_required
+def staff_version_publish(request, slug: str, number: int):
+    """Confirm, then publish an unpublished version (``version_services.version_publish``):
+    a composed draft (issue 24) or an import, without opening a round."""
+    consultation = team_consultation(request, slug)
+    permissions.require_can_run(request.user, consultation)
+    version = get_object_or_404(DocumentVersion, consultation=consultation, number=number)
+    form = VersionPublishForm(request.POST if request.method == "POST" else None)
+    done = submit(
+        request,
+        form,
+        lambda _data: version_services.version_publish(actor=request.user, version=version),
+    )
+    if done is not NOT_DONE:
+        messages.success(request, _("Version %(n)d is published.") % {"n": number})
+        return redirect("versions", slug=consultation.slug)
+    return render(
+        request,
+        "consult/versions/publish.html",
         {"consultation": consultation, "version": version, "form": form},
         status=400 if form.is_bound and form.errors else 200,
     )

@@ -33,6 +33,8 @@ class Event(models.TextChoices):
     VERSION_MATCHED = "version_matched", _("Sections matched to the previous version")
     VERSION_TRANSLATED = "version_translated", _("Draft translation saved")
     VERSION_DELETED = "version_deleted", _("Unpublished draft version deleted")
+    VERSION_COMPOSED = "version_composed", _("Next version composed from adopted amendments")
+    VERSION_PUBLISHED = "version_published", _("Draft version published")
     # consult.meetings.services, comments.offline.services, feedback.outreach.services
     MEETING_CHANGED = "meeting_changed", _("Meeting created, changed or cancelled")
     COMMENTS_ENTERED = "comments_entered", _("Comments entered for others")
