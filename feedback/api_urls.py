@@ -4,12 +4,19 @@ from django.urls import path
 
 from feedback.assignments import api as assignments
 from feedback.clusters import api as feedback_clusters
+from feedback.compose import api as compose
 from feedback.ledger import api as feedback
 from feedback.participation import api as participation
 from feedback.points import api as points
 from feedback.themes import api as feedback_themes
 
 urlpatterns = [
+    # GET lists the versions; POST {"compose": true} composes the next one (issue 24).
+    path(
+        "consultations/<slug:slug>/versions/",
+        compose.VersionListView.as_view(),
+        name="api-versions",
+    ),
     path(
         "consultations/<slug:slug>/assignments/",
         assignments.AssignmentListView.as_view(),

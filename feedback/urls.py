@@ -64,6 +64,7 @@ urlpatterns = [
     path("", include("feedback.desk.urls")),
     path("", include("feedback.assignments.urls")),
     path("", include("feedback.points.urls")),
+    path("", include("feedback.compose.urls")),
     path("", include("feedback.participation.urls")),
     path("", include("feedback.evaluation.urls")),
 ]

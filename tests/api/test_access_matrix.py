@@ -80,7 +80,20 @@ MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
     "api-sections": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
     # Versions: published ones for all; the unpublished consultation's (unpublished)
     # version 1 for its staff only (tests/consult/versions/test_versions.py has the rest).
-    "api-versions": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
+    # POST {"compose": true}: the secretariat composes the next version (issue 24); no
+    # amendment is adopted here, so 400 naming ``compose``, nothing written (the rest in
+    # tests/feedback/compose/test_compose.py).
+    "api-versions": {
+        ("GET", "published"): EVERYONE,
+        ("GET", "unpublished"): ITS_STAFF,
+        ("POST", "published"): row(401, 403, 403, 403, 403, 400),
+        ("POST", "unpublished"): row(401, 404, 404, 404, 404, 400),
+    },
+    # Publishing a version: the secretariat, an unpublished one (published: 400).
+    "api-version-publish": {
+        ("POST", "published_version"): row(401, 403, 403, 403, 403, 400),
+        ("POST", "unpublished_version"): row(401, 404, 404, 404, 404, 200),
+    },
     # Deleting a version: the secretariat, an unpublished one only (published: 400, nothing
     # deleted); the rest in tests/consult/versions/test_round_trip.py.
     "api-version": {
@@ -227,6 +240,8 @@ HIDDEN_READERS = {"secretariat"}
 
 PAYLOADS = {
     "api-version": {},
+    "api-versions": {"compose": True},
+    "api-version-publish": {},
     "api-consultation-comments": {"section": "1-purpose-2", "body": "A comment from the matrix."},
     "api-dispositions": {"status": "not_accepted", "rationale": "Still no.", "publish": True},
     "api-appeals": {"reason": "An appeal from the matrix."},
