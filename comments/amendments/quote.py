@@ -58,8 +58,13 @@ def fold(text: str) -> str:
 
 def rendered_text(source: str) -> str:
     """The text a reader sees of Markdown ``source``, whitespace folded."""
-    rendered = _BLOCK_END.sub(" ", render_markdown(source))
-    return fold(html.unescape(_TAG.sub("", rendered)))
+    return html_text(render_markdown(source))
+
+
+def html_text(rendered: str) -> str:
+    """The text a reader sees of ``rendered`` (``render_markdown``'s output, such as a
+    section's ``body_html``), whitespace folded: ``rendered_text`` without the render."""
+    return fold(html.unescape(_TAG.sub("", _BLOCK_END.sub(" ", rendered))))
 
 
 @dataclass(frozen=True)

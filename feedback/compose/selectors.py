@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from comments.models import Amendment
 from consult.models import Consultation, DocumentVersion
-from feedback.ledger.selectors import latest_entry_ids
+from feedback.ledger.selectors import current_comment_entry_q
 from feedback.models import AmendmentApplication, DispositionEntry, Status
 
 ADOPTING = (Status.ACCEPTED, Status.PARTLY_ACCEPTED)
@@ -40,17 +40,14 @@ def unpublished_after(*, consultation: Consultation, number: int) -> DocumentVer
 
 def adopted_amendments(*, consultation: Consultation) -> list[Adopted]:
     """Every amendment of the consultation whose current published decision is
-    accepted or partly accepted, oldest comment first (three queries)."""
-    comment_ids = list(
-        Amendment.objects.filter(comment__consultation=consultation).values_list(
-            "comment_id", flat=True
-        )
-    )
-    if not comment_ids:
-        return []
+    accepted or partly accepted, oldest comment first (one query: the current
+    decision is the anti-join ``current_comment_entry_q``)."""
     entries = (
         DispositionEntry.objects.filter(
-            pk__in=latest_entry_ids(comment_ids=comment_ids), status__in=ADOPTING
+            current_comment_entry_q(),
+            consultation=consultation,
+            comment__amendment__isnull=False,
+            status__in=ADOPTING,
         )
         .select_related("comment__amendment", "comment__section__version")
         .order_by("comment__created_at", "comment_id")

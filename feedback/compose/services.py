@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from comments.amendments.quote import fold, plain_text, rendered_text, replace
+from comments.amendments.quote import fold, html_text, plain_text, rendered_text, replace
 from consult import permissions
 from consult.models import Consultation, DocumentVersion, Section
 from consult.versions.services import draft_import
@@ -40,9 +40,7 @@ UNMAPPABLE = "unmappable"
 # Wording a reader sees exactly as written (whitespace folded): nothing Markdown or
 # HTML would consume, and no block marker at its start.  Most adopted wordings are
 # such plain words; they skip a render (bench/compose.py).
-_PLAIN_WORDING = re.compile(
-    r"(?![ \t]*[-+>])(?![ \t]*\d+[.)](?:[ \t]|$))[^\\`*_\[\]<>#&!~|\n\r=]*"
-)
+_PLAIN_WORDING = re.compile(r"(?![ \t]*[-+>])(?![ \t]*\d+[.)](?:[ \t]|$))[^\\`*_\[\]<>#&!~|\n\r=]*")
 
 
 @dataclass(frozen=True)
@@ -184,7 +182,7 @@ def _applications(
         new_section = new_sections.get(plan.section.pk)
         if new_section is None or not plan.applied:
             continue
-        new_text = rendered_text(new_section.body)  # its text; no alignment needed here
+        new_text = html_text(new_section.body_html)  # rendered by the import already
         shift = 0
         for item in sorted(plan.applied, key=lambda a: a.amendment.start):
             expected = _as_read(item.entry.adopted_text)

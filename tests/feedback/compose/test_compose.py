@@ -4,6 +4,8 @@ conflicts listed and never applied, the API, the publish endpoint and the page."
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from comments.amendments.quote import plain_text
@@ -458,3 +460,36 @@ def test_the_publish_page_publishes_a_composed_version(
     assert response.status_code == 302
     assert consultation.versions.get(number=2).published_at is not None
     assert client.post(url).status_code == 400
+
+
+def test_composing_costs_the_same_queries_for_2_or_6_amendments(
+    consultation, secretariat, stakeholder, other_stakeholder
+):
+    """Reads are set-based: the amendments, their decisions and the applications are
+    read and written in a constant number of queries, whatever their number."""
+    passages = [
+        ("1-purpose-1", "Public bodies", "Agencies"),
+        ("1-purpose-1", "thirty days", "ten days"),
+        ("1-purpose-2", "useful services", "new services"),
+        ("2-scope-1", "every ministry", "each ministry"),
+        ("2-scope-1", "agency", "office"),
+        ("2-scope-1", "regulator", "court"),
+    ]
+
+    def composed_queries(count: int) -> int:
+        comments = [
+            amend(consultation, stakeholder, section=s, quote=q, replacement=r)
+            for s, q, r in passages[:count]
+        ]
+        for comment in comments:
+            accept(secretariat, comment)
+        with CaptureQueriesContext(connection) as queries:
+            result = compose(secretariat, consultation)
+        assert len(result.applied) == count
+        version_services.version_delete(actor=secretariat, version=result.version)
+        # Decided otherwise, so the next round of this test starts from none adopted.
+        for comment in comments:
+            accept(secretariat, comment, Status.NOT_ACCEPTED, rationale="Reset.")
+        return len(queries)
+
+    assert composed_queries(2) == composed_queries(6)
