@@ -21,8 +21,8 @@ class ComposeRequestSerializer(serializers.Serializer):
 class ConflictSerializer(serializers.Serializer):
     section = serializers.CharField(help_text=_("The section's key."))
     receipts = serializers.ListField(child=serializers.CharField())
-    reason = serializers.ChoiceField(
-        choices=["overlap", "unmappable"],
+    # A CharField, not a ChoiceField: the schema has other enums called "reason".
+    reason = serializers.CharField(
         help_text=_(
             "overlap: their adopted passages overlap; unmappable: the passage could not be "
             "written back into the Markdown. None of them was applied."
