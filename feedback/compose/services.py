@@ -124,21 +124,38 @@ def _plan_section(
     return _SectionPlan(section=section, applied=mappable, body=body)
 
 
-def _composed_source(source: str, plans: list[_SectionPlan]) -> tuple[str, list[_SectionPlan]]:
-    """``source`` with each planned section's body replaced, in order.  A section's
-    body is an exact slice of the source's lines (``plenary.text.markdown_blocks``),
-    so it is found from where the previous one ended.  Returns the new source and
-    the plans that could not be placed (none in practice)."""
+def _line_start_find(text: str, body: str, position: int) -> int:
+    """The first occurrence of ``body`` at or after ``position`` that starts a line."""
+    at = text.find(body, position)
+    while at > 0 and text[at - 1] != "\n":
+        at = text.find(body, at + 1)
+    return at
+
+
+def _composed_source(
+    source: str, sections: list[Section], plans: dict[int, _SectionPlan]
+) -> tuple[str, list[_SectionPlan]]:
+    """``source`` with each planned section's body replaced.  A section's body is an
+    exact slice of the source's lines (``plenary.text.markdown_blocks``), so every
+    section is found in order, each from where the one before it ended (two sections
+    with the same words cannot be mistaken).  Returns the new source and the plans
+    that could not be placed (none in practice)."""
     text = "\n".join(source.splitlines())  # the lines markdown_blocks sliced
     pieces, position, lost = [], 0, []
-    for plan in plans:
-        at = text.find(plan.section.body, position)
+    for section in sections:
+        plan = plans.get(section.pk)
+        at = _line_start_find(text, section.body, position)
         if at < 0:
-            lost.append(plan)
+            if plan is not None:
+                lost.append(plan)
             continue
-        pieces.append(text[position:at])
-        pieces.append(plan.body)
-        position = at + len(plan.section.body)
+        if plan is not None:
+            pieces.append(text[position:at])
+            pieces.append(plan.body)
+            position = at + len(section.body)
+        else:
+            pieces.append(text[position : at + len(section.body)])
+            position = at + len(section.body)
     pieces.append(text[position:])
     return "".join(pieces), lost
 
@@ -261,7 +278,9 @@ def version_compose(*, actor, consultation: Consultation, changelog: str = "") -
         for section in sections
         if section.pk in by_section
     ]
-    source, lost = _composed_source(current.source, plans)
+    source, lost = _composed_source(
+        current.source, sections, {plan.section.pk: plan for plan in plans}
+    )
     for plan in lost:
         if plan.applied:
             receipts = [a.receipt for a in plan.applied]

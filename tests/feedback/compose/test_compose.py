@@ -493,3 +493,28 @@ def test_composing_costs_the_same_queries_for_2_or_6_amendments(
         return len(queries)
 
     assert composed_queries(2) == composed_queries(6)
+
+
+def test_a_paragraph_repeated_word_for_word_is_changed_only_where_amended(secretariat, stakeholder):
+    repeated = "It applies to every ministry."
+    consultation = open_consultation(
+        secretariat=secretariat,
+        title="Twin paragraphs",
+        draft=f"# Twins\n\n## First\n{repeated}\n\n## Second\n{repeated}\n",
+    )
+    accept(
+        secretariat,
+        amend(
+            consultation,
+            stakeholder,
+            section="second-1",
+            quote="every ministry",
+            replacement="each ministry",
+        ),
+    )
+
+    version = compose(secretariat, consultation).version
+
+    assert body(version, "first-1") == repeated
+    assert body(version, "second-1") == "It applies to each ministry."
+    assert version.source.count("## ") == 2
