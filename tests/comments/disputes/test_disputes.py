@@ -504,6 +504,7 @@ def test_the_staff_list_filters_by_status_in_constant_queries(
 ):
     client.force_login(secretariat)
     url = reverse("staff_disputes", args=[consultation.slug])
+    assert url in page(client, reverse("staff_consultation", args=[consultation.slug]))
 
     def measure(n: int) -> int:
         for i in range(n):
