@@ -527,7 +527,7 @@ def comment_on(consultation, author, body):
     )
 
 
-def test_the_services_are_the_doors(comment, other_stakeholder):
+def test_the_comments_half_alone_writes_no_event(comment, other_stakeholder):
     """The comments half alone writes no event; dispute_report composes it."""
     filed = comment_disputes.dispute_file(actor=other_stakeholder, comment=comment, reason=REASON)
     assert filed.status == "awaiting_confirmation"
