@@ -3,6 +3,7 @@
 from django.urls import path
 
 from comments.attachments import api as comment_attachments
+from comments.disputes import api as disputes
 from comments.moderation import api as moderation
 from comments.threads import api as comments
 
@@ -37,6 +38,11 @@ urlpatterns = [
         "comments/<str:receipt>/flags/",
         moderation.CommentFlagsView.as_view(),
         name="api-comment-flags",
+    ),
+    path(
+        "comments/<str:receipt>/disputes/",
+        disputes.CommentDisputesView.as_view(),
+        name="api-comment-disputes",
     ),
     path(
         "comments/<str:receipt>/moderation/",

@@ -545,6 +545,15 @@ class Dispute(models.Model):
         REJECTED = "rejected", _("rejected by the secretariat")
         UPHELD = "upheld", _("upheld by the secretariat")
 
+    class ConfirmedBy(models.TextChoices):
+        AUTHOR = "author", _("the named person, signed in")
+        ORGANISATION = "organisation", _("the organisation's verified staff")
+        LINK = "link", _("the named person, by the mailed link")
+
+    class ClosedBy(models.TextChoices):
+        NAMED_PERSON = "named_person", _("the named person says they submitted it")
+        SECRETARIAT = "secretariat", _("the secretariat")
+
     comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="disputes")
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -564,9 +573,23 @@ class Dispute(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     decision_reason = models.TextField(blank=True)
+    # Part 25b (comments.disputes).  How a confirmed dispute was confirmed, and
+    # who closed it; the mailed link (``token``) works once, until it expires.
+    confirmed_by = models.CharField(max_length=16, choices=ConfirmedBy.choices, blank=True)
+    closed_by = models.CharField(max_length=16, choices=ClosedBy.choices, blank=True)
+    link_expires_at = models.DateTimeField(null=True, blank=True)
+    link_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["created_at", "pk"]
+        constraints = [
+            # One open dispute per comment and filer (comments.disputes.services).
+            models.UniqueConstraint(
+                fields=["comment", "reported_by"],
+                condition=Q(status__in=["awaiting_confirmation", "confirmed"]),
+                name="dispute_open_per_filer",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"dispute of {self.comment_id}: {self.status}"

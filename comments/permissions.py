@@ -12,12 +12,13 @@ from django.db.models import Case, Exists, Q, QuerySet, Subquery, Value, When
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from comments.models import Attachment, Comment, ConsultationBlock
+from comments.models import Attachment, Comment, ConsultationBlock, Dispute
 from consult import permissions as consult_permissions
 from consult.charter import selectors as charter
 from consult.models import Consultation
 from consult.reminders.selectors import comments_by
 from plenary import readcache
+from stakeholders.registry.selectors import organisations_for_behalf
 
 
 def has_profile(user) -> bool:
@@ -360,3 +361,81 @@ def can_download(user, attachment: Attachment) -> bool:
     """Who may fetch a file: whoever may read its comment's text (and find its receipt)."""
     comment = attachment.comment
     return can_view_receipt(user, comment) and can_see_text(user, comment)
+
+
+# --- disputed authorship (issue 25, part 25b) ---------------------------------------
+#
+# Anyone signed in who can read a comment may report that it was made in their
+# name or their organisation's.  "The named person" is the comment's author
+# account; input entered by staff (``entered_by``: a letter, an email, a meeting)
+# names a sender who has no account, so nobody confirms it and the dispute awaits
+# the secretariat alone.  The named person confirms by filing while signed in;
+# the organisation's verified staff confirm for input sent on its behalf.
+
+#: The statuses under which a comment shows "Disputed: the named person says they did
+#: not submit it" (comments.disputes.selectors.disputed_flag reads them).
+DISPUTED_STATUSES = (Dispute.Status.CONFIRMED, Dispute.Status.UPHELD)
+
+
+def named_person(comment: Comment):
+    """The account a submission names as its author, or None for input entered by
+    staff (its sender has no account)."""
+    return None if comment.entered_by_id is not None else comment.author
+
+
+def is_named_person(user, comment: Comment) -> bool:
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and comment.entered_by_id is None
+        and comment.author_id == user.pk
+    )
+
+
+def speaks_for_organisation(user, comment: Comment) -> bool:
+    """Verified staff (a verified affiliation) of the verified organisation the
+    comment was sent on behalf of.  One query, none without an organisation."""
+    if comment.on_behalf_of_id is None or not user.is_authenticated:
+        return False
+    return organisations_for_behalf(user=user).filter(pk=comment.on_behalf_of_id).exists()
+
+
+def confirms_at_once(user, comment: Comment) -> str:
+    """How a dispute ``user`` files on ``comment`` is confirmed as it is filed: the
+    named person themself (``author``), the organisation (``organisation``), or
+    not at all (blank: the named person is asked by mail)."""
+    if is_named_person(user, comment):
+        return Dispute.ConfirmedBy.AUTHOR
+    if speaks_for_organisation(user, comment):
+        return Dispute.ConfirmedBy.ORGANISATION
+    return ""
+
+
+def can_dispute(user, comment: Comment) -> bool:
+    """Whether to offer "This was not me" on a comment: to whoever may read it (a
+    visitor is asked to sign in first), and to the organisation it names."""
+    if not can_view_receipt(user, comment):
+        return False
+    return can_see_text(user, comment) or speaks_for_organisation(user, comment)
+
+
+def require_can_dispute(user, comment: Comment) -> None:
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied(_("Sign in to report a submission made in your name."))
+    if not can_dispute(user, comment):
+        raise PermissionDenied(_("You cannot dispute a comment you cannot read."))
+
+
+def dispute_link_refusal(dispute: Dispute, *, now=None) -> str:
+    """Why the link mailed to the named person no longer works (blank: it works).
+    It works once, while the dispute awaits them, until ``link_expires_at``."""
+    now = now or timezone.now()
+    if dispute.link_used_at is not None or dispute.status != Dispute.Status.AWAITING_CONFIRMATION:
+        return _("This link has been used already: it works once.")
+    if dispute.link_expires_at is None or dispute.link_expires_at <= now:
+        date = formats.date_format(timezone.localtime(dispute.link_expires_at or now), "j F Y")
+        return _(
+            "This link expired on %(date)s. The secretariat will still look at the report; "
+            "you can also dispute the comment yourself once signed in."
+        ) % {"date": date}
+    return ""

@@ -2,6 +2,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from comments.attachments import services as attachment_files
+from comments.disputes import services as disputes
 from comments.moderation import services as moderation
 from comments.threads import services
 from plenary.outbox.tasks import MAIL_TIME_LIMITS, retrying_task
@@ -15,6 +16,11 @@ def send_receipt(comment_id: int) -> bool:
 @retrying_task("comments.tasks.send_moderation_notice", **MAIL_TIME_LIMITS)
 def send_moderation_notice(action_id: int) -> bool:
     return moderation.moderation_notice_send(action_id=action_id)
+
+
+@retrying_task("comments.tasks.send_dispute_link", **MAIL_TIME_LIMITS)
+def send_dispute_link(dispute_id: int) -> bool:
+    return disputes.dispute_link_send(dispute_id=dispute_id)
 
 
 # The time check between pages stops reading at PLENARY_EXTRACT_MAX_SECONDS; the

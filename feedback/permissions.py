@@ -384,3 +384,17 @@ def require_can_view_clusters(user, consultation: Consultation) -> None:
         raise PermissionDenied(
             _("Only this consultation's secretariat and analysts can see campaign clusters.")
         )
+
+
+# --- disputed authorship (issue 25, part 25b: feedback/disputes/services.py) ---------
+
+
+def can_decide_dispute(user, consultation: Consultation) -> bool:
+    """Uphold or reject a dispute of authorship, and see the disputes with their
+    reasons and filers: the secretariat."""
+    return consult_permissions.can_run(user, consultation)
+
+
+def require_can_decide_dispute(user, consultation: Consultation) -> None:
+    if not can_decide_dispute(user, consultation):
+        raise PermissionDenied(_("Only this consultation's secretariat can decide disputes."))

@@ -62,6 +62,7 @@ urlpatterns = [
         name="staff_cluster",
     ),
     path("", include("feedback.desk.urls")),
+    path("", include("feedback.disputes.urls")),
     path("", include("feedback.assignments.urls")),
     path("", include("feedback.points.urls")),
     path("", include("feedback.compose.urls")),

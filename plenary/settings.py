@@ -474,6 +474,11 @@ PLENARY_RATE_COMMENT_EDIT_PER_ACCOUNT = env.str(
     "PLENARY_RATE_COMMENT_EDIT_PER_ACCOUNT", default="20/h"
 )
 PLENARY_RATE_COMMENT_EDIT_PER_IP = env.str("PLENARY_RATE_COMMENT_EDIT_PER_IP", default="")
+# Disputed authorship (comments.disputes, issue 25): reports per account and per IP,
+# and how many days the link mailed to the named person works.
+PLENARY_RATE_DISPUTE_PER_ACCOUNT = env.str("PLENARY_RATE_DISPUTE_PER_ACCOUNT", default="10/h")
+PLENARY_RATE_DISPUTE_PER_IP = env.str("PLENARY_RATE_DISPUTE_PER_IP", default="30/h")
+PLENARY_DISPUTE_LINK_DAYS = env.int("PLENARY_DISPUTE_LINK_DAYS", default=14)
 # Days within which every comment should get a published decision; the
 # secretariat is reminded daily of comments waiting longer.
 PLENARY_RESPONSE_TARGET_DAYS = env.int("PLENARY_RESPONSE_TARGET_DAYS", default=30)

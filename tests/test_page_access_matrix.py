@@ -40,6 +40,7 @@ from consult.versions import services as version_services
 from feedback import permissions as feedback_permissions
 from feedback.agreement import services as agreement_services
 from feedback.assignments import services as assignment_services
+from feedback.disputes import services as dispute_services
 from feedback.ledger import services as ledger_services
 from feedback.themes import services as theme_services
 from stakeholders import permissions as stakeholder_permissions
@@ -177,6 +178,10 @@ def world(secretariat, stakeholder, other_stakeholder, other_secretariat, modera
     snippet = ledger_services.snippet_create(
         actor=secretariat, consultation=consultation, title="Thanks", text="Thank you."
     )
+    # Issue 25: a dispute of the public comment, for the secretariat's dispute page.
+    dispute = dispute_services.dispute_report(
+        actor=other_stakeholder, comment=comments["public"], reason="Not written by them."
+    )
     return World(
         users={
             "anonymous": AnonymousUser(),
@@ -199,6 +204,7 @@ def world(secretariat, stakeholder, other_stakeholder, other_secretariat, modera
             "theme": theme.pk,
             "coding": sample.pk,
             "snippet": snippet.pk,
+            "dispute": dispute.pk,
             "attachment": Attachment.objects.get(comment=comments["private"]).pk,
         },
     )
@@ -275,6 +281,9 @@ def expected(name: str, route: str, user, consultation, comment, version) -> str
             return ALLOW if comment_permissions.is_author(user, comment) else REFUSE
         if route.endswith("history/") or route.startswith("a/"):
             return ALLOW if comment_permissions.can_see_text(user, comment) else REFUSE
+        if route.endswith("dispute/"):  # signed in, who may read it or speaks for its organisation
+            disputes = user.is_authenticated and comment_permissions.can_dispute(user, comment)
+            return ALLOW if disputes else REFUSE
         if route.endswith("flag/"):  # one reports what one can read
             readable = user.is_authenticated and comment_permissions.can_see_text(user, comment)
             return ALLOW if readable else REFUSE
@@ -365,7 +374,8 @@ def _fill(params: set[str], name: str, world: World, consultation) -> dict:
         elif param == "slug":  # a registry group
             values[param] = "civil-society"
         elif param == "pk":
-            kind = next((k for k in ("meeting", "theme", "snippet", "coding") if k in name), None)
+            kinds = ("meeting", "theme", "snippet", "coding", "dispute")
+            kind = next((k for k in kinds if k in name), None)
             kind = None if "suggestion" in name else kind
             values[param] = world.objects[kind] if kind and here else MISSING
         else:

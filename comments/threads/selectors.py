@@ -9,6 +9,7 @@ from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subque
 from django.db.models.functions import Coalesce
 
 from comments import permissions
+from comments.disputes.selectors import disputed_flag
 from comments.models import Comment, CommentRevision, UndecidedAuthorTally, UndecidedTally
 from comments.threads.receipts import normalise
 from consult.models import Consultation, DocumentVersion, Meeting, Section
@@ -24,14 +25,17 @@ def with_disposition(comments: QuerySet[Comment]) -> QuerySet[Comment]:
     """Annotate each comment with its current published disposition (or None).
 
     Adds ``disposition_status``, ``disposition_rationale`` and
-    ``disposition_published_at``: three correlated subqueries in the same
-    SQL statement, so a list costs one query however long it is.
+    ``disposition_published_at``, and ``disputed``
+    (``comments.disputes.selectors.disputed_flag``): correlated subqueries in
+    the same SQL statement, so a list costs one query however long it is.
     """
     latest = DispositionEntry.objects.filter(comment=OuterRef("pk")).order_by("-sequence")
     return comments.annotate(
         disposition_status=Subquery(latest.values("status")[:1]),
         disposition_rationale=Subquery(latest.values("rationale")[:1]),
         disposition_published_at=Subquery(latest.values("published_at")[:1]),
+        # Issue 25 (part 25b): "Disputed: the named person says they did not submit it".
+        disputed=disputed_flag(),
     )
 
 

@@ -220,6 +220,7 @@ def receipt_detail(request, receipt: str, appeal_form: AppealForm | None = None)
         {
             "comment": comment,
             "access": permissions.comment_access(request.user, comment),
+            "can_dispute": permissions.can_dispute(request.user, comment),  # issue 25
             "history": disposition_history_with_appeals(comment=comment),
             "points": points,
             "points_summary": point_selectors.summarise(points),

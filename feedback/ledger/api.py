@@ -50,6 +50,9 @@ LEDGER_COLUMNS = [
     "question",
     # The files of a public comment (comments/attachments/services.py): name, size in bytes, link.
     "attachments",
+    # Issue 25: the named person (or the organisation) says they did not submit it
+    # (a confirmed or upheld dispute: comments.disputes.selectors.disputed_flag).
+    "disputed",
 ]
 AWAITING = "awaiting"
 
@@ -237,7 +240,9 @@ class _LedgerView(APIView):
         comments = selectors.ledger_export_rows(consultation=consultation).iterator(chunk_size=2000)
         files = public_attachments_by_receipt(consultation=consultation)  # one query
         points = selectors.point_export_rows(consultation=consultation).iterator(chunk_size=2000)
-        rows = _with_points(([*_ledger_row(c), files.get(c["receipt"])] for c in comments), points)
+        rows = _with_points(
+            ([*_ledger_row(c), files.get(c["receipt"]), c["disputed"]] for c in comments), points
+        )
         response = StreamingHttpResponse(
             _batched(self.stream(rows, consultation=consultation)), content_type=self.content_type
         )

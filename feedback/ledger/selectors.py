@@ -26,6 +26,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from comments import permissions as comment_permissions
+from comments.disputes.selectors import disputed_flag
 from comments.models import Comment, UndecidedAuthorTally, UndecidedTally
 from comments.threads.selectors import with_disposition
 from consult.models import Consultation, Section
@@ -328,9 +329,10 @@ def ledger_export_rows(*, consultation: Consultation) -> QuerySet[Comment, Mappi
     rather than five model instances per comment: the export runs at the
     speed of the csv module (bench/ledger_csv.py).  Each row has the
     comment's ``receipt``, ``public``, ``withdrawn_at``, ``created_at``,
-    ``section_key``, ``author_name``, ``group_name``, ``organisation_name``
-    and its ``disposition_*``.  ``public`` is ``comments.permissions.public_q``: the
-    exports show only the receipt and status of a row without it.
+    ``section_key``, ``author_name``, ``group_name``, ``organisation_name``,
+    ``disputed`` (issue 25) and its ``disposition_*``.  ``public`` is
+    ``comments.permissions.public_q``: the exports show only the receipt and
+    status of a row without it.
 
     The current entry is joined once (the entry whose id is the comment's
     latest), rather than looked up once per column as ``with_disposition``
@@ -367,6 +369,7 @@ def ledger_export_rows(*, consultation: Consultation) -> QuerySet[Comment, Mappi
                 F("on_behalf_of__merged_into__name"), F("on_behalf_of__name")
             ),
             question_ordinal=F("question__ordinal"),
+            disputed=disputed_flag(),
         )
     )
 

@@ -19,7 +19,14 @@ import json
 import pytest
 from django.urls import URLPattern, URLResolver, reverse
 
-from comments.models import Comment, CommentRevision, ConsultationBlock, Flag, ModerationAction
+from comments.models import (
+    Comment,
+    CommentRevision,
+    ConsultationBlock,
+    Dispute,
+    Flag,
+    ModerationAction,
+)
 from comments.threads import services as comment_services
 from consult.consultations import services as consult_services
 from consult.models import DocumentVersion, Role
@@ -156,6 +163,12 @@ MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
         ("POST", "public_comment"): row(401, 201, 403, 201, 201, 201),
         ("POST", "private_comment"): row(401, 403, 403, 201, 403, 201, drafter=201),
     },
+    # Disputed authorship (issue 25): anyone signed in who can read the comment, its
+    # author included (the named person: confirmed at once); one each, so all 201.
+    "api-comment-disputes": {
+        ("POST", "public_comment"): row(401, 201, 201, 201, 201, 201),
+        ("POST", "private_comment"): row(401, 403, 201, 201, 403, 201, drafter=201),
+    },
     # Moderators and the secretariat; the secretariat comes after the moderator
     # hid it, so the same "hide" is refused as already done (400).
     "api-comment-moderation": {
@@ -247,6 +260,7 @@ PAYLOADS = {
     "api-appeals": {"reason": "An appeal from the matrix."},
     "api-comment-points": {"paragraphs": [0]},
     "api-comment-flags": {"reason": "spam", "note": "From the matrix."},
+    "api-comment-disputes": {"reason": "Not written by the person it names."},
     "api-comment-moderation": {"action": "hide", "reason": "From the matrix."},
     "api-consultation-blocks": {"comment": "ZZZZZ-ZZZZZ", "reason": "From the matrix."},
     "api-comment": {"body": "An edit from the matrix."},
@@ -282,6 +296,7 @@ def _counts() -> dict[str, object]:
         "drafts": DispositionDraft.objects.count(),
         "appeals": Appeal.objects.count(),
         "flags": Flag.objects.count(),
+        "disputes": Dispute.objects.count(),
         "moderation_actions": ModerationAction.objects.count(),
         "hidden": Comment.objects.filter(moderation=Comment.Moderation.HIDDEN).count(),
         "blocks": ConsultationBlock.objects.count(),

@@ -29,13 +29,14 @@ import pytest
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from comments.models import Comment
+from comments.models import Comment, Dispute
 from consult.consultations import services as consult_services
 from consult.models import Consultation, Role
 from consult.versions import services as version_services
 from feedback.agreement import services as agreement_services
 from feedback.assignments import services as assignment_services
 from feedback.clusters import services as cluster_services
+from feedback.disputes import services as dispute_services
 from feedback.ledger import services as ledger_services
 from feedback.themes import services as theme_services
 from plenary.demo.load import facts
@@ -99,6 +100,7 @@ AS_PARTICIPANT = {
     "comment_history",
     "receipt_attachments",
     "receipt_flag",
+    "receipt_dispute",
     "my_input",
     "evaluation",
 }
@@ -208,17 +210,27 @@ def staff_work(consultation: Consultation) -> None:
         actor=secretariat, consultation=consultation, size=2, coders=[secretariat, analyst], seed=1
     )
     cluster_services.clusters_rebuild(consultation_id=consultation.pk)
+    # A dispute of the stakeholder's first comment by the moderator (issue 25): the
+    # named person's link page and the secretariat's dispute pages have one to show.
+    dispute_services.dispute_report(
+        actor=analyst, comment=stakeholder_comment(consultation), reason="Not written by them."
+    )
 
 
-def arguments(consultation: Consultation) -> dict:
-    """Values for the routes' parameters, by route name and parameter (``*`` = any route)."""
-    comment = (
+def stakeholder_comment(consultation: Consultation) -> Comment:
+    return (
         Comment.objects.filter(
             consultation=consultation, author__email=demo.emails["stakeholder"], parent=None
         )
         .order_by("pk")
         .first()
     )
+
+
+def arguments(consultation: Consultation) -> dict:
+    """Values for the routes' parameters, by route name and parameter (``*`` = any route)."""
+    comment = stakeholder_comment(consultation)
+    dispute = Dispute.objects.filter(comment=comment).order_by("pk").first()
     version = consultation.versions.order_by("-number").first()
     first = lambda manager: manager.order_by("pk").values_list("pk", flat=True).first()  # noqa: E731
     values = {
@@ -247,6 +259,8 @@ def arguments(consultation: Consultation) -> dict:
         "staff_version_delete": {"number": version.number},
         "staff_version_translation": {"number": version.number},
         "thread": {"receipt": comment.receipt},
+        "dispute_answer": {"token": dispute.token if dispute else None},
+        "staff_dispute": {"pk": dispute.pk if dispute else None},
     }
     return values
 
