@@ -24,7 +24,9 @@ from tests.feedback.ledger.test_chain import decide
 pytestmark = pytest.mark.django_db
 
 LICENSING_V1 = "Data is published under an open licence that allows reuse."
-LICENSING_V2 = "Data is promptly published under an open licence that allows reuse and redistribution."
+LICENSING_V2 = (
+    "Data is promptly published under an open licence that allows reuse and redistribution."
+)
 PURPOSE_V1 = "This policy sets out how public bodies publish the data they hold."
 PURPOSE_V2 = "This policy sets out how public bodies publish the data they hold, free of charge."
 # Version 2: two changes in "Licensing" (one amendment each), one in "Purpose" (decisions).
@@ -234,9 +236,7 @@ def test_receipt_page_says_where_the_wording_was_adopted_with_the_diff(
     assert reverse("version_section", args=[consultation.slug, 2, "3-licensing-1"]) in where
 
 
-def test_receipt_page_of_a_comment_whose_decision_changed_a_paragraph(
-    client, consultation, traced
-):
+def test_receipt_page_of_a_comment_whose_decision_changed_a_paragraph(client, consultation, traced):
     n = traced["purpose"].ordinal
     page = client.get(reverse("receipt", args=[traced["public"].receipt])).content.decode()
     assert f"Your input changed paragraph {n} of version 2." in page
