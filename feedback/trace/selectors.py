@@ -3,11 +3,12 @@ where an input went.
 
 A change of a section comes from (a) the amendments composed into that section of
 the new version (``AmendmentApplication``, written by composing it), placed on the
-change whose span overlaps the adopted wording, and (b) the comments whose current
-decision names that section of the new version as ``target_section``, placed on every
-change of the section.  Only receipts the viewer may see are given: the comments a
-thread would list them (``comments.permissions.listed_q``), so a private comment's
-receipt stays with its author and the team.
+change whose span overlaps the adopted wording, and (b) the comments (or points of
+comments, by sub-receipt) whose current decision names that section of the new version
+as ``target_section``, placed on every change of the section.  Only receipts the
+viewer may see are given: those of the comments a thread would list them
+(``comments.permissions.listed_q``), so a private comment's receipt stays with its
+author and the team.
 
 Offsets: an application's ``start``/``end`` are in the section's plain text, the
 diff's changes are chunks of its Markdown.  The adopted wording is looked for in the
@@ -19,7 +20,7 @@ prose of a paragraph differ by the few characters of its markup.
 from dataclasses import dataclass, field
 from itertools import pairwise
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.utils.safestring import SafeString
 
 from comments import permissions as comment_permissions
@@ -27,7 +28,7 @@ from comments.models import Comment
 from consult import permissions as consult_permissions
 from consult.models import Consultation, DocumentVersion, Section
 from consult.versions.diff import SectionDiff, render_changes, version_diff, word_changes
-from feedback.ledger.selectors import current_comment_entry_q
+from feedback.ledger.selectors import current_comment_entry_q, current_point_entry_q
 from feedback.models import AmendmentApplication, DispositionEntry, Status
 
 # Unchanged text kept around an excerpt's changes, at most (characters).
@@ -106,11 +107,13 @@ def section_causes(*, new: DocumentVersion, viewer, is_staff: bool) -> dict[str,
                 end=end,
             )
         )
+    listed = _listed_comments(viewer, is_staff=is_staff)
     decisions = (
         DispositionEntry.objects.filter(
             current_comment_entry_q(),
+            current_point_entry_q(),
+            Q(comment__in=listed) | Q(point__comment__in=listed),
             target_section__version=new,
-            comment__in=_listed_comments(viewer, is_staff=is_staff),
         )
         .exclude(
             # An amendment composed into this version is already there, at its place.
@@ -120,10 +123,18 @@ def section_causes(*, new: DocumentVersion, viewer, is_staff: bool) -> dict[str,
                 )
             )
         )
-        .values_list("target_section__key", "comment__receipt", "status")
-        .order_by("comment__receipt")
+        .values_list(
+            "target_section__key",
+            "comment__receipt",
+            "point__comment__receipt",
+            "point__number",
+            "status",
+        )
+        .order_by("comment__receipt", "point__comment__receipt", "point__number")
     )
-    for key, receipt, status in decisions:
+    for key, receipt, point_of, number, status in decisions:
+        # A point's decision (issue 23) is its sub-receipt's: <receipt>-<n>.
+        receipt = receipt or f"{point_of}-{number}"
         causes.setdefault(key, SectionCauses()).decisions.append(
             Cause(receipt=receipt, status=status, amendment=False)
         )

@@ -15,6 +15,7 @@ from comments.threads import services as comment_services
 from consult.models import Section
 from consult.versions import services as version_services
 from feedback.models import AmendmentApplication, Status
+from feedback.points import services as points
 from feedback.report import docx, pdf
 from feedback.trace import selectors as trace
 from tests.consult.factories import DRAFT
@@ -149,6 +150,32 @@ def test_a_decision_naming_the_section_goes_on_its_changes_without_private_recei
     client.force_login(secretariat)
     (change,) = changed(diff_api(client, consultation)["1-purpose-1"])
     assert sorted(change[1]) == sorted([public, private])
+
+
+def test_a_points_decision_naming_the_section_gives_its_sub_receipt(
+    client, consultation, secretariat, stakeholder
+):
+    letter = comment(consultation, stakeholder, "1-purpose-1", "Make it free.\n\nAnd fast.")
+    v2 = second_round(consultation, secretariat, source=DRAFT_V2)
+    first, _second = points.points_split_paragraphs(
+        actor=secretariat, comment=letter, selected=[0, 1], breaks=[0, 1]
+    )
+    points.point_draft_save(
+        actor=secretariat,
+        point=first,
+        status=Status.ACCEPTED,
+        target_section=v2.sections.get(key="1-purpose-1"),
+    )
+    points.points_publish(actor=secretariat, comment=letter)
+    assert changed(diff_api(client, consultation)["1-purpose-1"]) == [
+        (", free of charge", [f"{letter.receipt}-1"])
+    ]
+    # A later decision on the point without a section: no longer a cause.
+    points.point_draft_save(
+        actor=secretariat, point=first, status=Status.NOT_ACCEPTED, rationale="On reflection."
+    )
+    points.points_publish(actor=secretariat, comment=letter)
+    assert changed(diff_api(client, consultation)["1-purpose-1"]) == [(", free of charge", [])]
 
 
 def test_sections_nothing_caused_have_empty_because(client, consultation, traced):
