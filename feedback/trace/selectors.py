@@ -171,10 +171,10 @@ def because_of_changes(
     An amendment goes on the changes its adopted wording overlaps, or when it
     overlaps none on the nearest one; a decision naming the section goes on every
     change of it."""
-    spans = change_spans(changes)
     because: list[list[str]] = [[] for _chunk in changes]
-    if causes is None:
+    if causes is None:  # most sections: nothing to place
         return because
+    spans = change_spans(changes)
     changed = [index for index, span in enumerate(spans) if span is not None]
     if not changed:
         return because
@@ -357,12 +357,17 @@ class VersionTrace:
 
 
 def what_changed(*, consultation: Consultation) -> list[VersionTrace]:
-    """Each version against the one before it, paragraph by paragraph in the new
-    version's order: the changed, added and removed ones with the public inputs that
-    caused them (the report is published: what anyone may see).  Four queries per
+    """Each published version against the one before it, paragraph by paragraph in the
+    new version's order: the changed, added and removed ones with the public inputs
+    that caused them (the report is published: what anyone may see; a draft version
+    composed but not published stays out).  Four queries per
     version after the first (its sections, the earlier one's, the applications and
     the decisions) and one for the versions: a consultation has a handful."""
-    versions = list(DocumentVersion.objects.filter(consultation=consultation).order_by("number"))
+    versions = list(
+        DocumentVersion.objects.filter(
+            consult_permissions.versions_q(is_staff=False), consultation=consultation
+        ).order_by("number")
+    )
     traces = []
     for old, new in pairwise(versions):
         rows = [row for row in version_diff(old=old, new=new) if row.status != "unchanged"]

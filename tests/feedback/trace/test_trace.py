@@ -291,8 +291,10 @@ def test_what_changed_is_read_in_a_bounded_number_of_queries(
     with django_assert_num_queries(5):
         first = trace.what_changed(consultation=consultation)
     more_inputs(secretariat, stakeholder, consultation, traced["v2"])
+    # A draft version composed but not published stays out of the published report.
+    version_services.draft_import(actor=secretariat, consultation=consultation, source=DRAFT_V3)
     with django_assert_num_queries(5):
-        trace.what_changed(consultation=consultation)
+        assert len(trace.what_changed(consultation=consultation)) == 1
     (pair,) = first
     keys = [paragraph.row.key for paragraph in pair.paragraphs]
     assert keys == ["1-purpose-1", "3-licensing-1"]  # changed paragraphs only, in order
