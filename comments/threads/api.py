@@ -26,6 +26,7 @@ from consult.access import consultation_or_404
 from consult.permissions import is_staff_of
 from feedback.ledger.selectors import appeals_of_comment, disposition_history
 from feedback.points.selectors import points_of
+from feedback.trace import selectors as trace
 from plenary import ratelimit
 
 
@@ -118,6 +119,10 @@ def _comment_detail(view: generics.GenericAPIView, comment: Comment) -> Response
         "history": disposition_history(comment=comment),
         "appeals": appeals_of_comment(comment=comment),
         "points": points_of(comment=comment),  # one query, whatever their number
+        # Where its amendment went (feedback.trace): one query.
+        "applied_in": trace.applied_in(
+            comment=comment, viewer=user, is_staff=True if is_staff else None
+        ),
     }
     return Response(CommentDetailSerializer(comment, context=context).data)
 

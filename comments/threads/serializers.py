@@ -174,6 +174,11 @@ class CommentCreateSerializer(serializers.Serializer):
     )
 
 
+class AppliedInSerializer(serializers.Serializer):
+    version = serializers.IntegerField(help_text=_("The version's number."))
+    section = serializers.CharField(help_text=_("The key of its section carrying the wording."))
+
+
 class CommentDetailSerializer(CommentSerializer):
     history = serializers.SerializerMethodField(
         help_text=_("Every published decision on this comment, oldest first.")
@@ -189,8 +194,15 @@ class CommentDetailSerializer(CommentSerializer):
         )
     )
 
+    applied_in = serializers.SerializerMethodField(
+        help_text=_(
+            "Where the amendment's wording was adopted: the version and the key of its "
+            "section (the newest the viewer may read); null until applied."
+        )
+    )
+
     class Meta(CommentSerializer.Meta):
-        fields = [*CommentSerializer.Meta.fields, "history", "appeals", "points"]
+        fields = [*CommentSerializer.Meta.fields, "history", "appeals", "points", "applied_in"]
 
     @extend_schema_field(DispositionSerializer(many=True))
     def get_history(self, comment: Comment) -> list:
@@ -205,6 +217,13 @@ class CommentDetailSerializer(CommentSerializer):
         # An appeal's reason is the author's text: shown where the comment's text is.
         context = {"can_see_text": self._readable(comment)}
         return AppealSerializer(self.context["appeals"], many=True, context=context).data
+
+    @extend_schema_field(AppliedInSerializer(allow_null=True))
+    def get_applied_in(self, comment: Comment) -> dict | None:
+        application = self.context.get("applied_in")
+        if application is None:
+            return None
+        return {"version": application.version.number, "section": application.section.key}
 
     @extend_schema_field(PointSerializer(many=True))
     def get_points(self, comment: Comment) -> list:

@@ -32,6 +32,7 @@ from feedback.ledger.forms import AppealForm
 from feedback.ledger.selectors import disposition_history_with_appeals
 from feedback.permissions import appeal_window_closes_at, current_disposition
 from feedback.points import selectors as point_selectors
+from feedback.trace import selectors as trace
 from plenary import ratelimit
 from plenary.forms import NOT_DONE, posted, submit
 from plenary.keyset import page_from_query
@@ -224,6 +225,8 @@ def receipt_detail(request, receipt: str, appeal_form: AppealForm | None = None)
             "history": disposition_history_with_appeals(comment=comment),
             "points": points,
             "points_summary": point_selectors.summarise(points),
+            # Where its proposal went (issue 24: an amendment adopted, a paragraph changed).
+            "destination": trace.destination(comment=comment, viewer=request.user),
             **_appeal_context(request, comment, appeal_form),
         },
     )

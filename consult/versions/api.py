@@ -24,6 +24,7 @@ from consult.versions import selectors as version_selectors
 from consult.versions import services as version_services
 from consult.versions.diff import version_diff
 from consult.versions.serializers import VersionListSerializer
+from feedback.trace import selectors as trace
 
 
 class VersionDetailView(APIView):
@@ -78,6 +79,14 @@ class ChangeSerializer(serializers.Serializer):
     added = serializers.CharField(
         allow_null=True, help_text=_("The text put in its place; null for unchanged text.")
     )
+    because = serializers.ListField(
+        child=serializers.CharField(),
+        help_text=_(
+            "Receipts of the inputs that caused this change: the amendments composed into it "
+            "and the comments whose decision names this section; empty when none is known "
+            "(and for unchanged text)."
+        ),
+    )
 
 
 class SectionTextSerializer(serializers.Serializer):
@@ -127,6 +136,9 @@ class VersionDiffView(generics.GenericAPIView):
                 raise Http404(_("No version %(n)d of this draft.") % {"n": number})
             versions[number] = version
         rows = version_diff(old=versions[old], new=versions[new])
+        because = trace.diff_because(
+            rows=rows, new=versions[new], viewer=request.user, is_staff=is_staff
+        )
         data = {
             "old": old,
             "new": new,
@@ -136,7 +148,12 @@ class VersionDiffView(generics.GenericAPIView):
                     "status": row.status,
                     "old": row.old,
                     "new": row.new,
-                    "changes": [{"text": text, "added": added} for text, added in row.changes],
+                    "changes": [
+                        {"text": text, "added": added, "because": receipts}
+                        for (text, added), receipts in zip(
+                            row.changes, because[row.key], strict=True
+                        )
+                    ],
                     "html": row.html,
                 }
                 for row in rows

@@ -195,6 +195,28 @@ class SectionDiff:
     heading_changed: bool = False
     # word_changes() of the Markdown bodies, for the API.
     changes: list[tuple[str, str | None]] = field(default_factory=list)
+    # Per chunk of ``changes``, the receipts of the inputs behind it, when a page asks
+    # (feedback.trace.selectors.diff_because; a lower app does not compute it).
+    because: list[list[str]] = field(default_factory=list)
+
+    @property
+    def traced_changes(self) -> list[tuple[str, str, list[str]]]:
+        """The changes with inputs behind them: ``(removed, added, receipts)``."""
+        return [
+            (text, added, receipts)
+            for (text, added), receipts in zip(self.changes, self.because, strict=False)
+            if added is not None and receipts
+        ]
+
+    @property
+    def because_once(self) -> list[str]:
+        """The receipts when every change of the section has the same ones (then the
+        page says it once), else an empty list."""
+        lists = [receipts for _text, added, receipts in self.traced_changes]
+        every_change = sum(1 for _text, added in self.changes if added is not None)
+        if lists and len(lists) == every_change and all(r == lists[0] for r in lists):
+            return lists[0]
+        return []
 
     @cached_property
     def html(self) -> SafeString:

@@ -25,6 +25,7 @@ from consult.versions.forms import (
     VersionPickForm,
     VersionPublishForm,
 )
+from feedback.trace import selectors as trace
 from plenary.forms import NOT_DONE, add_service_errors, submit
 from plenary.keyset import page_from_query
 
@@ -74,6 +75,9 @@ def diff(request, slug: str, old: int, new: int):
     older = _version_or_404(consultation, old, is_staff=is_staff)
     newer = _version_or_404(consultation, new, is_staff=is_staff)
     rows = version_diff(old=older, new=newer)
+    because = trace.diff_because(rows=rows, new=newer, viewer=request.user, is_staff=is_staff)
+    for row in rows:
+        row.because = because[row.key]
     # Changes only by default: runs of unchanged sections fold into a count
     # with a link to ?all=1 (no JavaScript), and are not rendered.
     show_all = request.GET.get("all") == "1"

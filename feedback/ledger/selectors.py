@@ -58,6 +58,16 @@ def current_comment_entry_q() -> Q:
     return ~Q(Exists(later))
 
 
+def current_point_entry_q() -> Q:
+    """On DispositionEntry: a point's current decision (no later entry for that point);
+    true of every comment's entry, so ``current_comment_entry_q() & current_point_entry_q()``
+    is "the current decision" of whichever it answers."""
+    later = DispositionEntry.objects.filter(
+        point_id=OuterRef("point_id"), sequence__gt=OuterRef("sequence")
+    )
+    return ~Q(Exists(later))
+
+
 def latest_entry_ids(*, comment_ids: list[int]) -> QuerySet:
     """Ids of the current (latest) entry of each of these comments, as a subquery."""
     latest = DispositionEntry.objects.filter(comment=OuterRef("comment")).order_by("-sequence")

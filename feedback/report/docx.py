@@ -59,6 +59,48 @@ def _points(document, points: list[dict]) -> None:
             )
 
 
+def _what_changed(document, traces) -> None:
+    """ "What changed and why": per changed paragraph its word diff (removed words
+    struck through, added ones underlined) and the receipts behind it."""
+    document.add_heading(_("What changed and why"), level=1)
+    if not traces:
+        document.add_paragraph(_("Only one version of the draft so far."))
+    for trace in traces:
+        document.add_heading(
+            _("From version %(a)s to version %(b)s")
+            % {"a": trace.old.number, "b": trace.new.number},
+            level=2,
+        )
+        if not trace.paragraphs:
+            document.add_paragraph(_("No paragraph changed."))
+        for paragraph in trace.paragraphs:
+            heading = _("Paragraph %(n)s") % {"n": paragraph.ordinal}
+            if paragraph.heading:
+                heading += " · " + xml_safe(paragraph.heading)
+            document.add_heading(f"{heading} · {paragraph.row.status_label}", level=3)
+            text = document.add_paragraph()
+            for removed, added in paragraph.row.changes:
+                if added is None:
+                    text.add_run(xml_safe(removed))
+                    continue
+                if removed:
+                    text.add_run(xml_safe(removed)).font.strike = True
+                if added:
+                    text.add_run(xml_safe(added)).font.underline = True
+            if paragraph.status_labels:
+                document.add_paragraph(
+                    _("Because of:")
+                    + " "
+                    + ", ".join(
+                        f"{receipt} ({status})" for receipt, status in paragraph.status_labels
+                    )
+                )
+            else:
+                document.add_paragraph(
+                    _("No public input is recorded as the cause of this change.")
+                )
+
+
 def build_docx(
     *, consultation: Consultation, target: Path, progress: Callable[[int, int], None]
 ) -> report.Outcome:
@@ -157,6 +199,8 @@ def build_docx(
                         "minus": version.words_removed,
                     }
                 )
+
+        _what_changed(document, context["what_changed"])
 
         document.add_heading(_("Evaluation of the process"), level=1)
         evaluation = context["evaluation"]

@@ -47,6 +47,7 @@ from feedback.participation import selectors as balance
 from feedback.points.selectors import with_point_decision
 from feedback.report import charts as report_charts
 from feedback.themes import selectors as theme_selectors
+from feedback.trace import selectors as trace
 
 # Rows fetched per round trip from the server-side cursor.
 FETCH_SIZE = 1000
@@ -487,6 +488,8 @@ def front_context(*, consultation: Consultation) -> dict:
         # How far two coders and the suggestions agreed on a double-coded sample.
         "agreement": latest_agreement(consultation=consultation),
         "versions": version_changes(consultation=consultation),
+        # Paragraph by paragraph, each change and the public inputs behind it (issue 24).
+        "what_changed": trace.what_changed(consultation=consultation),
         # The participants' evaluation of the process, by group (no free text: staff only).
         "evaluation": evaluation_results(consultation=consultation),
     }

@@ -583,7 +583,9 @@ def test_api_diff_names_each_change(client, consultation, secretariat):
     assert by_key["1-purpose-2"]["status"] == "removed"
     assert by_key["4-enforcement-1"]["status"] == "added"
     assert by_key["2-scope-1"]["status"] == "unchanged"
-    assert {"text": "", "added": ", free of charge"} in by_key["1-purpose-1"]["changes"]
+    assert {"text": "", "added": ", free of charge", "because": []} in by_key["1-purpose-1"][
+        "changes"
+    ]
     assert (
         client.get(reverse("api-version-diff", args=[consultation.slug, 1, 7])).status_code == 404
     )
@@ -726,8 +728,9 @@ def test_with_no_draft_under_review_a_paragraph_shows_its_latest_published_text(
 
 # --- a diff people can read (issue 22) --------------------------------------------------
 
-# consultation, the two versions, their sections (two); the same with ?all=1.
-QUERIES_DIFF_PAGE = 5
+# consultation, the two versions, their sections (two), the inputs behind the changes
+# (two: feedback.trace, issue 24); the same with ?all=1.
+QUERIES_DIFF_PAGE = 7
 
 MARKDOWN_V2 = (
     DRAFT_V2.replace("under an open licence", "under an **open licence** (*CC BY*)")
