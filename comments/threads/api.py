@@ -91,6 +91,7 @@ class ConsultationCommentsView(generics.ListAPIView):
             on_behalf_of=data.validated_data.get("on_behalf_of"),
             body=data.validated_data["body"],
             visibility=data.validated_data["visibility"],
+            anonymous=data.validated_data["anonymous"],  # publication: serializer's validate
             channel=Comment.Channel.API,
             accept_code_of_conduct=data.validated_data["accept_code_of_conduct"],
             language=data.validated_data["language"],
