@@ -210,6 +210,19 @@ def can_see_text(user, comment: Comment, *, is_staff: bool | None = None) -> boo
     return is_staff
 
 
+def can_see_original(user, comment: Comment, *, is_staff: bool | None = None) -> bool:
+    """Whether ``user`` may read the text as sent, where the secretariat redacted a
+    passage (``Comment.redacted_body``, issue 25): its author and the consultation's
+    team; the others read the redacted text, and not the comment's history."""
+    if not can_see_text(user, comment, is_staff=is_staff):
+        return False
+    if not comment.redacted_body or is_author(user, comment):
+        return True
+    if is_staff is None:
+        is_staff = consult_permissions.is_staff_of(user, comment.consultation)
+    return is_staff
+
+
 def can_see_author(user, comment: Comment, *, is_staff: bool | None = None) -> bool:
     """Whether ``user`` may see who wrote a comment whose text it may read: everyone,
     unless the author chose to publish without their name (``Comment.anonymous``,

@@ -7,9 +7,15 @@ from feedback.clusters import api as feedback_clusters
 from feedback.ledger import api as feedback
 from feedback.participation import api as participation
 from feedback.points import api as points
+from feedback.statement import api as statement
 from feedback.themes import api as feedback_themes
 
 urlpatterns = [
+    path(
+        "consultations/<slug:slug>/integrity/",
+        statement.IntegrityStatementView.as_view(),
+        name="api-integrity",
+    ),
     path(
         "consultations/<slug:slug>/assignments/",
         assignments.AssignmentListView.as_view(),

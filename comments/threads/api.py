@@ -110,9 +110,11 @@ class ConsultationCommentsView(generics.ListAPIView):
 def _comment_detail(view: generics.GenericAPIView, comment: Comment) -> Response:
     """The comment as ``CommentDetailSerializer`` shows it to the view's user."""
     user = view.request.user
-    is_staff = (not comment_permissions.is_public(comment)) and is_staff_of(
-        user, comment.consultation
-    )
+    # Asked where it changes what is shown: the text of a comment not public, a redacted
+    # passage, an author's name withheld (issue 25).
+    is_staff = bool(
+        not comment_permissions.is_public(comment) or comment.redacted_body or comment.anonymous
+    ) and is_staff_of(user, comment.consultation)
     context = {
         **view.get_serializer_context(),
         "is_staff": is_staff,
@@ -191,7 +193,8 @@ class CommentRevisionsView(generics.GenericAPIView):
     @extend_schema(responses={200: CommentRevisionSerializer(many=True)})
     def get(self, request: Request, receipt: str) -> Response:
         comment = comment_or_404(receipt, request.user)
-        if not comment_permissions.can_see_text(request.user, comment):
+        # A redacted comment's earlier versions hold the passage (comments.redaction).
+        if not comment_permissions.can_see_original(request.user, comment):
             raise PermissionDenied(
                 _("This comment's text is shown only to its author and the secretariat.")
             )

@@ -11,10 +11,10 @@ own display name.
 from datetime import datetime
 
 from django.utils import formats, timezone
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from comments.models import Comment
-
 
 # Where a name is withheld at the author's request (Comment.anonymous; the rule:
 # comments.permissions.can_see_author).

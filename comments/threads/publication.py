@@ -11,7 +11,8 @@ agree, or the answer names ``publication``: ``publication`` is the one to use.
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from comments.models import Comment
 
@@ -19,9 +20,12 @@ from comments.models import Comment
 class Publication(models.TextChoices):
     NAMED = "named", gettext_lazy("Publish with my name")
     ANONYMOUS = "anonymous", gettext_lazy("Publish without my name")
-    PRIVATE = "private", gettext_lazy(
-        "Do not publish: only the consultation's team reads it (the public ledger shows its "
-        "receipt and status)"
+    PRIVATE = (
+        "private",
+        gettext_lazy(
+            "Do not publish: only the consultation's team reads it (the public ledger shows its "
+            "receipt and status)"
+        ),
     )
 
 

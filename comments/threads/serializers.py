@@ -7,6 +7,7 @@ from rest_framework import serializers
 
 from comments import permissions
 from comments.models import Comment
+from comments.redaction.selectors import public_body
 from comments.threads.byline import NAME_WITHHELD, comment_byline
 from comments.threads.fields import ReceiptField
 from comments.threads.publication import Publication, publication_of, publication_resolve
@@ -47,7 +48,12 @@ class CommentSerializer(serializers.ModelSerializer):
     parent = serializers.SerializerMethodField(
         help_text=_("Receipt of the comment replied to (null when hidden).")
     )
-    body = serializers.SerializerMethodField(help_text=_("Exactly what the author wrote."))
+    body = serializers.SerializerMethodField(
+        help_text=_(
+            "Exactly what the author wrote; a passage the secretariat redacted shows as "
+            "[redacted: <reason>] to everyone but the author and the consultation's team."
+        )
+    )
     body_html = serializers.SerializerMethodField(help_text=_("Sanitised HTML rendering."))
     author = serializers.SerializerMethodField()
     on_behalf_of = serializers.SerializerMethodField()
@@ -103,7 +109,15 @@ class CommentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_body(self, comment: Comment) -> str | None:
-        return comment.body if self._readable(comment) else None
+        if not self._readable(comment):
+            return None
+        # A redacted passage (comments.redaction) shows as "[redacted: <reason>]" to all
+        # but the author and the consultation's team, who read the text as sent.
+        if self.context.get("is_staff", False) or permissions.is_author(
+            self.context["request"].user, comment
+        ):
+            return comment.body
+        return public_body(comment)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_body_html(self, comment: Comment) -> str | None:
@@ -205,7 +219,6 @@ class CommentCreateSerializer(serializers.Serializer):
         max_length=8,
         help_text=_("The language the comment is written in (en, fr, pt-BR...); blank if unknown."),
     )
-
 
     def validate(self, attrs: dict) -> dict:
         """``publication`` and ``visibility`` as the service's ``visibility`` and ``anonymous``

@@ -360,6 +360,17 @@ def comment_edit(
     if rate_key is not None:
         ratelimit.count_attempt("comment_edit", rate_key)
     locked = permissions.locked_for_change(actor=actor, comment=comment)
+    if locked.redacted_body:
+        # The redactions' offsets are in this text (comments.redaction): a new text
+        # would bring the passages back.
+        raise ValidationError(
+            {
+                "body": _(
+                    "The secretariat redacted a passage of this comment: it can no longer "
+                    "be edited. You can withdraw it and write a new one."
+                )
+            }
+        )
     validate_body(body)
     if body == locked.body:
         raise ValidationError(
