@@ -1,5 +1,5 @@
-"""The public integrity statement (/c/<slug>/integrity/, GET /api/v1/consultations/<slug>/integrity/):
-each figure equals a direct count, in a fixed number of queries, over every top-level
+"""The public integrity statement (/c/<slug>/integrity/ and its API): each figure
+equals a direct count, in a fixed number of queries, over every top-level
 submission (private ones included, as numbers only); the written policies beside them."""
 
 import pytest
@@ -61,9 +61,7 @@ def build(consultation, secretariat, stakeholder, other_stakeholder, n: int) -> 
         Dispute.objects.create(comment=anonymous, reason="Not me.", status="confirmed")
         Dispute.objects.create(comment=anonymous, reason="Not me either.", status="upheld")
         Dispute.objects.create(comment=hidden, reason="Not me.", status="rejected")
-        comment_redact(
-            actor=secretariat, comment=via_api, reason="personal_data", passage="API"
-        )
+        comment_redact(actor=secretariat, comment=via_api, reason="personal_data", passage="API")
     assert private.anonymous is False and anonymous.anonymous is True
 
 
@@ -76,7 +74,9 @@ def direct_counts(consultation) -> dict:
         "distinct_texts": len({c.body.strip().lower() for c in submissions}),
         "clusters": CampaignCluster.objects.filter(consultation=consultation).count(),
         "campaign_copies": sum(
-            1 for m in members.select_related("cluster") if m.comment_id != m.cluster.representative_id
+            1
+            for m in members.select_related("cluster")
+            if m.comment_id != m.cluster.representative_id
         ),
         "co_signatories": sum(
             1
@@ -152,9 +152,7 @@ def test_other_consultations_are_not_counted(consultation, stakeholder, other_se
     assert statement.submissions == 1 and statement.private == 0
 
 
-def test_page_shows_the_figures_and_the_policies_to_anyone(
-    client, consultation, stakeholder
-):
+def test_page_shows_the_figures_and_the_policies_to_anyone(client, consultation, stakeholder):
     post(consultation, stakeholder, "Public.")
     post(consultation, stakeholder, "Private.", visibility="private")
     page = client.get(reverse("integrity", args=[consultation.slug]))
