@@ -495,7 +495,7 @@ def front_context(*, consultation: Consultation) -> dict:
         # The participants' evaluation of the process, by group (no free text: staff only).
         "evaluation": evaluation_results(consultation=consultation),
         # The public integrity statement (feedback.statement): figures and written policies.
-        "integrity": integrity_statement(consultation=consultation),
+        "integrity": integrity_statement(consultation=consultation, fresh=True),
     }
 
 

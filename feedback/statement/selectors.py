@@ -9,12 +9,13 @@ conversation, not submissions), whatever its visibility or moderation:
 private, hidden, withdrawn and pending ones too, as numbers only, which the
 public may know (the ledger lists their receipts and statuses already).
 Three queries whatever the size: one aggregate over the submissions, one over
-the campaign clusters, one over the co-signatures.  The page, the API and the
-report all read :func:`integrity_statement`.
+the campaign clusters, one over the co-signatures, kept a minute in the cache.
+The page, the API and the report all read :func:`integrity_statement`.
 """
 
 from dataclasses import dataclass
 
+from django.core.cache import cache
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import Lower, Trim
 from django.utils.translation import gettext_lazy as _
@@ -77,8 +78,25 @@ def submissions_of(consultation: Consultation):
     return Comment.objects.filter(consultation=consultation, parent__isnull=True)
 
 
-def integrity_statement(*, consultation: Consultation) -> Statement:
-    """The statement's figures and policies: three queries."""
+# The figures are kept this long in the cache (plenary/cache.py: fail-open): the
+# first aggregate reads every submission's body (bench/statement.py: 1.4 s for
+# 100,000 on SQLite), too much for every visitor of a public page.
+FIGURES_SECONDS = 60
+
+
+def integrity_statement(*, consultation: Consultation, fresh: bool = False) -> Statement:
+    """The statement's figures and policies: three queries, or none while the figures
+    of the last minute are in the cache (``fresh``: count now, as the report does)."""
+    key = f"integrity-figures:{consultation.pk}"
+    figures = None if fresh else cache.get(key)
+    if figures is None:
+        figures = integrity_figures(consultation=consultation)
+        cache.set(key, figures, FIGURES_SECONDS)
+    return Statement(**figures, policies=policies_of(consultation))
+
+
+def integrity_figures(*, consultation: Consultation) -> dict[str, int]:
+    """Every figure of the statement, counted now: three queries."""
     disputes = Dispute.objects.filter(comment=OuterRef("pk"))
     counts = submissions_of(consultation).aggregate(
         submissions=Count("pk"),
@@ -103,9 +121,4 @@ def integrity_statement(*, consultation: Consultation) -> Statement:
         confirmed_at__isnull=False,
         withdrawn_at__isnull=True,
     ).count()
-    return Statement(
-        **counts,
-        **clusters,
-        co_signatories=co_signatories,
-        policies=policies_of(consultation),
-    )
+    return {**counts, **clusters, "co_signatories": co_signatories}

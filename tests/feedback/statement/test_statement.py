@@ -134,6 +134,16 @@ def test_each_figure_equals_a_direct_count_in_three_queries(
     assert expected["distinct_texts"] == 1 + 6 * n
 
 
+def test_figures_are_kept_a_minute_and_the_report_counts_afresh(consultation, stakeholder):
+    post(consultation, stakeholder, "First.")
+    assert integrity_statement(consultation=consultation).submissions == 1
+    post(consultation, stakeholder, "Second.")
+    with CaptureQueriesContext(connection) as queries:
+        cached = integrity_statement(consultation=consultation)
+    assert len(queries) == 0 and cached.submissions == 1
+    assert integrity_statement(consultation=consultation, fresh=True).submissions == 2
+
+
 def test_distinct_texts_fold_case_and_outer_whitespace(consultation, stakeholder):
     for body in ("Same text.", "  same TEXT.", "Same text. ", "Other text."):
         post(consultation, stakeholder, body)
