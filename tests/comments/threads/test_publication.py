@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 
 from comments.models import Comment
 from comments.threads import services
+from feedback.ledger import selectors as ledger_selectors
 from feedback.report import selectors as report_selectors
 from tests.stakeholders.factories import api_token_for
 
@@ -218,7 +219,10 @@ def test_report_appendix_withholds_the_name(consultation, stakeholder, anonymous
     rows = [
         row
         for _group, row in report_selectors.appendix_groups(
-            report_selectors.appendix_rows(consultation=consultation, sections=[]).iterator(),
+            report_selectors.appendix_rows(
+                consultation=consultation,
+                sections=list(ledger_selectors.ledger_sections(consultation=consultation)),
+            ).iterator(),
             labels={},
         )
     ]

@@ -18,6 +18,7 @@ from comments.models import Comment, Redaction
 from comments.threads import services as comment_services
 from consult.consultations import services as consult_services
 from consult.models import Role
+from feedback.ledger import selectors as ledger_selectors
 from feedback.models import LedgerEvent
 from feedback.redaction.services import comment_redact
 from feedback.report import selectors as report_selectors
@@ -206,7 +207,10 @@ def test_the_report_prints_the_marker(consultation, redacted):
     rows = [
         row
         for _group, row in report_selectors.appendix_groups(
-            report_selectors.appendix_rows(consultation=consultation, sections=[]).iterator(),
+            report_selectors.appendix_rows(
+                consultation=consultation,
+                sections=list(ledger_selectors.ledger_sections(consultation=consultation)),
+            ).iterator(),
             labels={},
         )
     ]
