@@ -108,6 +108,9 @@ class Comment(models.Model):
     # anonymous False), "anonymous" (public, the byline withholds the name) or
     # "private" (visibility PRIVATE: the team reads it; the ledger shows its receipt).
     anonymous = models.BooleanField(default=False)
+    # The body as the public reads it once the secretariat redacted a passage
+    # (issue 25: Redaction); blank when nothing was redacted.  ``body`` stays as sent.
+    redacted_body = models.TextField(blank=True, default="", editable=False)
 
     class Meta:
         ordering = ["created_at", "pk"]
@@ -593,3 +596,38 @@ class Dispute(models.Model):
 
     def __str__(self) -> str:
         return f"dispute of {self.comment_id}: {self.status}"
+
+
+class Redaction(models.Model):
+    """A passage of a published comment the secretariat redacted (issue 25):
+    personal data, defamation.  ``Comment.body`` stays as sent; the public
+    renderings (``Comment.redacted_body``, ``body_html``, ``search_text``) show
+    ``[redacted: <reason>]`` in its place (``comments.redaction``).  ``start``
+    and ``end`` are offsets in ``body``; ``salt`` is secret (never exported) and
+    ``passage_sha256`` = SHA-256(salt + passage), the value the ledger's event
+    chain commits to (``LedgerEvent(kind=redaction)``): whoever holds the salt
+    and the passage can prove what was redacted, nobody else can recover it.
+    Never changed or deleted: there is no undo."""
+
+    class Reason(models.TextChoices):
+        PERSONAL_DATA = "personal_data", _("personal data")
+        DEFAMATION = "defamation", _("defamation")
+        OTHER = "other", _("other")
+
+    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="redactions")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    reason = models.CharField(_("reason"), max_length=16, choices=Reason.choices)
+    note = models.TextField(_("note"), blank=True)
+    salt = models.CharField(max_length=64, editable=False)
+    passage_sha256 = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["comment", "start"]
+
+    def __str__(self) -> str:
+        return f"redaction of {self.comment_id} [{self.start}:{self.end}]"

@@ -211,6 +211,31 @@ def can_see_text(user, comment: Comment, *, is_staff: bool | None = None) -> boo
     return is_staff
 
 
+def can_see_original(user, comment: Comment, *, is_staff: bool | None = None) -> bool:
+    """Whether ``user`` may read the text as sent, where the secretariat redacted a
+    passage (``Comment.redacted_body``, issue 25): its author and the consultation's
+    team; the others read the redacted text, and not the comment's history."""
+    if not can_see_text(user, comment, is_staff=is_staff):
+        return False
+    if not comment.redacted_body or is_author(user, comment):
+        return True
+    if is_staff is None:
+        is_staff = consult_permissions.is_staff_of(user, comment.consultation)
+    return is_staff
+
+
+def can_see_author(user, comment: Comment, *, is_staff: bool | None = None) -> bool:
+    """Whether ``user`` may see who wrote a comment whose text it may read: everyone,
+    unless the author chose to publish without their name (``Comment.anonymous``,
+    issue 25); then its author and the consultation's team only.  Bylines, the API,
+    the ledger's exports and the report withhold the name by this rule."""
+    if not comment.anonymous or is_author(user, comment):
+        return True
+    if is_staff is None:
+        is_staff = consult_permissions.is_staff_of(user, comment.consultation)
+    return is_staff
+
+
 def can_view_receipt(user, comment: Comment) -> bool:
     """A receipt resolves only in a published consultation, except for its staff."""
     return consult_permissions.can_view(user, comment.consultation)
@@ -283,6 +308,19 @@ def can_moderate(user, consultation: Consultation) -> bool:
 def require_can_moderate(user, consultation: Consultation) -> None:
     if not can_moderate(user, consultation):
         raise PermissionDenied(_("Only this consultation's moderators can do this."))
+
+
+def can_redact(user, consultation: Consultation) -> bool:
+    """The secretariat and the moderators redact a passage of a published comment
+    (personal data, defamation: issue 25)."""
+    return consult_permissions.can_run(user, consultation) or can_moderate(user, consultation)
+
+
+def require_can_redact(user, consultation: Consultation) -> None:
+    if not can_redact(user, consultation):
+        raise PermissionDenied(
+            _("Only this consultation's secretariat and moderators can redact a comment.")
+        )
 
 
 def active_blocks(*, user, consultation: Consultation) -> QuerySet[ConsultationBlock]:

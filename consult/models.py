@@ -48,6 +48,14 @@ class Consultation(models.Model):
             "approves before they are shown. 0 turns pre-moderation off."
         ),
     )
+    # The written integrity policies (issue 25; ACUS Recommendation 2021-1), shown on
+    # /c/<slug>/integrity/ and in the report; blank: the default text
+    # (consult.consultations.policies).
+    policy_signatures = models.TextField(_("policy on co-signatures"), blank=True)
+    policy_copies = models.TextField(_("policy on campaign copies"), blank=True)
+    policy_generated = models.TextField(_("policy on computer-generated comments"), blank=True)
+    policy_disputes = models.TextField(_("policy on falsely attributed comments"), blank=True)
+    policy_redaction = models.TextField(_("policy on consent to publish and redaction"), blank=True)
     language = models.CharField(_("language"), max_length=8, default="en")
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     created_by = models.ForeignKey(

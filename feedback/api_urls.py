@@ -8,6 +8,7 @@ from feedback.compose import api as compose
 from feedback.ledger import api as feedback
 from feedback.participation import api as participation
 from feedback.points import api as points
+from feedback.statement import api as statement
 from feedback.themes import api as feedback_themes
 
 urlpatterns = [
@@ -16,6 +17,11 @@ urlpatterns = [
         "consultations/<slug:slug>/versions/",
         compose.VersionListView.as_view(),
         name="api-versions",
+    ),
+    path(
+        "consultations/<slug:slug>/integrity/",
+        statement.IntegrityStatementView.as_view(),
+        name="api-integrity",
     ),
     path(
         "consultations/<slug:slug>/assignments/",

@@ -3,6 +3,7 @@ from django.urls import include, path
 from feedback.agreement import views as agreement_views
 from feedback.clusters import views as cluster_views
 from feedback.ledger import views
+from feedback.redaction import views as redaction_views
 from feedback.report import views as report_views
 from feedback.themes import views as theme_views
 
@@ -10,6 +11,11 @@ urlpatterns = [
     path("c/<slug:slug>/ledger/", views.ledger, name="ledger"),
     path("staff/c/<slug:slug>/triage/", views.triage, name="staff_triage"),
     path("staff/comments/<str:receipt>/decide/", views.decide, name="staff_decide"),
+    path(
+        "staff/comments/<str:receipt>/redact/",
+        redaction_views.comment_redact,
+        name="staff_comment_redact",
+    ),
     path("staff/c/<slug:slug>/snippets/", views.snippets, name="staff_snippets"),
     path("staff/c/<slug:slug>/snippets/<int:pk>/", views.snippet_edit, name="staff_snippet_edit"),
     path(
@@ -68,4 +74,5 @@ urlpatterns = [
     path("", include("feedback.compose.urls")),
     path("", include("feedback.participation.urls")),
     path("", include("feedback.evaluation.urls")),
+    path("", include("feedback.statement.urls")),
 ]

@@ -241,6 +241,10 @@ TEAM_RULES = {
     "staff_workload": lambda user, consultation, comment: feedback_permissions.can_assign(
         user, consultation
     ),
+    # Redaction (issue 25): the secretariat and the moderators.
+    "staff_comment_redact": lambda user, consultation, comment: comment_permissions.can_redact(
+        user, consultation
+    ),
 }
 
 

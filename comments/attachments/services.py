@@ -260,7 +260,8 @@ def search_text_of(body: str, texts) -> str:
 def search_text_refresh(*, comment: Comment) -> None:
     """Recompute ``comment.search_text`` from its body and its attachments (one query + save)."""
     texts = comment.attachments.order_by("pk").values_list("extracted_text", flat=True)
-    comment.search_text = search_text_of(comment.body, texts)
+    # The public text: a redacted passage (comments.redaction) stays out of search.
+    comment.search_text = search_text_of(comment.redacted_body or comment.body, texts)
     # updated_at moves too: duplicate detection re-clusters when it changes
     # (feedback.clusters.services._fingerprints).
     Comment.objects.filter(pk=comment.pk).update(

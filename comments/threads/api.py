@@ -92,6 +92,7 @@ class ConsultationCommentsView(generics.ListAPIView):
             on_behalf_of=data.validated_data.get("on_behalf_of"),
             body=data.validated_data["body"],
             visibility=data.validated_data["visibility"],
+            anonymous=data.validated_data["anonymous"],  # publication: serializer's validate
             channel=Comment.Channel.API,
             accept_code_of_conduct=data.validated_data["accept_code_of_conduct"],
             language=data.validated_data["language"],
@@ -110,9 +111,11 @@ class ConsultationCommentsView(generics.ListAPIView):
 def _comment_detail(view: generics.GenericAPIView, comment: Comment) -> Response:
     """The comment as ``CommentDetailSerializer`` shows it to the view's user."""
     user = view.request.user
-    is_staff = (not comment_permissions.is_public(comment)) and is_staff_of(
-        user, comment.consultation
-    )
+    # Asked where it changes what is shown: the text of a comment not public, a redacted
+    # passage, an author's name withheld (issue 25).
+    is_staff = bool(
+        not comment_permissions.is_public(comment) or comment.redacted_body or comment.anonymous
+    ) and is_staff_of(user, comment.consultation)
     context = {
         **view.get_serializer_context(),
         "is_staff": is_staff,
@@ -195,7 +198,8 @@ class CommentRevisionsView(generics.GenericAPIView):
     @extend_schema(responses={200: CommentRevisionSerializer(many=True)})
     def get(self, request: Request, receipt: str) -> Response:
         comment = comment_or_404(receipt, request.user)
-        if not comment_permissions.can_see_text(request.user, comment):
+        # A redacted comment's earlier versions hold the passage (comments.redaction).
+        if not comment_permissions.can_see_original(request.user, comment):
             raise PermissionDenied(
                 _("This comment's text is shown only to its author and the secretariat.")
             )

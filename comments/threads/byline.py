@@ -12,8 +12,13 @@ from datetime import datetime
 
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from comments.models import Comment
+
+# Where a name is withheld at the author's request (Comment.anonymous; the rule:
+# comments.permissions.can_see_author).
+NAME_WITHHELD = gettext_lazy("Name withheld at the participant's request")
 
 
 def offline_byline(

@@ -1,9 +1,11 @@
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from comments.attachments.forms import AttachmentsField
 from comments.models import Comment
+from comments.threads.publication import Publication, publication_resolve
 from comments.threads.receipts import normalise
 from consult.translations.languages import active_language, comment_language_choices
 from plenary.honeypot import HoneypotForm
@@ -34,11 +36,17 @@ class CommentForm(HoneypotForm):
     on_behalf_of = forms.TypedChoiceField(
         label=_("Speaking for"), required=False, coerce=int, empty_value=None
     )
-    visibility = forms.ChoiceField(
-        label=_("Who can read it"),
-        choices=Comment.Visibility.choices,
-        initial=Comment.Visibility.PUBLIC,
+    # Consent to publish (comments.threads.publication): named, anonymous or private.
+    publication = forms.ChoiceField(
+        label=_("Publication"),
+        choices=Publication.choices,
+        initial=Publication.NAMED,
+        required=False,
         widget=forms.RadioSelect,
+    )
+    # What a reply's form sends (always public); the comment form leaves it blank.
+    visibility = forms.ChoiceField(
+        choices=[("", ""), *Comment.Visibility.choices], required=False, widget=forms.HiddenInput
     )
     # Position papers and images (comments/attachments/services.py checks them).
     attachments = AttachmentsField()
@@ -62,6 +70,19 @@ class CommentForm(HoneypotForm):
         self.fields["on_behalf_of"].choices = choices
         if len(choices) == 1:
             self.fields["on_behalf_of"].widget = forms.HiddenInput()
+
+    def clean(self) -> dict:
+        """``publication`` (and a reply's ``visibility``) as the service's ``visibility``
+        and ``anonymous``."""
+        data = super().clean()
+        try:
+            data["visibility"], data["anonymous"] = publication_resolve(
+                publication=data.pop("publication", None) or None,
+                visibility=data.get("visibility") or None,
+            )
+        except ValidationError as refusal:
+            self.add_error("publication", refusal.message_dict["publication"])
+        return data
 
     def clean_parent(self) -> Comment | None:
         """The comment replied to (the cleaned value is the comment, or None)."""

@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
@@ -6,8 +7,10 @@ from rest_framework import serializers
 
 from comments import permissions
 from comments.models import Comment
-from comments.threads.byline import comment_byline
+from comments.redaction.selectors import public_body
+from comments.threads.byline import NAME_WITHHELD, comment_byline
 from comments.threads.fields import ReceiptField
+from comments.threads.publication import Publication, publication_of, publication_resolve
 from feedback.ledger.serializers import AppealSerializer, DispositionSerializer
 from feedback.points.serializers import PointSerializer
 from plenary.text import render_markdown
@@ -45,12 +48,20 @@ class CommentSerializer(serializers.ModelSerializer):
     parent = serializers.SerializerMethodField(
         help_text=_("Receipt of the comment replied to (null when hidden).")
     )
-    body = serializers.SerializerMethodField(help_text=_("Exactly what the author wrote."))
+    body = serializers.SerializerMethodField(
+        help_text=_(
+            "Exactly what the author wrote; a passage the secretariat redacted shows as "
+            "[redacted: <reason>] to everyone but the author and the consultation's team."
+        )
+    )
     body_html = serializers.SerializerMethodField(help_text=_("Sanitised HTML rendering."))
     author = serializers.SerializerMethodField()
     on_behalf_of = serializers.SerializerMethodField()
     disposition = serializers.SerializerMethodField(
         help_text=_("The current published decision; null while awaiting a response.")
+    )
+    publication = serializers.SerializerMethodField(
+        help_text=_("The author's consent to publish: named, anonymous or private.")
     )
 
     class Meta:
@@ -67,6 +78,7 @@ class CommentSerializer(serializers.ModelSerializer):
             "author",
             "on_behalf_of",
             "visibility",
+            "publication",
             "moderation",
             "moderation_reason",
             "language",
@@ -97,16 +109,35 @@ class CommentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_body(self, comment: Comment) -> str | None:
-        return comment.body if self._readable(comment) else None
+        if not self._readable(comment):
+            return None
+        # A redacted passage (comments.redaction) shows as "[redacted: <reason>]" to all
+        # but the author and the consultation's team, who read the text as sent.
+        if self.context.get("is_staff", False) or permissions.is_author(
+            self.context["request"].user, comment
+        ):
+            return comment.body
+        return public_body(comment)
 
     @extend_schema_field(serializers.CharField(allow_null=True))
     def get_body_html(self, comment: Comment) -> str | None:
         return comment.body_html if self._readable(comment) else None
 
+    @extend_schema_field(serializers.ChoiceField(choices=Publication.choices))
+    def get_publication(self, comment: Comment) -> str:
+        return publication_of(comment)
+
+    def _author_shown(self, comment: Comment) -> bool:
+        return permissions.can_see_author(
+            self.context["request"].user, comment, is_staff=self.context.get("is_staff", False)
+        )
+
     @extend_schema_field(AuthorSerializer(allow_null=True))
     def get_author(self, comment: Comment) -> dict | None:
         if not self._readable(comment):
             return None
+        if not self._author_shown(comment):  # published without the name
+            return {"display_name": str(NAME_WITHHELD), "group": ""}
         if (
             comment.entered_by_id is not None
         ):  # entered by staff: the sender (comments.threads.byline)
@@ -118,7 +149,11 @@ class CommentSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OrganisationSerializer(allow_null=True))
     def get_on_behalf_of(self, comment: Comment) -> dict | None:
-        if comment.on_behalf_of is None or not self._readable(comment):
+        if (
+            comment.on_behalf_of is None
+            or not self._readable(comment)
+            or not self._author_shown(comment)
+        ):
             return None
         organisation = comment.on_behalf_of
         # A duplicate merged into another shows the one it was merged into.
@@ -153,8 +188,20 @@ class CommentCreateSerializer(serializers.Serializer):
         allow_null=True,
         help_text=_("Id of an organisation you have a verified affiliation with."),
     )
+    publication = serializers.ChoiceField(
+        choices=Publication.choices,
+        required=False,
+        help_text=_(
+            "named (public, with your name: the default), anonymous (public, the name "
+            "withheld from everyone but you and the consultation's team) or private (only "
+            "the team reads it; the ledger shows its receipt and status). Takes precedence "
+            "over visibility; sending both, they must agree (400 naming publication)."
+        ),
+    )
     visibility = serializers.ChoiceField(
-        choices=Comment.Visibility.choices, default=Comment.Visibility.PUBLIC
+        choices=Comment.Visibility.choices,
+        required=False,
+        help_text=_("Older than publication: public is named, private is private."),
     )
     accept_code_of_conduct = serializers.BooleanField(
         required=False,
@@ -172,6 +219,17 @@ class CommentCreateSerializer(serializers.Serializer):
         max_length=8,
         help_text=_("The language the comment is written in (en, fr, pt-BR...); blank if unknown."),
     )
+
+    def validate(self, attrs: dict) -> dict:
+        """``publication`` and ``visibility`` as the service's ``visibility`` and ``anonymous``
+        (comments.threads.publication)."""
+        try:
+            attrs["visibility"], attrs["anonymous"] = publication_resolve(
+                publication=attrs.pop("publication", None), visibility=attrs.get("visibility")
+            )
+        except DjangoValidationError as refusal:
+            raise serializers.ValidationError(refusal.message_dict) from refusal
+        return attrs
 
 
 class AppliedInSerializer(serializers.Serializer):

@@ -72,6 +72,7 @@ def comment_create(
     parent: Comment | None = None,
     on_behalf_of: Organisation | None = None,
     visibility: str = Comment.Visibility.PUBLIC,
+    anonymous: bool = False,
     channel: str = Comment.Channel.WEB,
     question: Question | None = None,
     attachments=(),
@@ -86,6 +87,10 @@ def comment_create(
     RateLimited and nothing is checked or written.  Every participant-facing
     entry point passes it; without it nothing is counted (the demo seeding, a
     caller that counted already: ``comments.answers.services.answers_submit``).
+
+    ``visibility`` and ``anonymous`` are the author's consent to publish
+    (``comments.threads.publication``): public with the name, public without it
+    (``anonymous``), or private (the team reads it; ``anonymous`` is then moot).
 
     ``language`` is the language the comment is written in (blank: unknown;
     checked by ``consult.translations.languages.comment_language_check``).
@@ -182,6 +187,7 @@ def comment_create(
         on_behalf_of=on_behalf_of,
         body=body,
         visibility=visibility,
+        anonymous=anonymous and visibility == Comment.Visibility.PUBLIC,
         channel=channel,
         # Pre-moderation (comments.moderation.services): PENDING until a moderator approves.
         moderation=moderation.initial_state(actor=actor, consultation=consultation),
@@ -204,6 +210,7 @@ def comment_write(
     root: Comment | None = None,
     on_behalf_of: Organisation | None = None,
     visibility: str = Comment.Visibility.PUBLIC,
+    anonymous: bool = False,
     channel: str = Comment.Channel.WEB,
     moderation: str = Comment.Moderation.VISIBLE,
     offline: dict | None = None,
@@ -238,6 +245,7 @@ def comment_write(
         body_html=render_markdown(body),
         search_text=body,  # + attachments' text: comments.attachments.services.attachments_store
         visibility=visibility,
+        anonymous=anonymous,
         channel=channel,
         moderation=moderation,
         language=language,
@@ -352,6 +360,17 @@ def comment_edit(
     if rate_key is not None:
         ratelimit.count_attempt("comment_edit", rate_key)
     locked = permissions.locked_for_change(actor=actor, comment=comment)
+    if locked.redacted_body:
+        # The redactions' offsets are in this text (comments.redaction): a new text
+        # would bring the passages back.
+        raise ValidationError(
+            {
+                "body": _(
+                    "The secretariat redacted a passage of this comment: it can no longer "
+                    "be edited. You can withdraw it and write a new one."
+                )
+            }
+        )
     validate_body(body)
     if body == locked.body:
         raise ValidationError(

@@ -16,6 +16,7 @@ from comments import permissions
 from comments.access import comment_or_404
 from comments.attachments.selectors import attachment_lists_set
 from comments.models import Comment
+from comments.redaction import selectors as redaction_selectors
 from comments.threads import selectors, services
 from comments.threads.forms import CommentEditForm, CommentForm, ReceiptLookupForm
 from comments.threads.receipts import RECEIPT_RE, normalise
@@ -215,11 +216,20 @@ def receipt_detail(request, receipt: str, appeal_form: AppealForm | None = None)
     comment = comment_or_404(receipt, request.user)
     attachment_lists_set([comment])
     points = list(point_selectors.points_of(comment=comment))
+    # The author and the team see the redacted passages, highlighted, and why (issue 25).
+    redacted_segments = None
+    if comment.redacted_body and permissions.can_see_original(request.user, comment):
+        redacted_segments = redaction_selectors.body_segments(
+            comment=comment, redactions=redaction_selectors.redactions_of(comment=comment)
+        )
     return render(
         request,
         "comments/receipt_detail.html",
         {
             "comment": comment,
+            "redacted_segments": redacted_segments,
+            "can_redact": comment.visibility == Comment.Visibility.PUBLIC
+            and permissions.can_redact(request.user, comment.consultation),
             "access": permissions.comment_access(request.user, comment),
             "can_dispute": permissions.can_dispute(request.user, comment),  # issue 25
             "history": disposition_history_with_appeals(comment=comment),
@@ -376,7 +386,8 @@ def comment_withdraw(request, receipt: str):
 def comment_history(request, receipt: str):
     """Every version of a comment's text, for whoever may read its text."""
     comment = comment_or_404(receipt, request.user)
-    if not permissions.can_see_text(request.user, comment):
+    # A redacted comment's earlier versions hold the passage (comments.redaction).
+    if not permissions.can_see_original(request.user, comment):
         raise PermissionDenied(
             _("This comment's text is shown only to its author and the secretariat.")
         )

@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from consult.consultations.policies import POLICIES
 from consult.models import Role
 from stakeholders.accounts.timezone import ZonedForm
 
@@ -54,6 +56,26 @@ class ConsultationForm(forms.Form):
             "them were approved. 0 turns pre-moderation off."
         ),
     )
+
+
+class ConsultationSettingsForm(ConsultationForm):
+    """The settings page's form: the consultation's text, and its written integrity
+    policies (consult.consultations.policies: blank shows the default)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field, heading, default in POLICIES:
+            self.fields[field] = forms.CharField(
+                label=heading,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                required=False,
+                # Asked per form, in the request's language.
+                help_text=gettext(
+                    "Shown on the consultation's integrity statement and in the report. "
+                    "Leave blank to show the default text: %(default)s"
+                )
+                % {"default": default},
+            )
 
 
 class DraftImportForm(forms.Form):

@@ -74,8 +74,23 @@ def consultation_update(
     code_of_conduct: str | None = None,
     premoderate_first: int | None = None,
     decision_process: str | None = None,
+    policy_signatures: str | None = None,
+    policy_copies: str | None = None,
+    policy_generated: str | None = None,
+    policy_disputes: str | None = None,
+    policy_redaction: str | None = None,
 ) -> Consultation:
+    """Change the consultation's text and settings.  ``policy_*`` are its written
+    integrity policies (consult.consultations.policies; blank shows the default
+    text); None leaves one as it is, like the moderation settings."""
     permissions.require_can_run(actor, consultation)
+    policies = {
+        "policy_signatures": policy_signatures,
+        "policy_copies": policy_copies,
+        "policy_generated": policy_generated,
+        "policy_disputes": policy_disputes,
+        "policy_redaction": policy_redaction,
+    }
     consultation.title = title.strip()
     consultation.summary = summary.strip()
     consultation.goals = goals.strip()
@@ -87,9 +102,13 @@ def consultation_update(
         consultation.premoderate_first = premoderate_first
     if decision_process is not None:
         consultation.decision_process = decision_process.strip()
+    for field, text in policies.items():
+        if text is not None:
+            setattr(consultation, field, text.strip())
     consultation.full_clean()
     consultation.save(
         update_fields=[
+            *policies,
             "title",
             "summary",
             "goals",

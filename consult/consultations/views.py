@@ -13,7 +13,14 @@ from comments.threads import selectors as comment_selectors
 from consult import permissions
 from consult.access import consultation_for, team_consultation
 from consult.consultations import selectors, services
-from consult.consultations.forms import ConsultationForm, DraftImportForm, RoleGrantForm, RoundForm
+from consult.consultations.forms import (
+    ConsultationForm,
+    ConsultationSettingsForm,
+    DraftImportForm,
+    RoleGrantForm,
+    RoundForm,
+)
+from consult.consultations.policies import POLICY_FIELDS
 from consult.models import ROLE_PERMISSIONS, Consultation, Role, Round
 from consult.reminders import selectors as reminders
 from consult.rounds import selectors as round_selectors
@@ -139,9 +146,10 @@ def staff_consultation_new(request):
 def staff_consultation(request, slug: str):
     consultation = team_consultation(request, slug)
     can_run = permissions.can_run(request.user, consultation)
-    form = ConsultationForm(
+    form = ConsultationSettingsForm(
         request.POST or None,
         initial={
+            **{field: getattr(consultation, field) for field in POLICY_FIELDS},
             "title": consultation.title,
             "summary": consultation.summary,
             "goals": consultation.goals,

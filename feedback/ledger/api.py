@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 from comments import permissions as comment_permissions
 from comments.access import comment_or_404
 from comments.attachments.selectors import public_attachments_by_receipt
-from comments.threads.byline import row_byline
+from comments.threads.byline import NAME_WITHHELD, row_byline
 from consult.access import consultation_or_404
 from consult.models import Consultation
 from feedback.ledger import chain, selectors, services
@@ -128,7 +128,9 @@ def _ledger_row(comment: dict) -> list[str | None]:
         comment["group_name"],
         comment["organisation_name"],
     )
-    if comment["entered_by_id"] is not None:  # entered by staff: the sender, not the staff
+    if comment["anonymous"]:  # published without the name: comments.permissions.can_see_author
+        author, group, organisation = str(NAME_WITHHELD), None, None
+    elif comment["entered_by_id"] is not None:  # entered by staff: the sender, not the staff
         author, group, organisation = (
             row_byline(comment),
             None,

@@ -366,6 +366,8 @@ def ledger_export_rows(*, consultation: Consultation) -> QuerySet[Comment, Mappi
             "submitter_name",
             "submitter_organisation",
             "received_at",
+            # Published without the name (issue 25): the export withholds it.
+            "anonymous",
             # What of the row may be shown: comments.permissions' rule, in SQL.
             public=comment_permissions.public_flag(),
             disposition_status=F("current__status"),

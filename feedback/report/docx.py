@@ -202,6 +202,19 @@ def build_docx(
 
         _what_changed(document, context["what_changed"])
 
+        document.add_heading(_("Integrity of the record"), level=1)
+        integrity = context["integrity"]
+        document.add_paragraph(
+            _(
+                "Every submission received is counted here, private ones included, as "
+                "numbers only. Replies in the threads are not counted."
+            )
+        )
+        _table(document, (_("Figure"), _("Submissions")), integrity.rows())
+        for policy in integrity.policies:
+            document.add_heading(xml_safe(policy.heading), level=2)
+            document.add_paragraph(xml_safe(policy.text))
+
         document.add_heading(_("Evaluation of the process"), level=1)
         evaluation = context["evaluation"]
         if evaluation.responses:

@@ -37,7 +37,7 @@ from django.utils.translation import gettext as _
 from comments import permissions as comment_permissions
 from comments.attachments.selectors import public_attachments_by_receipt
 from comments.models import Comment
-from comments.threads.byline import row_byline
+from comments.threads.byline import NAME_WITHHELD, row_byline
 from consult.models import Consultation, DocumentVersion, Round, Section
 from feedback.agreement.selectors import latest_agreement
 from feedback.evaluation.selectors import evaluation_results
@@ -46,6 +46,7 @@ from feedback.models import CommentPoint, DispositionEntry, OutcomeReport, Statu
 from feedback.participation import selectors as balance
 from feedback.points.selectors import with_point_decision
 from feedback.report import charts as report_charts
+from feedback.statement.selectors import integrity_statement
 from feedback.themes import selectors as theme_selectors
 from feedback.trace import selectors as trace
 
@@ -304,6 +305,7 @@ def appendix_rows(
             "submitter_name",
             "submitter_organisation",
             "received_at",
+            "anonymous",  # published without the name: _decorate withholds it
             status=F("current__status"),
             section_key=_only_public(F("section__key")),
             author_name=_only_public(F("author__participant__display_name")),
@@ -420,6 +422,9 @@ def _decorate(row: dict) -> dict:
     row["status_label"] = _status_label(row["status"])
     if row["shown"]:
         row["placeholder"] = _placeholder(row)
+    elif row["anonymous"]:  # comments.permissions.can_see_author: not in a public report
+        row["author_name"] = str(NAME_WITHHELD)
+        row["group_name"] = row["organisation_name"] = None
     elif row["entered_by_id"] is not None:  # the sender, not the staff member who typed it
         row["author_name"] = row_byline(row)
         row["group_name"] = row["organisation_name"] = None
@@ -492,6 +497,8 @@ def front_context(*, consultation: Consultation) -> dict:
         "what_changed": trace.what_changed(consultation=consultation),
         # The participants' evaluation of the process, by group (no free text: staff only).
         "evaluation": evaluation_results(consultation=consultation),
+        # The public integrity statement (feedback.statement): figures and written policies.
+        "integrity": integrity_statement(consultation=consultation, fresh=True),
     }
 
 

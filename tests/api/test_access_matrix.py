@@ -225,6 +225,7 @@ MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
     # Participation balance: the public summary for whoever may see the consultation;
     # every figure (gender, private comments counted) for the secretariat and analysts.
     "api-participation": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
+    "api-integrity": {("GET", "published"): EVERYONE, ("GET", "unpublished"): ITS_STAFF},
     "api-participation-staff": {
         ("GET", "published"): row(401, 403, 403, 403, 403, 200),
         ("GET", "unpublished"): row(401, 404, 404, 404, 404, 200),
