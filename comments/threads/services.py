@@ -282,6 +282,7 @@ def comment_write(
     )
     if amendment is not None:
         amendments.amendment_write(comment=comment, checked=amendment)  # caches comment.amendment
+        comment.amendment_supports = 0  # type: ignore[attr-defined]  # as the lists annotate it
     else:  # known absent: reading ``comment.amendment`` costs no query
         Comment._meta.get_field("amendment").set_cached_value(comment, None)
     participation_comment_added(comment=comment)
