@@ -50,6 +50,9 @@ LEDGER_COLUMNS = [
     "question",
     # The files of a public comment (comments/attachments/services.py): name, size in bytes, link.
     "attachments",
+    # Issue 24: an amendment's passage and proposed wording (empty: not an amendment).
+    "quote",
+    "replacement",
 ]
 AWAITING = "awaiting"
 
@@ -146,6 +149,13 @@ def _ledger_row(comment: dict) -> list[str | None]:
     ]
 
 
+def _amendment_cells(comment: dict) -> list[str | None]:
+    """An amendment's quote and replacement (issue 24), where the comment is public."""
+    if not comment["public"]:
+        return [None, None]
+    return [comment["amendment_quote"], comment["amendment_replacement"]]
+
+
 def _with_points(rows: Iterator[list], points: Iterator[dict]) -> Iterator[list]:
     """Each ledger row followed by a last cell: the rows of its points (issue 23).
 
@@ -236,7 +246,10 @@ class _LedgerView(APIView):
         comments = selectors.ledger_export_rows(consultation=consultation).iterator(chunk_size=2000)
         files = public_attachments_by_receipt(consultation=consultation)  # one query
         points = selectors.point_export_rows(consultation=consultation).iterator(chunk_size=2000)
-        rows = _with_points(([*_ledger_row(c), files.get(c["receipt"])] for c in comments), points)
+        rows = _with_points(
+            ([*_ledger_row(c), files.get(c["receipt"]), *_amendment_cells(c)] for c in comments),
+            points,
+        )
         response = StreamingHttpResponse(
             _batched(self.stream(rows, consultation=consultation)), content_type=self.content_type
         )

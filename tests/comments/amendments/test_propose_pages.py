@@ -1,7 +1,6 @@
 """Proposing new wording on the paragraph page without JavaScript (issue 24), and the
 change struck and inserted where the comment shows: thread, receipt, history."""
 
-
 import pytest
 from django.urls import reverse
 
