@@ -4,10 +4,12 @@
 // passage pasted into "Text to replace" (name=amendment).  With it:
 // - selecting words of the paragraph with the mouse or a finger (selectionchange)
 //   fills "Text to replace" with them, whitespace folded;
-// - the form shows the paragraph's plain text in a read-only textarea
-//   (#amend-source): a keyboard selects in it with Shift and the arrow keys, a
-//   touch screen with its native handles, and "Use the selected text" copies the
-//   selection into "Text to replace";
+// - the form shows the paragraph's plain text in a textarea (#amend-source): a
+//   keyboard selects in it with Shift and the arrow keys, a touch screen with its
+//   native handles, and "Use the selected text" copies the selection into "Text to
+//   replace".  It is not ``readonly`` (Chromium moves no caret in a read-only
+//   textarea, so the keys could not select): aria-readonly, inputmode="none" (no
+//   on-screen keyboard) and this script refusing every edit keep its text as is;
 // - "Propose a change" opens the form at that textarea instead of reloading.
 // The server checks everything (comments.amendments.quote.locate): the passage
 // must occur exactly once in the paragraph.  Loaded as a file: the CSP allows
@@ -31,6 +33,18 @@
     return;
   }
   tools.hidden = false;
+
+  var original = source.value;
+  source.addEventListener("beforeinput", function (event) {
+    event.preventDefault();
+  });
+  source.addEventListener("input", function () {
+    // An edit no beforeinput announced (some input methods): put the text back.
+    var start = source.selectionStart;
+    var end = source.selectionEnd;
+    source.value = original;
+    source.setSelectionRange(Math.min(start, end), Math.min(end, original.length));
+  });
 
   function fold(text) {
     return text.replace(/\s+/g, " ").trim();
