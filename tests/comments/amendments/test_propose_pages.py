@@ -2,6 +2,8 @@
 change struck and inserted where the comment shows: thread, receipt, history."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from comments.models import Amendment, Comment
@@ -143,3 +145,23 @@ def test_a_withdrawn_amendment_leaves_the_thread(client, draft_consultation, sta
     services.comment_withdraw(actor=stakeholder, comment=comment)
     html = client.get(_section_url(draft_consultation)).content.decode()
     assert "a withdrawn wording" not in html and "Withdrawn by its author" in html
+
+
+def test_the_thread_costs_the_same_queries_however_many_amendments(
+    client, draft_consultation, stakeholder
+):
+    """The thread joins each comment's amendment; the paragraph's plain text, which
+    the context of each change is cut from, is computed once per page."""
+    url = _section_url(draft_consultation)
+    client.get(url)  # the read cache (plenary/readcache.py) warm: compare warm with warm
+    counts = []
+    for size in (2, 6):
+        while Amendment.objects.count() < size:
+            propose(
+                draft_consultation, stakeholder, replacement=f"{Amendment.objects.count()} days"
+            )
+        with CaptureQueriesContext(connection) as queries:
+            html = client.get(url).content.decode()
+        assert html.count('<p class="amendment-change">') == size
+        counts.append(len(queries.captured_queries))
+    assert counts[0] == counts[1]
