@@ -57,7 +57,7 @@ class Change:
     after: str
 
 
-@lru_cache(maxsize=32)
+@lru_cache(maxsize=128)
 def section_plain_text(source: str) -> str:
     """A section's plain text, kept for the few sections a page shows (rendering the
     Markdown again for each of a paragraph's amendments is the page's main cost)."""
