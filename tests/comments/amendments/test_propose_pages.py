@@ -9,6 +9,7 @@ from django.urls import reverse
 from comments.models import Amendment, Comment
 from comments.moderation import services as moderation
 from comments.threads import services
+from feedback.ledger import services as services_ledger
 from tests.comments.amendments.factories import REASON, SECTION, propose
 
 pytestmark = pytest.mark.django_db
@@ -165,3 +166,17 @@ def test_the_thread_costs_the_same_queries_however_many_amendments(
         assert html.count('<p class="amendment-change">') == size
         counts.append(len(queries.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_my_input_shows_the_change_and_the_author_may_appeal_its_decision(
+    client, draft_consultation, stakeholder, secretariat
+):
+    comment = propose(draft_consultation, stakeholder)
+    services_ledger.disposition_record(
+        actor=secretariat, comment=comment, status="not_accepted", rationale="No.", publish=True
+    )
+    client.force_login(stakeholder)
+    html = client.get(reverse("my_input")).content.decode()
+    assert '<span class="visually-hidden">deleted: </span>ninety days</del>' in html
+    appeal = services_ledger.appeal_file(actor=stakeholder, comment=comment, reason="Reconsider.")
+    assert appeal.comment == comment
