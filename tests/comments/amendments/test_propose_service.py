@@ -12,6 +12,7 @@ from comments.models import Amendment, Comment, CommentRevision
 from comments.search.selectors import comment_search
 from comments.threads import services
 from consult.questions import services as question_services
+from feedback.privacy.selectors import personal_data_export
 from tests.comments.amendments.factories import OTHER_SECTION, REASON, SECTION, propose
 
 pytestmark = pytest.mark.django_db
@@ -247,3 +248,15 @@ def test_no_edit_once_the_round_closed(draft_consultation, stakeholder):
             )
     assert "round" in refused.value.message_dict
     assert Amendment.objects.get(comment=comment).quote == "ninety days"
+
+
+def test_the_personal_data_export_carries_the_passage_and_wording(draft_consultation, stakeholder):
+    comment = propose(draft_consultation, stakeholder)
+    exported = personal_data_export(stakeholder)
+    (row,) = exported["comments"]
+    assert (row["amendment__quote"], row["amendment__replacement"]) == (
+        "ninety days",
+        "thirty days",
+    )
+    (revision,) = exported["revisions"]
+    assert (revision["comment__receipt"], revision["quote"]) == (comment.receipt, "ninety days")
