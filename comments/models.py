@@ -144,6 +144,10 @@ class CommentRevision(AppendOnlyModel):
     comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="revisions")
     number = models.PositiveIntegerField()
     body = models.TextField()
+    # An amendment's passage and proposed wording at this revision (issue 24);
+    # null on the revisions of a comment that proposes no change.
+    quote = models.TextField(null=True, blank=True)
+    replacement = models.TextField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

@@ -48,9 +48,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from comments import permissions as comment_permissions
+from comments.amendments.services import searchable_body
 from comments.attachments import extract
 from comments.attachments.kinds import DOCX, GIF, JPEG, LABELS, ODT, PDF, PNG, TEXT, WEBP
-from comments.models import Attachment, Comment, attachment_path
+from comments.models import Amendment, Attachment, Comment, attachment_path
 from plenary.outbox.services import enqueue
 
 logger = logging.getLogger(__name__)
@@ -260,8 +261,12 @@ def search_text_of(body: str, texts) -> str:
 def search_text_refresh(*, comment: Comment) -> None:
     """Recompute ``comment.search_text`` from its body and its attachments (one query + save)."""
     texts = comment.attachments.order_by("pk").values_list("extracted_text", flat=True)
-    # The public text: a redacted passage (comments.redaction) stays out of search.
-    comment.search_text = search_text_of(comment.redacted_body or comment.body, texts)
+    # The public text: a redacted passage (comments.redaction) stays out of search;
+    # an amendment's passage and wording are searched with its body (issue 24).
+    proposed = Amendment.objects.filter(comment=comment).first()
+    comment.search_text = search_text_of(
+        searchable_body(comment.redacted_body or comment.body, proposed), texts
+    )
     # updated_at moves too: duplicate detection re-clusters when it changes
     # (feedback.clusters.services._fingerprints).
     Comment.objects.filter(pk=comment.pk).update(

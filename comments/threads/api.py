@@ -97,6 +97,7 @@ class ConsultationCommentsView(generics.ListAPIView):
             accept_code_of_conduct=data.validated_data["accept_code_of_conduct"],
             language=data.validated_data["language"],
             rate_key=ratelimit.rate_key(request),  # RateLimited: 429 with Retry-After (plenary.api)
+            amendment=data.validated_data.get("amendment"),
         )
         # The service's own instance is the answer: its author reads it whatever the
         # visibility (no staff check), it has no decision yet, and its consultation,
@@ -159,6 +160,7 @@ class CommentDetailView(generics.GenericAPIView):
             comment=comment,
             body=data.validated_data["body"],
             rate_key=ratelimit.rate_key(request),  # RateLimited: 429 with Retry-After
+            amendment=data.validated_data.get("amendment"),
         )
         return _comment_detail(self, comment_or_404(receipt, request.user))
 

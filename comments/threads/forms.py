@@ -3,6 +3,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from comments.amendments.quote import QUOTE_MAX_CHARS, REPLACEMENT_MAX_CHARS
 from comments.attachments.forms import AttachmentsField
 from comments.models import Comment
 from comments.threads.publication import Publication, publication_resolve
@@ -117,3 +118,65 @@ class CommentEditForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["body"].widget.attrs["maxlength"] = settings.PLENARY_COMMENT_MAX_CHARS
+
+
+# --- issue 24, part 24a: "Propose new wording" --------------------------------------
+
+
+class AmendmentForm(CommentForm):
+    """A comment that proposes new wording: the passage to replace (pasted, or filled
+    by static/js/amend.js from a selection), the wording proposed, and why.  A
+    top-level comment on the paragraph: no parent.  The rules are the service's
+    (``comments.amendments.services.amendment_check``).
+
+    The passage's field is named ``amendment``, as the service names the whole
+    proposed change in its refusals: they show beside "Text to replace".
+    """
+
+    amendment = forms.CharField(
+        label=_("Text to replace"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        strip=False,  # kept as sent; whitespace is folded when it is compared
+        required=False,  # the service says what is missing
+        help_text=_(
+            "Paste the passage exactly as it reads in the paragraph above; it must occur "
+            "only once there."
+        ),
+    )
+    replacement = forms.CharField(
+        label=_("Proposed wording"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        strip=False,
+        required=False,  # empty: delete the passage
+        help_text=_(
+            "The words you propose instead. Leave it empty to propose deleting the passage."
+        ),
+    )
+    field_order = ["amendment", "replacement", "body"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        del self.fields["parent"]
+        self.fields["body"].label = _("Why")
+        self.fields["body"].help_text = _(
+            "Why the change is needed. Markdown is allowed: *emphasis*, **strong**, lists, links."
+        )
+        self.fields["amendment"].widget.attrs["maxlength"] = QUOTE_MAX_CHARS
+        self.fields["replacement"].widget.attrs["maxlength"] = REPLACEMENT_MAX_CHARS
+
+
+def amendment_of_form(data: dict) -> dict:
+    """The service's ``amendment`` argument, taken out of a valid form's data."""
+    return {"quote": data.pop("amendment"), "replacement": data.pop("replacement")}
+
+
+class AmendmentEditForm(CommentEditForm):
+    """An amendment's edit: its passage and wording with the reason."""
+
+    amendment = AmendmentForm.base_fields["amendment"]
+    replacement = AmendmentForm.base_fields["replacement"]
+    field_order = ["amendment", "replacement", "body"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["body"].label = _("Why")

@@ -9,6 +9,7 @@ from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subque
 from django.db.models.functions import Coalesce
 
 from comments import permissions
+from comments.amendments.selectors import with_amendment
 from comments.disputes.selectors import disputed_flag
 from comments.models import Comment, CommentRevision, UndecidedAuthorTally, UndecidedTally
 from comments.threads.receipts import normalise
@@ -60,7 +61,8 @@ _RELATED = (
 
 
 def _with_related(comments: QuerySet[Comment]) -> QuerySet[Comment]:
-    return with_disposition_detail(comments.select_related(*_RELATED))
+    # Each with its amendment and support count (issue 24): still one query.
+    return with_amendment(with_disposition_detail(comments.select_related(*_RELATED)))
 
 
 def comment_list_for_viewer(
@@ -156,7 +158,7 @@ def _in_thread(comments: QuerySet[Comment], *, replies: bool) -> QuerySet[Commen
     under 1 ms: bench/thread.py), so a thread leaves out the consultation and
     section (the page has them) and the decision's rationale and targets.
     """
-    related = ("round", "author__participant__group", "on_behalf_of__merged_into")
+    related = ("round", "author__participant__group", "on_behalf_of__merged_into", "amendment")
     return with_disposition(
         comments.select_related(*related, *(("parent",) if replies else ()))
     ).order_by("created_at", "pk")

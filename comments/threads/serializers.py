@@ -6,6 +6,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from comments import permissions
+from comments.amendments.selectors import amendment_of, supports_of
 from comments.models import Comment
 from comments.redaction.selectors import public_body
 from comments.threads.byline import NAME_WITHHELD, comment_byline
@@ -28,6 +29,43 @@ class OrganisationSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organisation
         fields = ["id", "name", "verified"]
+
+
+# --- issue 24, part 24a: the amendment a comment carries ---------------------------
+
+
+class AmendmentSerializer(serializers.Serializer):
+    """A proposed change: the passage and the wording proposed for it."""
+
+    quote = serializers.CharField(help_text=_("The passage to replace, as the author quoted it."))
+    replacement = serializers.CharField(
+        allow_blank=True, help_text=_("The wording proposed for it (empty: delete the passage).")
+    )
+    supports = serializers.IntegerField(
+        read_only=True, help_text=_("How many participants support this amendment.")
+    )
+
+
+class AmendmentInputSerializer(serializers.Serializer):
+    """Input: the passage (it must occur exactly once in the section's current text)
+    and the proposed wording.  The rules are the service's."""
+
+    # Kept as sent: no trimming here; the service checks them.
+    quote = serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=False,
+        help_text=_(
+            "The passage to replace, as it reads in the paragraph (Markdown stripped; "
+            "whitespace is folded). It must occur exactly once in the paragraph."
+        ),
+    )
+    replacement = serializers.CharField(
+        allow_blank=True,
+        trim_whitespace=False,
+        required=False,
+        default="",
+        help_text=_("The wording you propose instead (empty: delete the passage)."),
+    )
 
 
 class CommentSerializer(serializers.ModelSerializer):
@@ -63,6 +101,12 @@ class CommentSerializer(serializers.ModelSerializer):
     publication = serializers.SerializerMethodField(
         help_text=_("The author's consent to publish: named, anonymous or private.")
     )
+    amendment = serializers.SerializerMethodField(
+        help_text=_(
+            "The new wording the comment proposes for a passage of its section (its body "
+            "is the reason); null for a comment that proposes none, or when hidden."
+        )
+    )
 
     class Meta:
         model = Comment
@@ -87,6 +131,7 @@ class CommentSerializer(serializers.ModelSerializer):
             "edited_at",
             "withdrawn_at",
             "disposition",
+            "amendment",
         ]
 
     def _readable(self, comment: Comment) -> bool:
@@ -166,6 +211,17 @@ class CommentSerializer(serializers.ModelSerializer):
             disposition["rationale"] = None  # it may quote the text (as in the ledger exports)
         return disposition
 
+    @extend_schema_field(AmendmentSerializer(allow_null=True))
+    def get_amendment(self, comment: Comment) -> dict | None:
+        amendment = amendment_of(comment)
+        if amendment is None or not self._readable(comment):
+            return None
+        return {
+            "quote": amendment.quote,
+            "replacement": amendment.replacement,
+            "supports": supports_of(comment),
+        }
+
 
 class CommentCreateSerializer(serializers.Serializer):
     """Input for a new comment.  The rules (open round, length, affiliation) are the service's."""
@@ -218,6 +274,15 @@ class CommentCreateSerializer(serializers.Serializer):
         default="",
         max_length=8,
         help_text=_("The language the comment is written in (en, fr, pt-BR...); blank if unknown."),
+    )
+    amendment = AmendmentInputSerializer(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_(
+            "Propose new wording for a passage of the section: the body is then the reason. "
+            "Only on a section, not in a reply."
+        ),
     )
 
     def validate(self, attrs: dict) -> dict:
@@ -299,11 +364,24 @@ class CommentEditSerializer(serializers.Serializer):
         trim_whitespace=False,
         help_text=_("The new text; the earlier ones stay in the comment's revisions."),
     )
+    amendment = AmendmentInputSerializer(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("An amendment's new passage and wording (omit to keep them)."),
+    )
 
 
 class CommentRevisionSerializer(serializers.Serializer):
     number = serializers.IntegerField(help_text=_("1 is the original text, then 2, 3..."))
     body = serializers.CharField(help_text=_("The text of this version, exactly as written."))
+    quote = serializers.CharField(
+        allow_null=True, help_text=_("An amendment's passage at this version (null otherwise).")
+    )
+    replacement = serializers.CharField(
+        allow_null=True,
+        help_text=_("An amendment's proposed wording at this version (null otherwise)."),
+    )
     body_html = serializers.SerializerMethodField(help_text=_("Sanitised HTML rendering."))
     created_at = serializers.DateTimeField()
 

@@ -12,8 +12,15 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from comments import permissions
+from comments.amendments import services as amendments
 from comments.attachments import services as attachment_files
-from comments.models import Comment, CommentRevision, UndecidedAuthorTally, UndecidedTally
+from comments.models import (
+    Amendment,
+    Comment,
+    CommentRevision,
+    UndecidedAuthorTally,
+    UndecidedTally,
+)
 from comments.moderation import services as moderation
 from comments.participation.services import (
     participation_comment_added,
@@ -79,6 +86,8 @@ def comment_create(
     accept_code_of_conduct: bool = False,
     language: str = "",
     rate_key: ratelimit.RateKey | None = None,
+    # --- issue 24, part 24a (propose a wording) ---
+    amendment: dict | None = None,
 ) -> Comment:
     """Post a comment on a section of the current draft, or a reply to ``parent``.
 
@@ -106,6 +115,12 @@ def comment_create(
     round is closed, the body is empty or too long, the section key is
     unknown, the parent belongs to another consultation, or the actor may not
     speak for ``on_behalf_of``.  Writes the comment and its first revision.
+
+    With ``amendment`` (``{"quote", "replacement"}``), the comment proposes new
+    wording for one passage of its section and ``body`` is the reason
+    (``comments.amendments.services.amendment_check``: a top-level comment on
+    a section, the passage once in its plain text; else ValidationError on
+    ``amendment``).
     """
     if rate_key is not None:
         # (A receipt collision runs this body again and counts twice: one in 10**9.)
@@ -175,6 +190,14 @@ def comment_create(
         accepted=standing.charter_accepted,
     )
     checked_files = attachment_files.attachments_check(attachments)  # writes nothing
+    # --- issue 24, part 24a: a proposed change, checked before anything is written ---
+    checked_amendment = (
+        None
+        if amendment is None
+        else amendments.amendment_check(
+            amendment=amendment, section=section, parent=parent, question=question
+        )
+    )
 
     comment = comment_write(
         consultation=consultation,
@@ -193,6 +216,7 @@ def comment_create(
         moderation=moderation.initial_state(actor=actor, consultation=consultation),
         language=language,
         commented_before=standing.commented_before,
+        amendment=checked_amendment,
     )
     attachment_files.attachments_store(actor=actor, comment=comment, checked=checked_files)
     return comment
@@ -216,6 +240,7 @@ def comment_write(
     offline: dict | None = None,
     language: str = "",
     commented_before: bool | None = None,
+    amendment: amendments.CheckedAmendment | None = None,
 ) -> Comment:
     """The one place that builds a Comment, its revision 1 and its receipt mail.
 
@@ -230,6 +255,9 @@ def comment_write(
 
     The receipt is drawn without asking whether it is free: callers are
     wrapped in ``comments.threads.receipts.retry_on_collision``.
+
+    ``amendment`` (checked by ``amendments.amendment_check``) writes the
+    comment's ``Amendment`` and records its quote and wording in revision 1.
     """
     comment = Comment.objects.create(
         receipt=new_receipt(),
@@ -243,7 +271,8 @@ def comment_write(
         on_behalf_of=on_behalf_of,
         body=body,
         body_html=render_markdown(body),
-        search_text=body,  # + attachments' text: comments.attachments.services.attachments_store
+        # + attachments' text: comments.attachments.services.attachments_store
+        search_text=amendments.searchable_body(body, amendment),
         visibility=visibility,
         anonymous=anonymous,
         channel=channel,
@@ -251,7 +280,19 @@ def comment_write(
         language=language,
         **(offline or {}),
     )
-    CommentRevision.objects.create(comment=comment, number=1, body=body, created_by=author)
+    CommentRevision.objects.create(
+        comment=comment,
+        number=1,
+        body=body,
+        created_by=author,
+        quote=amendment.quote if amendment else None,
+        replacement=amendment.replacement if amendment else None,
+    )
+    if amendment is not None:
+        amendments.amendment_write(comment=comment, checked=amendment)  # caches comment.amendment
+        comment.amendment_supports = 0  # type: ignore[attr-defined]  # as the lists annotate it
+    else:  # known absent: reading ``comment.amendment`` costs no query
+        Comment._meta.get_field("amendment").set_cached_value(comment, None)
     participation_comment_added(comment=comment)
     undecided_tally_change(consultation_id=consultation.pk, comments=[comment], delta=1)
     if offline is None:
@@ -339,7 +380,12 @@ def undecided_tally_rebuild(*, consultation: Consultation) -> None:
 
 @transaction.atomic
 def comment_edit(
-    *, actor, comment: Comment, body: str, rate_key: ratelimit.RateKey | None = None
+    *,
+    actor,
+    comment: Comment,
+    body: str,
+    rate_key: ratelimit.RateKey | None = None,
+    amendment: dict | None = None,
 ) -> Comment:
     """The author replaces the text of their comment while its round is open.
 
@@ -356,6 +402,12 @@ def comment_edit(
     (``PLENARY_RATE_COMMENT_EDIT_PER_ACCOUNT``), as ``comment_create`` does:
     each edit is a revision kept for ever, so an account may not make
     thousands; over it, RateLimited and nothing is written.
+
+    An amendment's edit may also change its passage and wording (``amendment``:
+    ``{"quote", "replacement"}``, checked again against its section, as
+    ``comment_create`` does); each revision of an amendment records the quote
+    and wording it had.  A comment that proposes no change cannot gain one
+    (ValidationError on ``amendment``).
     """
     if rate_key is not None:
         ratelimit.count_attempt("comment_edit", rate_key)
@@ -372,17 +424,46 @@ def comment_edit(
             }
         )
     validate_body(body)
-    if body == locked.body:
+    # --- issue 24, part 24a: an amendment's passage and wording change with its text ---
+    proposed = Amendment.objects.filter(comment=locked).first()
+    checked = None
+    if amendment is not None:
+        if proposed is None:
+            raise ValidationError(
+                {"amendment": _("This comment proposes no new wording: it has none to change.")}
+            )
+        checked = amendments.amendment_check(
+            amendment=amendment,
+            section=locked.section,
+            parent=locked.parent,
+            question=locked.question,
+        )
+    wording_changed = (
+        checked is not None
+        and proposed is not None
+        and (checked.quote, checked.replacement) != (proposed.quote, proposed.replacement)
+    )
+    if body == locked.body and not wording_changed:
         raise ValidationError(
             {"body": _("This is the text already recorded: change it, or leave it as it is.")}
         )
+    if proposed is not None and checked is not None and wording_changed:
+        proposed = amendments.amendment_change(amendment=proposed, checked=checked)
     last = locked.revisions.order_by("-number").values_list("number", flat=True).first() or 0
-    CommentRevision.objects.create(comment=locked, number=last + 1, body=body, created_by=actor)
+    CommentRevision.objects.create(
+        comment=locked,
+        number=last + 1,
+        body=body,
+        created_by=actor,
+        quote=proposed.quote if proposed else None,
+        replacement=proposed.replacement if proposed else None,
+    )
     locked.body = body
     locked.body_html = render_markdown(body)
     locked.edited_at = timezone.now()
     locked.search_text = attachment_files.search_text_of(
-        body, locked.attachments.values_list("extracted_text", flat=True)
+        amendments.searchable_body(body, proposed),
+        locked.attachments.values_list("extracted_text", flat=True),
     )
     fields = ["body", "body_html", "search_text", "edited_at", "updated_at"]
     # An author still under pre-moderation cannot use an edit to slip new text

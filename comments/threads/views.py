@@ -14,11 +14,19 @@ from django.utils.translation import gettext as _
 
 from comments import permissions
 from comments.access import comment_or_404
+from comments.amendments.selectors import amendment_of, section_plain_text
 from comments.attachments.selectors import attachment_lists_set
 from comments.models import Comment
 from comments.redaction import selectors as redaction_selectors
 from comments.threads import selectors, services
-from comments.threads.forms import CommentEditForm, CommentForm, ReceiptLookupForm
+from comments.threads.forms import (
+    AmendmentEditForm,
+    AmendmentForm,
+    CommentEditForm,
+    CommentForm,
+    ReceiptLookupForm,
+    amendment_of_form,
+)
 from comments.threads.receipts import RECEIPT_RE, normalise
 from comments.threads.selectors import earlier_comment_counts
 from consult import permissions as consult_permissions
@@ -73,17 +81,50 @@ def section_thread(request, slug: str, key: str):
     if section is None:
         raise Http404(_("This draft has no such section."))
     organisations = list(organisations_for_behalf(user=request.user))
+    charter_needed = charter.charter_needed(user=request.user, consultation=consultation)
+    # Issue 24: "Propose new wording" posts the same page with a passage to replace.
+    proposing = request.method == "POST" and "amendment" in request.POST
     form = CommentForm(
-        request.POST or None,
-        request.FILES or None,
+        None if proposing else request.POST or None,
+        None if proposing else request.FILES or None,
         organisations=organisations,
-        charter_needed=charter.charter_needed(user=request.user, consultation=consultation),
+        charter_needed=charter_needed,
+    )
+    amend_form = AmendmentForm(
+        request.POST if proposing else None,
+        request.FILES if proposing else None,
+        organisations=organisations,
+        charter_needed=charter_needed,
+        auto_id="amend_%s",
     )
     # "Preview" renders the text again under the form and stores nothing.
     previewing = request.method == "POST" and "preview" in request.POST
-    preview = body_preview(form) if previewing else None
+    preview = body_preview(amend_form if proposing else form) if previewing else None
 
-    if request.method == "POST" and not previewing:
+    if proposing and not previewing:
+        if not request.user.is_authenticated:
+            return redirect(f"{reverse('account_login')}?next={request.path}")
+        comment = submit(
+            request,
+            amend_form,
+            lambda data: services.comment_create(
+                actor=request.user,
+                consultation=consultation,
+                section_key=section.key,
+                channel=Comment.Channel.WEB,
+                rate_key=ratelimit.rate_key(request),
+                amendment=amendment_of_form(data),
+                **data,
+            ),
+        )
+        if comment is not NOT_DONE:
+            messages.success(
+                request,
+                _("Thank you. Your proposed wording is recorded with receipt number %(receipt)s.")
+                % {"receipt": comment.receipt},
+            )
+            return redirect("receipt", receipt=comment.receipt)
+    elif request.method == "POST" and not previewing:
         if not request.user.is_authenticated:
             return redirect(f"{reverse('account_login')}?next={request.path}")
         # The service counts the comment rate limit; a refusal is the form's
@@ -135,6 +176,11 @@ def section_thread(request, slug: str, key: str):
             # "N comments on the earlier text" (selectors.earlier_comment_counts): one query.
             "earlier": earlier_comment_counts(version=section.version).get(section.key),
             "form": form,
+            "amend_form": amend_form,
+            "proposing": proposing or "propose" in request.GET,
+            # The paragraph's plain text, where static/js/amend.js lets a keyboard or
+            # a touch screen select the passage (comments.amendments.quote).
+            "plain_text": section_plain_text(section.body),
             "reply_to": reply_to,
             "preview": preview,
             "has_profile": permissions.has_profile(request.user),
@@ -320,7 +366,18 @@ def comment_edit(request, receipt: str):
     """The author edits their comment (GET: the form; POST: preview or save)."""
     comment = comment_or_404(receipt, request.user)
     permissions.require_is_author(request.user, comment)
-    form = CommentEditForm(posted(request), initial={"body": comment.body})
+    amendment = amendment_of(comment)
+    if amendment is None:
+        form = CommentEditForm(posted(request), initial={"body": comment.body})
+    else:  # issue 24: an amendment's passage and wording are edited with its reason
+        form = AmendmentEditForm(
+            posted(request),
+            initial={
+                "body": comment.body,
+                "amendment": amendment.quote,
+                "replacement": amendment.replacement,
+            },
+        )
     preview = None
     if request.method == "POST" and "preview" in request.POST:
         preview = body_preview(form)
@@ -333,6 +390,7 @@ def comment_edit(request, receipt: str):
                 comment=comment,
                 body=data["body"],
                 rate_key=ratelimit.rate_key(request),
+                amendment=None if amendment is None else amendment_of_form(data),
             ),
         )
         if edited is not NOT_DONE:

@@ -53,6 +53,9 @@ LEDGER_COLUMNS = [
     # Issue 25: the named person (or the organisation) says they did not submit it
     # (a confirmed or upheld dispute: comments.disputes.selectors.disputed_flag).
     "disputed",
+    # Issue 24: an amendment's passage and proposed wording (empty: not an amendment).
+    "quote",
+    "replacement",
 ]
 AWAITING = "awaiting"
 
@@ -152,6 +155,13 @@ def _ledger_row(comment: dict) -> list[str | None]:
     ]
 
 
+def _amendment_cells(comment: dict) -> list[str | None]:
+    """An amendment's quote and replacement (issue 24), where the comment is public."""
+    if not comment["public"]:
+        return [None, None]
+    return [comment["amendment_quote"], comment["amendment_replacement"]]
+
+
 def _with_points(rows: Iterator[list], points: Iterator[dict]) -> Iterator[list]:
     """Each ledger row followed by a last cell: the rows of its points (issue 23).
 
@@ -243,7 +253,11 @@ class _LedgerView(APIView):
         files = public_attachments_by_receipt(consultation=consultation)  # one query
         points = selectors.point_export_rows(consultation=consultation).iterator(chunk_size=2000)
         rows = _with_points(
-            ([*_ledger_row(c), files.get(c["receipt"]), c["disputed"]] for c in comments), points
+            (
+                [*_ledger_row(c), files.get(c["receipt"]), c["disputed"], *_amendment_cells(c)]
+                for c in comments
+            ),
+            points,
         )
         response = StreamingHttpResponse(
             _batched(self.stream(rows, consultation=consultation)), content_type=self.content_type

@@ -324,7 +324,11 @@ def ledger_comments(*, consultation: Consultation) -> QuerySet[Comment]:
     return (
         with_disposition(
             Comment.objects.filter(consultation=consultation).select_related(
-                "section", "question", "author__participant__group", "on_behalf_of__merged_into"
+                "section",
+                "question",
+                "author__participant__group",
+                "on_behalf_of__merged_into",
+                "amendment",  # issue 24: shown struck and inserted
             )
         )
         .annotate(disposition_cluster=Subquery(latest.values("cluster_answer__cluster")[:1]))
@@ -382,6 +386,9 @@ def ledger_export_rows(*, consultation: Consultation) -> QuerySet[Comment, Mappi
             ),
             question_ordinal=F("question__ordinal"),
             disputed=disputed_flag(),
+            # Issue 24: an amendment's passage and wording (null: not an amendment).
+            amendment_quote=F("amendment__quote"),
+            amendment_replacement=F("amendment__replacement"),
         )
     )
 
@@ -477,6 +484,7 @@ def triage_comments(*, consultation: Consultation) -> QuerySet[Comment]:
             "parent__author__participant__group",
             "parent__on_behalf_of__merged_into",
             "parent__section",
+            "amendment",  # issue 24: shown struck and inserted
         )
     ).order_by("created_at", "pk")
 

@@ -82,6 +82,9 @@ def personal_data_export(user: User) -> dict[str, Any]:
             "parent__receipt",
             "on_behalf_of__name",
             "body",
+            # Issue 24: an amendment's passage and proposed wording (null otherwise).
+            "amendment__quote",
+            "amendment__replacement",
             "visibility",
             "moderation",
             "moderation_reason",
@@ -100,6 +103,8 @@ def personal_data_export(user: User) -> dict[str, Any]:
             "comment__receipt",
             "number",
             "body",
+            "quote",
+            "replacement",
             "created_at",
         ),
         "attachments": _rows(

@@ -260,6 +260,12 @@ def build_docx(
                 byline = [row["author_name"] or _("(no public profile)")]
                 byline += [row["group_name"] or "", _date(row["created_at"])]
                 document.add_paragraph(" · ".join(part for part in byline if part))
+                if row["amendment_quote"] is not None:  # issue 24: struck, then inserted
+                    change = document.add_paragraph(_("Proposed change:") + " ")
+                    change.add_run(row["amendment_quote"]).font.strike = True
+                    if row["amendment_replacement"]:
+                        change.add_run(" ")
+                        change.add_run(row["amendment_replacement"]).font.underline = True
                 document.add_paragraph(strip_tags(row["text_html"] or ""))
                 for attachment in row["attachments"] or ():
                     document.add_paragraph(

@@ -329,6 +329,9 @@ def appendix_rows(
             ),
             parent_receipt=_only_public(F("parent__receipt")),
             text_html=_only_public(F("body_html")),
+            # Issue 24: an amendment's passage and proposed wording (null otherwise).
+            amendment_quote=_only_public(F("amendment__quote")),
+            amendment_replacement=_only_public(F("amendment__replacement")),
             rationale=_only_public(F("current__rationale")),
             target_key=_only_public(F("current__target_section__key")),
             target_heading=_only_public(F("current__target_section__heading")),

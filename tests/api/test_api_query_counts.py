@@ -6,7 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from comments.models import Comment
+from comments.amendments.quote import plain_text
+from comments.models import AmendmentSupport, Comment
 from comments.threads import services as comment_services
 from feedback.ledger import services as feedback_services
 from tests.api.helpers import comments_url
@@ -15,23 +16,34 @@ from tests.stakeholders.factories import ParticipantFactory
 
 def add_comments(*, consultation, secretariat, organisation, stakeholder, until: int) -> None:
     """Grow the consultation to ``until`` comments: a mix of top-level comments, replies,
-    private comments, comments for an organisation, and published or drafted decisions."""
-    keys = list(
-        consultation.versions.get().sections.order_by("ordinal").values_list("key", flat=True)
-    )
+    private comments, comments for an organisation, published or drafted decisions, and
+    amendments (issue 24) with their supports."""
+    sections = consultation.versions.get().sections.order_by("ordinal")
+    keys = [section.key for section in sections]
+    # A passage of each section for its amendments: its first three words occur once.
+    passages = {s.key: " ".join(plain_text(s.body).text.split()[:3]) for s in sections}
     n = Comment.objects.filter(consultation=consultation).count()
     while n < until:
         author = stakeholder if n % 5 == 0 else ParticipantFactory().user
         parent = Comment.objects.filter(consultation=consultation, visibility="public").last()
+        reply = bool(parent and n % 3 == 0)
+        key = keys[n % len(keys)]
         comment = comment_services.comment_create(
             actor=author,
             consultation=consultation,
-            section_key=None if (parent and n % 3 == 0) else keys[n % len(keys)],
-            parent=parent if n % 3 == 0 else None,
+            section_key=None if reply else key,
+            parent=parent if reply else None,
             on_behalf_of=organisation if author == stakeholder else None,
             visibility="private" if n % 7 == 0 else "public",
             body=f"Comment number {n}.",
+            amendment=(
+                {"quote": passages[key], "replacement": f"wording {n}"}
+                if not reply and n % 4 == 1
+                else None
+            ),
         )
+        if not reply and n % 4 == 1:
+            AmendmentSupport.objects.create(amendment=comment.amendment, user=secretariat)
         if n % 2 == 0:
             feedback_services.disposition_record(
                 actor=secretariat, comment=comment, status="noted", publish=n % 4 == 0
@@ -136,8 +148,10 @@ def _post(client, consultation, payload: dict) -> tuple[int, dict]:
         ({"visibility": "private"}, POST_QUERIES),
         # The organisation by id, and the verified affiliation.
         ({"on_behalf_of": "organisation"}, POST_QUERIES + 2),
+        # Issue 24: the Amendment row (its section is the one already read).
+        ({"amendment": {"quote": "Open data supports", "replacement": "Data supports"}}, 9),
     ],
-    ids=["public", "private", "on behalf of"],
+    ids=["public", "private", "on behalf of", "amendment"],
 )
 def test_comment_post_costs_a_fixed_number_of_queries_and_answers_like_a_read(
     extra, queries, consultation, stakeholder, verified_organisation, client_for
@@ -163,6 +177,9 @@ def test_comment_post_costs_a_fixed_number_of_queries_and_answers_like_a_read(
         assert created["body"] == f"Point {n}." and created["section"] == "1-purpose-2"
         assert created["author"]["display_name"] == "Wanjiru" and created["author"]["group"]
         assert created["disposition"] is None
+        assert created["amendment"] == (
+            {**extra["amendment"], "supports": 0} if "amendment" in extra else None
+        )
     assert counts == [queries] * 3
     if extra.get("on_behalf_of"):
         assert created["on_behalf_of"]["name"] == "Open Data Kenya"
