@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('comments', '0014_integrity_amendments'),
+        ('comments', '0016_redaction'),
     ]
 
     operations = [

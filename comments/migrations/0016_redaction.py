@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('comments', '0014_integrity_amendments'),
+        ('comments', '0015_disputes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
