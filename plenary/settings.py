@@ -474,6 +474,9 @@ PLENARY_RATE_COMMENT_EDIT_PER_ACCOUNT = env.str(
     "PLENARY_RATE_COMMENT_EDIT_PER_ACCOUNT", default="20/h"
 )
 PLENARY_RATE_COMMENT_EDIT_PER_IP = env.str("PLENARY_RATE_COMMENT_EDIT_PER_IP", default="")
+# Supports of proposed changes and their withdrawal (issue 24): per account and per IP.
+PLENARY_RATE_SUPPORT_PER_ACCOUNT = env.str("PLENARY_RATE_SUPPORT_PER_ACCOUNT", default="60/m")
+PLENARY_RATE_SUPPORT_PER_IP = env.str("PLENARY_RATE_SUPPORT_PER_IP", default="120/m")
 # Days within which every comment should get a published decision; the
 # secretariat is reminded daily of comments waiting longer.
 PLENARY_RESPONSE_TARGET_DAYS = env.int("PLENARY_RESPONSE_TARGET_DAYS", default=30)

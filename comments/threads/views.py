@@ -16,6 +16,7 @@ from comments import permissions
 from comments.access import comment_or_404
 from comments.attachments.selectors import attachment_lists_set
 from comments.models import Comment
+from comments.supports import selectors as supports
 from comments.threads import selectors, services
 from comments.threads.forms import CommentEditForm, CommentForm, ReceiptLookupForm
 from comments.threads.receipts import RECEIPT_RE, normalise
@@ -114,7 +115,12 @@ def section_thread(request, slug: str, key: str):
             section=section, viewer=request.user, is_staff=is_staff, **cursor
         ),
     )
-    attachment_lists_set([*page.items, *(reply for t in page.items for reply in t.reply_list)])
+    listed = [*page.items, *(reply for t in page.items for reply in t.reply_list)]
+    attachment_lists_set(listed)
+    # Issue 24: each proposed change's support button (one query), and the paragraph's
+    # open proposed changes, most supported first (one query).
+    supports.support_states_set(listed, viewer=request.user, is_staff=is_staff)
+    proposed = supports.open_amendments(section=section, viewer=request.user, is_staff=is_staff)
     reply_to = request.POST.get("parent") if request.method == "POST" else ""
     return render(
         request,
@@ -133,6 +139,7 @@ def section_thread(request, slug: str, key: str):
             # "N comments on the earlier text" (selectors.earlier_comment_counts): one query.
             "earlier": earlier_comment_counts(version=section.version).get(section.key),
             "form": form,
+            "proposed": proposed,
             "reply_to": reply_to,
             "preview": preview,
             "has_profile": permissions.has_profile(request.user),
@@ -174,6 +181,7 @@ def comment_thread(request, slug: str, key: str, receipt: str):
         ),
     )
     attachment_lists_set([root, *page.items])
+    supports.support_states_set([root, *page.items], viewer=request.user, is_staff=is_staff)
     return render(
         request,
         "comments/thread.html",
