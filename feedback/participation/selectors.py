@@ -411,8 +411,8 @@ def suppress_small_cells(cells: list[Cell], *, also: frozenset[str] = frozenset(
 def participation_balance(*, consultation: Consultation, audience: str = STAFF) -> Balance:
     """Everything the dashboard (``STAFF``) or the public summary (``PUBLIC``) shows.
 
-    Staff: nine queries at most (the counts, registered, newcomers, the current
-    version's sections and the section-by-group matrix); public: five.
+    Staff: ten queries at most (the counts, registered, newcomers, supports by group,
+    the current version's sections and the section-by-group matrix); public: six.
     """
     dimensions, people, groups = _counts(consultation=consultation, audience=audience)
     tally, _column = counted_tally(consultation=consultation, audience=audience)
