@@ -26,10 +26,10 @@ def plain_text(section_html: str) -> str:
 
 
 def passage_context(
-    section_html: str, *, quote: str, start: int, end: int, words: int = CONTEXT_WORDS
+    text: str, *, quote: str, start: int, end: int, words: int = CONTEXT_WORDS
 ) -> Context | None:
-    """The ``words`` words before and after the passage ``quote`` in the section."""
-    text = plain_text(section_html)
+    """The ``words`` words before and after the passage ``quote`` in ``text``, the
+    section's :func:`plain_text` (read once per page)."""
     if not quote or text[start:end] != quote:
         start = text.find(quote) if quote else -1
         if start < 0:

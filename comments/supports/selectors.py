@@ -8,14 +8,15 @@ however long it is.  Who reads what is ``comments.permissions``' one rule
 (``readable_q``: an amendment's quote and replacement are its text).
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Coalesce
 
 from comments import permissions
 from comments.models import AmendmentSupport, Comment
-from comments.supports.preview import passage_context
+from comments.supports.preview import passage_context, plain_text
 from comments.threads.selectors import with_disposition
 from consult.models import Consultation, DocumentVersion, Section
 from feedback.models import DispositionEntry, Status
@@ -130,11 +131,28 @@ def support_states_set(comments: list[Comment], *, viewer, is_staff: bool) -> No
         )
 
 
-def open_amendments(*, section: Section, viewer, is_staff: bool) -> list[Comment]:
+# The reader's view shows this many proposed changes at most, the most supported: the
+# rest are in the paragraph's threads and the API (bench/supports.py: 500 rendered
+# cost the page about a second).
+PROPOSED_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class ProposedChanges:
+    """The reader's view of a paragraph: the ``shown`` changes and how many are open."""
+
+    shown: Sequence[Comment]
+    total: int
+
+
+def open_amendments(
+    *, section: Section, viewer, is_staff: bool, limit: int = PROPOSED_SHOWN
+) -> ProposedChanges:
     """The reader's view of a paragraph: its open amendments (no published decision yet,
-    not withdrawn) whose text ``viewer`` may read, most supported first, each with
-    ``support`` (:class:`SupportState`) and ``context`` (a few words either side of the
-    passage, ``comments.supports.preview``).  One query."""
+    not withdrawn) whose text ``viewer`` may read, the ``limit`` most supported first,
+    each with ``support`` (:class:`SupportState`) and ``context`` (a few words either
+    side of the passage, ``comments.supports.preview``), and how many there are in all
+    (a window count in the same statement).  One query."""
     comments = list(
         with_supports(
             section.comments.filter(
@@ -146,8 +164,11 @@ def open_amendments(*, section: Section, viewer, is_staff: bool) -> list[Comment
                 "amendment", "round", "author__participant__group", "on_behalf_of__merged_into"
             ),
             viewer=viewer,
-        ).order_by("-supports", "created_at", "pk")  # type: ignore[misc]  # an annotation
+        )
+        .annotate(total=Window(Count("pk")))
+        .order_by("-supports", "created_at", "pk")[:limit]  # type: ignore[misc]  # an annotation
     )
+    text = plain_text(section.body_html) if comments else ""
     for comment in comments:
         amendment = comment.amendment
         comment.support = SupportState(  # type: ignore[attr-defined]
@@ -156,9 +177,12 @@ def open_amendments(*, section: Section, viewer, is_staff: bool) -> list[Comment
             can=permissions.can_support(viewer, comment, is_staff=is_staff),
         )
         comment.context = passage_context(  # type: ignore[attr-defined]
-            section.body_html, quote=amendment.quote, start=amendment.start, end=amendment.end
+            text, quote=amendment.quote, start=amendment.start, end=amendment.end
         )
-    return comments
+    return ProposedChanges(
+        shown=comments,
+        total=comments[0].total if comments else 0,
+    )
 
 
 def open_amendment_counts(*, version: DocumentVersion) -> dict[int, int]:

@@ -4,12 +4,14 @@ consultation page's marks."""
 import re
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from comments.models import AmendmentSupport, Comment
 from comments.supports import services
+from comments.supports.selectors import open_amendments
 from comments.threads import services as comment_services
 from feedback.ledger import services as feedback_services
 from feedback.models import Status
@@ -191,3 +193,15 @@ def test_consultation_page_marks_paragraphs_with_open_changes(
     assert "2 proposed changes" in actions(SECTION)
     assert "#proposed-h" in actions(SECTION)
     assert "proposed change" not in actions("2-scope-1")
+
+
+def test_reader_view_shows_the_most_supported_and_counts_them_all(
+    consultation, stakeholder, other_stakeholder
+):
+    propose(actor=stakeholder, consultation=consultation)
+    most = propose(actor=stakeholder, consultation=consultation, quote="useful")
+    services.amendment_support(actor=other_stakeholder, comment=most)
+    section = most.section
+    proposed = open_amendments(section=section, viewer=AnonymousUser(), is_staff=False, limit=1)
+    assert [c.receipt for c in proposed.shown] == [most.receipt]
+    assert proposed.total == 2

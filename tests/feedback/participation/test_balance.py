@@ -14,6 +14,7 @@ from django_countries import countries
 
 from comments.models import Comment
 from comments.participation.services import participation_tally_rebuild
+from comments.supports import services as supports
 from comments.threads import services as comment_services
 from comments.threads.receipts import new_receipt
 from consult.consultations import services as consult_services
@@ -23,6 +24,7 @@ from feedback.participation import selectors as balance
 from feedback.participation.selectors import Cell
 from feedback.report import selectors as report
 from stakeholders.registry.regions import COUNTRY_REGION, region_of
+from tests.comments.supports.factories import propose
 from tests.consult.factories import DRAFT, open_consultation
 from tests.stakeholders.factories import ParticipantFactory, group
 
@@ -422,9 +424,6 @@ def test_input_entered_by_staff_counts_its_senders_not_the_secretariat(
 def test_supports_count_by_group_with_small_cells_hidden_publicly(
     consultation, stakeholder, client
 ):
-    from comments.supports import services as supports
-    from tests.comments.supports.factories import propose
-
     amendment = propose(actor=stakeholder, consultation=consultation)
     withdrawn = propose(actor=stakeholder, consultation=consultation, quote="useful")
     people = {"government": 6, "private-sector": 5, "users": 1}
