@@ -49,9 +49,11 @@ def support(request, receipt: str):
     section_url = reverse("section", args=[comment.consultation.slug, comment.section.key])
     if result is not NOT_DONE:
         if form.cleaned_data["withdraw"]:
-            messages.success(request, _("Your support of %(r)s is withdrawn.") % {"r": receipt})
+            messages.success(
+                request, _("Your support of %(r)s is withdrawn.") % {"r": comment.receipt}
+            )
         else:
-            messages.success(request, _("You support the change %(r)s.") % {"r": receipt})
+            messages.success(request, _("You support the change %(r)s.") % {"r": comment.receipt})
         back = safe_next(request, form.cleaned_data["next"], section_url)
         return redirect(anchored(back, f"c-{comment.receipt}"))
     is_staff = consult_permissions.is_staff_of(request.user, comment.consultation)
