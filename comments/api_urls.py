@@ -5,6 +5,7 @@ from django.urls import path
 from comments.attachments import api as comment_attachments
 from comments.disputes import api as disputes
 from comments.moderation import api as moderation
+from comments.supports import api as supports
 from comments.threads import api as comments
 
 urlpatterns = [
@@ -55,4 +56,15 @@ urlpatterns = [
         name="api-consultation-blocks",
     ),
     path("me/comments/", comments.MyCommentsView.as_view(), name="api-my-comments"),
+    # Issue 24, part b: supports and the amendments list.
+    path(
+        "comments/<str:receipt>/supports/",
+        supports.CommentSupportsView.as_view(),
+        name="api-comment-supports",
+    ),
+    path(
+        "consultations/<slug:slug>/amendments/",
+        supports.ConsultationAmendmentsView.as_view(),
+        name="api-consultation-amendments",
+    ),
 ]

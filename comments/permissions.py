@@ -477,3 +477,62 @@ def dispute_link_refusal(dispute: Dispute, *, now=None) -> str:
             "you can also dispute the comment yourself once signed in."
         ) % {"date": date}
     return ""
+
+
+# --- supporting a proposed change (issue 24) -------------------------------------------
+
+
+def is_amendment(comment: Comment) -> bool:
+    """Whether the comment proposes new wording (has an ``Amendment``); reads the
+    one-to-one row (a query unless ``select_related("amendment")`` loaded it)."""
+    return hasattr(comment, "amendment")
+
+
+def can_support(user, comment: Comment, *, is_staff: bool | None = None) -> bool:
+    """Whether to offer ``user`` the "Support this change" / "Withdraw my support"
+    button on the amendment ``comment``: signed in, not its author, the amendment
+    readable by them and not withdrawn, its round open.  No query when ``is_staff`` is
+    given or the comment is public and its round loaded; the service decides
+    (:func:`require_can_support`: the person's standing and the code of conduct)."""
+    return bool(
+        user is not None
+        and user.is_authenticated
+        and not is_author(user, comment)
+        and comment.withdrawn_at is None
+        and comment.round.is_open()
+        and can_see_text(user, comment, is_staff=is_staff)
+    )
+
+
+def require_can_support(user, comment: Comment) -> Standing:
+    """Refuse anyone who may not support (or withdraw their support of) ``comment``.
+
+    The person: the standing of commenting here (:func:`require_can_comment`:
+    PermissionDenied).  The object (ValidationError naming the field): an amendment
+    (``amendment``) the person can read, not withdrawn, not their own; its round
+    still open (``round``).  Returns the :class:`Standing` read, for the code of
+    conduct (``consult.charter.services.charter_require``).
+    """
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied(_("Sign in to support a proposed change."))
+    standing = require_can_comment(user, comment.consultation)
+    if not is_amendment(comment):
+        raise ValidationError({"amendment": _("This comment proposes no change to the text.")})
+    if comment.withdrawn_at is not None or not can_see_text(user, comment):
+        raise ValidationError({"amendment": _("This proposed change cannot be supported.")})
+    if is_author(user, comment):
+        raise ValidationError(
+            {"amendment": _("You proposed this change: you cannot support it yourself.")}
+        )
+    if not comment.round.is_open():
+        closes_at = comment.round.closes_at
+        raise ValidationError(
+            {
+                "round": _(
+                    "The round this change was proposed in closed on %(date)s: "
+                    "support can no longer be given or withdrawn."
+                )
+                % {"date": formats.date_format(timezone.localtime(closes_at), "j F Y")}
+            }
+        )
+    return standing

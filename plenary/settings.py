@@ -479,6 +479,9 @@ PLENARY_RATE_COMMENT_EDIT_PER_IP = env.str("PLENARY_RATE_COMMENT_EDIT_PER_IP", d
 PLENARY_RATE_DISPUTE_PER_ACCOUNT = env.str("PLENARY_RATE_DISPUTE_PER_ACCOUNT", default="10/h")
 PLENARY_RATE_DISPUTE_PER_IP = env.str("PLENARY_RATE_DISPUTE_PER_IP", default="30/h")
 PLENARY_DISPUTE_LINK_DAYS = env.int("PLENARY_DISPUTE_LINK_DAYS", default=14)
+# Supports of proposed changes and their withdrawal (issue 24): per account and per IP.
+PLENARY_RATE_SUPPORT_PER_ACCOUNT = env.str("PLENARY_RATE_SUPPORT_PER_ACCOUNT", default="60/m")
+PLENARY_RATE_SUPPORT_PER_IP = env.str("PLENARY_RATE_SUPPORT_PER_IP", default="120/m")
 # Days within which every comment should get a published decision; the
 # secretariat is reminded daily of comments waiting longer.
 PLENARY_RESPONSE_TARGET_DAYS = env.int("PLENARY_RESPONSE_TARGET_DAYS", default=30)

@@ -46,6 +46,7 @@ from feedback.themes import services as theme_services
 from stakeholders import permissions as stakeholder_permissions
 from stakeholders.models import User
 from tests.comments.files import pdf_bytes
+from tests.comments.supports.factories import propose
 from tests.consult.factories import DRAFT
 from tests.stakeholders.factories import ParticipantFactory
 
@@ -69,6 +70,7 @@ SECRETS = {
     "hidden": "Hidden point that a moderator removed",
     "withdrawn": "Withdrawn point its author took back",
     "pending": "Pending point awaiting a moderator",
+    "amendment": "Amendment: say whose accountability",  # issue 24
 }
 # Outside this matrix: the API's own, allauth's pages, the admin, static files,
 # the probes (which answer the same to everyone and name nothing), and /metrics
@@ -143,6 +145,9 @@ def world(secretariat, stakeholder, other_stakeholder, other_secretariat, modera
         "hidden": post(SECRETS["hidden"]),
         "withdrawn": post(SECRETS["withdrawn"]),
     }
+    comments["amendment"] = propose(
+        actor=stakeholder, consultation=consultation, body=SECRETS["amendment"]
+    )
     moderation.comment_hide(actor=moderator, comment=comments["hidden"], reason="Off topic.")
     comment_services.comment_withdraw(actor=stakeholder, comment=comments["withdrawn"])
     Consultation.objects.filter(pk=consultation.pk).update(premoderate_first=1)
@@ -288,6 +293,13 @@ def expected(name: str, route: str, user, consultation, comment, version) -> str
         if route.endswith("dispute/"):  # signed in, who may read it or speaks for its organisation
             disputes = user.is_authenticated and comment_permissions.can_dispute(user, comment)
             return ALLOW if disputes else REFUSE
+        if route.endswith("support/"):  # a proposed change, for whoever signed in reads it
+            readable = (
+                user.is_authenticated
+                and comment_permissions.is_amendment(comment)
+                and comment_permissions.can_see_text(user, comment)
+            )
+            return ALLOW if readable else REFUSE
         if route.endswith("flag/"):  # one reports what one can read
             readable = user.is_authenticated and comment_permissions.can_see_text(user, comment)
             return ALLOW if readable else REFUSE

@@ -127,7 +127,8 @@ def test_my_input_queries_do_not_grow(client, consultation, secretariat):
 # The consultation page as a first-time visitor reads it, counts cached or not (issue 22):
 # the per-paragraph decision summary is one query for the whole page
 # (feedback.ledger.selectors.section_decisions), so a new paragraph or comment adds none.
-CONSULTATION_PAGE_QUERIES = 11
+# + 1 (issue 24): the paragraphs' proposed changes, one grouped query.
+CONSULTATION_PAGE_QUERIES = 12
 
 
 def test_consultation_page_query_count_is_pinned(client, consultation, secretariat):

@@ -18,6 +18,7 @@ from comments.amendments.selectors import amendment_of, section_plain_text
 from comments.attachments.selectors import attachment_lists_set
 from comments.models import Comment
 from comments.redaction import selectors as redaction_selectors
+from comments.supports import selectors as supports
 from comments.threads import selectors, services
 from comments.threads.forms import (
     AmendmentEditForm,
@@ -157,7 +158,12 @@ def section_thread(request, slug: str, key: str):
             section=section, viewer=request.user, is_staff=is_staff, **cursor
         ),
     )
-    attachment_lists_set([*page.items, *(reply for t in page.items for reply in t.reply_list)])
+    listed = [*page.items, *(reply for t in page.items for reply in t.reply_list)]
+    attachment_lists_set(listed)
+    # Issue 24: each proposed change's support button (one query), and the paragraph's
+    # open proposed changes, most supported first (one query).
+    supports.support_states_set(listed, viewer=request.user, is_staff=is_staff)
+    proposed = supports.open_amendments(section=section, viewer=request.user, is_staff=is_staff)
     reply_to = request.POST.get("parent") if request.method == "POST" else ""
     return render(
         request,
@@ -181,6 +187,7 @@ def section_thread(request, slug: str, key: str):
             # The paragraph's plain text, where static/js/amend.js lets a keyboard or
             # a touch screen select the passage (comments.amendments.quote).
             "plain_text": section_plain_text(section.body),
+            "proposed": proposed,
             "reply_to": reply_to,
             "preview": preview,
             "has_profile": permissions.has_profile(request.user),
@@ -222,6 +229,7 @@ def comment_thread(request, slug: str, key: str, receipt: str):
         ),
     )
     attachment_lists_set([root, *page.items])
+    supports.support_states_set([root, *page.items], viewer=request.user, is_staff=is_staff)
     return render(
         request,
         "comments/thread.html",

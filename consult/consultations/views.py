@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from guardian.shortcuts import get_objects_for_user, get_users_with_perms
 
+from comments.supports import selectors as supports
 from comments.threads import selectors as comment_selectors
 from consult import permissions
 from consult.access import consultation_for, team_consultation
@@ -69,7 +70,10 @@ def consultation_detail(request, slug: str):
         # "3 comments · 1 accepted, 1 not accepted" in each paragraph's margin: one query
         # for the whole page (feedback/ledger/selectors.py section_decisions).
         decisions = feedback_selectors.section_decisions(consultation=consultation)
+        # "3 proposed changes" (issue 24): one grouped query for the whole page.
+        proposed = supports.open_amendment_counts(version=version)
         for section in sections:
+            section.proposed_count = proposed.get(section.pk, 0)
             section.comment_count = counts["sections"].get(section.pk, 0)
             section.earlier = earlier.get(section.key)
             section.decisions = decisions.get(section.pk, [])

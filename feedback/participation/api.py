@@ -41,6 +41,16 @@ class CellSerializer(serializers.Serializer):
         allow_null=True, help_text=_("Groups: followers and commenters.")
     )
     under_represented = serializers.BooleanField()
+    supports = serializers.IntegerField(
+        allow_null=True,
+        help_text=_(
+            "Groups: supports of proposed changes by the group's members; null when "
+            "suppressed (fewer than small_cell supporters) or for other dimensions."
+        ),
+    )
+    supporters = serializers.IntegerField(
+        allow_null=True, help_text=_("Groups: how many members gave those supports.")
+    )
 
 
 class StaffCellSerializer(CellSerializer):
@@ -70,6 +80,7 @@ class BalanceSerializer(serializers.Serializer):
         help_text=_("Comments written by the ten most active participants.")
     )
     top_share = serializers.FloatField(allow_null=True)
+    supports = serializers.IntegerField(help_text=_("Supports of proposed changes, all groups."))
     small_cell = serializers.SerializerMethodField()
     dimensions = serializers.SerializerMethodField()
 

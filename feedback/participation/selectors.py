@@ -68,6 +68,7 @@ from django_countries import countries
 
 from comments import permissions as comment_permissions
 from comments.models import Comment, ParticipationTally
+from comments.supports import selectors as support_selectors
 from consult.consultations import selectors as consult_selectors
 from consult.models import Consultation, Follow, Round, Section
 from feedback.clusters.selectors import submission_counts
@@ -114,6 +115,12 @@ class Cell:
     # Why the cell is suppressed: SMALL (fewer than SMALL_CELL people) or
     # SECONDARY (hidden so that the small one cannot be worked out); "" if shown.
     hidden: str = ""
+    # Groups only (issue 24): supports of proposed changes by the group's members, and
+    # how many members gave them; None when suppressed (``supports_hidden`` says why, as
+    # ``hidden`` does: the small-cell rule applied to the supporters).
+    supports: int | None = None
+    supporters: int | None = None
+    supports_hidden: str = ""
 
     @property
     def suppressed(self) -> bool:
@@ -158,6 +165,7 @@ class Balance:
     dimensions: dict[str, Dimension]
     sections: list[SectionRow] = field(default_factory=list)
     threshold: float = 0.0
+    supports: int = 0  # supports of proposed changes (issue 24), all groups
 
     @property
     def top_share(self) -> float | None:
@@ -403,8 +411,8 @@ def suppress_small_cells(cells: list[Cell], *, also: frozenset[str] = frozenset(
 def participation_balance(*, consultation: Consultation, audience: str = STAFF) -> Balance:
     """Everything the dashboard (``STAFF``) or the public summary (``PUBLIC``) shows.
 
-    Staff: nine queries at most (the counts, registered, newcomers, the current
-    version's sections and the section-by-group matrix); public: five.
+    Staff: ten queries at most (the counts, registered, newcomers, supports by group,
+    the current version's sections and the section-by-group matrix); public: six.
     """
     dimensions, people, groups = _counts(consultation=consultation, audience=audience)
     tally, _column = counted_tally(consultation=consultation, audience=audience)
@@ -462,9 +470,44 @@ def participation_balance(*, consultation: Consultation, audience: str = STAFF) 
         dimensions=dimensions,
         threshold=threshold,
     )
+    balance.supports = _supports_by_group(
+        consultation=consultation, audience=audience, cells=dimensions["group"].cells, slugs=slugs
+    )
     if audience == STAFF:
         balance.sections = _section_matrix(consultation=consultation, tally=tally, groups=groups)
     return balance
+
+
+def _supports_by_group(
+    *, consultation: Consultation, audience: str, cells: list[Cell], slugs: dict
+) -> int:
+    """Set each group cell's ``supports`` and ``supporters`` (issue 24: supporting a
+    proposed change counts as taking part) and return the total: one grouped query
+    (``comments.supports.selectors.supports_by_group``; public: supports of public
+    amendments only).  Publicly, the small-cell rule applies to the supporters as to the
+    participants, on a table of its own: ``suppress_small_cells`` on shadow cells."""
+    counts: dict = defaultdict(lambda: [0, 0])
+    for group_id, (people, n) in support_selectors.supports_by_group(
+        consultation=consultation, public=audience == PUBLIC
+    ).items():
+        cell = counts[slugs.get(group_id, NO_PROFILE)]
+        cell[0] += people
+        cell[1] += n
+    shadows = [
+        Cell(
+            key=cell.key,
+            label=cell.label,
+            participants=counts[cell.key][0],
+            comments=counts[cell.key][1],
+        )
+        for cell in cells
+    ]
+    if audience == PUBLIC:
+        suppress_small_cells(shadows)
+    for cell, shadow in zip(cells, shadows, strict=True):
+        cell.supporters, cell.supports = shadow.participants, shadow.comments
+        cell.supports_hidden = shadow.hidden
+    return sum(n for _people, n in counts.values())
 
 
 def _newcomers(*, consultation: Consultation, commenters) -> dict:
@@ -541,6 +584,14 @@ def balance_csv_rows(balance: Balance):
                 else cell.participants,
                 "" if cell.suppressed else cell.comments,
             )
+    # Supports of proposed changes by group (issue 24): supporters, supports.
+    yield ("total", "supports", "", balance.supports)
+    for cell in balance.dimensions["group"].cells:
+        if cell.supports_hidden:
+            shown = f"<{SMALL_CELL}" if cell.supports_hidden == SMALL else "hidden"
+            yield ("supports", cell.label, shown, "")
+        else:
+            yield ("supports", cell.label, cell.supporters, cell.supports)
     for row in balance.sections:
         for group, n in zip(balance.groups, row.comments, strict=True):
             yield (f"section:{row.section.key}", group.reader_name, "", n)

@@ -20,6 +20,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, reverse
 
 from comments.models import (
+    AmendmentSupport,
     Comment,
     CommentRevision,
     ConsultationBlock,
@@ -43,6 +44,7 @@ from feedback.models import (
 )
 from plenary import api_urls
 from stakeholders.models import ApiToken
+from tests.comments.supports.factories import propose
 from tests.consult.factories import DRAFT, open_consultation
 from tests.stakeholders.factories import ParticipantFactory
 
@@ -238,6 +240,18 @@ MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
     },
     # A comment's files: for whoever may read its text; only its author adds
     # (the payload carries no file: 400 for the author, nothing stored).
+    # Issue 24: anyone who may comment supports a proposed change once (201, then 200),
+    # never their own (400) nor a comment proposing none (400); withdrawn by DELETE.
+    "api-comment-supports": {
+        ("POST", "public_comment"): row(401, 400, 400, 400, 400, 400),
+        ("POST", "public_amendment"): row(401, 201, 400, 201, 201, 201),
+        ("DELETE", "public_amendment"): row(401, 200, 400, 200, 200, 200),
+    },
+    # The proposed changes one may read, with their counts and decisions.
+    "api-consultation-amendments": {
+        ("GET", "published"): EVERYONE,
+        ("GET", "unpublished"): ITS_STAFF,
+    },
     "api-comment-attachments": {
         ("GET", "public_comment"): EVERYONE,
         ("GET", "private_comment"): row(403, 403, 200, 200, 403, 200, drafter=200),
@@ -271,6 +285,7 @@ PAYLOADS = {
     "api-round-answers": {"answers": {"1": 1}},
     "api-comment-attachments": {},
     "api-token-detail": {},
+    "api-comment-supports": {},
     "api-assignments": {"assignee": "drafter@example.org", "section": "1-purpose-2"},
 }
 
@@ -306,6 +321,7 @@ def _counts() -> dict[str, object]:
         "revisions": CommentRevision.objects.count(),
         "withdrawn": Comment.objects.filter(withdrawn_at__isnull=False).count(),
         "versions": DocumentVersion.objects.count(),
+        "supports": sorted(AmendmentSupport.objects.values_list("amendment_id", "user_id")),
     }
 
 
@@ -348,6 +364,7 @@ def world(consultation, secretariat, stakeholder, other_stakeholder, moderator, 
         assignee=drafter,
         scope=assignment_services.Scope.of(comments=[public]),
     )
+    amendment = propose(actor=stakeholder, consultation=consultation)  # issue 24
     # The other secretariat's consultation gets a comment too (see /me/comments/).
     elsewhere = open_consultation(secretariat=other_secretariat, title="Yet another")
     comment_services.comment_create(
@@ -373,6 +390,7 @@ def world(consultation, secretariat, stakeholder, other_stakeholder, moderator, 
             "unpublished_diff": {"slug": hidden.slug, "old": 1, "new": 1},
             "public_comment": {"receipt": public.receipt},
             "private_comment": {"receipt": private.receipt},
+            "public_amendment": {"receipt": amendment.receipt},
             "owner_token": {"pk": ApiToken.objects.create(user=stakeholder)[0].pk},
         },
     }

@@ -68,6 +68,8 @@ SKIPPED = {
     "javascript-catalog": "a script, not a page",
     "set_language": "POST only (the language switcher)",
     "comment_withdraw": "POST only (a button on the receipt page)",
+    "receipt_support": "a proposed change's support page: the demo proposes no change yet; "
+    "tests/browser/test_support_journey.py walks it on a phone",
     "consultation_follow": "POST only (a button on the consultation page)",
     "staff_unblock": "POST only (a button on the blocks page)",
     "staff_snippet_delete": "POST only (a button on the snippets page)",

@@ -14,6 +14,7 @@ from django_countries import countries
 
 from comments.models import Comment
 from comments.participation.services import participation_tally_rebuild
+from comments.supports import services as supports
 from comments.threads import services as comment_services
 from comments.threads.receipts import new_receipt
 from consult.consultations import services as consult_services
@@ -23,6 +24,7 @@ from feedback.participation import selectors as balance
 from feedback.participation.selectors import Cell
 from feedback.report import selectors as report
 from stakeholders.registry.regions import COUNTRY_REGION, region_of
+from tests.comments.supports.factories import propose
 from tests.consult.factories import DRAFT, open_consultation
 from tests.stakeholders.factories import ParticipantFactory, group
 
@@ -356,12 +358,13 @@ def _queries(client, url: str) -> int:
 
 
 # Per request, whatever the number of comments (the pages read the counters).
+# (+1 each since issue 24: supports by group, comments.supports.selectors.supports_by_group.)
 PINNED_QUERIES = {
-    "staff_balance": 23,
-    "staff_balance_csv": 17,
-    "participation": 8,
-    "api-participation": 7,
-    "api-participation-staff": 13,
+    "staff_balance": 24,
+    "staff_balance_csv": 18,
+    "participation": 9,
+    "api-participation": 8,
+    "api-participation-staff": 14,
 }
 
 
@@ -413,3 +416,44 @@ def test_input_entered_by_staff_counts_its_senders_not_the_secretariat(
     assert figures.newcomers == 2  # the senders are not accounts: no "first comment" to know
     licensing = next(row for row in figures.sections if row.section.key == "3-licensing-1")
     assert sum(licensing.comments) == 0  # their group is unknown: no column to count them in
+
+
+# --- supports of proposed changes (issue 24) ---------------------------------------------
+
+
+def test_supports_count_by_group_with_small_cells_hidden_publicly(
+    consultation, stakeholder, client
+):
+    amendment = propose(actor=stakeholder, consultation=consultation)
+    withdrawn = propose(actor=stakeholder, consultation=consultation, quote="useful")
+    people = {"government": 6, "private-sector": 5, "users": 1}
+    for slug, n in people.items():
+        for _ in range(n):
+            supporter = ParticipantFactory(group=group(slug)).user
+            supports.amendment_support(actor=supporter, comment=amendment)
+    supports.amendment_support(actor=supporter, comment=withdrawn)
+    # Withdrawn since: its support counts for the staff figures only.
+    comment_services.comment_withdraw(actor=stakeholder, comment=withdrawn)
+
+    staff = balance.participation_balance(consultation=consultation, audience=balance.STAFF)
+    cells = {cell.key: cell for cell in staff.dimensions["group"].cells}
+    assert (cells["government"].supporters, cells["government"].supports) == (6, 6)
+    assert (cells["users"].supporters, cells["users"].supports) == (1, 2)
+    assert staff.supports == 13
+
+    public = balance.participation_balance(consultation=consultation, audience=balance.PUBLIC)
+    cells = {cell.key: cell for cell in public.dimensions["group"].cells}
+    assert (cells["government"].supporters, cells["government"].supports) == (6, 6)
+    # One small cell, so the next smallest is hidden too (suppress_small_cells).
+    assert cells["users"].supports is None and cells["users"].supports_hidden == balance.SMALL
+    assert cells["private-sector"].supports is None
+    assert cells["private-sector"].supports_hidden == balance.SECONDARY
+    assert public.supports == 12
+
+    html = client.get(reverse("participation", args=[consultation.slug])).content.decode()
+    assert "Supports of proposed changes" in html
+    assert "6 (6)" in html
+    body = client.get(reverse("api-participation", args=[consultation.slug])).json()
+    groups = {cell["key"]: cell for cell in body["dimensions"][0]["cells"]}
+    assert groups["government"]["supports"] == 6
+    assert groups["users"]["supports"] is None
