@@ -16,7 +16,6 @@ from django.db.models.functions import Coalesce
 
 from comments import permissions
 from comments.models import AmendmentSupport, Comment
-from comments.supports.preview import passage_context, plain_text
 from comments.threads.selectors import with_disposition
 from consult.models import Consultation, DocumentVersion, Section
 from feedback.models import DispositionEntry, Status
@@ -150,8 +149,8 @@ def open_amendments(
 ) -> ProposedChanges:
     """The reader's view of a paragraph: its open amendments (no published decision yet,
     not withdrawn) whose text ``viewer`` may read, the ``limit`` most supported first,
-    each with ``support`` (:class:`SupportState`) and ``context`` (a few words either
-    side of the passage, ``comments.supports.preview``), and how many there are in all
+    each with ``support`` (:class:`SupportState`; the change and its context are
+    drawn by ``comments/amendments/_change.html``), and how many there are in all
     (a window count in the same statement).  One query."""
     comments = list(
         with_supports(
@@ -168,16 +167,11 @@ def open_amendments(
         .annotate(total=Window(Count("pk")))
         .order_by("-supports", "created_at", "pk")[:limit]  # type: ignore[misc]  # an annotation
     )
-    text = plain_text(section.body_html) if comments else ""
     for comment in comments:
-        amendment = comment.amendment
         comment.support = SupportState(  # type: ignore[attr-defined]
             count=comment.supports,  # type: ignore[attr-defined]
             supported=bool(comment.supported),  # type: ignore[attr-defined]
             can=permissions.can_support(viewer, comment, is_staff=is_staff),
-        )
-        comment.context = passage_context(  # type: ignore[attr-defined]
-            text, quote=amendment.quote, start=amendment.start, end=amendment.end
         )
     return ProposedChanges(
         shown=comments,

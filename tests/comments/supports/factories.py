@@ -1,12 +1,7 @@
-"""Amendments for the supports tests.
+"""Amendments for the supports tests, proposed through the real door:
+``comment_create(amendment=...)`` (issue 24)."""
 
-Part 24a writes amendments through ``comment_create(amendment=...)``; until that is
-merged, ``propose`` writes the comment through the real service and then its
-``Amendment`` row.  Swap its body for the service call at the merge.
-"""
-
-from comments.models import Amendment, Comment
-from comments.supports.preview import plain_text
+from comments.models import Comment
 from comments.threads import services as comment_services
 
 SECTION = (
@@ -24,15 +19,15 @@ def propose(
     body: str = "Say whose accountability.",
     **kwargs,
 ) -> Comment:
-    """A comment proposing to replace ``quote`` (which must occur in the section) by
-    ``replacement``."""
+    """A comment proposing to replace ``quote`` (which must occur once in the section)
+    by ``replacement``."""
     comment = comment_services.comment_create(
-        actor=actor, consultation=consultation, section_key=section_key, body=body, **kwargs
-    )
-    text = plain_text(comment.section.body_html)
-    start = text.index(quote)
-    Amendment.objects.create(
-        comment=comment, quote=quote, replacement=replacement, start=start, end=start + len(quote)
+        actor=actor,
+        consultation=consultation,
+        section_key=section_key,
+        body=body,
+        amendment={"quote": quote, "replacement": replacement},
+        **kwargs,
     )
     return Comment.objects.select_related("amendment", "round", "consultation", "section").get(
         pk=comment.pk

@@ -1,12 +1,7 @@
-"""Amendments for the tests of decisions and composition (issue 24, part 24c).
+"""Amendments for the tests of decisions and composition (issue 24), proposed
+through the real door: ``comment_create(amendment=...)``."""
 
-Part 24a builds the service that proposes an amendment; until it is merged,
-``amend`` makes one as that service would (a comment through ``comment_create``,
-then the Amendment row with the quote's offsets from ``locate``).  Kept in this
-one module so the merge swaps a single function."""
-
-from comments.amendments.quote import locate
-from comments.models import Amendment, Comment
+from comments.models import Comment
 from comments.threads import services as comment_services
 from feedback.ledger import services as ledger_services
 from feedback.models import DispositionEntry, Status
@@ -27,14 +22,13 @@ It applies to every ministry, agency and regulator.
 def amend(
     consultation, author, *, section: str, quote: str, replacement: str, body: str = "Clearer."
 ) -> Comment:
-    comment = comment_services.comment_create(
-        actor=author, consultation=consultation, section_key=section, body=body
+    return comment_services.comment_create(
+        actor=author,
+        consultation=consultation,
+        section_key=section,
+        body=body,
+        amendment={"quote": quote, "replacement": replacement},
     )
-    start, end = locate(comment.section.body, quote)
-    Amendment.objects.create(
-        comment=comment, quote=quote, replacement=replacement, start=start, end=end
-    )
-    return comment
 
 
 def accept(
