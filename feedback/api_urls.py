@@ -7,9 +7,15 @@ from feedback.clusters import api as feedback_clusters
 from feedback.ledger import api as feedback
 from feedback.participation import api as participation
 from feedback.points import api as points
+from feedback.provenance import api as provenance
 from feedback.themes import api as feedback_themes
 
 urlpatterns = [
+    path(
+        "consultations/<slug:slug>/integrity/activity/",
+        provenance.ActivityView.as_view(),
+        name="api-integrity-activity",
+    ),
     path(
         "consultations/<slug:slug>/assignments/",
         assignments.AssignmentListView.as_view(),

@@ -66,4 +66,5 @@ urlpatterns = [
     path("", include("feedback.points.urls")),
     path("", include("feedback.participation.urls")),
     path("", include("feedback.evaluation.urls")),
+    path("", include("feedback.provenance.urls")),
 ]

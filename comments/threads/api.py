@@ -95,6 +95,7 @@ class ConsultationCommentsView(generics.ListAPIView):
             accept_code_of_conduct=data.validated_data["accept_code_of_conduct"],
             language=data.validated_data["language"],
             rate_key=ratelimit.rate_key(request),  # RateLimited: 429 with Retry-After (plenary.api)
+            network=ratelimit.client_ip(request),
         )
         # The service's own instance is the answer: its author reads it whatever the
         # visibility (no staff check), it has no decision yet, and its consultation,

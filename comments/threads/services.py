@@ -19,6 +19,7 @@ from comments.participation.services import (
     participation_comment_added,
     participation_public_changed,
 )
+from comments.provenance import services as provenance
 from comments.threads.receipts import new_receipt, retry_on_collision
 from comments.threads.selectors import (
     author_tally_key,
@@ -78,6 +79,7 @@ def comment_create(
     accept_code_of_conduct: bool = False,
     language: str = "",
     rate_key: ratelimit.RateKey | None = None,
+    network: str | None = None,
 ) -> Comment:
     """Post a comment on a section of the current draft, or a reply to ``parent``.
 
@@ -86,6 +88,9 @@ def comment_create(
     RateLimited and nothing is checked or written.  Every participant-facing
     entry point passes it; without it nothing is counted (the demo seeding, a
     caller that counted already: ``comments.answers.services.answers_submit``).
+
+    ``network``: the client address the entry point read (``plenary.ratelimit.client_ip``);
+    only the keyed hash of its /24 or /64 is stored (comments/provenance/), same transaction.
 
     ``language`` is the language the comment is written in (blank: unknown;
     checked by ``consult.translations.languages.comment_language_check``).
@@ -189,6 +194,8 @@ def comment_create(
         commented_before=standing.commented_before,
     )
     attachment_files.attachments_store(actor=actor, comment=comment, checked=checked_files)
+    if network is not None:
+        provenance.submission_network_record(comment=comment, address=network)
     return comment
 
 
