@@ -268,8 +268,9 @@ def test_activity_page_query_count_is_constant(
     client.force_login(secretariat)
     url = activity_url(consultation)
     client.get(url)  # warm up sessions and permission caches
-    # session, user, consultation, permission checks, the submissions (one query).
-    with django_assert_num_queries(7):
+    # session, user, consultation, permission checks, the submissions and their
+    # authors' sign-up times (two queries).
+    with django_assert_num_queries(8):
         page = client.get(url).content.decode()
     assert f"{bursts} burst" in page
 
@@ -282,8 +283,8 @@ def test_activity_api_query_count_is_constant(
         burst_from_one_network(consultation, 4, network=f"198.51.{n}")
     api = client_for(secretariat)
     api.get(api_url(consultation))
-    # token (read cache), consultation, permission checks, the submissions (one query).
-    with django_assert_num_queries(4):
+    # token (read cache), consultation, permission checks, the submissions (two queries).
+    with django_assert_num_queries(5):
         response = api.get(api_url(consultation))
     assert response.json()["count"] == bursts
 
@@ -296,7 +297,7 @@ def test_panel_query_count_is_constant(
     client.force_login(secretariat)
     url = provenance_url(burst[0])
     client.get(url)
-    # The page's 7, the comment, its address, network, same-network count, cluster,
+    # The page's 8, the comment, its address, network, same-network count, cluster,
     # and the decide link's permission check: the members' number changes nothing.
-    with django_assert_num_queries(14):
+    with django_assert_num_queries(15):
         client.get(url)
