@@ -33,3 +33,13 @@ def submission_networks_prune(*, now=None) -> int:
     cutoff = (now or timezone.now()) - timedelta(days=settings.PLENARY_NETWORK_RETENTION_DAYS)
     deleted, _by_model = SubmissionNetwork.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+def submission_networks_forget(*, user) -> int:
+    """Delete the network hashes of everything ``user`` sent; return how many.
+
+    Not a door: called by account erasure (``feedback.privacy.services.account_erase``)
+    in its transaction.  The comments themselves follow the erasure policy.
+    """
+    deleted, _by_model = SubmissionNetwork.objects.filter(comment__author=user).delete()
+    return deleted

@@ -15,8 +15,9 @@ from comments.provenance import services
 from comments.provenance.network import network_hash, network_of
 from comments.tasks import prune_submission_networks
 from comments.threads import services as comment_services
+from feedback.privacy.services import account_erase
 from tests.api.helpers import comments_url
-from tests.stakeholders.factories import api_token_for
+from tests.stakeholders.factories import PASSWORD, api_token_for
 
 
 def section_url(consultation) -> str:
@@ -157,3 +158,13 @@ def test_the_daily_task_prunes_with_the_configured_retention(settings, consultat
 def test_the_prune_task_is_on_the_beat_schedule(settings):
     tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
     assert "comments.tasks.prune_submission_networks" in tasks
+
+
+def test_erasing_an_account_deletes_its_network_hashes(
+    consultation, stakeholder, other_stakeholder
+):
+    mine = comment_with_network(consultation, stakeholder, age=timedelta(days=1))
+    theirs = comment_with_network(consultation, other_stakeholder, age=timedelta(days=1))
+    account_erase(actor=stakeholder, password=PASSWORD)
+    assert not SubmissionNetwork.objects.filter(comment=mine).exists()
+    assert SubmissionNetwork.objects.filter(comment=theirs).exists()
