@@ -19,6 +19,16 @@ BURSTS_PER_PAGE = 20
 MEMBERS_SHOWN = 50
 
 
+def rules_shown(thresholds: Thresholds) -> dict[str, int]:
+    """The thresholds as the page states them (whole minutes)."""
+    return {
+        "size": thresholds.network_size,
+        "accounts": thresholds.accounts,
+        "gap": int(thresholds.account_gap.total_seconds() // 60),
+        "window": int(thresholds.window.total_seconds() // 60),
+    }
+
+
 @login_required
 def activity(request, slug: str):
     """Bursts of submissions, largest first, each with its members (capped)."""
@@ -41,7 +51,7 @@ def activity(request, slug: str):
             "page": page,
             "bursts": shown,
             "total": len(bursts),
-            "thresholds": Thresholds.from_settings(),
+            "rules": rules_shown(Thresholds.from_settings()),
         },
     )
 

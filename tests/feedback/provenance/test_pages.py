@@ -191,6 +191,7 @@ def test_activity_lists_bursts_with_members_and_cluster_membership_and_changes_n
 
     assert response.status_code == 200
     assert "1 burst found." in page
+    assert "3 submissions or more from one network within 10 minutes" in page
     assert "Network burst: 4 submissions" in page
     assert "0 of 4" in page  # none clustered
     for comment in members:
