@@ -29,7 +29,7 @@ def test_a_tiny_attack_is_surfaced_and_genuine_input_is_not(consultation):
     planned, people = integrity.plan(300, 80, seed=3)
     truth = integrity.build(consultation, planned, people, seed=3)
 
-    surfaced, _clustering, _whole, bursts = integrity.surface(consultation)
+    surfaced, _timing, bursts = integrity.surface(consultation)
     attack_share, genuine_share = integrity.shares(truth, surfaced)
 
     assert bursts > 0
