@@ -635,3 +635,23 @@ class Redaction(models.Model):
 
     def __str__(self) -> str:
         return f"redaction of {self.comment_id} [{self.start}:{self.end}]"
+
+
+class SubmissionNetwork(models.Model):
+    """The network a web or API submission came from, as a keyed hash (issue 25, provenance).
+
+    Only ``network_hash`` is stored: HMAC-SHA256 of the /24 (IPv4) or /64 (IPv6)
+    network under ``PLENARY_NETWORK_HASH_KEY`` (comments/provenance/network.py), never
+    the address.  Kept ``PLENARY_NETWORK_RETENTION_DAYS`` days, then deleted by
+    ``submission_networks_prune`` (beat, daily).  Read by the secretariat's burst
+    detection (feedback/provenance/).
+    """
+
+    comment = models.OneToOneField(
+        Comment, primary_key=True, on_delete=models.CASCADE, related_name="network"
+    )
+    network_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self) -> str:
+        return f"network of {self.comment_id}"

@@ -4,6 +4,7 @@ from django.conf import settings
 from comments.attachments import services as attachment_files
 from comments.disputes import services as disputes
 from comments.moderation import services as moderation
+from comments.provenance import services as provenance
 from comments.threads import services
 from plenary.outbox.tasks import MAIL_TIME_LIMITS, retrying_task
 
@@ -41,3 +42,9 @@ def extract_attachment_text(attachment_id: int) -> str:
     except SoftTimeLimitExceeded:
         attachment_files.attachment_extraction_timed_out(attachment_id=attachment_id)
         return "failed"
+
+
+@retrying_task("comments.tasks.prune_submission_networks")
+def prune_submission_networks() -> int:
+    """Daily (beat): network hashes past ``PLENARY_NETWORK_RETENTION_DAYS`` are deleted."""
+    return provenance.submission_networks_prune()

@@ -8,6 +8,7 @@ from feedback.compose import api as compose
 from feedback.ledger import api as feedback
 from feedback.participation import api as participation
 from feedback.points import api as points
+from feedback.provenance import api as provenance
 from feedback.statement import api as statement
 from feedback.themes import api as feedback_themes
 
@@ -22,6 +23,11 @@ urlpatterns = [
         "consultations/<slug:slug>/integrity/",
         statement.IntegrityStatementView.as_view(),
         name="api-integrity",
+    ),
+    path(
+        "consultations/<slug:slug>/integrity/activity/",
+        provenance.ActivityView.as_view(),
+        name="api-integrity-activity",
     ),
     path(
         "consultations/<slug:slug>/assignments/",

@@ -398,3 +398,22 @@ def can_decide_dispute(user, consultation: Consultation) -> bool:
 def require_can_decide_dispute(user, consultation: Consultation) -> None:
     if not can_decide_dispute(user, consultation):
         raise PermissionDenied(_("Only this consultation's secretariat can decide disputes."))
+
+
+# --- provenance and bursts (feedback/provenance/) -------------------------------------
+
+
+def can_view_provenance(user, consultation: Consultation) -> bool:
+    """A submission's provenance (network, account age, address, organisation, cluster)
+    and the suspicious-activity view: the secretariat and analysts, as for clusters."""
+    return consult_permissions.can_run_or_analyse(user, consultation)
+
+
+def require_can_view_provenance(user, consultation: Consultation) -> None:
+    if not can_view_provenance(user, consultation):
+        raise PermissionDenied(
+            _(
+                "Only this consultation's secretariat and analysts can see "
+                "where submissions came from."
+            )
+        )

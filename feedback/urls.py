@@ -75,4 +75,5 @@ urlpatterns = [
     path("", include("feedback.participation.urls")),
     path("", include("feedback.evaluation.urls")),
     path("", include("feedback.statement.urls")),
+    path("", include("feedback.provenance.urls")),
 ]

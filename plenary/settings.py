@@ -344,6 +344,11 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Rounds open and close on schedule: announce each once (consult/rounds/services.py).
     "rounds-tick": {"task": "consult.tasks.rounds_tick", "schedule": crontab()},
+    # Submission network hashes past PLENARY_NETWORK_RETENTION_DAYS (comments/provenance/).
+    "prune-submission-networks": {
+        "task": "comments.tasks.prune_submission_networks",
+        "schedule": crontab(hour=4, minute=50),
+    },
 }
 
 # On Redis, the cache fails open (plenary/cache.py): a Redis outage suspends rate
@@ -487,6 +492,19 @@ PLENARY_RATE_SUPPORT_PER_IP = env.str("PLENARY_RATE_SUPPORT_PER_IP", default="12
 PLENARY_RESPONSE_TARGET_DAYS = env.int("PLENARY_RESPONSE_TARGET_DAYS", default=30)
 # Appeals: how long after a decision is published its commenter may appeal it,
 # how long the secretariat has to answer, and how early it is reminded.
+# --- Provenance and bursts (issue 25, part 25c; comments/provenance, feedback/provenance) ---
+# The key of the network hash (HMAC-SHA256 of a submission's /24 or /64); blank: SECRET_KEY's.
+PLENARY_NETWORK_HASH_KEY = env.str("PLENARY_NETWORK_HASH_KEY", default="")
+PLENARY_NETWORK_RETENTION_DAYS = env.int("PLENARY_NETWORK_RETENTION_DAYS", default=90)
+# A network burst: at least SIZE submissions from one network within WINDOW minutes.
+PLENARY_BURST_NETWORK_SIZE = env.int("PLENARY_BURST_NETWORK_SIZE", default=20)
+# An account burst: submissions from at least ACCOUNTS accounts created within
+# ACCOUNT_MINUTES of each other, submitted within WINDOW minutes.
+PLENARY_BURST_ACCOUNTS = env.int("PLENARY_BURST_ACCOUNTS", default=5)
+PLENARY_BURST_ACCOUNT_MINUTES = env.int("PLENARY_BURST_ACCOUNT_MINUTES", default=10)
+PLENARY_BURST_WINDOW_MINUTES = env.int("PLENARY_BURST_WINDOW_MINUTES", default=10)
+# --- end of provenance and bursts ---
+
 PLENARY_APPEAL_WINDOW_DAYS = env.int("PLENARY_APPEAL_WINDOW_DAYS", default=14)
 PLENARY_APPEAL_ANSWER_DAYS = env.int("PLENARY_APPEAL_ANSWER_DAYS", default=21)
 PLENARY_APPEAL_REMINDER_DAYS = env.int("PLENARY_APPEAL_REMINDER_DAYS", default=3)

@@ -250,6 +250,13 @@ TEAM_RULES = {
     "staff_comment_redact": lambda user, consultation, comment: comment_permissions.can_redact(
         user, consultation
     ),
+    # Provenance and bursts: the secretariat and analysts (feedback/provenance/).
+    "staff_integrity_activity": lambda user, consultation, comment: (
+        feedback_permissions.can_view_provenance(user, consultation)
+    ),
+    "staff_provenance": lambda user, consultation, comment: (
+        feedback_permissions.can_view_provenance(user, consultation)
+    ),
 }
 
 
@@ -336,7 +343,9 @@ def targets(name: str, route: str, world: World):
         for state, comment in world.comments.items():
             kwargs = {"receipt": comment.receipt}
             if "slug" in params:
-                kwargs |= {"slug": comment.consultation.slug, "key": comment.section.key}
+                kwargs |= {"slug": comment.consultation.slug}
+            if "key" in params:
+                kwargs |= {"key": comment.section.key}
             yield state, kwargs, comment.consultation, comment, None
         return
     if name == "attachment":

@@ -204,6 +204,7 @@ def answers_submit(
                     accept_code_of_conduct=True,  # accepted above
                     attachments=files.get(field_name(question), ()),
                     # No rate_key: the submission counted once, above.
+                    network=rate_key.ip if rate_key is not None else None,
                 )
             )
         except ValidationError as exc:  # e.g. a rule another part adds (charter, limits)

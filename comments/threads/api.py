@@ -98,6 +98,7 @@ class ConsultationCommentsView(generics.ListAPIView):
             language=data.validated_data["language"],
             rate_key=ratelimit.rate_key(request),  # RateLimited: 429 with Retry-After (plenary.api)
             amendment=data.validated_data.get("amendment"),
+            network=ratelimit.client_ip(request),
         )
         # The service's own instance is the answer: its author reads it whatever the
         # visibility (no staff check), it has no decision yet, and its consultation,

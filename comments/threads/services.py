@@ -26,6 +26,7 @@ from comments.participation.services import (
     participation_comment_added,
     participation_public_changed,
 )
+from comments.provenance import services as provenance
 from comments.threads.receipts import new_receipt, retry_on_collision
 from comments.threads.selectors import (
     author_tally_key,
@@ -88,6 +89,7 @@ def comment_create(
     rate_key: ratelimit.RateKey | None = None,
     # --- issue 24, part 24a (propose a wording) ---
     amendment: dict | None = None,
+    network: str | None = None,
 ) -> Comment:
     """Post a comment on a section of the current draft, or a reply to ``parent``.
 
@@ -100,6 +102,8 @@ def comment_create(
     ``visibility`` and ``anonymous`` are the author's consent to publish
     (``comments.threads.publication``): public with the name, public without it
     (``anonymous``), or private (the team reads it; ``anonymous`` is then moot).
+    ``network``: the client address the entry point read (``plenary.ratelimit.client_ip``);
+    only the keyed hash of its /24 or /64 is stored (comments/provenance/), same transaction.
 
     ``language`` is the language the comment is written in (blank: unknown;
     checked by ``consult.translations.languages.comment_language_check``).
@@ -219,6 +223,8 @@ def comment_create(
         amendment=checked_amendment,
     )
     attachment_files.attachments_store(actor=actor, comment=comment, checked=checked_files)
+    if network is not None:
+        provenance.submission_network_record(comment=comment, address=network)
     return comment
 
 

@@ -139,6 +139,7 @@ def section_thread(request, slug: str, key: str):
                 section_key=None if data["parent"] else section.key,
                 channel=Comment.Channel.WEB,
                 rate_key=ratelimit.rate_key(request),
+                network=ratelimit.client_ip(request),
                 **data,
             ),
         )

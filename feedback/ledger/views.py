@@ -277,6 +277,9 @@ def decide(request, receipt: str):
             "offers": selectors.consistent_answers(comment=comment),
             "reused": reused,
             "back": back,
+            "can_view_provenance": permissions.can_view_provenance(
+                request.user, comment.consultation
+            ),
             # require_can_decide above: the viewer is on the consultation's team.
             "thread": comment_selectors.thread_of(
                 comment=comment, viewer=request.user, is_staff=True

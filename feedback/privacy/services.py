@@ -13,7 +13,8 @@ keeps the public record:
   is set;
 - the profile: the display name becomes "Withdrawn participant <code>",
   gender, age range and interests are cleared, affiliations and follows are
-  deleted.  Group and country stay: they are what every public comment
+  deleted, and so are the network hashes of what they sent
+  (comments/provenance/).  Group and country stay: they are what every public comment
   already shows, and the balance statistics count them;
 - comments stay in the record, attributed to that withdrawn participant
   (PLENARY_ERASURE_POLICY="keep", the default), or are withdrawn
@@ -47,6 +48,7 @@ from django.utils.translation import gettext_lazy
 
 from comments.models import Comment
 from comments.participation.services import participation_comments_leaving_public
+from comments.provenance.services import submission_networks_forget
 from consult.models import Follow
 from feedback.privacy.selectors import MAIL_SWITCHES
 from feedback.report.services import reports_forget_author
@@ -127,6 +129,7 @@ def account_erase(*, actor: User, password: str = "", phrase: str = "") -> User:
         UserObjectPermission.objects.filter(user=user).delete()
     _delete_sessions(user_id=user.pk, now=now)
     Follow.objects.filter(user=user).delete()
+    submission_networks_forget(user=user)  # where they sent from (comments/provenance/)
 
     if participant is not None:
         Affiliation.objects.filter(participant=participant).delete()

@@ -136,6 +136,11 @@ MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
         ("GET", "published"): row(401, 403, 403, 403, 403, 200),
         ("GET", "unpublished"): row(401, 404, 404, 404, 404, 200),
     },
+    # Bursts of submissions (suspicious activity): the secretariat and analysts only.
+    "api-integrity-activity": {
+        ("GET", "published"): row(401, 403, 403, 403, 403, 200),
+        ("GET", "unpublished"): row(401, 404, 404, 404, 404, 200),
+    },
     # Themes with their counts: the secretariat and analysts only (moderators neither).
     "api-themes": {
         ("GET", "published"): row(401, 403, 403, 403, 403, 200),
