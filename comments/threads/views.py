@@ -114,6 +114,7 @@ def section_thread(request, slug: str, key: str):
                 section_key=section.key,
                 channel=Comment.Channel.WEB,
                 rate_key=ratelimit.rate_key(request),
+                network=ratelimit.client_ip(request),
                 amendment=amendment_of_form(data),
                 **data,
             ),

@@ -59,11 +59,12 @@ def test_page_form_offers_the_three_choices_named_first(client, consultation, st
     client.force_login(stakeholder)
     html = client.get(reverse("section", args=[consultation.slug, SECTION])).content.decode()
     radios = re.findall(r'<input type="radio" name="publication"[^>]*>', html)
+    # The comment form, then the "Propose new wording" form (issue 24): each asks.
     assert [re.search(r'value="(\w+)"', radio).group(1) for radio in radios] == [
         "named",
         "anonymous",
         "private",
-    ]
+    ] * 2
     assert "checked" in radios[0] and "checked" not in radios[1] + radios[2]
     assert "Publish without my name" in html and "Do not publish" in html
 
