@@ -4,6 +4,7 @@ from django.urls import path
 
 from comments.attachments import api as comment_attachments
 from comments.moderation import api as moderation
+from comments.signatures import api as signatures
 from comments.threads import api as comments
 
 urlpatterns = [
@@ -37,6 +38,11 @@ urlpatterns = [
         "comments/<str:receipt>/flags/",
         moderation.CommentFlagsView.as_view(),
         name="api-comment-flags",
+    ),
+    path(
+        "comments/<str:receipt>/signatures/",
+        signatures.CommentSignaturesView.as_view(),
+        name="api-comment-signatures",
     ),
     path(
         "comments/<str:receipt>/moderation/",

@@ -3,6 +3,7 @@ from django.conf import settings
 
 from comments.attachments import services as attachment_files
 from comments.moderation import services as moderation
+from comments.signatures import services as signatures
 from comments.threads import services
 from plenary.outbox.tasks import MAIL_TIME_LIMITS, retrying_task
 
@@ -35,3 +36,13 @@ def extract_attachment_text(attachment_id: int) -> str:
     except SoftTimeLimitExceeded:
         attachment_files.attachment_extraction_timed_out(attachment_id=attachment_id)
         return "failed"
+
+
+@retrying_task("comments.tasks.send_signature_confirmation", **MAIL_TIME_LIMITS)
+def send_signature_confirmation(signature_id: int, token: str) -> bool:
+    return signatures.signature_confirmation_send(signature_id=signature_id, token=token)
+
+
+@retrying_task("comments.tasks.send_signature_conversion", **MAIL_TIME_LIMITS)
+def send_signature_conversion(signature_id: int) -> bool:
+    return signatures.signature_conversion_notice_send(signature_id=signature_id)

@@ -36,4 +36,5 @@ urlpatterns = [
         name="staff_unblock",
     ),
     path("", include("comments.offline.urls")),
+    path("", include("comments.signatures.urls")),
 ]

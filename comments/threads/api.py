@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from comments import permissions as comment_permissions
 from comments.access import comment_or_404
 from comments.models import Comment
+from comments.signatures.selectors import signature_count
 from comments.threads import selectors, services
 from comments.threads.pagination import CommentCursorPagination
 from comments.threads.serializers import (
@@ -118,6 +119,7 @@ def _comment_detail(view: generics.GenericAPIView, comment: Comment) -> Response
         "history": disposition_history(comment=comment),
         "appeals": appeals_of_comment(comment=comment),
         "points": points_of(comment=comment),  # one query, whatever their number
+        "signatures": signature_count(comment=comment),
     }
     return Response(CommentDetailSerializer(comment, context=context).data)
 

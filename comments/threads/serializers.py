@@ -189,8 +189,15 @@ class CommentDetailSerializer(CommentSerializer):
         )
     )
 
+    signatures = serializers.SerializerMethodField(
+        help_text=_("Confirmed co-signatories of this submission (issue 25).")
+    )
+
     class Meta(CommentSerializer.Meta):
-        fields = [*CommentSerializer.Meta.fields, "history", "appeals", "points"]
+        fields = [*CommentSerializer.Meta.fields, "history", "appeals", "points", "signatures"]
+
+    def get_signatures(self, comment: Comment) -> int:
+        return self.context.get("signatures", 0)
 
     @extend_schema_field(DispositionSerializer(many=True))
     def get_history(self, comment: Comment) -> list:

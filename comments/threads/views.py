@@ -16,6 +16,7 @@ from comments import permissions
 from comments.access import comment_or_404
 from comments.attachments.selectors import attachment_lists_set
 from comments.models import Comment
+from comments.signatures import selectors as signature_selectors
 from comments.threads import selectors, services
 from comments.threads.forms import CommentEditForm, CommentForm, ReceiptLookupForm
 from comments.threads.receipts import RECEIPT_RE, normalise
@@ -115,6 +116,7 @@ def section_thread(request, slug: str, key: str):
         ),
     )
     attachment_lists_set([*page.items, *(reply for t in page.items for reply in t.reply_list)])
+    signature_selectors.signature_counts_set(page.items)  # "1 submission, N co-signatories"
     reply_to = request.POST.get("parent") if request.method == "POST" else ""
     return render(
         request,
@@ -174,6 +176,7 @@ def comment_thread(request, slug: str, key: str, receipt: str):
         ),
     )
     attachment_lists_set([root, *page.items])
+    signature_selectors.signature_counts_set([root])
     return render(
         request,
         "comments/thread.html",
@@ -223,6 +226,12 @@ def receipt_detail(request, receipt: str, appeal_form: AppealForm | None = None)
             "history": disposition_history_with_appeals(comment=comment),
             "points": points,
             "points_summary": point_selectors.summarise(points),
+            # Co-signatures (issue 25, part 25a): a public submission's count and buttons.
+            "signature_panel": (
+                signature_selectors.signature_panel(viewer=request.user, comment=comment)
+                if comment.parent_id is None and permissions.is_public(comment)
+                else None
+            ),
             **_appeal_context(request, comment, appeal_form),
         },
     )

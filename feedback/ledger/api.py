@@ -50,6 +50,9 @@ LEDGER_COLUMNS = [
     "question",
     # The files of a public comment (comments/attachments/services.py): name, size in bytes, link.
     "attachments",
+    # Confirmed co-signatories of a public submission (issue 25, part 25a): "1 submission,
+    # N co-signatories"; null where the row shows only receipt and status.
+    "signatures",
 ]
 AWAITING = "awaiting"
 
@@ -146,6 +149,11 @@ def _ledger_row(comment: dict) -> list[str | None]:
     ]
 
 
+def _signatures(comment: dict) -> int | None:
+    """The ``signatures`` cell: confirmed co-signatories of a public comment (part 25a)."""
+    return comment["signature_count"] if comment["public"] else None
+
+
 def _with_points(rows: Iterator[list], points: Iterator[dict]) -> Iterator[list]:
     """Each ledger row followed by a last cell: the rows of its points (issue 23).
 
@@ -236,7 +244,17 @@ class _LedgerView(APIView):
         comments = selectors.ledger_export_rows(consultation=consultation).iterator(chunk_size=2000)
         files = public_attachments_by_receipt(consultation=consultation)  # one query
         points = selectors.point_export_rows(consultation=consultation).iterator(chunk_size=2000)
-        rows = _with_points(([*_ledger_row(c), files.get(c["receipt"])] for c in comments), points)
+        rows = _with_points(
+            (
+                [
+                    *_ledger_row(c),
+                    files.get(c["receipt"]),
+                    c["signature_count"] if c["public"] else None,
+                ]
+                for c in comments
+            ),
+            points,
+        )
         response = StreamingHttpResponse(
             _batched(self.stream(rows, consultation=consultation)), content_type=self.content_type
         )

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from comments import permissions as comment_permissions
 from comments.models import Comment, UndecidedAuthorTally, UndecidedTally
+from comments.signatures import selectors as signature_selectors
 from comments.threads.selectors import with_disposition
 from consult.models import Consultation, Section
 from feedback import permissions
@@ -367,6 +368,8 @@ def ledger_export_rows(*, consultation: Consultation) -> QuerySet[Comment, Mappi
                 F("on_behalf_of__merged_into__name"), F("on_behalf_of__name")
             ),
             question_ordinal=F("question__ordinal"),
+            # Confirmed co-signatories (issue 25, part 25a), in the same query.
+            signature_count=signature_selectors.counted_signatures(),
         )
     )
 
