@@ -86,10 +86,13 @@ def signature_link_open(*, actor, comment: Comment) -> SignatureLink:
     organisation.  Anyone holding the link may give a name and an address; each
     confirms by mail."""
     permissions.require_can_collect_signatures(actor, comment)
+    organisation = comment.on_behalf_of
+    if organisation is None:  # refused above already; for the type checker
+        raise PermissionDenied(_("This submission was not made on behalf of an organisation."))
     now = timezone.now()
     return SignatureLink.objects.create(
         comment=comment,
-        organisation_id=comment.on_behalf_of_id,
+        organisation=organisation,
         opened_by=actor,
         token=_token(),
         created_at=now,
@@ -324,10 +327,10 @@ def signature_conversion_notice_send(*, signature_id: int) -> bool:
         .filter(pk=signature_id, converted_from__isnull=False, user__isnull=False)
         .first()
     )
-    if signature is None or not signature.user.email or signature.user.erased_at is not None:
-        return False
-    copy, representative = signature.converted_from, signature.comment
-    if copy is None:  # for the type checker: the filter asked for one
+    if signature is None or signature.user is None or signature.converted_from is None:
+        return False  # the filter asked for both: for the type checker
+    user, copy, representative = signature.user, signature.converted_from, signature.comment
+    if not user.email or user.erased_at is not None:
         return False
     with translation.override(mail_language(copy.language)):
         subject = _("[%(consultation)s] Your submission %(copy)s now co-signs %(receipt)s") % {
@@ -346,7 +349,7 @@ def signature_conversion_notice_send(*, signature_id: int) -> bool:
         )
     return outbox.send_mail_once(
         key=f"signature-conversion-{signature.pk}",
-        to=signature.user.email,
+        to=user.email,
         subject=subject,
         text=text,
     )
