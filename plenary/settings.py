@@ -475,9 +475,12 @@ PLENARY_RATE_COMMENT_EDIT_PER_ACCOUNT = env.str(
 )
 PLENARY_RATE_COMMENT_EDIT_PER_IP = env.str("PLENARY_RATE_COMMENT_EDIT_PER_IP", default="")
 # The public co-signature form of organisations' signature links (comments/signatures):
-# per client address (nobody is signed in there); per account off by default.
-PLENARY_RATE_SIGNATURE_PER_ACCOUNT = env.str("PLENARY_RATE_SIGNATURE_PER_ACCOUNT", default="")
+# per client address (nobody is signed in there).
 PLENARY_RATE_SIGNATURE_PER_IP = env.str("PLENARY_RATE_SIGNATURE_PER_IP", default="20/h")
+# Signatories an organisation's verified staff add through the API: per account.
+PLENARY_RATE_SIGNATURE_STAFF_PER_ACCOUNT = env.str(
+    "PLENARY_RATE_SIGNATURE_STAFF_PER_ACCOUNT", default="1000/h"
+)
 # Days within which every comment should get a published decision; the
 # secretariat is reminded daily of comments waiting longer.
 PLENARY_RESPONSE_TARGET_DAYS = env.int("PLENARY_RESPONSE_TARGET_DAYS", default=30)

@@ -151,7 +151,8 @@ def signature_collect(
     None.
     """
     if rate_key is not None:
-        ratelimit.count_attempt("signature", rate_key)
+        # The public form per address; the organisation's staff (the API) per account.
+        ratelimit.count_attempt("signature" if link is not None else "signature_staff", rate_key)
     if link is not None:
         if not link_is_open(link) or link.comment_id != comment.pk:
             raise ValidationError({"link": _("This signature link is closed or has expired.")})

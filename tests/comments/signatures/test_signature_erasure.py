@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from comments.models import Signature
 from comments.signatures import selectors, services
+from feedback.privacy.selectors import personal_data_export
 from feedback.privacy.services import account_erase
 from tests.stakeholders.factories import PASSWORD
 
@@ -86,3 +87,10 @@ def test_receipt_page_offers_cosigning_and_withdrawal(client, submission, signer
     )
     assert "You cannot co-sign your own submission." in refused.content.decode()
     assert not Signature.objects.filter(withdrawn_at__isnull=True).exists()
+
+
+def test_personal_data_export_lists_ones_cosignatures(submission, signer):
+    services.signature_sign(actor=signer, comment=submission)
+    (row,) = personal_data_export(signer)["signatures"]
+    assert row["comment__receipt"] == submission.receipt
+    assert row["source"] == Signature.Source.DIRECT

@@ -177,3 +177,17 @@ def test_signatories_of_a_submission_without_organisation_are_refused(
     )
     assert response.status_code == 403
     assert not Signature.objects.exists()
+
+
+def test_organisation_staff_are_rate_limited_per_account(
+    client_for, settings, org_submission, stakeholder
+):
+    settings.PLENARY_RATE_SIGNATURE_STAFF_PER_ACCOUNT = "1/h"
+    client = client_for(stakeholder)
+    first = client.post(url(org_submission), {"name": "A", "email": "a@example.org"}, format="json")
+    assert first.status_code == 201
+    second = client.post(
+        url(org_submission), {"name": "B", "email": "b@example.org"}, format="json"
+    )
+    assert second.status_code == 429
+    assert list(Signature.objects.values_list("email", flat=True)) == ["a@example.org"]
