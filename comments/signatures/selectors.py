@@ -112,6 +112,7 @@ class SignaturePanel:
     withdraw: bool
     collect: bool
     list: bool
+    sign_in: bool = False  # a visitor: "sign in to co-sign" while it takes signatures
 
 
 def signature_panel(*, viewer, comment: Comment) -> SignaturePanel:
@@ -123,6 +124,7 @@ def signature_panel(*, viewer, comment: Comment) -> SignaturePanel:
         withdraw=withdrawable,
         collect=permissions.can_collect_signatures(viewer, comment),
         list=permissions.can_list_signatories(viewer, comment),
+        sign_in=not viewer.is_authenticated and permissions.signable_refusal(comment) is None,
     )
 
 

@@ -70,8 +70,9 @@ def test_secretariat_lists_signatories_the_public_sees_counts(
 
 
 def test_receipt_page_offers_cosigning_and_withdrawal(client, submission, signer, stakeholder):
-    client.force_login(signer)
     url = reverse("receipt", args=[submission.receipt])
+    assert "Sign in to co-sign this submission" in client.get(url).content.decode()
+    client.force_login(signer)
     assert "Co-sign: I support this" in client.get(url).content.decode()
     response = client.post(reverse("receipt_sign", args=[submission.receipt]), {"action": "sign"})
     assert response.status_code == 302
