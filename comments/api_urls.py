@@ -5,6 +5,7 @@ from django.urls import path
 from comments.attachments import api as comment_attachments
 from comments.disputes import api as disputes
 from comments.moderation import api as moderation
+from comments.signatures import api as signatures
 from comments.supports import api as supports
 from comments.threads import api as comments
 
@@ -44,6 +45,11 @@ urlpatterns = [
         "comments/<str:receipt>/disputes/",
         disputes.CommentDisputesView.as_view(),
         name="api-comment-disputes",
+    ),
+    path(
+        "comments/<str:receipt>/signatures/",
+        signatures.CommentSignaturesView.as_view(),
+        name="api-comment-signatures",
     ),
     path(
         "comments/<str:receipt>/moderation/",

@@ -517,6 +517,14 @@ class Signature(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # The organisation's signature link it came through (source=link; part 25a).
+    link = models.ForeignKey(
+        "comments.SignatureLink",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="signatures",
+    )
 
     class Meta:
         constraints = [
@@ -524,6 +532,12 @@ class Signature(models.Model):
                 fields=["comment", "user"],
                 condition=Q(user__isnull=False, withdrawn_at__isnull=True),
                 name="signature_user_unique",
+            ),
+            # One signature per address and submission through links (part 25a).
+            models.UniqueConstraint(
+                fields=["comment", "email"],
+                condition=Q(withdrawn_at__isnull=True) & ~Q(email=""),
+                name="signature_email_unique",
             ),
         ]
         indexes = [
@@ -536,6 +550,28 @@ class Signature(models.Model):
 
     def __str__(self) -> str:
         return f"signature of {self.comment_id}"
+
+
+class SignatureLink(models.Model):
+    """A signature link an organisation's verified staff opened for a submission made
+    on its behalf (issue 25, part 25a): ``/sign/<token>/`` collects names and
+    addresses, each confirmed by mail before it counts.  ``token`` (from
+    ``secrets``) is the link's whole secret: the organisation publishes the link,
+    so it is kept to be shown again; ``closed_at`` ends it early, ``expires_at``
+    in any case."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.PROTECT, related_name="signature_links")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    token = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"signature link of {self.comment_id}"
 
 
 class Dispute(models.Model):

@@ -536,3 +536,114 @@ def require_can_support(user, comment: Comment) -> Standing:
             }
         )
     return standing
+
+
+# --- co-signatures (issue 25, part 25a) --------------------------------------------
+#
+# A co-signature is not a comment: it adds no text, so no code of conduct is asked
+# beyond what reading the submission needs.  One rule for signing, one for
+# withdrawing, one for collecting signatories through an organisation's link.
+
+
+def signable_refusal(comment: Comment) -> ValidationError | None:
+    """Why ``comment`` cannot take co-signatures at all, whoever asks (None: it can):
+    a top-level submission, public and visible, not withdrawn, its round open."""
+    if comment.parent_id is not None:
+        return ValidationError({"comment": _("Only a submission can be co-signed, not a reply.")})
+    if not is_public(comment):
+        return ValidationError(
+            {"comment": _("Only a public, visible submission can be co-signed.")}
+        )
+    if not comment.round.is_open():
+        return ValidationError(
+            {"round": _("The round this submission belongs to is closed: it takes no signatures.")}
+        )
+    return None
+
+
+def _sign_refusal(user, comment: Comment) -> Exception | None:
+    if not user.is_authenticated or not user.is_active:
+        return PermissionDenied(_("Sign in to co-sign a submission."))
+    if not has_profile(user):
+        return PermissionDenied(_("Complete your profile (display name, group, country) first."))
+    if not can_view_receipt(user, comment):
+        return PermissionDenied(_("You cannot co-sign a submission you cannot read."))
+    if not has_verified_email(user):
+        return PermissionDenied(
+            _("Confirm your email address before co-signing: follow the link in the mail we sent.")
+        )
+    if comment.author_id == user.pk:
+        return ValidationError({"comment": _("You cannot co-sign your own submission.")})
+    refusal = signable_refusal(comment)
+    if refusal is not None:
+        return refusal
+    block = active_block(user=user, consultation=comment.consultation)
+    if block is not None:
+        return PermissionDenied(
+            _("A moderator has blocked you from taking part in this consultation: %(reason)s")
+            % {"reason": block.reason}
+        )
+    return None
+
+
+def can_sign(user, comment: Comment) -> bool:
+    """Whether to offer ``user`` the "Co-sign" button on ``comment`` (the same rule the
+    service enforces with :func:`require_can_sign`)."""
+    return _sign_refusal(user, comment) is None
+
+
+def require_can_sign(user, comment: Comment) -> None:
+    """Refuse a co-signature: PermissionDenied (who), or a ValidationError naming the
+    field (one's own submission, a reply, a closed round)."""
+    refusal = _sign_refusal(user, comment)
+    if refusal is not None:
+        raise refusal
+
+
+def require_can_withdraw_signature(user, comment: Comment) -> None:
+    """A signatory withdraws their own co-signature until the submission's round closes."""
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied(_("Sign in to withdraw your co-signature."))
+    if not comment.round.is_open():
+        raise ValidationError(
+            {"round": _("The round is closed: co-signatures can no longer be withdrawn.")}
+        )
+
+
+def can_collect_signatures(user, comment: Comment) -> bool:
+    """Whether ``user`` may collect signatories for ``comment`` (a signature link, or
+    names and addresses through the API): verified staff of the verified organisation
+    the submission was made on behalf of, while it can take signatures."""
+    if not user.is_authenticated or not user.is_active or comment.on_behalf_of_id is None:
+        return False
+    if signable_refusal(comment) is not None:
+        return False
+    return organisations_for_behalf(user=user).filter(pk=comment.on_behalf_of_id).exists()
+
+
+def require_can_collect_signatures(user, comment: Comment) -> None:
+    if not user.is_authenticated or not user.is_active:
+        raise PermissionDenied(_("Sign in to collect signatures."))
+    if comment.on_behalf_of_id is None or not (
+        organisations_for_behalf(user=user).filter(pk=comment.on_behalf_of_id).exists()
+    ):
+        raise PermissionDenied(
+            _(
+                "Only verified staff of the verified organisation this submission was made "
+                "on behalf of can collect signatures for it."
+            )
+        )
+    refusal = signable_refusal(comment)
+    if refusal is not None:
+        raise refusal
+
+
+def can_list_signatories(user, comment: Comment) -> bool:
+    """Names, addresses and groups of signatories: the consultation's team only
+    (the public sees counts)."""
+    return consult_permissions.is_staff_of(user, comment.consultation)
+
+
+def require_can_list_signatories(user, comment: Comment) -> None:
+    if not can_list_signatories(user, comment):
+        raise PermissionDenied(_("Only this consultation's team can see who signed."))

@@ -5,6 +5,7 @@ from comments.attachments import services as attachment_files
 from comments.disputes import services as disputes
 from comments.moderation import services as moderation
 from comments.provenance import services as provenance
+from comments.signatures import services as signatures
 from comments.threads import services
 from plenary.outbox.tasks import MAIL_TIME_LIMITS, retrying_task
 
@@ -48,3 +49,13 @@ def extract_attachment_text(attachment_id: int) -> str:
 def prune_submission_networks() -> int:
     """Daily (beat): network hashes past ``PLENARY_NETWORK_RETENTION_DAYS`` are deleted."""
     return provenance.submission_networks_prune()
+
+
+@retrying_task("comments.tasks.send_signature_confirmation", **MAIL_TIME_LIMITS)
+def send_signature_confirmation(signature_id: int, token: str) -> bool:
+    return signatures.signature_confirmation_send(signature_id=signature_id, token=token)
+
+
+@retrying_task("comments.tasks.send_signature_conversion", **MAIL_TIME_LIMITS)
+def send_signature_conversion(signature_id: int) -> bool:
+    return signatures.signature_conversion_notice_send(signature_id=signature_id)

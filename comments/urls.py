@@ -38,4 +38,5 @@ urlpatterns = [
     path("", include("comments.offline.urls")),
     path("", include("comments.disputes.urls")),
     path("", include("comments.supports.urls")),  # issue 24, part b
+    path("", include("comments.signatures.urls")),
 ]

@@ -487,6 +487,13 @@ PLENARY_DISPUTE_LINK_DAYS = env.int("PLENARY_DISPUTE_LINK_DAYS", default=14)
 # Supports of proposed changes and their withdrawal (issue 24): per account and per IP.
 PLENARY_RATE_SUPPORT_PER_ACCOUNT = env.str("PLENARY_RATE_SUPPORT_PER_ACCOUNT", default="60/m")
 PLENARY_RATE_SUPPORT_PER_IP = env.str("PLENARY_RATE_SUPPORT_PER_IP", default="120/m")
+# The public co-signature form of organisations' signature links (comments/signatures):
+# per client address (nobody is signed in there).
+PLENARY_RATE_SIGNATURE_PER_IP = env.str("PLENARY_RATE_SIGNATURE_PER_IP", default="20/h")
+# Signatories an organisation's verified staff add through the API: per account.
+PLENARY_RATE_SIGNATURE_STAFF_PER_ACCOUNT = env.str(
+    "PLENARY_RATE_SIGNATURE_STAFF_PER_ACCOUNT", default="1000/h"
+)
 # Days within which every comment should get a published decision; the
 # secretariat is reminded daily of comments waiting longer.
 PLENARY_RESPONSE_TARGET_DAYS = env.int("PLENARY_RESPONSE_TARGET_DAYS", default=30)

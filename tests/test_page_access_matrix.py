@@ -230,6 +230,10 @@ NARROWER = {
     "consultation_follow": lambda user, consultation: user.is_authenticated,
     # Any visitor may set the time zone dates are shown in (kept in the session).
     "timezone_settings": lambda user, _nothing: True,
+    # A signature link's page and a signatory's confirmation open only with a real token
+    # (tests/comments/signatures/test_signature_links.py); the matrix's made-up one, nobody.
+    "signature_form": lambda user, _nothing: False,
+    "signature_confirm": lambda user, _nothing: False,
 }
 
 
@@ -310,6 +314,9 @@ def expected(name: str, route: str, user, consultation, comment, version) -> str
         if route.endswith("flag/"):  # one reports what one can read
             readable = user.is_authenticated and comment_permissions.can_see_text(user, comment)
             return ALLOW if readable else REFUSE
+        if route.endswith("signature-links/"):  # the organisation's verified staff
+            collect = comment_permissions.can_collect_signatures(user, comment)
+            return ALLOW if collect else REFUSE
         if route.endswith("appeal/"):  # signed in; the page says who may appeal
             return ALLOW if user.is_authenticated else REFUSE
         if (

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from comments import permissions as comment_permissions
 from comments.access import comment_or_404
 from comments.models import Comment
+from comments.signatures.selectors import signature_count
 from comments.threads import selectors, services
 from comments.threads.pagination import CommentCursorPagination
 from comments.threads.serializers import (
@@ -128,6 +129,7 @@ def _comment_detail(view: generics.GenericAPIView, comment: Comment) -> Response
         "applied_in": trace.applied_in(
             comment=comment, viewer=user, is_staff=True if is_staff else None
         ),
+        "signatures": signature_count(comment=comment),
     }
     return Response(CommentDetailSerializer(comment, context=context).data)
 

@@ -323,9 +323,22 @@ class CommentDetailSerializer(CommentSerializer):
             "section (the newest the viewer may read); null until applied."
         )
     )
+    signatures = serializers.SerializerMethodField(
+        help_text=_("Confirmed co-signatories of this submission (issue 25).")
+    )
 
     class Meta(CommentSerializer.Meta):
-        fields = [*CommentSerializer.Meta.fields, "history", "appeals", "points", "applied_in"]
+        fields = [
+            *CommentSerializer.Meta.fields,
+            "history",
+            "appeals",
+            "points",
+            "applied_in",
+            "signatures",
+        ]
+
+    def get_signatures(self, comment: Comment) -> int:
+        return self.context.get("signatures", 0)
 
     @extend_schema_field(DispositionSerializer(many=True))
     def get_history(self, comment: Comment) -> list:

@@ -18,6 +18,7 @@ from comments.amendments.selectors import amendment_of, section_plain_text
 from comments.attachments.selectors import attachment_lists_set
 from comments.models import Comment
 from comments.redaction import selectors as redaction_selectors
+from comments.signatures import selectors as signature_selectors
 from comments.supports import selectors as supports
 from comments.threads import selectors, services
 from comments.threads.forms import (
@@ -162,6 +163,7 @@ def section_thread(request, slug: str, key: str):
     )
     listed = [*page.items, *(reply for t in page.items for reply in t.reply_list)]
     attachment_lists_set(listed)
+    signature_selectors.signature_counts_set(page.items)  # "1 submission, N co-signatories"
     # Issue 24: each proposed change's support button (one query), and the paragraph's
     # open proposed changes, most supported first (one query).
     supports.support_states_set(listed, viewer=request.user, is_staff=is_staff)
@@ -232,6 +234,7 @@ def comment_thread(request, slug: str, key: str, receipt: str):
     )
     attachment_lists_set([root, *page.items])
     supports.support_states_set([root, *page.items], viewer=request.user, is_staff=is_staff)
+    signature_selectors.signature_counts_set([root])
     return render(
         request,
         "comments/thread.html",
@@ -293,6 +296,12 @@ def receipt_detail(request, receipt: str, appeal_form: AppealForm | None = None)
             "points_summary": point_selectors.summarise(points),
             # Where its proposal went (issue 24: an amendment adopted, a paragraph changed).
             "destination": trace.destination(comment=comment, viewer=request.user),
+            # Co-signatures (issue 25, part 25a): a public submission's count and buttons.
+            "signature_panel": (
+                signature_selectors.signature_panel(viewer=request.user, comment=comment)
+                if comment.parent_id is None and permissions.is_public(comment)
+                else None
+            ),
             **_appeal_context(request, comment, appeal_form),
         },
     )

@@ -22,7 +22,9 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from comments import permissions as comment_permissions
 from comments.models import Amendment, Comment
+from comments.signatures import services as signature_services
 from consult.models import Consultation
 from feedback import permissions
 from feedback.clusters import clustering
@@ -33,6 +35,7 @@ from feedback.models import (
     ClusterAnswer,
     DispositionDraft,
     DispositionEntry,
+    LedgerEvent,
     PublicationBatch,
     RationaleSnippet,
     Status,
@@ -342,3 +345,64 @@ def cluster_answer(
             actor=actor, consultation=consultation, comments=eligible
         )
     return ClusterAnswerResult(answer=answer, drafts=drafts, batch=batch, refused=refused)
+
+
+# --- campaign copies turned into co-signatures (issue 25, part 25a) -----------------
+
+
+@dataclass
+class SignatureConversion:
+    """What :func:`cluster_to_signatures` did: the copies now co-signatures (receipts)
+    and those left alone, with why."""
+
+    converted: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+@transaction.atomic
+def cluster_to_signatures(*, actor, cluster: CampaignCluster) -> SignatureConversion:
+    """Turn a cluster's copies into co-signatures of its representative (ACUS 2021-1:
+    one comment with many signatures rather than many copies).
+
+    Each copy (every member but the representative) becomes a confirmed
+    ``Signature(source=campaign, converted_from=copy)`` by its author, unless that
+    author already co-signs it; the copy keeps its receipt, its text and its ledger
+    entries (it is not withdrawn, and it is answered as before: the
+    representative's answer covers it, and "answer this cluster once" still
+    reaches it); its author is mailed.  One event on the consultation's event
+    chain (``LedgerEvent.Kind.SIGNATURES``) names the copies.  The cluster is
+    locked, so the job leaves it alone.  Refused (nothing written) when no copy
+    can be turned.
+    """
+    consultation = cluster.consultation
+    permissions.require_can_decide(actor, consultation)
+    _lock(cluster)
+    representative = Comment.objects.get(pk=cluster.representative_id)
+    if representative.parent_id is not None or not comment_permissions.is_public(representative):
+        raise ValidationError(
+            _("The representative must be a public submission (not a reply, not withdrawn).")
+        )
+    copies = list(
+        Comment.objects.filter(campaign__cluster=cluster)
+        .exclude(pk=representative.pk)
+        .order_by("created_at", "pk")
+    )
+    made, skipped = signature_services.signatures_from_copies(
+        representative=representative, copies=copies
+    )
+    if not made:
+        raise ValidationError(
+            _("No copy of this cluster can be turned into a co-signature: %(why)s")
+            % {"why": "; ".join(f"{receipt}: {why}" for receipt, why in skipped) or "—"}
+        )
+    converted = [signature.converted_from.receipt for signature in made]  # type: ignore[union-attr]
+    services.ledger_event_record(
+        consultation=consultation,
+        kind=LedgerEvent.Kind.SIGNATURES,
+        comment=representative,
+        payload={"copies": converted},
+        actor=actor,
+    )
+    CampaignCluster.objects.filter(pk=cluster.pk).update(locked=True)
+    cluster.locked = True
+    return SignatureConversion(converted=converted, skipped=skipped)

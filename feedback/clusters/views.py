@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from comments.models import Comment
+from comments.signatures.selectors import signature_counts, signature_counts_set
 from consult.access import consultation_for
 from feedback import permissions
 from feedback.clusters import selectors as cluster_selectors
@@ -57,6 +58,12 @@ class SplitForm(forms.Form):
 
     def clean_comments(self) -> list[Comment]:
         return list(Comment.objects.filter(pk__in=self.cleaned_data["comments"]))
+
+
+class SignaturesForm(forms.Form):
+    """No fields: "Turn the copies into co-signatures" is the whole form."""
+
+    ACTION = "signatures"
 
 
 class ClusterAnswerForm(forms.Form):
@@ -106,6 +113,8 @@ def clusters(request, slug: str):
     page = Paginator(
         cluster_selectors.clusters_of(consultation=consultation), CLUSTERS_PER_PAGE
     ).get_page(request.GET.get("page"))
+    # "1 submission, N co-signatories" beside each representative: one query.
+    signature_counts_set(cluster.representative for cluster in page.object_list)
     return render(
         request,
         "feedback/clusters.html",
@@ -159,6 +168,30 @@ def cluster_detail(request, slug: str, pk: int):
             % {"n": sum(new.size for new in made)},
         )
         return redirect("staff_cluster", slug=consultation.slug, pk=cluster.pk)
+    signatures_form = SignaturesForm(request.POST if action == SignaturesForm.ACTION else None)
+    converted = submit(
+        request,
+        signatures_form,
+        lambda _data: cluster_services.cluster_to_signatures(actor=request.user, cluster=cluster),
+    )
+    if converted is not NOT_DONE:
+        messages.success(
+            request,
+            ngettext(
+                "%(n)d copy now counts as a co-signature of %(r)s; its author is told.",
+                "%(n)d copies now count as co-signatures of %(r)s; their authors are told.",
+                len(converted.converted),
+            )
+            % {"n": len(converted.converted), "r": cluster.representative.receipt},
+        )
+        for receipt, why in converted.skipped:
+            messages.warning(
+                request,
+                _("Not turned for %(receipt)s: %(why)s") % {"receipt": receipt, "why": why},
+            )
+        return redirect("staff_cluster", slug=consultation.slug, pk=cluster.pk)
+    for error in signatures_form.non_field_errors():
+        messages.error(request, error)
     result = submit(
         request,
         answer,
@@ -199,5 +232,8 @@ def cluster_detail(request, slug: str, pk: int):
             "answers": cluster_selectors.cluster_answers(cluster=cluster),
             "can_decide": permissions.can_decide(request.user, consultation),
             "status_labels": dict(Status.choices),
+            "signatures": signature_counts(comments=[cluster.representative_id]).get(
+                cluster.representative_id
+            ),
         },
     )

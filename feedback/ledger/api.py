@@ -56,6 +56,9 @@ LEDGER_COLUMNS = [
     # Issue 24: an amendment's passage and proposed wording (empty: not an amendment).
     "quote",
     "replacement",
+    # Confirmed co-signatories of a public submission (issue 25, part 25a): "1 submission,
+    # N co-signatories"; null where the row shows only receipt and status.
+    "signatures",
 ]
 AWAITING = "awaiting"
 
@@ -162,6 +165,11 @@ def _amendment_cells(comment: dict) -> list[str | None]:
     return [comment["amendment_quote"], comment["amendment_replacement"]]
 
 
+def _signatures(comment: dict) -> int | None:
+    """The ``signatures`` cell: confirmed co-signatories of a public comment (part 25a)."""
+    return comment["signature_count"] if comment["public"] else None
+
+
 def _with_points(rows: Iterator[list], points: Iterator[dict]) -> Iterator[list]:
     """Each ledger row followed by a last cell: the rows of its points (issue 23).
 
@@ -254,7 +262,13 @@ class _LedgerView(APIView):
         points = selectors.point_export_rows(consultation=consultation).iterator(chunk_size=2000)
         rows = _with_points(
             (
-                [*_ledger_row(c), files.get(c["receipt"]), c["disputed"], *_amendment_cells(c)]
+                [
+                    *_ledger_row(c),
+                    files.get(c["receipt"]),
+                    c["disputed"],
+                    *_amendment_cells(c),
+                    _signatures(c),
+                ]
                 for c in comments
             ),
             points,

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from comments import permissions as comment_permissions
 from comments.disputes.selectors import disputed_flag
 from comments.models import Comment, UndecidedAuthorTally, UndecidedTally
+from comments.signatures import selectors as signature_selectors
 from comments.threads.selectors import with_disposition
 from consult.models import Consultation, Section
 from feedback import permissions
@@ -389,6 +390,8 @@ def ledger_export_rows(*, consultation: Consultation) -> QuerySet[Comment, Mappi
             # Issue 24: an amendment's passage and wording (null: not an amendment).
             amendment_quote=F("amendment__quote"),
             amendment_replacement=F("amendment__replacement"),
+            # Confirmed co-signatories (issue 25, part 25a), in the same query.
+            signature_count=signature_selectors.counted_signatures(),
         )
     )
 

@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from comments.attachments.selectors import attachment_lists_set
+from comments.signatures.selectors import signature_counts_set
 from comments.threads import selectors as comment_selectors
 from consult import permissions as consult_permissions
 from consult.access import consultation_for, team_consultation
@@ -50,6 +51,7 @@ def ledger(request, slug: str):
     )
     page = Paginator(comments, PER_PAGE).get_page(request.GET.get("page"))
     attachment_lists_set(page.object_list)  # one query: the files of the page's comments
+    signature_counts_set(page.object_list)  # one query: "1 submission, N co-signatories"
     status_rows = [
         (value, label, counts.get(value, 0))
         for value, label in [("awaiting", _("awaiting response")), *Status.choices]

@@ -9,7 +9,7 @@ from django.apps import apps
 from django.db.models import Q
 from django.utils import timezone
 
-from comments.models import Attachment, Comment, CommentRevision, Flag
+from comments.models import Attachment, Comment, CommentRevision, Flag, Signature
 from comments.threads.selectors import with_disposition
 from consult.models import Answer, Follow
 from feedback.models import Appeal, EvaluationResponse
@@ -137,6 +137,21 @@ def personal_data_export(user: User) -> dict[str, Any]:
             Follow.objects.filter(user=user).order_by("created_at"),
             "consultation__slug",
             "created_at",
+        ),
+        # Co-signatures (issue 25, part 25a): one's own, and those collected under one's address.
+        "signatures": _rows(
+            Signature.objects.filter(Q(user=user) | Q(email__iexact=user.email or "-")).order_by(
+                "created_at", "pk"
+            ),
+            "comment__receipt",
+            "name",
+            "email",
+            "group__name",
+            "source",
+            "converted_from__receipt",
+            "created_at",
+            "confirmed_at",
+            "withdrawn_at",
         ),
         "answers": _rows(
             Answer.objects.filter(respondent=user).order_by("created_at"),

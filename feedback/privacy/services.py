@@ -49,6 +49,7 @@ from django.utils.translation import gettext_lazy
 from comments.models import Comment
 from comments.participation.services import participation_comments_leaving_public
 from comments.provenance.services import submission_networks_forget
+from comments.signatures.services import signatures_forget
 from consult.models import Follow
 from feedback.privacy.selectors import MAIL_SWITCHES
 from feedback.report.services import reports_forget_author
@@ -130,6 +131,8 @@ def account_erase(*, actor: User, password: str = "", phrase: str = "") -> User:
     _delete_sessions(user_id=user.pk, now=now)
     Follow.objects.filter(user=user).delete()
     submission_networks_forget(user=user)  # where they sent from (comments/provenance/)
+    # Co-signatures stay and still count, anonymously (issue 25, part 25a).
+    signatures_forget(user=user, email=email)
 
     if participant is not None:
         Affiliation.objects.filter(participant=participant).delete()

@@ -125,6 +125,11 @@ def build_docx(
             (_("Consultation opened"), _date(context["first_opens"])),
             (_("Last round closes"), _date(context["last_closes"])),
             (_("Comments"), str(context["comment_count"])),
+            *(
+                [(_("Co-signatures"), context["signatures"].line())]
+                if context["signatures"].signatories
+                else []
+            ),
             (_("Ledger head hash"), context["head"]),
         ):
             document.add_paragraph(f"{label}: {value}")
@@ -267,6 +272,8 @@ def build_docx(
                         change.add_run(" ")
                         change.add_run(row["amendment_replacement"]).font.underline = True
                 document.add_paragraph(strip_tags(row["text_html"] or ""))
+                if row["signature_line"]:
+                    document.add_paragraph(row["signature_line"])
                 for attachment in row["attachments"] or ():
                     document.add_paragraph(
                         _("Attached: %(name)s (%(size)s) %(url)s")

@@ -37,6 +37,7 @@ from django.utils.translation import gettext as _
 from comments import permissions as comment_permissions
 from comments.attachments.selectors import public_attachments_by_receipt
 from comments.models import Comment
+from comments.signatures import selectors as signature_selectors
 from comments.threads.byline import NAME_WITHHELD, row_byline
 from consult.models import Consultation, DocumentVersion, Round, Section
 from feedback.agreement.selectors import latest_agreement
@@ -343,6 +344,12 @@ def appendix_rows(
                 default=Value(None),
                 output_field=IntegerField(),
             ),
+            # Confirmed co-signatories (issue 25, part 25a): "1 submission, N co-signatories".
+            signature_count=Case(
+                When(comment_permissions.public_q(), then=signature_selectors.counted_signatures()),
+                default=Value(None),
+                output_field=IntegerField(),
+            ),
         )
     )
 
@@ -423,6 +430,13 @@ def _status_label(status: str | None) -> str:
 
 def _decorate(row: dict) -> dict:
     row["status_label"] = _status_label(row["status"])
+    row["signature_line"] = (
+        signature_selectors.signature_line(
+            signature_selectors.SignatureCount(total=row["signature_count"])
+        )
+        if row.get("signature_count")
+        else ""
+    )
     if row["shown"]:
         row["placeholder"] = _placeholder(row)
     elif row["anonymous"]:  # comments.permissions.can_see_author: not in a public report
@@ -486,6 +500,8 @@ def front_context(*, consultation: Consultation) -> dict:
         "head": selectors.ledger_head(consultation=consultation),
         "generated_at": timezone.now(),
         "comment_count": count,
+        # "N co-signatories of K submissions" (issue 25, part 25a): one query.
+        "signatures": signature_selectors.consultation_signature_totals(consultation=consultation),
         "rounds": rounds,
         "first_opens": rounds[0]["round"].opens_at if rounds else None,
         "last_closes": rounds[-1]["round"].closes_at if rounds else None,

@@ -27,6 +27,7 @@ from comments.models import (
     Dispute,
     Flag,
     ModerationAction,
+    Signature,
 )
 from comments.threads import services as comment_services
 from consult.consultations import services as consult_services
@@ -176,6 +177,18 @@ MATRIX: dict[str, dict[tuple[str, str], dict[str, int]]] = {
         ("POST", "public_comment"): row(401, 201, 201, 201, 201, 201),
         ("POST", "private_comment"): row(401, 403, 201, 201, 403, 201, drafter=201),
     },
+    # Co-signatures (issue 25, part 25a): the count is public where the receipt is; anyone
+    # signed in may co-sign a public submission but its author (400 naming "comment");
+    # a private one takes no co-signature (400); withdrawing one never made is a no-op.
+    # The rules, 200 on signing again, and organisations' signatories:
+    # tests/comments/signatures/.
+    "api-comment-signatures": {
+        ("GET", "public_comment"): EVERYONE,
+        ("GET", "private_comment"): EVERYONE,
+        ("POST", "public_comment"): row(401, 201, 400, 201, 201, 201, drafter=201),
+        ("POST", "private_comment"): row(401, 400, 400, 400, 400, 400, drafter=400),
+        ("DELETE", "public_comment"): row(401, 200, 200, 200, 200, 200),
+    },
     # Moderators and the secretariat; the secretariat comes after the moderator
     # hid it, so the same "hide" is refused as already done (400).
     "api-comment-moderation": {
@@ -281,6 +294,7 @@ PAYLOADS = {
     "api-comment-points": {"paragraphs": [0]},
     "api-comment-flags": {"reason": "spam", "note": "From the matrix."},
     "api-comment-disputes": {"reason": "Not written by the person it names."},
+    "api-comment-signatures": {},
     "api-comment-moderation": {"action": "hide", "reason": "From the matrix."},
     "api-consultation-blocks": {"comment": "ZZZZZ-ZZZZZ", "reason": "From the matrix."},
     "api-comment": {"body": "An edit from the matrix."},
@@ -318,6 +332,7 @@ def _counts() -> dict[str, object]:
         "appeals": Appeal.objects.count(),
         "flags": Flag.objects.count(),
         "disputes": Dispute.objects.count(),
+        "signatures": Signature.objects.count(),
         "moderation_actions": ModerationAction.objects.count(),
         "hidden": Comment.objects.filter(moderation=Comment.Moderation.HIDDEN).count(),
         "blocks": ConsultationBlock.objects.count(),

@@ -83,6 +83,13 @@ SKIPPED = {
     "the consultation's audit page is visited",
     "unsubscribe": "needs a signed token from a reminder mail; its page is covered by "
     "tests/consult/reminders/test_reminders.py",
+    "receipt_sign": "POST only (the co-sign button on the receipt page)",
+    "signature_form": "needs an organisation's signature link token; its page is covered by "
+    "tests/comments/signatures/test_signature_links.py",
+    "signature_confirm": "needs a token from a confirmation mail; its page is covered by "
+    "tests/comments/signatures/test_signature_links.py",
+    "signature_links": "needs a submission made on behalf of a verified organisation by a "
+    "verified staff member; covered by tests/comments/signatures/test_signature_links.py",
 }
 # Prefixes that are not the site's own pages.
 OUTSIDE = ("admin/", "api/", "i18n/", "accounts/", "__debug__/")

@@ -411,8 +411,8 @@ def test_cluster_list_query_count_is_constant(
     url = reverse("staff_clusters", args=[consultation.slug])
     client.get(url)  # warm up sessions and permission caches
     # session, user, consultation, 2 + 2 permission checks (view, decide), count, page,
-    # submission counts, the header's Staff link
-    with django_assert_num_queries(11):
+    # submission counts, the representatives' co-signatures (issue 25), the header's Staff link
+    with django_assert_num_queries(12):
         response = client.get(url)
     assert response.content.decode().count('href="/staff/c/') >= clusters
 
@@ -428,8 +428,9 @@ def test_cluster_page_query_count_is_constant(
     url = reverse("staff_cluster", args=[consultation.slug, cluster.pk])
     client.get(url)
     # session, user, consultation, 2 + 2 permission checks, cluster, member count and
-    # page (with current statuses), saved rationales, answers, the header's Staff link
-    with django_assert_num_queries(13):
+    # page (with current statuses), saved rationales, answers, the representative's
+    # co-signatures (issue 25), the header's Staff link
+    with django_assert_num_queries(14):
         response = client.get(url)
     assert response.content.decode().count('name="comments"') == size
 
