@@ -9,14 +9,14 @@ call into ``comments.signatures.services``.
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, permissions, serializers, status
+from rest_framework import exceptions, generics, permissions, serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from comments.access import comment_or_404
 from comments.models import Comment, Signature
 from comments.signatures import selectors, services
-from plenary import ratelimit
+from plenary import bodies, ratelimit
 
 
 class SignatoryCreateSerializer(serializers.Serializer):
@@ -71,6 +71,10 @@ class CommentSignaturesView(generics.GenericAPIView):
     """A submission's co-signatures: count (GET), co-sign or add a signatory (POST),
     withdraw one's co-signature (DELETE)."""
 
+    # No files: JSON or a plain form.  A multipart body is refused (415) in ``post``:
+    # a broken one would otherwise read as an empty form, which means "co-sign".
+    parser_classes = [bodies.JSONParser, bodies.FormParser]
+
     serializer_class = SignaturesSerializer
     queryset = Signature.objects.none()
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
@@ -85,6 +89,8 @@ class CommentSignaturesView(generics.GenericAPIView):
         responses={200: SignaturesSerializer, 201: SignaturesSerializer},
     )
     def post(self, request: Request, receipt: str) -> Response:
+        if request.content_type.startswith("multipart/"):
+            raise exceptions.UnsupportedMediaType(request.content_type)
         comment = comment_or_404(receipt, request.user)
         data = SignatoryCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)

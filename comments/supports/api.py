@@ -13,8 +13,8 @@ from comments.access import comment_or_404
 from comments.models import Comment
 from comments.supports import selectors, services
 from comments.supports.serializers import (
+    AmendmentListItemSerializer,
     AmendmentQuerySerializer,
-    AmendmentSerializer,
     SupportInputSerializer,
     SupportSerializer,
 )
@@ -81,7 +81,7 @@ class ConsultationAmendmentsView(generics.ListAPIView):
     """The changes proposed to a consultation's text that you may read, oldest first,
     with their support count and current decision; 50 a page, follow ``next``."""
 
-    serializer_class = AmendmentSerializer
+    serializer_class = AmendmentListItemSerializer
     pagination_class = CommentCursorPagination
     queryset = Comment.objects.none()  # for the schema; get_queryset is per viewer
     filter_backends: list = []

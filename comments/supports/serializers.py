@@ -41,7 +41,7 @@ class AmendmentQuerySerializer(serializers.Serializer):
     )
 
 
-class AmendmentSerializer(serializers.ModelSerializer):
+class AmendmentListItemSerializer(serializers.ModelSerializer):
     """A proposed change as anyone who may read it sees it (the list shows no other).
 
     Expects ``amendments_for_viewer``'s annotations.  The reason for the change is the

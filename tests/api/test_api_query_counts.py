@@ -150,7 +150,10 @@ def _post(client, consultation, payload: dict) -> tuple[int, dict]:
         # The organisation by id, and the verified affiliation.
         ({"on_behalf_of": "organisation"}, POST_QUERIES + 2),
         # Issue 24: the Amendment row (its section is the one already read).
-        ({"amendment": {"quote": "Open data supports", "replacement": "Data supports"}}, 9),
+        (
+            {"amendment": {"quote": "Open data supports", "replacement": "Data supports"}},
+            POST_QUERIES + 1,
+        ),
     ],
     ids=["public", "private", "on behalf of", "amendment"],
 )

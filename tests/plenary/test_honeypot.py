@@ -37,10 +37,11 @@ def test_comment_form_and_reply_forms_carry_a_hidden_honeypot(client, consultati
     client.post(section_url(consultation), {"body": "A first thread.", "visibility": "public"})
     page = client.get(section_url(consultation)).content.decode()
     snippets = honeypots(page)
-    assert len(snippets) == 2  # the comment form and the one reply form
+    assert len(snippets) == 3  # the comment form, "Propose new wording", the one reply form
     for snippet in snippets:
         assert_hidden_accessibly(snippet)
-    assert len(set(re.findall(r'id="((?:id_)?website[^"]*)"', page))) == 2  # ids stay unique
+    ids = re.findall(r'id="((?:id_|amend_)?website[^"]*)"', page)
+    assert len(ids) == len(set(ids)) == 3  # ids stay unique
 
 
 def test_honeypot_css_keeps_it_off_screen():

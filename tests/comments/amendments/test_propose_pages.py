@@ -163,7 +163,9 @@ def test_the_thread_costs_the_same_queries_however_many_amendments(
             )
         with CaptureQueriesContext(connection) as queries:
             html = client.get(url).content.decode()
-        assert html.count('<p class="amendment-change">') == size
+        # Each in its thread, and again in the paragraph's "Proposed changes" block
+        # (all are open: comments/supports/).
+        assert html.count('<p class="amendment-change">') == 2 * size
         counts.append(len(queries.captured_queries))
     assert counts[0] == counts[1]
 
