@@ -11,10 +11,10 @@ viewer may see are given: those of the comments a thread would list them
 author and the team.
 
 Offsets: an application's ``start``/``end`` are in the section's plain text, the
-diff's changes are chunks of its Markdown.  The adopted wording is looked for in the
-Markdown (the occurrence nearest ``start``); only when it is not there verbatim (the
-Markdown marks it up) are the plain-text offsets taken as they are, which for the
-prose of a paragraph differ by the few characters of its markup.
+diff's changes are chunks of its Markdown; ``comments.amendments.quote.plain_text``
+maps the one to the other (the map composing used to write the wording back).  An
+empty adoption (a deletion) or a span the map cannot place falls back to the
+plain-text offsets, which for a paragraph's prose differ by its few markup characters.
 """
 
 from dataclasses import dataclass, field
@@ -24,6 +24,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.safestring import SafeString
 
 from comments import permissions as comment_permissions
+from comments.amendments.quote import plain_text
 from comments.models import Comment
 from consult import permissions as consult_permissions
 from consult.models import Consultation, DocumentVersion, Section
@@ -57,17 +58,13 @@ def _listed_comments(viewer, *, is_staff: bool):
     return Comment.objects.filter(comment_permissions.listed_q(viewer, is_staff=is_staff))
 
 
-def _markdown_span(body: str, adopted: str, start: int, end: int) -> tuple[int, int]:
-    """Where the adopted wording stands in the section's Markdown ``body``."""
-    if adopted:
-        best, found = None, body.find(adopted)
-        while found != -1:
-            if best is None or abs(found - start) < abs(best - start):
-                best = found
-            found = body.find(adopted, found + 1)
-        if best is not None:
-            return best, best + len(adopted)
-    return start, end
+def _markdown_span(body: str, start: int, end: int, plain: dict) -> tuple[int, int]:
+    """Where plain-text ``[start, end)`` of a section stands in its Markdown ``body``
+    (``plain`` keeps each body's PlainText, computed once a section)."""
+    if body not in plain:
+        plain[body] = plain_text(body)
+    span = plain[body].source_span(start, end) if start < end else None
+    return span if span is not None else (start, end)
 
 
 def section_causes(*, new: DocumentVersion, viewer, is_staff: bool) -> dict[str, SectionCauses]:
@@ -91,12 +88,10 @@ def section_causes(*, new: DocumentVersion, viewer, is_staff: bool) -> dict[str,
         )
         .order_by("start", "amendment_id")
     )
+    plain: dict = {}
     for application in applications:
         start, end = _markdown_span(
-            application.section.body,
-            application.adopted_text,
-            application.start,
-            application.end,
+            application.section.body, application.start, application.end, plain
         )
         causes.setdefault(application.section.key, SectionCauses()).amendments.append(
             Cause(

@@ -39,6 +39,8 @@ from comments.models import Comment
 
 # The app modules the demo is built with (and the only ones plenary.demo imports).
 from comments.offline import services as offline
+from comments.signatures import services as signing
+from comments.supports import services as supporting
 from comments.threads import services as comment_services
 from consult.charter import services as charter
 from consult.consultations import services as consult_services
@@ -149,6 +151,9 @@ def comments_schema(questions: int) -> dict:
                 "org?": str,
                 "private?": bool,
                 "text": str,
+                "amend?": {"quote": str, "replacement": str},
+                "supports?": [str],
+                "signatures?": [str],
                 "decision?": {"status": str, "rationale?": str, "publish?": bool},
                 "reply?": [{"by": str, "text": str}],
                 "themes?": [str],
@@ -572,8 +577,15 @@ def _seed_input(spec: dict, *, consultation, round_, sections, users, organisati
                 visibility=(
                     Comment.Visibility.PRIVATE if item.get("private") else Comment.Visibility.PUBLIC
                 ),
+                amendment=item.get("amend"),  # a proposed wording (issue 24)
             )
             comments.append(comment)
+            for handle in item.get("supports", []):
+                supporting.amendment_support(
+                    actor=users[handle], comment=comment, accept_code_of_conduct=True
+                )
+            for handle in item.get("signatures", []):  # co-signatures (issue 25)
+                signing.signature_sign(actor=users[handle], comment=comment)
             comments.extend(
                 comment_services.comment_create(
                     actor=users[reply["by"]],

@@ -29,7 +29,7 @@ import pytest
 from django.core.management import call_command
 from django.urls import URLPattern, URLResolver, get_resolver
 
-from comments.models import Comment, Dispute
+from comments.models import Amendment, Comment, Dispute
 from consult.consultations import services as consult_services
 from consult.models import Consultation, Role
 from consult.versions import services as version_services
@@ -68,8 +68,6 @@ SKIPPED = {
     "javascript-catalog": "a script, not a page",
     "set_language": "POST only (the language switcher)",
     "comment_withdraw": "POST only (a button on the receipt page)",
-    "receipt_support": "a proposed change's support page: the demo proposes no change yet; "
-    "tests/browser/test_support_journey.py walks it on a phone",
     "consultation_follow": "POST only (a button on the consultation page)",
     "staff_unblock": "POST only (a button on the blocks page)",
     "staff_snippet_delete": "POST only (a button on the snippets page)",
@@ -110,6 +108,7 @@ AS_PARTICIPANT = {
     "receipt_attachments",
     "receipt_flag",
     "receipt_dispute",
+    "receipt_support",
     "my_input",
     "evaluation",
 }
@@ -268,6 +267,13 @@ def arguments(consultation: Consultation) -> dict:
         "staff_version_delete": {"number": version.number},
         "staff_version_translation": {"number": version.number},
         "thread": {"receipt": comment.receipt},
+        # The demo's open proposed change (plenary/demo/data: "a suitable device").
+        "receipt_support": {
+            "receipt": Amendment.objects.filter(comment__consultation=consultation)
+            .exclude(comment__dispositions__isnull=False)
+            .values_list("comment__receipt", flat=True)
+            .first()
+        },
         "dispute_answer": {"token": dispute.token if dispute else None},
         "staff_dispute": {"pk": dispute.pk if dispute else None},
     }
