@@ -310,8 +310,8 @@ class LedgerCSVView(_LedgerView):
 class LedgerJSONView(_LedgerView):
     """The ledger as one JSON object that lets anyone check its hash chain.
 
-    ``{"consultation", "format", "hash_algorithm", "comments", "entries", "head",
-    "anchored_head"}``:
+    ``{"consultation", "format", "hash_algorithm", "comments", "entries", "events",
+    "head", "events_head", "anchored_head"}``:
     ``comments`` has one object per comment with its current status (private
     or hidden ones: receipt and status only) and, for a comment answered point
     by point, ``points`` (``receipt`` ``<receipt>-<n>``, ``status``,
@@ -339,6 +339,12 @@ class LedgerJSONView(_LedgerView):
     entry numbered ``entries`` must have that hash, so entries removed from
     the end are seen too; the decision digests mail the same head.  README ("Verifying the
     ledger") has the same recipe as a Python script.
+
+    ``events`` (issue 25: disputes decided, redactions, campaign copies turned into
+    co-signatures) is a second chain checked the same way from 64 zeros: the object
+    of its ``sequence, kind, receipt, payload, recorded_at, previous_hash``, its
+    ``format`` (``plenary-events-v1``) and the top-level ``consultation`` hashes to
+    ``event_hash``; the last is ``events_head``.
     """
 
     filename_suffix = "json"
@@ -377,8 +383,21 @@ class LedgerJSONView(_LedgerView):
             yield separator + json.dumps(_ledger_entry(entry), ensure_ascii=False)
             separator = ",\n"
             head = entry.entry_hash
+        # Issue 25: the event chain (disputes decided, redactions, campaign copies turned
+        # into co-signatures), checked the same way with its own genesis.
+        yield '\n],\n"events": ['
+        events_head = chain.GENESIS
+        separator = "\n"
+        for event in selectors.event_chain(consultation=consultation).iterator(chunk_size=2000):
+            document = chain.event_document_for(event, previous_hash=event.previous_hash)
+            del document["consultation"]
+            document["event_hash"] = event.event_hash
+            yield separator + json.dumps(document, ensure_ascii=False)
+            separator = ",\n"
+            events_head = event.event_hash
         yield (
             f'\n],\n"head": {json.dumps(head)},\n'
+            f'"events_head": {json.dumps(events_head)},\n'
             f'"anchored_head": {json.dumps(anchored, ensure_ascii=False)}}}\n'
         )
 

@@ -202,7 +202,9 @@ def test_anyone_can_recompute_the_chain_from_ledger_json(
         "hash_algorithm",
         "comments",
         "entries",
+        "events",
         "head",
+        "events_head",
         "anchored_head",
     ]
     assert (ledger["consultation"], ledger["format"], ledger["hash_algorithm"]) == (
@@ -256,7 +258,26 @@ def test_the_readme_script_verifies_a_downloaded_ledger(three, consultation, cli
         [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=False
     )
     assert ran.returncode == 0, ran.stderr
-    assert ran.stdout.strip() == f"OK: 3 entries, head {ledger['head']}"
+    assert ran.stdout.strip() == f"OK: 3 entries, head {ledger['head']}; 0 events"
+
+    # An event (issue 25) verifies too, and one rewritten in the download does not.
+    services.ledger_event_record(
+        consultation=consultation, kind="dispute", comment=three[0], payload={"status": "upheld"}
+    )
+    ledger = download(client, consultation)
+    path.write_text(json.dumps(ledger, ensure_ascii=False), encoding="utf-8")
+    ran = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=False
+    )
+    assert ran.stdout.strip() == f"OK: 3 entries, head {ledger['head']}; 1 events", ran.stderr
+    ledger["events"][0]["payload"]["status"] = "rejected"
+    path.write_text(json.dumps(ledger, ensure_ascii=False), encoding="utf-8")
+    ran = subprocess.run(
+        [sys.executable, "-c", script, str(path)], capture_output=True, text=True, check=False
+    )
+    assert ran.returncode == 1
+    assert f"event #1 (dispute, receipt {three[0].receipt}) does not verify" in ran.stderr
+    ledger["events"][0]["payload"]["status"] = "upheld"
 
     ledger["entries"][1]["status"] = "accepted"  # a rewritten decision
     path.write_text(json.dumps(ledger, ensure_ascii=False), encoding="utf-8")
@@ -599,3 +620,31 @@ def test_ledger_page_shows_the_chain_head(client, consultation, secretariat, sta
     )
     page = client.get(f"/c/{consultation.slug}/ledger/").content.decode()
     assert entry.entry_hash in page
+
+
+def test_ledger_json_gives_the_event_chain_for_anyone_to_check(
+    consultation, secretariat, stakeholder, client
+):
+    """Issue 25: disputes and redactions are a second chain in ledger.json, checked from
+    64 zeros the way the entries are, ending at ``events_head``."""
+    assert download(client, consultation)["events"] == []
+    comment = comment_on(consultation, stakeholder, "A view.")
+    for n in range(3):
+        services.ledger_event_record(
+            consultation=consultation,
+            kind="dispute",
+            comment=comment,
+            payload={"dispute": n, "status": "confirmed"},
+            actor=secretariat,
+        )
+    ledger = download(client, consultation)
+    previous = chain.GENESIS
+    for n, event in enumerate(ledger["events"], start=1):
+        assert event["sequence"] == n and event["previous_hash"] == previous
+        document = {k: v for k, v in event.items() if k != "event_hash"}
+        document["consultation"] = ledger["consultation"]
+        canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        assert hashlib.sha256(canonical.encode()).hexdigest() == event["event_hash"]
+        previous = event["event_hash"]
+    assert ledger["events_head"] == previous != chain.GENESIS
+    assert [e["receipt"] for e in ledger["events"]] == [comment.receipt] * 3
