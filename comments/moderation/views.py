@@ -166,6 +166,9 @@ def moderate_comment(request, receipt: str):
         request,
         "comments/moderation/comment.html",
         {
+            # A team page: bylines name authors who withheld their name, without
+            # asking per comment (comments.permissions.can_see_author).
+            "is_staff": True,
             "consultation": comment.consultation,
             "comment": comment,
             "open_flags": open_flags,
@@ -207,6 +210,9 @@ def queue(request, slug: str):
         request,
         "comments/moderation/queue.html",
         {
+            # A team page: bylines name authors who withheld their name, without
+            # asking per comment (comments.permissions.can_see_author).
+            "is_staff": True,
             "consultation": consultation,
             "page": page,
             "rows": rows,

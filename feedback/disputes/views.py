@@ -73,6 +73,9 @@ def dispute_detail(request, slug: str, pk: int):
         request,
         "feedback/disputes/detail.html",
         {
+            # A team page: bylines name authors who withheld their name, without
+            # asking per comment (comments.permissions.can_see_author).
+            "is_staff": True,
             "consultation": consultation,
             "dispute": dispute,
             "comment": dispute.comment,

@@ -121,6 +121,9 @@ def triage(request, slug: str):
         request,
         "feedback/triage.html",
         {
+            # A team page: bylines name authors who withheld their name, without
+            # asking per comment (comments.permissions.can_see_author).
+            "is_staff": True,
             "consultation": consultation,
             "page": page,
             "filters": filters,
@@ -268,6 +271,9 @@ def decide(request, receipt: str):
         request,
         "feedback/decide.html",
         {
+            # A team page: bylines name authors who withheld their name, without
+            # asking per comment (comments.permissions.can_see_author).
+            "is_staff": True,
             "comment": comment,
             "form": form,
             "draft": draft,

@@ -120,6 +120,9 @@ def theme_detail(request, slug: str, pk: int):
         request,
         "feedback/themes_detail.html",
         {
+            # A team page: bylines name authors who withheld their name, without
+            # asking per comment (comments.permissions.can_see_author).
+            "is_staff": True,
             "consultation": consultation,
             "theme": theme,
             "page": page,
@@ -266,6 +269,9 @@ def comment_themes(request, receipt: str):
         request,
         "feedback/themes_comment.html",
         {
+            # A team page: bylines name authors who withheld their name, without
+            # asking per comment (comments.permissions.can_see_author).
+            "is_staff": True,
             "comment": comment,
             "consultation": consultation,
             "form": form,

@@ -7,6 +7,8 @@ import io
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from rest_framework.test import APIClient
 
@@ -231,3 +233,29 @@ def test_report_appendix_withholds_the_name(consultation, stakeholder, anonymous
     assert by_receipt[anonymous_comment.receipt]["author_name"] == WITHHELD_TEXT
     assert by_receipt[anonymous_comment.receipt]["group_name"] is None
     assert [row["author_name"] for row in rows].count("Wanjiru") == 1
+
+
+@pytest.mark.parametrize("route", ["staff_triage", "staff_moderation"])
+def test_team_pages_name_anonymous_authors_without_a_query_each(
+    client, consultation, secretariat, stakeholder, route
+):
+    """The triage and moderation pages are the team's: they pass ``is_staff`` to the
+    byline rule, so comments published without the name cost no query each."""
+    client.force_login(secretariat)
+    url = reverse(route, args=[consultation.slug])
+
+    def measure(count: int) -> int:
+        for n in range(count):
+            services.comment_create(
+                actor=stakeholder,
+                consultation=consultation,
+                section_key=SECTION,
+                body=f"Anonymous view {n}.",
+                anonymous=True,
+            )
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        return len(queries.captured_queries)
+
+    measure(1)  # warms the caches (session, read cache)
+    assert measure(1) == measure(5)
