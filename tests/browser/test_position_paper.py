@@ -29,8 +29,10 @@ def test_stakeholder_submits_a_position_paper_finds_it_by_search_and_in_the_ledg
     page = new_page()
     sign_in(page, base, stakeholder.email)
     page.goto(f"{base}/c/{consultation.slug}/s/{key}/")
-    page.get_by_label("Your comment").fill("Our position paper is attached.")
-    page.get_by_label("Attach files (optional)").set_input_files(str(paper))
+    # The comment form (the paragraph page also has "Propose new wording", issue 24).
+    form = page.locator("form[action$='#comment-form']")
+    form.get_by_label("Your comment").fill("Our position paper is attached.")
+    form.get_by_label("Attach files (optional)").set_input_files(str(paper))
     page.get_by_role("button", name="Send comment").click()
     page.wait_for_url("**/r/**")
     comment = Comment.objects.get(body="Our position paper is attached.")

@@ -44,8 +44,10 @@ def test_participant_asks_the_secretariat_confirms_and_the_badge_shows(
     assert "No request is waiting." in staff.content()
 
     person.goto(f"{base}/c/{consultation.slug}/s/1-purpose-2/")
-    person.get_by_label("Your comment").fill("Our members support this paragraph.")
-    person.get_by_label("Speaking for").select_option(label=organisation.name)
+    # The comment form (the paragraph page also has "Propose new wording", issue 24).
+    form = person.locator("form[action$='#comment-form']")
+    form.get_by_label("Your comment").fill("Our members support this paragraph.")
+    form.get_by_label("Speaking for").select_option(label=organisation.name)
     person.get_by_role("button", name="Send").first.click()
     # The receipt page names the organisation, then the thread does.
     assert "for Open Data Kenya verified" in " ".join(person.locator("main").inner_text().split())

@@ -21,8 +21,10 @@ def test_participant_supports_a_change_by_keyboard_without_javascript(
     page.goto(f"{base}/c/{consultation.slug}/s/1-purpose-2/")
 
     block = page.locator("section.proposed-changes")
-    assert block.locator("del").first.inner_text() == "accountability"
-    assert block.locator("ins").first.inner_text() == "public accountability"
+    # After the visually hidden "deleted:" / "inserted:" that screen readers announce.
+    assert block.locator("del").first.inner_text().split() == ["deleted:", "accountability"]
+    inserted = block.locator("ins").first.inner_text().split()
+    assert inserted == ["inserted:", "public", "accountability"]
     button = block.get_by_role("button", name=f"Support this change (0) {amendment.receipt}")
     button.focus()
     page.keyboard.press("Enter")

@@ -186,6 +186,7 @@ NO_TRUNCATE = {
     "comments_moderationaction": "comments_moderationaction",
     "audit_auditevent": "the audit log",
     "feedback_assignmentchange": "the assignment history",
+    "feedback_ledgerevent": "the ledger's event chain",
 }
 
 

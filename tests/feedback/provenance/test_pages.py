@@ -124,7 +124,7 @@ def test_panel_shows_channel_account_age_address_organisation_network_cluster_an
 
     assert "web" in page
     assert "3\xa0days" in page  # account age when sent
-    assert "Community Radio Network (affiliation verified)" in page
+    assert "<bdi>Community Radio Network</bdi> (affiliation verified)" in page
     assert "recorded: 3 submissions of this consultation from this network" in page
     assert f"cluster {member.cluster_id}, 2 members" in page
     assert comment.receipt in page and copy.receipt not in page.split("Campaign cluster")[0]
@@ -150,7 +150,7 @@ def test_panel_says_when_the_address_is_unconfirmed_the_affiliation_is_gone_and_
     client.force_login(secretariat)
     page = client.get(provenance_url(comment)).content.decode()
 
-    assert "Lapsed Org (affiliation not verified now)" in page
+    assert "<bdi>Lapsed Org</bdi> (affiliation not verified now)" in page
     assert "Confirmed address</dt><dd>no" in page
     assert "not recorded" in page
     assert "Bursts</dt><dd>none" in page
