@@ -169,6 +169,12 @@ def locate(section_source: str, quote: str) -> tuple[int, int]:
 
     The quote is compared whitespace folded; a quote pasted from the Markdown
     source (with its asterisks or brackets) is also tried as rendered."""
+    return locate_in(rendered_text(section_source), quote)
+
+
+def locate_in(text: str, quote: str) -> tuple[int, int]:
+    """``locate`` in a section's plain ``text`` already rendered (``rendered_text``):
+    only the text is needed here, not ``plain_text``'s map to the source."""
     folded = fold(quote)
     if not folded:
         raise ValidationError({"amendment": _("Give the passage you propose to change.")})
@@ -179,7 +185,6 @@ def locate(section_source: str, quote: str) -> tuple[int, int]:
                 % {"max": QUOTE_MAX_CHARS}
             }
         )
-    text = plain_text(section_source).text
     starts = occurrences(text, folded)
     if not starts:
         as_rendered = rendered_text(quote)

@@ -7,7 +7,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from comments.amendments.quote import excerpt, plain_text
+from comments.amendments.quote import excerpt, rendered_text
 from comments.models import Amendment, AmendmentSupport, Comment
 
 
@@ -61,7 +61,7 @@ class Change:
 def section_plain_text(source: str) -> str:
     """A section's plain text, kept for the few sections a page shows (rendering the
     Markdown again for each of a paragraph's amendments is the page's main cost)."""
-    return plain_text(source).text
+    return rendered_text(source)
 
 
 def change_of(amendment: Amendment, *, section_body: str | None = None) -> Change:

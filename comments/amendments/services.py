@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
-from comments.amendments.quote import REPLACEMENT_MAX_CHARS, fold, locate, plain_text
+from comments.amendments.quote import REPLACEMENT_MAX_CHARS, fold, locate_in, rendered_text
 from comments.models import Amendment, Comment
 from consult.models import Question, Section
 from plenary.text import control_character, control_character_message
@@ -84,8 +84,10 @@ def amendment_check(
                 % {"max": REPLACEMENT_MAX_CHARS}
             }
         )
-    start, end = locate(section.body, quote)
-    passage = plain_text(section.body).text[start:end]
+    # The section rendered once, and no map to its source: only its text is compared.
+    text = rendered_text(section.body)
+    start, end = locate_in(text, quote)
+    passage = text[start:end]
     if fold(replacement) in (fold(quote), passage):
         raise ValidationError(
             {
